@@ -1,0 +1,31 @@
+#pragma once
+// System routes of the native face: /health, /metrics and the /v1/echo diagnostic, plus the
+// nexus face's /v1/health (its own envelope).
+
+#include "core/metrics.h"
+#include "http/router.h"
+
+#include <chrono>
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace docent::api::native {
+
+// A named readiness check (the database answers, the blob folder is writable, ...).
+struct HealthCheck {
+  std::string name;
+  std::function<core::Status()> check;
+};
+
+struct SystemDeps {
+  std::string version;
+  std::chrono::steady_clock::time_point started = std::chrono::steady_clock::now();
+  core::MetricsRegistry* metrics = nullptr;
+  int json_max_depth = 64;
+  std::vector<HealthCheck> checks;
+};
+
+void register_system_routes(http::Router& router, SystemDeps deps);
+
+}  // namespace docent::api::native

@@ -1,0 +1,128 @@
+#include "app/serve.h"
+
+#include "api/native/errors.h"
+#include "api/native/system.h"
+#include "core/log.h"
+#include "core/metrics.h"
+#include "http/router.h"
+#include "http/server.h"
+#include "http/static_files.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <iostream>
+#include <sstream>
+
+namespace docent::app {
+
+namespace {
+
+std::filesystem::path executable_dir() {
+  std::error_code ec;
+  auto exe = std::filesystem::read_symlink("/proc/self/exe", ec);
+  return ec ? std::filesystem::current_path() : exe.parent_path();
+}
+
+// The web UI folder: configured, or next to the binary (installed), or the source tree's web/.
+std::filesystem::path find_web_dir(const std::string& configured) {
+  if (!configured.empty()) return configured;
+  auto exe = executable_dir();
+  for (const auto& candidate : {exe / "web", exe.parent_path() / "web", exe.parent_path() / "share/docent/web"}) {
+    std::error_code ec;
+    if (std::filesystem::is_regular_file(candidate / "index.html", ec)) return candidate;
+  }
+  return {};
+}
+
+std::vector<std::string> split_list(const std::string& s) {
+  std::vector<std::string> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    auto b = item.find_first_not_of(' ');
+    auto e = item.find_last_not_of(' ');
+    if (b != std::string::npos) out.push_back(item.substr(b, e - b + 1));
+  }
+  return out;
+}
+
+core::Status prepare_data_dir(const std::filesystem::path& dir) {
+  std::error_code ec;
+  std::filesystem::create_directories(dir / "tmp", ec);
+  if (ec) return core::Error(core::Code::Internal, "cannot create data folder " + dir.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+  // Spooled uploads from a previous run that died are garbage now.
+  for (const auto& entry : std::filesystem::directory_iterator(dir / "tmp", ec)) {
+    std::filesystem::remove_all(entry.path(), ec);
+  }
+  return {};
+}
+
+}  // namespace
+
+int serve(const core::Config& config) {
+  const std::filesystem::path data_dir = config.data.dir;
+  if (auto st = prepare_data_dir(data_dir); !st) {
+    core::log::error(st.error().message);
+    return 1;
+  }
+
+  core::MetricsRegistry metrics;
+  http::Router router;
+
+  api::native::SystemDeps system;
+  system.version = DOCENT_VERSION;
+  system.metrics = &metrics;
+  system.json_max_depth = config.server.json_max_depth;
+  system.checks.push_back({"data_dir", [data_dir] {
+    if (::access(data_dir.c_str(), W_OK) != 0) return core::Status(core::Error(core::Code::ServiceUnavailable, "data folder is not writable"));
+    return core::Status();
+  }});
+  api::native::register_system_routes(router, std::move(system));
+
+  if (auto web = find_web_dir(config.server.web_dir); !web.empty()) {
+    auto files = http::static_files(web, "path", api::native::render_error);
+    router.add(http::Method::Get, "/", files, {.is_public = true}, &api::native::error_renderer());
+    router.add(http::Method::Get, "/ui/{path...}", files, {.is_public = true}, &api::native::error_renderer());
+  } else {
+    core::log::warn("web UI folder not found; the UI is not served", {{"setting", "server.web_dir"}});
+  }
+
+  http::ServerOptions opts;
+  opts.host = config.server.host;
+  opts.port = static_cast<uint16_t>(config.server.port);
+  opts.threads = config.server.threads;
+  opts.workers = config.server.workers;
+  opts.max_header_bytes = config.server.max_header_bytes;
+  opts.max_body_bytes = config.server.max_body_bytes;
+  opts.max_upload_bytes = config.server.max_upload_bytes;
+  opts.request_timeout = config.server.request_timeout;
+  opts.idle_timeout = config.server.idle_timeout;
+  opts.shutdown_grace = config.server.shutdown_grace;
+  opts.sse_heartbeat = config.server.sse_heartbeat;
+  opts.spool_dir = data_dir / "tmp";
+  opts.default_error_renderer = api::native::render_error;
+
+  std::vector<http::Middleware> middleware{
+      http::request_id(),
+      http::access_log(),
+      http::timing(),
+      http::cors(split_list(config.server.cors_origins)),
+  };
+
+  http::Server server(opts, router, std::move(middleware), metrics);
+  if (auto st = server.listen(); !st) {
+    core::log::error(st.error().message);
+    return 1;
+  }
+  std::cout << "docent " << DOCENT_VERSION << " listening on http://" << config.server.host << ":" << server.port()
+            << std::endl;
+  core::log::info("listening", {{"host", config.server.host}, {"port", static_cast<int64_t>(server.port())},
+                                {"data", data_dir.string()}});
+  server.run();
+  core::log::info("stopped");
+  return 0;
+}
+
+}  // namespace docent::app

@@ -1,0 +1,615 @@
+#include "core/config.h"
+
+#include <fmt/format.h>
+#include <toml++/toml.h>
+
+#include <algorithm>
+#include <array>
+#include <cctype>
+#include <charconv>
+#include <cstdlib>
+#include <limits>
+#include <system_error>
+#include <utility>
+
+extern char** environ;  // POSIX
+
+namespace docent::core {
+
+namespace {
+
+namespace fs = std::filesystem;
+using std::chrono::seconds;
+
+// Binds a row to `config.*Section.*Member`.
+template <auto Section, auto Member>
+SettingRef field(Config& config) {
+  return &((config.*Section).*Member);
+}
+
+constexpr std::string_view kConfigEnv = "DOCENT_CONFIG";
+constexpr std::string_view kDefaultFile = "docent.toml";
+constexpr size_t kMaxEcho = 64;   // longest value quoted back in an error message
+constexpr size_t kMaxAlign = 40;  // render_config aligns comments after lines up to this long
+
+// Rows name only what differs from SettingInfo's member defaults; GCC 12 would warn on every
+// omitted designated member.
+#pragma GCC diagnostic push
+#pragma GCC diagnostic ignored "-Wmissing-field-initializers"
+std::vector<SettingInfo> build_table() {
+  // clang-format off
+  std::vector<SettingInfo> rows = {
+    {.key = "server.host", .env = "DOCENT_HOST", .ref = field<&Config::server, &ServerConfig::host>,
+     .help = "Address to listen on"},
+    {.key = "server.port", .env = "DOCENT_PORT", .ref = field<&Config::server, &ServerConfig::port>,
+     .help = "TCP port to listen on; 0 picks a free port", .max = 65535},
+    {.key = "server.threads", .env = "DOCENT_THREADS", .ref = field<&Config::server, &ServerConfig::threads>,
+     .help = "Network threads; 0 = one per core", .max = 1024},
+    {.key = "server.workers", .env = "DOCENT_WORKERS", .ref = field<&Config::server, &ServerConfig::workers>,
+     .help = "Request handler pool size; 0 = automatic", .max = 1024},
+    {.key = "server.max_header_bytes", .env = "DOCENT_MAX_HEADER_BYTES",
+     .ref = field<&Config::server, &ServerConfig::max_header_bytes>,
+     .help = "Largest request line plus headers", .min = 1},
+    {.key = "server.max_body_bytes", .env = "DOCENT_MAX_BODY_BYTES",
+     .ref = field<&Config::server, &ServerConfig::max_body_bytes>,
+     .help = "Largest JSON or other non-upload request body", .min = 1},
+    {.key = "server.max_upload_bytes", .env = "DOCENT_MAX_UPLOAD_BYTES",
+     .ref = field<&Config::server, &ServerConfig::max_upload_bytes>,
+     .help = "Largest uploaded file", .min = 1},
+    {.key = "server.json_max_depth", .env = "DOCENT_JSON_MAX_DEPTH",
+     .ref = field<&Config::server, &ServerConfig::json_max_depth>,
+     .help = "Deepest nesting accepted in a JSON body", .min = 1, .max = 10000},
+    {.key = "server.request_timeout", .env = "DOCENT_REQUEST_TIMEOUT",
+     .ref = field<&Config::server, &ServerConfig::request_timeout>,
+     .help = "Time allowed to receive a request", .min = 1},
+    {.key = "server.idle_timeout", .env = "DOCENT_IDLE_TIMEOUT",
+     .ref = field<&Config::server, &ServerConfig::idle_timeout>,
+     .help = "Idle keep-alive connections are closed after this", .min = 1},
+    {.key = "server.shutdown_grace", .env = "DOCENT_SHUTDOWN_GRACE",
+     .ref = field<&Config::server, &ServerConfig::shutdown_grace>,
+     .help = "On shutdown, time given to requests and jobs to finish"},
+    {.key = "server.sse_heartbeat", .env = "DOCENT_SSE_HEARTBEAT",
+     .ref = field<&Config::server, &ServerConfig::sse_heartbeat>,
+     .help = "Interval of keep-alive comments on event streams", .min = 1},
+    {.key = "server.cors_origins", .env = "DOCENT_CORS_ORIGINS",
+     .ref = field<&Config::server, &ServerConfig::cors_origins>,
+     .help = "Allowed CORS origins, comma-separated; * = any"},
+    {.key = "server.web_dir", .env = "DOCENT_WEB_DIR", .ref = field<&Config::server, &ServerConfig::web_dir>,
+     .help = "Directory of the web UI; empty = found next to the binary"},
+    {.key = "data.dir", .env = "DOCENT_DATA", .ref = field<&Config::data, &DataConfig::dir>,
+     .help = "Directory for the database and stored files"},
+    {.key = "log.level", .env = "DOCENT_LOG_LEVEL", .ref = field<&Config::log, &LogConfig::level>,
+     .help = "Least severe level logged",
+     .choices = {"trace", "debug", "info", "warn", "error", "off"}},
+    {.key = "log.format", .env = "DOCENT_LOG_FORMAT", .ref = field<&Config::log, &LogConfig::format>,
+     .help = "Log line format on stderr: text, or json (one object per line)",
+     .choices = {"text", "json"}},
+    {.key = "security.master_key", .env = "DOCENT_MASTER_KEY",
+     .ref = field<&Config::security, &SecurityConfig::master_key>,
+     .help = "Key encrypting stored secrets; empty = <data.dir>/master.key, made on first start",
+     .secret = true},
+    {.key = "llm.url", .env = "DOCENT_LLM_URL", .ref = field<&Config::llm, &LlmConfig::url>,
+     .help = "Base URL of the upstream OpenAI-compatible model server; empty = none"},
+    {.key = "llm.key", .env = "DOCENT_LLM_KEY", .ref = field<&Config::llm, &LlmConfig::key>,
+     .help = "API key sent to the upstream model server", .secret = true},
+    {.key = "llm.model", .env = "DOCENT_LLM_MODEL", .ref = field<&Config::llm, &LlmConfig::model>,
+     .help = "Upstream model used when a request names none"},
+  };
+  // clang-format on
+  return rows;
+}
+#pragma GCC diagnostic pop
+
+// ---- text helpers ----
+
+std::string_view trim(std::string_view s) {
+  const auto space = [](char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\n'; };
+  while (!s.empty() && space(s.front())) s.remove_prefix(1);
+  while (!s.empty() && space(s.back())) s.remove_suffix(1);
+  return s;
+}
+
+std::string lower(std::string_view s) {
+  std::string out(s);
+  for (char& c : out) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return out;
+}
+
+bool iequals(std::string_view a, std::string_view b) {
+  return a.size() == b.size() && lower(a) == lower(b);
+}
+
+std::optional<std::int64_t> parse_int(std::string_view text) {
+  text = trim(text);
+  std::int64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (text.empty() || ec != std::errc() || ptr != end) return std::nullopt;
+  return value;
+}
+
+// Splits "20MB" into 20 and "mb"; fails without leading digits or on overflow.
+std::optional<std::pair<std::uint64_t, std::string>> split_number(std::string_view text) {
+  text = trim(text);
+  std::uint64_t value = 0;
+  const char* end = text.data() + text.size();
+  auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ptr == text.data() || ec != std::errc()) return std::nullopt;
+  return std::pair{value, lower(trim(std::string_view(ptr, end - ptr)))};
+}
+
+std::optional<std::uint64_t> checked_mul(std::uint64_t a, std::uint64_t b) {
+  if (a != 0 && b > std::numeric_limits<std::uint64_t>::max() / a) return std::nullopt;
+  return a * b;
+}
+
+// How a value appears in an error message: quoted, shortened, never a secret.
+std::string echo(const SettingInfo& row, std::string_view text) {
+  if (row.secret) return "'****'";
+  std::string out = "'";
+  for (char c : text.substr(0, kMaxEcho)) {
+    if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+      out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+    } else {
+      out += c;
+    }
+  }
+  if (text.size() > kMaxEcho) out += "...";
+  return out + "'";
+}
+
+std::string format_bytes(std::uint64_t v) {
+  constexpr std::array<std::pair<std::uint64_t, const char*>, 3> kUnits = {
+      {{kGiB, "GiB"}, {kMiB, "MiB"}, {kKiB, "KiB"}}};
+  for (const auto& [unit, suffix] : kUnits) {
+    if (v != 0 && v % unit == 0) return fmt::format("{}{}", v / unit, suffix);
+  }
+  return std::to_string(v);
+}
+
+std::string format_duration(seconds d) {
+  const auto n = d.count();
+  if (n != 0 && n % 3600 == 0) return fmt::format("{}h", n / 3600);
+  if (n != 0 && n % 60 == 0) return fmt::format("{}m", n / 60);
+  return fmt::format("{}s", n);
+}
+
+// A value as plain text ("20MiB", "30s", "127.0.0.1"); `literal` quotes it as TOML needs.
+std::string value_text(const SettingRef& ref) {
+  struct Visitor {
+    std::string operator()(const std::string* v) const { return *v; }
+    std::string operator()(const int* v) const { return std::to_string(*v); }
+    std::string operator()(const std::uint64_t* v) const { return format_bytes(*v); }
+    std::string operator()(const bool* v) const { return *v ? "true" : "false"; }
+    std::string operator()(const seconds* v) const { return format_duration(*v); }
+  };
+  return std::visit(Visitor{}, ref);
+}
+
+std::string toml_quote(std::string_view s) {
+  std::string out = "\"";
+  for (char c : s) {
+    switch (c) {
+      case '"': out += "\\\""; break;
+      case '\\': out += "\\\\"; break;
+      case '\n': out += "\\n"; break;
+      case '\t': out += "\\t"; break;
+      case '\r': out += "\\r"; break;
+      default:
+        if (static_cast<unsigned char>(c) < 0x20 || c == 0x7f) {
+          out += fmt::format("\\u{:04X}", static_cast<unsigned char>(c));
+        } else {
+          out += c;
+        }
+    }
+  }
+  return out + "\"";
+}
+
+std::string mask_secret(std::string_view s) {
+  if (s.empty()) return "";
+  if (s.size() > 12) return fmt::format("****{}", s.substr(s.size() - 4));
+  return "****";
+}
+
+size_t edit_distance(std::string_view a, std::string_view b) {
+  std::vector<size_t> row(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) row[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    size_t diagonal = row[0];
+    row[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      const size_t up = row[j];
+      row[j] = std::min({row[j] + 1, row[j - 1] + 1, diagonal + (a[i - 1] == b[j - 1] ? 0 : 1)});
+      diagonal = up;
+    }
+  }
+  return row[b.size()];
+}
+
+// " (did you mean X?)" for the nearest key (or env variable) within a small edit distance.
+std::string suggestion(std::string_view name, bool env) {
+  std::string_view best;
+  size_t best_distance = std::max<size_t>(2, name.size() / 4) + 1;
+  for (const SettingInfo& row : setting_table()) {
+    const std::string_view candidate = env ? row.env : row.key;
+    const size_t d = edit_distance(lower(name), lower(candidate));
+    if (d < best_distance) {
+      best = candidate;
+      best_distance = d;
+    }
+  }
+  return best.empty() ? std::string() : fmt::format(" (did you mean {}?)", best);
+}
+
+// ---- parsing one value ----
+
+template <typename T>
+Status check_range(const SettingInfo& row, T value, std::string_view text, std::string_view where) {
+  const auto lo = row.min;
+  const auto hi = row.max != 0 ? row.max : std::numeric_limits<std::int64_t>::max();
+  const bool below = std::cmp_less(value, lo);
+  const bool above = std::cmp_greater(value, hi);
+  if (!below && !above) return {};
+  const std::string bound =
+      row.max != 0 ? fmt::format("{}..{}", lo, hi) : fmt::format("at least {}", lo);
+  return Error(Code::InvalidInput,
+               fmt::format("{}: {} is out of range ({})", where, echo(row, text), bound),
+               std::string(row.key));
+}
+
+// Parses `text` as `row`'s type, validates it and stores it in `config`. `where` names the
+// setting and its source for error messages, e.g. "DOCENT_PORT (server.port)".
+Status assign(const SettingInfo& row, std::string_view text, Config& config, std::string_view where) {
+  const auto fail = [&](std::string_view what) {
+    return Error(Code::InvalidInput, fmt::format("{}: {} {}", where, echo(row, text), what),
+                 std::string(row.key));
+  };
+  SettingRef ref = row.ref(config);
+  switch (row.type) {
+    case SettingType::String: {
+      if (row.choices.empty()) {
+        *std::get<std::string*>(ref) = std::string(text);
+        return {};
+      }
+      for (std::string_view choice : row.choices) {
+        if (iequals(trim(text), choice)) {
+          *std::get<std::string*>(ref) = std::string(choice);
+          return {};
+        }
+      }
+      std::string list;
+      for (std::string_view choice : row.choices) list += (list.empty() ? "" : ", ") + std::string(choice);
+      return fail(fmt::format("is not one of {}", list));
+    }
+    case SettingType::Int: {
+      const auto v = parse_int(text);
+      if (!v) return fail("is not an integer");
+      const std::int64_t hi = row.max != 0 ? row.max : std::numeric_limits<int>::max();
+      if (*v < row.min || *v > hi) {
+        return Error(Code::InvalidInput,
+                     fmt::format("{}: {} is out of range ({}..{})", where, echo(row, text), row.min, hi),
+                     std::string(row.key));
+      }
+      *std::get<int*>(ref) = static_cast<int>(*v);
+      return {};
+    }
+    case SettingType::Bytes: {
+      const auto v = parse_byte_size(text);
+      if (!v) return fail("is not a byte size (e.g. 1048576, 512KiB, 20MB)");
+      if (Status s = check_range(row, *v, text, where); !s) return s;
+      *std::get<std::uint64_t*>(ref) = *v;
+      return {};
+    }
+    case SettingType::Bool: {
+      const auto v = parse_bool(text);
+      if (!v) return fail("is not a boolean (true or false)");
+      *std::get<bool*>(ref) = *v;
+      return {};
+    }
+    case SettingType::Seconds: {
+      const auto v = parse_duration(text);
+      if (!v) return fail("is not a duration (e.g. 30, 30s, 5m, 1h)");
+      if (Status s = check_range(row, v->count(), text, where); !s) return s;
+      *std::get<seconds*>(ref) = *v;
+      return {};
+    }
+  }
+  return Error(Code::Internal, fmt::format("{}: unhandled setting type", where), std::string(row.key));
+}
+
+// ---- the TOML file ----
+
+std::string_view toml_kind(const toml::node& node) {
+  switch (node.type()) {
+    case toml::node_type::table: return "a table";
+    case toml::node_type::array: return "an array";
+    case toml::node_type::string: return "a string";
+    case toml::node_type::integer: return "an integer";
+    case toml::node_type::floating_point: return "a float";
+    case toml::node_type::boolean: return "a boolean";
+    case toml::node_type::date: return "a date";
+    case toml::node_type::time: return "a time";
+    case toml::node_type::date_time: return "a date-time";
+    default: return "nothing";
+  }
+}
+
+// The node as text for assign(): strings always; integers for numeric types; booleans for Bool.
+std::optional<std::string> node_text(const toml::node& node, SettingType type) {
+  if (const auto* s = node.as_string()) return s->get();
+  if (const auto* i = node.as_integer();
+      i && (type == SettingType::Int || type == SettingType::Bytes || type == SettingType::Seconds)) {
+    return std::to_string(i->get());
+  }
+  if (const auto* b = node.as_boolean(); b && type == SettingType::Bool) {
+    return std::string(b->get() ? "true" : "false");
+  }
+  return std::nullopt;
+}
+
+bool is_section(std::string_view name) {
+  return std::any_of(setting_table().begin(), setting_table().end(), [&](const SettingInfo& row) {
+    return row.key.size() > name.size() && row.key.starts_with(name) && row.key[name.size()] == '.';
+  });
+}
+
+Status apply_file(const fs::path& path, Config& config) {
+  const std::string file = path.string();
+  toml::table root;
+  try {
+    root = toml::parse_file(file);
+  } catch (const toml::parse_error& e) {
+    const auto& at = e.source().begin;
+    return Error(Code::InvalidInput, fmt::format("{}:{}:{}: {}", file, at.line, at.column, e.description()));
+  }
+
+  std::vector<std::string> unknown;
+  std::vector<std::pair<const SettingInfo*, const toml::node*>> found;
+  for (auto&& [section, node] : root) {
+    const toml::table* table = node.as_table();
+    if (table == nullptr || (table->empty() && !is_section(section.str()))) {
+      unknown.emplace_back(section.str());
+      continue;
+    }
+    for (auto&& [name, value] : *table) {
+      const std::string key = fmt::format("{}.{}", section.str(), name.str());
+      if (const SettingInfo* row = find_setting(key)) {
+        found.emplace_back(row, &value);
+      } else {
+        unknown.push_back(key);
+      }
+    }
+  }
+  if (!unknown.empty()) {
+    std::string list;
+    for (const std::string& key : unknown) {
+      list += fmt::format("{}{}{}", list.empty() ? "" : ", ", key, suggestion(key, false));
+    }
+    return Error(Code::InvalidInput,
+                 fmt::format("{}: unknown setting{} {}", file, unknown.size() > 1 ? "s" : "", list),
+                 unknown.front());
+  }
+
+  for (const auto& [row, node] : found) {
+    const std::string where = fmt::format("{}: {}", file, row->key);
+    const auto text = node_text(*node, row->type);
+    if (!text) {
+      return Error(Code::InvalidInput,
+                   fmt::format("{}: expected {}, got {}", where, type_name(row->type), toml_kind(*node)),
+                   std::string(row->key));
+    }
+    if (Status s = assign(*row, *text, config, where); !s) return s;
+    config.sources[std::string(row->key)] = ConfigSource::File;
+  }
+  return {};
+}
+
+// The file to read: explicit, $DOCENT_CONFIG, ./docent.toml, or none.
+Result<std::optional<fs::path>> resolve_file(const ConfigInputs& in) {
+  std::optional<fs::path> path;
+  std::string origin;
+  if (in.file) {
+    path = *in.file;
+    origin = "config file";
+  } else if (auto it = in.env.find(std::string(kConfigEnv)); it != in.env.end() && !it->second.empty()) {
+    path = fs::path(it->second);
+    origin = fmt::format("{} names", kConfigEnv);
+  } else {
+    std::error_code ec;
+    if (fs::exists(kDefaultFile, ec)) return std::optional<fs::path>(fs::path(kDefaultFile));
+    return std::optional<fs::path>();
+  }
+  std::error_code ec;
+  if (!fs::exists(*path, ec)) {
+    return Error(Code::NotFound, fmt::format("{} '{}', which does not exist", origin, path->string()));
+  }
+  return path;
+}
+
+}  // namespace
+
+std::string_view source_name(ConfigSource source) {
+  switch (source) {
+    case ConfigSource::Default: return "default";
+    case ConfigSource::File: return "file";
+    case ConfigSource::Environment: return "env";
+    case ConfigSource::Flag: return "flag";
+  }
+  return "?";
+}
+
+std::string_view type_name(SettingType type) {
+  switch (type) {
+    case SettingType::String: return "string";
+    case SettingType::Int: return "int";
+    case SettingType::Bytes: return "bytes";
+    case SettingType::Bool: return "bool";
+    case SettingType::Seconds: return "seconds";
+  }
+  return "?";
+}
+
+ConfigSource Config::source(std::string_view key) const {
+  auto it = sources.find(std::string(key));
+  return it == sources.end() ? ConfigSource::Default : it->second;
+}
+
+const std::vector<SettingInfo>& setting_table() {
+  static const std::vector<SettingInfo> table = [] {
+    std::vector<SettingInfo> rows = build_table();
+    Config defaults;
+    for (SettingInfo& row : rows) {
+      const SettingRef ref = row.ref(defaults);
+      // SettingRef's alternatives are declared in SettingType's order.
+      row.type = static_cast<SettingType>(ref.index());
+      row.default_value = value_text(ref);
+    }
+    return rows;
+  }();
+  return table;
+}
+
+const SettingInfo* find_setting(std::string_view key) {
+  for (const SettingInfo& row : setting_table()) {
+    if (row.key == key) return &row;
+  }
+  return nullptr;
+}
+
+std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
+  const auto parts = split_number(text);
+  if (!parts) return std::nullopt;
+  const auto& [n, suffix] = *parts;
+  static const std::map<std::string, std::uint64_t, std::less<>> kSuffixes = {
+      {"", 1},          {"b", 1},
+      {"k", kKiB},      {"kb", kKiB},      {"kib", kKiB},
+      {"m", kMiB},      {"mb", kMiB},      {"mib", kMiB},
+      {"g", kGiB},      {"gb", kGiB},      {"gib", kGiB},
+      {"t", kGiB * kKiB}, {"tb", kGiB * kKiB}, {"tib", kGiB * kKiB},
+  };
+  auto it = kSuffixes.find(suffix);
+  if (it == kSuffixes.end()) return std::nullopt;
+  return checked_mul(n, it->second);
+}
+
+std::optional<seconds> parse_duration(std::string_view text) {
+  const auto parts = split_number(text);
+  if (!parts) return std::nullopt;
+  const auto& [n, suffix] = *parts;
+  std::uint64_t unit = 0;
+  if (suffix.empty() || suffix == "s") unit = 1;
+  else if (suffix == "m") unit = 60;
+  else if (suffix == "h") unit = 3600;
+  else return std::nullopt;
+  const auto total = checked_mul(n, unit);
+  if (!total || *total > static_cast<std::uint64_t>(std::numeric_limits<seconds::rep>::max())) {
+    return std::nullopt;
+  }
+  return seconds(static_cast<seconds::rep>(*total));
+}
+
+std::optional<bool> parse_bool(std::string_view text) {
+  const std::string v = lower(trim(text));
+  if (v == "true" || v == "yes" || v == "on" || v == "1") return true;
+  if (v == "false" || v == "no" || v == "off" || v == "0") return false;
+  return std::nullopt;
+}
+
+Result<Config> load_config(const ConfigInputs& in) {
+  Config config;
+  for (const SettingInfo& row : setting_table()) config.sources[std::string(row.key)] = ConfigSource::Default;
+
+  auto file = resolve_file(in);
+  if (!file) return std::move(file).error();
+  if (*file) {
+    std::error_code ec;
+    const fs::path absolute = fs::absolute(**file, ec);
+    config.file_path = ec ? (*file)->string() : absolute.lexically_normal().string();
+    if (Status s = apply_file(**file, config); !s) return s.error();
+  }
+
+  for (const SettingInfo& row : setting_table()) {
+    auto it = in.env.find(std::string(row.env));
+    if (it == in.env.end()) continue;
+    if (Status s = assign(row, it->second, config, fmt::format("{} ({})", row.env, row.key)); !s) {
+      return s.error();
+    }
+    config.sources[std::string(row.key)] = ConfigSource::Environment;
+  }
+  for (const auto& [name, value] : in.env) {
+    if (!name.starts_with("DOCENT_") || name == kConfigEnv) continue;
+    const bool known = std::any_of(setting_table().begin(), setting_table().end(),
+                                   [&](const SettingInfo& row) { return row.env == name; });
+    if (!known) {
+      config.warnings.push_back(
+          fmt::format("environment variable {} is not a docent setting{}", name, suggestion(name, true)));
+    }
+  }
+
+  for (const auto& [key, value] : in.flags) {
+    const SettingInfo* row = find_setting(key);
+    if (row == nullptr) {
+      return Error(Code::InvalidInput, fmt::format("flag {}: unknown setting{}", key, suggestion(key, false)),
+                   key);
+    }
+    if (Status s = assign(*row, value, config, fmt::format("flag {}", key)); !s) return s.error();
+    config.sources[key] = ConfigSource::Flag;
+  }
+  return config;
+}
+
+std::map<std::string, std::string> current_environment() {
+  std::map<std::string, std::string> env;
+  for (char** entry = environ; entry != nullptr && *entry != nullptr; ++entry) {
+    const std::string_view item(*entry);
+    const size_t eq = item.find('=');
+    if (eq == std::string_view::npos || !item.starts_with("DOCENT_")) continue;
+    env.emplace(item.substr(0, eq), item.substr(eq + 1));
+  }
+  return env;
+}
+
+std::string render_config(const Config& config) {
+  Config copy = config;  // row.ref() takes a mutable Config; nothing is written through it
+  struct Line {
+    std::string text;
+    std::string comment;
+  };
+  std::vector<std::pair<std::string, std::vector<Line>>> sections;
+  size_t width = 0;
+  for (const SettingInfo& row : setting_table()) {
+    const size_t dot = row.key.find('.');
+    const std::string section(row.key.substr(0, dot));
+    const std::string_view name = row.key.substr(dot + 1);
+    const SettingRef ref = row.ref(copy);
+
+    std::string literal;
+    if (row.secret) {
+      literal = toml_quote(mask_secret(*std::get<std::string*>(ref)));
+    } else if (row.type == SettingType::Int || row.type == SettingType::Bool ||
+               (row.type == SettingType::Bytes && *std::get<std::uint64_t*>(ref) % kKiB != 0)) {
+      literal = value_text(ref);
+    } else {
+      literal = toml_quote(value_text(ref));
+    }
+    const ConfigSource source = config.source(row.key);
+    std::string comment(source_name(source));
+    if (source == ConfigSource::Environment) comment += fmt::format(" {}", row.env);
+
+    if (sections.empty() || sections.back().first != section) sections.emplace_back(section, std::vector<Line>{});
+    Line line{fmt::format("{} = {}", name, literal), std::move(comment)};
+    if (line.text.size() <= kMaxAlign) width = std::max(width, line.text.size());
+    sections.back().second.push_back(std::move(line));
+  }
+
+  std::string out = "# docent effective configuration; precedence: flag > env > file > default\n";
+  out += fmt::format("# file: {}\n", config.file_path.empty() ? "(none)" : config.file_path);
+  for (const auto& [section, lines] : sections) {
+    out += fmt::format("\n[{}]\n", section);
+    for (const Line& line : lines) out += fmt::format("{:<{}}  # {}\n", line.text, width, line.comment);
+  }
+  return out;
+}
+
+}  // namespace docent::core

@@ -1,0 +1,156 @@
+#pragma once
+// Configuration: one typed Config, filled from four sources in this order of precedence
+// (DESIGN.md §3):  command-line flags > DOCENT_* environment > docent.toml > built-in defaults.
+//
+// Table-driven: every setting is one row of setting_table() (config.cpp) naming its dotted key,
+// its environment variable and the Config member it fills. The member's initializer below is the
+// built-in default. Adding a setting is one member here plus one row there; the TOML reader, the
+// environment, flags, validation, render_config and `--help` all follow from the row.
+
+#include "core/error.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <map>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+namespace docent::core {
+
+inline constexpr std::uint64_t kKiB = 1024;
+inline constexpr std::uint64_t kMiB = 1024 * kKiB;
+inline constexpr std::uint64_t kGiB = 1024 * kMiB;
+
+// [server]: the HTTP listener and its limits.
+struct ServerConfig {
+  std::string host = "127.0.0.1";
+  int port = 8080;                                   // 0: the OS picks a free port
+  int threads = 0;                                   // network threads; 0: one per core
+  int workers = 0;                                   // handler pool size; 0: automatic
+  std::uint64_t max_header_bytes = 16 * kKiB;
+  std::uint64_t max_body_bytes = 1 * kMiB;           // JSON and other non-upload bodies
+  std::uint64_t max_upload_bytes = 20 * kMiB;        // the seeds' documented upload limit
+  int json_max_depth = 64;
+  std::chrono::seconds request_timeout{30};
+  std::chrono::seconds idle_timeout{75};
+  std::chrono::seconds shutdown_grace{10};
+  std::chrono::seconds sse_heartbeat{15};
+  std::string cors_origins = "*";
+  std::string web_dir;                               // empty: found next to the binary
+};
+
+// [data]: where the database and stored files live.
+struct DataConfig {
+  std::string dir = "./data";
+};
+
+// [log]
+struct LogConfig {
+  std::string level = "info";   // trace, debug, info, warn, error, off
+  std::string format = "text";  // text, json
+};
+
+// [security]
+struct SecurityConfig {
+  std::string master_key;  // secret; empty: <data.dir>/master.key, made on first start
+};
+
+// [llm]: the upstream OpenAI-compatible model server.
+struct LlmConfig {
+  std::string url;
+  std::string key;  // secret
+  std::string model;
+};
+
+enum class ConfigSource { Default, File, Environment, Flag };
+
+// "default", "file", "env", "flag".
+std::string_view source_name(ConfigSource source);
+
+// A default-constructed Config holds the built-in defaults.
+struct Config {
+  ServerConfig server;
+  DataConfig data;
+  LogConfig log;
+  SecurityConfig security;
+  LlmConfig llm;
+
+  // Provenance, filled by load_config: every key of setting_table() -> where its value came from.
+  std::map<std::string, ConfigSource> sources;
+  std::string file_path;  // the TOML file that was read; empty when none
+  // Non-fatal findings for the caller to log once logging is up, e.g. an unknown DOCENT_* variable.
+  std::vector<std::string> warnings;
+
+  // The source of `key`; Default for keys load_config never saw.
+  ConfigSource source(std::string_view key) const;
+};
+
+// The C++ type of a setting: String -> std::string, Int -> int, Bytes -> std::uint64_t,
+// Bool -> bool, Seconds -> std::chrono::seconds.
+enum class SettingType { String, Int, Bytes, Bool, Seconds };
+
+// "string", "int", "bytes", "bool", "seconds".
+std::string_view type_name(SettingType type);
+
+// A pointer to the Config member a setting fills.
+using SettingRef =
+    std::variant<std::string*, int*, std::uint64_t*, bool*, std::chrono::seconds*>;
+
+// One row of the settings table.
+struct SettingInfo {
+  std::string_view key;        // dotted: "server.port" is `port` in the TOML table [server]
+  std::string_view env;        // its environment variable, e.g. "DOCENT_PORT"
+  SettingRef (*ref)(Config&);  // the member it fills
+  std::string_view help;       // one line, for `--help` and docs
+  bool secret = false;         // masked by render_config and never echoed in errors
+  std::int64_t min = 0;        // Int, Bytes, Seconds: inclusive bounds; max 0 = the type's limit
+  std::int64_t max = 0;
+  std::vector<std::string_view> choices;  // String: allowed values (case-insensitive); empty = any
+  // Derived by setting_table() from `ref` and a default-constructed Config:
+  SettingType type = SettingType::String;
+  std::string default_value;  // as render_config would show it, e.g. "20MiB", "30s"
+};
+
+// Every setting, in documentation order (grouped by section).
+const std::vector<SettingInfo>& setting_table();
+
+// The row for a dotted key, or nullptr.
+const SettingInfo* find_setting(std::string_view key);
+
+struct ConfigInputs {
+  std::map<std::string, std::string> flags;   // dotted key -> value, e.g. {"server.port", "0"}
+  std::map<std::string, std::string> env;     // the process environment (only DOCENT_* are read)
+  std::optional<std::filesystem::path> file;  // explicit config file; an error if it doesn't exist
+};
+
+// Builds the effective configuration. The file is `in.file` if given, else $DOCENT_CONFIG (from
+// in.env) if set, else ./docent.toml if it exists, else none; an explicitly named file that does
+// not exist is a NotFound error. Values from the environment and flags are text, parsed and
+// validated by the setting's type; TOML values may be native (integer, boolean) or text.
+// Fails with InvalidInput naming the setting and its source for a bad value, for an unknown key in
+// the file or among the flags (typos are errors, not ignored), and for a malformed file.
+// Unknown DOCENT_* variables only add a warning.
+Result<Config> load_config(const ConfigInputs& in);
+
+// The DOCENT_* variables of this process's environment.
+std::map<std::string, std::string> current_environment();
+
+// The effective configuration as TOML, grouped by section, each line commented with its source.
+// Loading the output gives the same configuration, except that secrets are masked: "****" plus
+// their last 4 characters when longer than 12, else "****"; an unset secret shows as "".
+std::string render_config(const Config& config);
+
+// Text parsers shared by every source (exposed for tests and the CLI).
+// Byte sizes: "1048576", "512KiB", "20MB", "1g"... K/M/G/T with optional "B" or "iB", any case;
+// all suffixes are powers of 1024. Fails on overflow, signs, fractions and unknown suffixes.
+std::optional<std::uint64_t> parse_byte_size(std::string_view text);
+// Durations in whole seconds: "30", "30s", "5m", "1h".
+std::optional<std::chrono::seconds> parse_duration(std::string_view text);
+// Booleans: true/false, yes/no, on/off, 1/0, any case.
+std::optional<bool> parse_bool(std::string_view text);
+
+}  // namespace docent::core

@@ -1,0 +1,108 @@
+#pragma once
+// docent's own request and response types. Handlers, middleware and faces see only these; the
+// HTTP library (Beast) stays inside the server's .cpp files.
+
+#include "core/error.h"
+#include "http/headers.h"
+#include "http/multipart.h"
+
+#include <boost/json/fwd.hpp>
+
+#include <any>
+#include <atomic>
+#include <chrono>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace docent::http {
+
+enum class Method { Get, Head, Post, Put, Patch, Delete, Options, Other };
+
+std::string_view method_name(Method m);
+Method parse_method(std::string_view s);
+
+struct Route;
+
+struct Request {
+  Method method = Method::Get;
+  std::string target;  // as received: path and query, still percent-encoded
+  std::string path;    // percent-decoded path, without the query
+  std::vector<std::pair<std::string, std::string>> query;   // decoded, in order
+  std::vector<std::pair<std::string, std::string>> params;  // path parameters from the route
+  Headers headers;
+  std::string body;                         // every body that is not multipart/form-data
+  std::unique_ptr<MultipartForm> form;      // multipart/form-data bodies, parsed and spooled
+  std::string remote_address;
+  std::string request_id;
+  const Route* route = nullptr;             // the matched route, or null
+  std::any principal;                       // set by the authentication hook
+  std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
+
+  // The first query parameter with this name.
+  std::optional<std::string_view> query_param(std::string_view name) const;
+  // A path parameter; empty if the route has none by that name.
+  std::string_view param(std::string_view name) const;
+  std::string_view header(std::string_view name) const { return headers.get(name).value_or(""); }
+};
+
+// One Server-Sent Events stream. Handlers write events from a worker thread; the connection's
+// coroutine sends each one as it comes, with heartbeat comments in between. Thread-safe.
+class SseSink {
+ public:
+  virtual ~SseSink() = default;
+  // Sends one event. Returns false once the client has gone away (stop producing then).
+  // Blocks the calling worker thread while too many events wait to be written (backpressure).
+  virtual bool send(std::string_view data, std::string_view event = {}, std::string_view id = {}) = 0;
+  // Sends a comment line (": text"), ignored by clients.
+  virtual bool comment(std::string_view text) = 0;
+  // True once the client disconnected or the server is shutting down.
+  virtual bool cancelled() const = 0;
+};
+
+// Formats one SSE event: optional "event:" and "id:" lines, one "data:" line per line of data,
+// and the blank line that ends it.
+std::string format_sse_event(std::string_view data, std::string_view event = {}, std::string_view id = {});
+
+struct Response {
+  int status = 200;
+  Headers headers;
+  std::string body;
+  std::filesystem::path file;  // when set, the body is this file's contents (sent streamed)
+  // When set, the response is an SSE stream: status 200 and `text/event-stream` are sent first,
+  // then this runs on a worker thread, writing events until it returns.
+  std::function<void(SseSink&)> sse;
+
+  static Response json(int status, const boost::json::value& body);
+  static Response json(int status, std::string serialized);
+  static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
+  static Response stream(std::function<void(SseSink&)> producer);
+  static Response send_file(std::filesystem::path path, std::string content_type);
+};
+
+using Handler = std::function<Response(Request&)>;
+
+// Renders an error in the shape of the face that owns the route (each seed has its own).
+using ErrorRenderer = std::function<Response(const Request&, const core::Error&)>;
+
+struct RouteOptions {
+  bool is_public = false;     // no authentication needed
+  bool run_inline = false;    // cheap and non-blocking: run on the network thread, skip the pool
+  size_t max_body_bytes = 0;  // 0 = the server's default limit
+  bool multipart = false;     // accepts multipart/form-data uploads (spooled to disk)
+};
+
+struct Route {
+  Method method = Method::Get;
+  std::string pattern;  // e.g. "/api/files/{file_id}/status"; also the metrics label
+  Handler handler;
+  RouteOptions options;
+  const ErrorRenderer* render_error = nullptr;  // the owning face's renderer; null = default
+};
+
+}  // namespace docent::http

@@ -1,0 +1,662 @@
+#include "http/server.h"
+
+#include "core/log.h"
+#include "http/wire.h"
+
+#include <boost/asio.hpp>
+#include <boost/asio/experimental/awaitable_operators.hpp>
+#include <boost/beast/core.hpp>
+#include <boost/beast/http.hpp>
+
+#include <condition_variable>
+#include <deque>
+#include <list>
+#include <mutex>
+#include <thread>
+
+namespace docent::http {
+
+namespace asio = boost::asio;
+namespace beast = boost::beast;
+namespace bhttp = boost::beast::http;
+using tcp = asio::ip::tcp;
+using asio::awaitable;
+using asio::use_awaitable;
+using namespace asio::experimental::awaitable_operators;
+constexpr auto kTuple = asio::as_tuple(asio::use_awaitable);
+
+namespace {
+
+// One accepted connection. Shared between its session coroutine and shutdown, which must be
+// able to cancel an idle keep-alive connection.
+struct Connection {
+  explicit Connection(tcp::socket s) : stream(std::move(s)) {}
+  beast::tcp_stream stream;
+  std::atomic<bool> busy{false};
+};
+
+// The SSE sink: a bounded queue between a producer on the worker pool and the connection's
+// coroutine, which waits on `wake` (a timer used as an event) when the queue is empty.
+class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<SseSinkImpl> {
+ public:
+  static constexpr size_t kMaxQueued = 256;
+
+  explicit SseSinkImpl(asio::any_io_executor ex) : wake(ex) {}
+
+  bool send(std::string_view data, std::string_view event, std::string_view id) override {
+    return push(format_sse_event(data, event, id));
+  }
+
+  bool comment(std::string_view text) override {
+    std::string line = ": ";
+    for (char c : text) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
+    line += "\n\n";
+    return push(std::move(line));
+  }
+
+  bool cancelled() const override {
+    std::lock_guard lock(mu_);
+    return cancelled_;
+  }
+
+  // The producer returned.
+  void finish() {
+    std::unique_lock lock(mu_);
+    done_ = true;
+    notify(lock);
+  }
+
+  // The client went away, or the server is stopping.
+  void cancel() {
+    std::unique_lock lock(mu_);
+    cancelled_ = true;
+    cv_.notify_all();
+    notify(lock);
+  }
+
+  struct Batch {
+    std::deque<std::string> items;
+    bool ended = false;  // producer done or cancelled, and nothing left to write
+  };
+
+  // Takes what is queued. When nothing is, marks the consumer as waiting so that the next
+  // push wakes it.
+  Batch drain() {
+    std::lock_guard lock(mu_);
+    Batch b;
+    b.items.swap(queue_);
+    cv_.notify_all();
+    if (b.items.empty()) {
+      if (done_ || cancelled_) b.ended = true;
+      else waiting_ = true;
+    }
+    return b;
+  }
+
+  asio::steady_timer wake;
+
+ private:
+  bool push(std::string chunk) {
+    std::unique_lock lock(mu_);
+    cv_.wait(lock, [&] { return cancelled_ || queue_.size() < kMaxQueued; });
+    if (cancelled_) return false;
+    queue_.push_back(std::move(chunk));
+    notify(lock);
+    return true;
+  }
+
+  void notify(std::unique_lock<std::mutex>& lock) {
+    if (!waiting_) return;
+    waiting_ = false;
+    lock.unlock();
+    asio::post(wake.get_executor(), [self = shared_from_this()] { self->wake.cancel(); });
+  }
+
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  std::deque<std::string> queue_;  // GUARDED_BY(mu_)
+  bool waiting_ = false;           // GUARDED_BY(mu_)
+  bool done_ = false;              // GUARDED_BY(mu_)
+  bool cancelled_ = false;         // GUARDED_BY(mu_)
+};
+
+std::string status_label(int status) { return std::to_string(status); }
+
+}  // namespace
+
+struct Server::Impl {
+  Impl(ServerOptions opts, const Router& r, std::vector<Middleware> mw, core::MetricsRegistry& m)
+      : options(std::move(opts)),
+        router(r),
+        ioc(options.threads > 0 ? options.threads : 1),
+        acceptor(ioc),
+        pool(static_cast<size_t>(options.workers)),
+        requests(m.counter("docent_http_requests_total", "HTTP requests answered, by route, method and status.",
+                           {"route", "method", "status"})),
+        latency(m.histogram("docent_http_request_duration_seconds",
+                            "Time from the request's headers to the end of its response (streams: to their end).",
+                            {"route"}, core::MetricsRegistry::default_latency_buckets())),
+        in_flight(m.gauge("docent_http_requests_in_flight", "Requests being handled now.").with({})),
+        sse_open(m.gauge("docent_http_sse_streams_open", "Server-Sent Events streams open now.").with({})),
+        connections(m.gauge("docent_http_connections_open", "TCP connections open now.").with({})) {
+    handler = chain(mw, [this](Request& req) { return dispatch_route(req); });
+  }
+
+  // ---- configuration -------------------------------------------------------------------------
+  ServerOptions options;
+  const Router& router;
+  Handler handler;
+  asio::io_context ioc;
+  tcp::acceptor acceptor;
+  asio::thread_pool pool;
+
+  core::Family<core::Counter>& requests;
+  core::Family<core::Histogram>& latency;
+  core::Gauge& in_flight;
+  core::Gauge& sse_open;
+  core::Gauge& connections;
+
+  // ---- shutdown state --------------------------------------------------------------------------
+  std::atomic<bool> stopping{false};
+  std::mutex mu;
+  std::list<std::weak_ptr<Connection>> conns;     // GUARDED_BY(mu)
+  std::list<std::weak_ptr<SseSinkImpl>> sinks;    // GUARDED_BY(mu)
+  size_t session_count = 0;                       // GUARDED_BY(mu)
+  std::unique_ptr<asio::steady_timer> deadline;
+
+  // ---- request handling ----------------------------------------------------------------------
+
+  Response error_response(const Request& req, const core::Error& err) {
+    return render_error(req, err, options.default_error_renderer);
+  }
+
+  // The innermost handler: the matched route, or the 404/405 the router decided.
+  Response dispatch_route(Request& req) {
+    if (req.route) {
+      try {
+        return req.route->handler(req);
+      } catch (const std::exception& e) {
+        core::log::error("handler threw", {{"route", req.route->pattern}, {"what", e.what()}, {"id", req.request_id}});
+        return error_response(req, core::Error(core::Code::Internal, "internal error; see the server log, request id " + req.request_id));
+      }
+    }
+    RouteMatch m = router.match(req.method, req.path);
+    if (m.kind == RouteMatch::Kind::MethodNotAllowed) {
+      std::string allow;
+      for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
+      Response res = error_response(
+          req, core::Error(core::Code::MethodNotAllowed,
+                           std::string(method_name(req.method)) + " is not allowed on " + req.path + "; allowed: " + allow));
+      res.headers.set("Allow", allow);
+      return res;
+    }
+    return error_response(req, core::Error(core::Code::NotFound, "no route for " + std::string(method_name(req.method)) + " " + req.path));
+  }
+
+  Response handle(Request& req) {
+    try {
+      return handler(req);
+    } catch (const std::exception& e) {
+      core::log::error("middleware threw", {{"path", req.path}, {"what", e.what()}});
+      return error_response(req, core::Error(core::Code::Internal, "internal error"));
+    }
+  }
+
+  template <typename F>
+  awaitable<std::invoke_result_t<F>> on_pool(F f) {
+    co_return co_await asio::co_spawn(
+        pool, [&f]() -> awaitable<std::invoke_result_t<F>> { co_return f(); }, use_awaitable);
+  }
+
+  // ---- writing ---------------------------------------------------------------------------------
+
+  template <typename Message>
+  static void copy_headers(const Response& res, Message& m) {
+    for (const auto& [name, value] : res.headers.items()) m.insert(name, value);
+    if (!res.headers.has("Server")) m.set(bhttp::field::server, "docent");
+  }
+
+  // Writes a complete (non-streaming) response. Returns false when the connection failed.
+  awaitable<bool> write_plain(Connection& c, Method method, Response& res, bool keep_alive) {
+    if (!res.file.empty()) {
+      bhttp::response<bhttp::file_body> m{static_cast<bhttp::status>(res.status), 11};
+      beast::error_code ec;
+      m.body().open(res.file.c_str(), beast::file_mode::scan, ec);
+      if (!ec) {
+        copy_headers(res, m);
+        m.keep_alive(keep_alive);
+        m.prepare_payload();
+        c.stream.expires_after(options.request_timeout * 4);
+        if (method == Method::Head) {
+          bhttp::response_serializer<bhttp::file_body> sr{m};
+          auto [wec, n] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
+          co_return !wec;
+        }
+        auto [wec, n] = co_await bhttp::async_write(c.stream, m, kTuple);
+        co_return !wec;
+      }
+      res = Response::json(500, std::string(R"({"error":{"message":"file vanished before it could be sent","code":"INTERNAL"}})"));
+    }
+    bhttp::response<bhttp::string_body> m{static_cast<bhttp::status>(res.status), 11};
+    copy_headers(res, m);
+    m.body() = std::move(res.body);
+    m.keep_alive(keep_alive);
+    m.prepare_payload();
+    c.stream.expires_after(options.request_timeout);
+    if (method == Method::Head) {
+      bhttp::response_serializer<bhttp::string_body> sr{m};
+      auto [wec, n] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
+      co_return !wec;
+    }
+    auto [wec, n] = co_await bhttp::async_write(c.stream, m, kTuple);
+    co_return !wec;
+  }
+
+  awaitable<void> sse_writer(std::shared_ptr<Connection> c, std::shared_ptr<SseSinkImpl> sink) {
+    for (;;) {
+      auto batch = sink->drain();
+      for (const auto& item : batch.items) {
+        auto [ec, n] = co_await asio::async_write(c->stream, bhttp::make_chunk(asio::buffer(item)), kTuple);
+        if (ec) {
+          sink->cancel();
+          co_return;
+        }
+      }
+      if (batch.ended) {
+        co_await asio::async_write(c->stream, bhttp::make_chunk_last(), kTuple);
+        co_return;
+      }
+      if (batch.items.empty()) {
+        sink->wake.expires_after(options.sse_heartbeat);
+        auto [ec] = co_await sink->wake.async_wait(kTuple);
+        if (!ec) {  // quiet for a whole heartbeat interval
+          static const std::string kPing = ": keep-alive\n\n";
+          auto [wec, n] = co_await asio::async_write(c->stream, bhttp::make_chunk(asio::buffer(kPing)), kTuple);
+          if (wec) {
+            sink->cancel();
+            co_return;
+          }
+        }
+      }
+    }
+  }
+
+  // Reads from a streaming connection only to learn that the client went away.
+  awaitable<void> disconnect_watch(std::shared_ptr<Connection> c, std::shared_ptr<SseSinkImpl> sink) {
+    std::array<char, 512> scratch;
+    for (;;) {
+      auto [ec, n] = co_await c->stream.socket().async_read_some(asio::buffer(scratch), kTuple);
+      if (ec) {
+        if (ec != asio::error::operation_aborted) sink->cancel();
+        co_return;
+      }
+    }
+  }
+
+  awaitable<void> write_stream(std::shared_ptr<Connection> c, Response& res) {
+    bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), 11};
+    copy_headers(res, head);
+    head.chunked(true);
+    head.keep_alive(false);
+    bhttp::response_serializer<bhttp::empty_body> sr{head};
+    c->stream.expires_after(options.request_timeout);
+    auto [ec, n] = co_await bhttp::async_write_header(c->stream, sr, kTuple);
+    if (ec) co_return;
+    c->stream.expires_never();
+
+    auto sink = std::make_shared<SseSinkImpl>(c->stream.get_executor());
+    {
+      std::lock_guard lock(mu);
+      sinks.push_back(sink);
+    }
+    if (stopping) sink->cancel();
+    sse_open.inc();
+    asio::post(pool, [sink, producer = std::move(res.sse)] {
+      try {
+        producer(*sink);
+      } catch (const std::exception& e) {
+        core::log::error("stream producer threw", {{"what", e.what()}});
+      }
+      sink->finish();
+    });
+    co_await (sse_writer(c, sink) || disconnect_watch(c, sink));
+    sink->cancel();
+    sse_open.dec();
+    std::lock_guard lock(mu);
+    sinks.remove_if([&](const auto& w) { return w.expired() || w.lock() == sink; });
+  }
+
+  void record(const Request& req, int status) {
+    const std::string& route = req.route ? req.route->pattern : unmatched_label();
+    requests.with({route, std::string(method_name(req.method)), status_label(status)}).inc();
+    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count();
+    latency.with({route}).observe(secs);
+  }
+  static const std::string& unmatched_label() {
+    static const std::string s = "unmatched";
+    return s;
+  }
+
+  // ---- reading ---------------------------------------------------------------------------------
+
+  size_t body_limit_for(const Route* route, bool multipart_body) const {
+    if (route && route->options.max_body_bytes) return route->options.max_body_bytes;
+    if (route && route->options.multipart) return multipart_body ? options.multipart.max_total_bytes : options.max_upload_bytes;
+    return options.max_body_bytes;
+  }
+
+  // Reads a multipart body in chunks, feeding the parser on the worker pool.
+  awaitable<core::Status> read_multipart(Connection& c, beast::flat_buffer& buffer,
+                                         bhttp::request_parser<bhttp::empty_body>& header_parser, Request& req,
+                                         const std::string& boundary, size_t limit) {
+    bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
+    parser.body_limit(limit);
+    MultipartLimits limits = options.multipart;
+    limits.max_file_bytes = options.max_upload_bytes;
+    limits.max_total_bytes = limit;
+    MultipartParser mp(boundary, limits, options.spool_dir);
+    std::vector<char> chunk(64 * 1024);
+    core::Status st;
+    while (!parser.is_done()) {
+      parser.get().body().data = chunk.data();
+      parser.get().body().size = chunk.size();
+      c.stream.expires_after(options.request_timeout);
+      auto [ec, n] = co_await bhttp::async_read(c.stream, buffer, parser, kTuple);
+      if (ec == bhttp::error::need_buffer) ec = {};
+      if (ec == bhttp::error::body_limit) {
+        core::Error e(core::Code::PayloadTooLarge, "request body exceeds " + std::to_string(limit) + " bytes");
+        e.details["limit"] = limit;
+        co_return e;
+      }
+      if (ec) co_return core::Error(core::Code::BadRequest, "request body could not be read: " + ec.message());
+      size_t got = chunk.size() - parser.get().body().size;
+      if (got) {
+        std::string_view piece(chunk.data(), got);
+        st = co_await on_pool([&] { return mp.feed(piece); });
+        if (!st) co_return st;
+      }
+    }
+    st = co_await on_pool([&] { return mp.finish(); });
+    if (!st) co_return st;
+    req.form = std::make_unique<MultipartForm>(mp.take());
+    co_return core::Status();
+  }
+
+  // ---- the connection ------------------------------------------------------------------------
+
+  awaitable<void> session(std::shared_ptr<Connection> c) {
+    {
+      std::lock_guard lock(mu);
+      conns.push_back(c);
+      ++session_count;
+    }
+    connections.inc();
+    beast::error_code addr_ec;
+    auto endpoint = c->stream.socket().remote_endpoint(addr_ec);
+    const std::string remote = addr_ec ? std::string() : endpoint.address().to_string();
+    beast::flat_buffer buffer;
+
+    for (bool first = true; !stopping; first = false) {
+      c->busy = false;
+      bhttp::request_parser<bhttp::empty_body> hp;
+      hp.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      c->stream.expires_after(first ? options.request_timeout : options.idle_timeout);
+      auto [ec, n] = co_await bhttp::async_read_header(c->stream, buffer, hp, kTuple);
+      if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||
+          ec == asio::error::connection_reset || ec == asio::error::eof) {
+        break;
+      }
+      c->busy = true;
+      Request req;
+      req.remote_address = remote;
+      req.received_at = std::chrono::steady_clock::now();
+      if (ec) {
+        core::Error err = ec == bhttp::error::header_limit
+                              ? core::Error(core::Code::HeadersTooLarge, "request line and headers exceed " +
+                                                                             std::to_string(options.max_header_bytes) + " bytes")
+                              : core::Error(core::Code::BadRequest, "malformed HTTP request: " + ec.message());
+        Response res = error_response(req, err);
+        co_await write_plain(*c, Method::Get, res, false);
+        record(req, res.status);
+        break;
+      }
+
+      in_flight.inc();
+      auto& msg = hp.get();
+      req.method = parse_method(std::string_view(msg.method_string().data(), msg.method_string().size()));
+      for (const auto& field : msg) req.headers.add(std::string(field.name_string()), std::string(field.value()));
+      bool keep_alive = msg.keep_alive();
+      bool ok = true;
+      std::optional<core::Error> early;
+      if (auto st = parse_target(std::string_view(msg.target().data(), msg.target().size()), req); !st) {
+        early = st.error();
+        keep_alive = false;
+      } else {
+        RouteMatch m = router.match(req.method, req.path);
+        if (m.kind == RouteMatch::Kind::Found) {
+          req.route = m.route;
+          req.params = std::move(m.params);
+        }
+      }
+
+      // The body: refused early when declared too large, else streamed within the route's limit.
+      if (!early && (msg.has_content_length() || msg.chunked())) {
+        std::string_view content_type = req.header("Content-Type");
+        auto boundary = req.route && req.route->options.multipart ? multipart_boundary(content_type) : std::nullopt;
+        size_t limit = body_limit_for(req.route, boundary.has_value());
+        auto declared = hp.content_length();
+        if (declared && *declared > limit) {
+          core::Error e(core::Code::PayloadTooLarge,
+                        "request body of " + std::to_string(*declared) + " bytes exceeds the limit of " + std::to_string(limit));
+          e.details["limit"] = limit;
+          e.details["received"] = *declared;
+          early = e;
+          keep_alive = false;  // the unread body makes the connection unusable
+        } else {
+          if (iequals(req.header("Expect"), "100-continue")) {
+            bhttp::response<bhttp::empty_body> cont{bhttp::status::continue_, 11};
+            co_await bhttp::async_write(c->stream, cont, kTuple);
+          }
+          if (boundary) {
+            auto st = co_await read_multipart(*c, buffer, hp, req, *boundary, limit);
+            if (!st) {
+              early = st.error();
+              keep_alive = false;
+            }
+          } else {
+            bhttp::request_parser<bhttp::string_body> bp(std::move(hp));
+            bp.body_limit(limit);
+            c->stream.expires_after(options.request_timeout);
+            auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, bp, kTuple);
+            if (bec == bhttp::error::body_limit) {
+              core::Error e(core::Code::PayloadTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+              e.details["limit"] = limit;
+              early = e;
+              keep_alive = false;
+            } else if (bec == beast::error::timeout || bec == bhttp::error::end_of_stream || bec == asio::error::eof ||
+                       bec == asio::error::connection_reset) {
+              ok = false;  // the client is gone or too slow; nobody to answer
+            } else if (bec) {
+              early = core::Error(core::Code::BadRequest, "request body could not be read: " + bec.message());
+              keep_alive = false;
+            } else {
+              req.body = std::move(bp.get().body());
+            }
+          }
+        }
+      }
+      if (!ok) {
+        in_flight.dec();
+        break;
+      }
+
+      Response res;
+      if (early) {
+        res = error_response(req, *early);
+      } else if (req.route && !req.route->options.run_inline) {
+        res = co_await on_pool([&] { return handle(req); });
+      } else {
+        res = handle(req);
+      }
+      if (stopping) keep_alive = false;
+      if (auto conn_hdr = res.headers.get("Connection"); conn_hdr && iequals(*conn_hdr, "close")) keep_alive = false;
+
+      bool alive;
+      if (res.sse) {
+        int status = res.status;
+        co_await write_stream(c, res);
+        record(req, status);
+        alive = false;
+      } else {
+        int status = res.status;
+        alive = co_await write_plain(*c, req.method, res, keep_alive);
+        record(req, status);
+      }
+      in_flight.dec();
+      if (!alive || !keep_alive) break;
+    }
+
+    beast::error_code ignored;
+    c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    c->stream.close();
+    connections.dec();
+    bool last;
+    {
+      std::lock_guard lock(mu);
+      conns.remove_if([&](const auto& w) { return w.expired() || w.lock() == c; });
+      last = --session_count == 0;
+    }
+    if (last && stopping) ioc.stop();
+  }
+
+  awaitable<void> accept_loop() {
+    for (;;) {
+      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+      if (ec) {
+        if (stopping || ec == asio::error::operation_aborted) co_return;
+        core::log::warn("accept failed", {{"error", ec.message()}});
+        asio::steady_timer backoff(ioc, std::chrono::milliseconds(50));  // e.g. out of descriptors
+        co_await backoff.async_wait(kTuple);
+        continue;
+      }
+      beast::error_code ignored;
+      sock.set_option(tcp::no_delay(true), ignored);
+      auto conn = std::make_shared<Connection>(std::move(sock));
+      auto ex = conn->stream.get_executor();
+      asio::co_spawn(ex, session(std::move(conn)), [](std::exception_ptr e) {
+        if (!e) return;
+        try {
+          std::rethrow_exception(e);
+        } catch (const std::exception& ex) {
+          core::log::error("connection failed", {{"what", ex.what()}});
+        }
+      });
+    }
+  }
+
+  void begin_shutdown() {
+    if (stopping.exchange(true)) return;
+    core::log::info("shutting down", {{"grace_seconds", static_cast<int64_t>(options.shutdown_grace.count())}});
+    beast::error_code ignored;
+    acceptor.close(ignored);
+    std::lock_guard lock(mu);
+    for (auto& w : sinks) {
+      if (auto s = w.lock()) s->cancel();
+    }
+    for (auto& w : conns) {
+      if (auto c = w.lock()) {
+        asio::post(c->stream.get_executor(), [c] {
+          if (!c->busy) c->stream.cancel();
+        });
+      }
+    }
+    if (session_count == 0) {
+      ioc.stop();
+      return;
+    }
+    deadline = std::make_unique<asio::steady_timer>(ioc, options.shutdown_grace);
+    deadline->async_wait([this](beast::error_code ec) {
+      if (ec) return;
+      core::log::warn("shutdown grace expired; closing remaining connections", {});
+      ioc.stop();
+    });
+  }
+};
+
+Server::Server(ServerOptions options, const Router& router, std::vector<Middleware> middleware,
+               core::MetricsRegistry& metrics) {
+  unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  if (options.threads <= 0) options.threads = static_cast<int>(cores);
+  if (options.workers <= 0) options.workers = static_cast<int>(std::max(8u, 4 * cores));
+  if (options.spool_dir.empty()) options.spool_dir = std::filesystem::temp_directory_path();
+  if (!options.default_error_renderer) {
+    options.default_error_renderer = [](const Request&, const core::Error& e) {
+      boost::json::object body{{"error", {{"message", e.message}, {"code", core::code_name(e.code)}}}};
+      return Response::json(e.status(), body);
+    };
+  }
+  impl_ = std::make_unique<Impl>(std::move(options), router, std::move(middleware), metrics);
+}
+
+Server::~Server() {
+  if (impl_) {
+    impl_->pool.stop();
+    impl_->pool.join();
+  }
+}
+
+core::Status Server::listen() {
+  auto& a = impl_->acceptor;
+  beast::error_code ec;
+  auto address = asio::ip::make_address(impl_->options.host, ec);
+  if (ec) return core::Error(core::Code::InvalidInput, "not an IP address: " + impl_->options.host);
+  tcp::endpoint endpoint(address, impl_->options.port);
+  a.open(endpoint.protocol(), ec);
+  if (!ec) a.set_option(asio::socket_base::reuse_address(true), ec);
+  if (!ec) a.bind(endpoint, ec);
+  if (!ec) a.listen(asio::socket_base::max_listen_connections, ec);
+  if (ec) {
+    return core::Error(core::Code::ServiceUnavailable, "cannot listen on " + impl_->options.host + ":" +
+                                                           std::to_string(impl_->options.port) + ": " + ec.message());
+  }
+  return {};
+}
+
+uint16_t Server::port() const {
+  beast::error_code ec;
+  auto ep = impl_->acceptor.local_endpoint(ec);
+  return ec ? 0 : ep.port();
+}
+
+void Server::run(bool handle_signals) {
+  auto& impl = *impl_;
+  asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
+  std::unique_ptr<asio::signal_set> signals;
+  if (handle_signals) {
+    signals = std::make_unique<asio::signal_set>(impl.ioc, SIGINT, SIGTERM);
+    std::function<void(beast::error_code, int)> on_signal;
+    on_signal = [&impl, &signals, &on_signal](beast::error_code ec, int sig) {
+      if (ec) return;
+      if (impl.stopping) {
+        core::log::warn("second signal: exiting now", {{"signal", static_cast<int64_t>(sig)}});
+        std::_Exit(130);
+      }
+      impl.begin_shutdown();
+      signals->async_wait(on_signal);
+    };
+    signals->async_wait(on_signal);
+  }
+  std::vector<std::thread> threads;
+  for (int i = 1; i < impl.options.threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
+  impl.ioc.run();
+  for (auto& t : threads) t.join();
+  // Any handler still running past the grace period is abandoned with the pool's queue.
+  impl.pool.stop();
+  impl.pool.join();
+}
+
+void Server::stop() {
+  asio::post(impl_->ioc, [impl = impl_.get()] { impl->begin_shutdown(); });
+}
+
+}  // namespace docent::http

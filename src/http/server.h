@@ -1,0 +1,65 @@
+#pragma once
+// The asynchronous HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines on N network
+// threads, one coroutine per connection, handlers on a separate worker pool so that no handler
+// ever blocks a network thread. Keep-alive, streamed bodies with limits, multipart spooling,
+// SSE, metrics and graceful shutdown. Beast never leaks out of server.cpp.
+
+#include "core/error.h"
+#include "core/metrics.h"
+#include "http/message.h"
+#include "http/middleware.h"
+#include "http/router.h"
+
+#include <chrono>
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace docent::http {
+
+struct ServerOptions {
+  std::string host = "127.0.0.1";
+  uint16_t port = 8080;                 // 0 = pick a free port; see Server::port()
+  int threads = 0;                      // network threads; 0 = hardware concurrency
+  int workers = 0;                      // handler pool threads; 0 = max(8, 4 * cores)
+  size_t max_header_bytes = 16 * 1024;  // request line + headers (431 beyond)
+  size_t max_body_bytes = 1024 * 1024;  // default body limit (413 beyond); routes may raise it
+  size_t max_upload_bytes = 20 * 1024 * 1024;  // multipart routes' limit per file
+  std::chrono::seconds request_timeout{30};    // for reading one request once it started
+  std::chrono::seconds idle_timeout{75};       // keep-alive connection with no request
+  std::chrono::seconds shutdown_grace{10};     // in-flight work gets this long on stop()
+  std::chrono::seconds sse_heartbeat{15};      // comment line when a stream is quiet
+  std::filesystem::path spool_dir;             // multipart file parts; default: temp dir
+  MultipartLimits multipart;                   // max_file_bytes follows max_upload_bytes
+  ErrorRenderer default_error_renderer;        // for errors outside any face's routes
+};
+
+class Server {
+ public:
+  Server(ServerOptions options, const Router& router, std::vector<Middleware> middleware,
+         core::MetricsRegistry& metrics);
+  ~Server();
+  Server(const Server&) = delete;
+  Server& operator=(const Server&) = delete;
+
+  // Binds and listens. Errors: Code::ServiceUnavailable naming the address when it cannot bind.
+  core::Status listen();
+  // The port actually bound (after listen()).
+  uint16_t port() const;
+
+  // Serves until stop() is called or SIGINT/SIGTERM arrives (when handle_signals is true), then
+  // shuts down gracefully: stops accepting, lets in-flight requests finish and cancels streams,
+  // within shutdown_grace. Returns when every network and worker thread has stopped.
+  void run(bool handle_signals = true);
+
+  // Begins graceful shutdown. Thread-safe; safe to call more than once.
+  void stop();
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace docent::http

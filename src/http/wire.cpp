@@ -1,0 +1,109 @@
+#include "http/wire.h"
+
+#include <boost/beast/core/flat_buffer.hpp>
+#include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/string_body.hpp>
+
+namespace docent::http {
+
+namespace beast = boost::beast;
+
+namespace {
+
+int hex_value(char c) {
+  if (c >= '0' && c <= '9') return c - '0';
+  if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+  if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+  return -1;
+}
+
+}  // namespace
+
+std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space) {
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char c = s[i];
+    if (c == '%') {
+      if (i + 2 >= s.size()) return std::nullopt;
+      int hi = hex_value(s[i + 1]), lo = hex_value(s[i + 2]);
+      if (hi < 0 || lo < 0) return std::nullopt;
+      out.push_back(static_cast<char>(hi * 16 + lo));
+      i += 2;
+    } else if (c == '+' && plus_as_space) {
+      out.push_back(' ');
+    } else {
+      out.push_back(c);
+    }
+  }
+  return out;
+}
+
+core::Status parse_target(std::string_view target, Request& req) {
+  req.target = std::string(target);
+  if (target.empty() || target[0] != '/') {
+    return core::Error(core::Code::BadRequest, "request target must be an absolute path");
+  }
+  for (unsigned char c : target) {
+    if (c <= 0x20 || c == 0x7f) return core::Error(core::Code::BadRequest, "request target contains a control character");
+  }
+  size_t q = target.find('?');
+  std::string_view raw_path = target.substr(0, q);
+  size_t hash = raw_path.find('#');
+  if (hash != std::string_view::npos) raw_path = raw_path.substr(0, hash);
+  auto path = percent_decode(raw_path);
+  if (!path) return core::Error(core::Code::BadRequest, "request path has a malformed percent-escape");
+  req.path = std::move(*path);
+  req.query.clear();
+  if (q != std::string_view::npos) {
+    std::string_view qs = target.substr(q + 1);
+    if (size_t h = qs.find('#'); h != std::string_view::npos) qs = qs.substr(0, h);
+    while (!qs.empty()) {
+      size_t amp = qs.find('&');
+      std::string_view pair = qs.substr(0, amp);
+      qs = amp == std::string_view::npos ? std::string_view() : qs.substr(amp + 1);
+      if (pair.empty()) continue;
+      size_t eq = pair.find('=');
+      auto key = percent_decode(pair.substr(0, eq), true);
+      auto value = percent_decode(eq == std::string_view::npos ? std::string_view() : pair.substr(eq + 1), true);
+      if (!key || !value) return core::Error(core::Code::BadRequest, "query string has a malformed percent-escape");
+      req.query.emplace_back(std::move(*key), std::move(*value));
+    }
+  }
+  return {};
+}
+
+core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits& limits) {
+  beast::http::request_parser<beast::http::string_body> parser;
+  parser.header_limit(static_cast<std::uint32_t>(limits.max_header_bytes));
+  parser.body_limit(limits.max_body_bytes);
+  parser.eager(true);
+  beast::error_code ec;
+  size_t used = 0;
+  while (used < raw.size() && !parser.is_done()) {
+    size_t n = parser.put(boost::asio::buffer(raw.data() + used, raw.size() - used), ec);
+    if (ec == beast::http::error::need_more) break;
+    if (ec) break;
+    if (n == 0) break;
+    used += n;
+  }
+  if (!parser.is_done() && !ec) {
+    parser.put_eof(ec);
+    if (!ec && !parser.is_done()) ec = beast::http::error::partial_message;
+  }
+  if (ec == beast::http::error::header_limit) return core::Error(core::Code::HeadersTooLarge, "request headers are too large");
+  if (ec == beast::http::error::body_limit) return core::Error(core::Code::PayloadTooLarge, "request body is too large");
+  if (ec) return core::Error(core::Code::BadRequest, "malformed HTTP request: " + ec.message());
+
+  auto msg = parser.release();
+  Request req;
+  req.method = parse_method(std::string_view(msg.method_string().data(), msg.method_string().size()));
+  if (auto st = parse_target(std::string_view(msg.target().data(), msg.target().size()), req); !st) return st.error();
+  for (const auto& field : msg) {
+    req.headers.add(std::string(field.name_string()), std::string(field.value()));
+  }
+  req.body = std::move(msg.body());
+  return req;
+}
+
+}  // namespace docent::http

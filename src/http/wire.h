@@ -1,0 +1,28 @@
+#pragma once
+// From the bytes on the wire to a Request, without sockets: the request-target's path and query
+// decoding shared by the server, and a whole-message parser for tests and the fuzzer.
+
+#include "core/error.h"
+#include "http/message.h"
+
+#include <string_view>
+
+namespace docent::http {
+
+// Fills req.target, req.path (percent-decoded) and req.query (decoded, '+' as space) from an
+// origin-form request-target ("/a/b?x=1"). Code::BadRequest when it is not one.
+core::Status parse_target(std::string_view target, Request& req);
+
+// Percent-decodes one path segment or query component. nullopt on a bad escape.
+std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space = false);
+
+struct WireLimits {
+  size_t max_header_bytes = 16 * 1024;
+  size_t max_body_bytes = 1024 * 1024;
+};
+
+// Parses one complete HTTP/1.1 request message from `raw`. Errors: Code::BadRequest (malformed),
+// Code::HeadersTooLarge, Code::PayloadTooLarge, or Code::BadRequest for an incomplete message.
+core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits& limits);
+
+}  // namespace docent::http
