@@ -217,7 +217,7 @@ commit=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo "none")
 if [[ -n $(git -C "$repo_root" status --porcelain 2>/dev/null | head -1) ]]; then
   commit+=" (with uncommitted changes)"
 fi
-cpu_model=$(sed -n 's/^model name[[:space:]]*: //p' /proc/cpuinfo | head -1)
+cpu_model=$(sed -n '/^model name/{s/^model name[[:space:]]*: //;p;q}' /proc/cpuinfo)
 report_args=(
   --results "$results" --repeats "$REPEATS"
   --nproc "$cpus" --load-before "$load_before" --cpu-model "${cpu_model:-unknown CPU}" --commit "$commit"

@@ -537,7 +537,8 @@ Result<Config> load_config(const ConfigInputs& in) {
     }
     config.sources[std::string(row.key)] = ConfigSource::Environment;
   }
-  for (const auto& [name, value] : in.env) {
+  for (const auto& entry : in.env) {
+    const std::string& name = entry.first;
     if (!name.starts_with("DOCENT_") || name == kConfigEnv) continue;
     const bool known = std::any_of(setting_table().begin(), setting_table().end(),
                                    [&](const SettingInfo& row) { return row.env == name; });

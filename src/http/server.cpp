@@ -400,6 +400,7 @@ struct Server::Impl {
       c->busy = false;
       bhttp::request_parser<bhttp::empty_body> hp;
       hp.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
+      hp.body_limit(boost::none);  // the route decides, once known (below)
       c->stream.expires_after(first ? options.request_timeout : options.idle_timeout);
       auto [ec, n] = co_await bhttp::async_read_header(c->stream, buffer, hp, kTuple);
       if (ec == bhttp::error::end_of_stream || ec == asio::error::operation_aborted || ec == beast::error::timeout ||

@@ -1,0 +1,79 @@
+// The command line: version, help, and configuration precedence as `docent config` shows it.
+
+#include "support/http_client.h"
+#include "support/server_process.h"
+
+#include <gtest/gtest.h>
+
+#include <fstream>
+
+namespace docent::testing {
+namespace {
+
+TEST(Cli, VersionPrintsTheVersion) {
+  auto r = run_docent({"version"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_EQ(r.out, std::string("docent ") + DOCENT_VERSION + "\n");
+}
+
+TEST(Cli, EverySubcommandHasHelp) {
+  for (const char* cmd : {"serve", "config", "version"}) {
+    auto r = run_docent({cmd, "--help"});
+    EXPECT_EQ(r.exit_code, 0) << cmd;
+    EXPECT_NE(r.out.find("--help"), std::string::npos) << cmd;
+  }
+  auto serve = run_docent({"serve", "--help"});
+  for (const char* flag : {"--host", "--port", "--data", "--config", "--set"}) {
+    EXPECT_NE(serve.out.find(flag), std::string::npos) << flag;
+  }
+}
+
+TEST(Cli, UnknownSubcommandFails) {
+  auto r = run_docent({"frobnicate"});
+  EXPECT_NE(r.exit_code, 0);
+}
+
+TEST(Cli, ConfigPrecedenceFlagOverEnvOverFileOverDefault) {
+  TempDir dir;
+  std::ofstream(dir.path() / "docent.toml") << "[server]\nport = 7001\nthreads = 3\nworkers = 5\n";
+  auto r = run_docent({"config", "--port", "7003"},
+                      {{"DOCENT_PORT", "7002"}, {"DOCENT_THREADS", "4"}}, dir.path());
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("port = 7003"), std::string::npos) << r.out;      // flag beats env and file
+  EXPECT_NE(r.out.find("threads = 4"), std::string::npos) << r.out;      // env beats file
+  EXPECT_NE(r.out.find("workers = 5"), std::string::npos) << r.out;      // file beats default
+  EXPECT_NE(r.out.find("json_max_depth = 64"), std::string::npos);        // default
+}
+
+TEST(Cli, ConfigMasksSecrets) {
+  auto r = run_docent({"config"}, {{"DOCENT_MASTER_KEY", "super-secret-master-key-1234"}, {"DOCENT_LLM_KEY", "sk-abcdefghijklmnop"}});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(r.out.find("super-secret-master-key"), std::string::npos);
+  EXPECT_EQ(r.out.find("sk-abcdefghijkl"), std::string::npos);
+  EXPECT_NE(r.out.find("****1234"), std::string::npos);
+}
+
+TEST(Cli, BadConfigValueIsAClearErrorNamingTheSetting) {
+  auto r = run_docent({"serve", "--port", "0"}, {{"DOCENT_MAX_BODY_BYTES", "lots"}});
+  EXPECT_EQ(r.exit_code, 2);
+  EXPECT_NE(r.err.find("DOCENT_MAX_BODY_BYTES"), std::string::npos) << r.err;
+}
+
+TEST(Cli, SetFlagReachesAnySetting) {
+  auto r = run_docent({"config", "--set", "server.max_body_bytes=2MiB"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("max_body_bytes = \"2MiB\""), std::string::npos) << r.out;
+  auto bad = run_docent({"config", "--set", "server.no_such_thing=1"});
+  EXPECT_NE(bad.exit_code, 0);
+}
+
+TEST(Cli, ServeHonoursConfiguredLimits) {
+  ServerProcess server({.args = {"--set", "server.max_header_bytes=2KiB"}});
+  HttpClient c(server.port());
+  EXPECT_EQ(c.get("/health").status, 200);
+  std::string out = c.raw("GET /health HTTP/1.1\r\nHost: x\r\nX-Pad: " + std::string(3000, 'p') + "\r\n\r\n");
+  EXPECT_EQ(HttpClient::status_of(out), 431);
+}
+
+}  // namespace
+}  // namespace docent::testing
