@@ -1,0 +1,241 @@
+// The HTTP server in-process, with test routes: SSE streaming, heartbeats and disconnects,
+// multipart uploads spooled to disk, handler failures, and graceful shutdown.
+
+#include "http/server.h"
+
+#include "support/http_client.h"
+#include "support/server_process.h"
+
+#include <gtest/gtest.h>
+
+#include <atomic>
+#include <fstream>
+#include <future>
+#include <thread>
+
+namespace docent::http {
+namespace {
+
+using docent::testing::HttpClient;
+using namespace std::chrono_literals;
+
+class InProcessServer {
+ public:
+  explicit InProcessServer(Router& router, ServerOptions opts = {}) {
+    opts.host = "127.0.0.1";
+    opts.port = 0;
+    opts.threads = 2;
+    opts.workers = 4;
+    opts.spool_dir = spool_.path();
+    server_ = std::make_unique<Server>(opts, router, std::vector<Middleware>{request_id()}, metrics_);
+    auto st = server_->listen();
+    if (!st) throw std::runtime_error(st.error().message);
+    thread_ = std::thread([this] { server_->run(false); });
+  }
+  ~InProcessServer() { stop(); }
+  void stop() {
+    if (thread_.joinable()) {
+      server_->stop();
+      thread_.join();
+    }
+  }
+  uint16_t port() const { return server_->port(); }
+  const std::filesystem::path& spool() const { return spool_.path(); }
+  core::MetricsRegistry& metrics() { return metrics_; }
+
+ private:
+  docent::testing::TempDir spool_;
+  core::MetricsRegistry metrics_;
+  std::unique_ptr<Server> server_;
+  std::thread thread_;
+};
+
+bool wait_for(const std::function<bool()>& cond, std::chrono::milliseconds limit = 5000ms) {
+  auto deadline = std::chrono::steady_clock::now() + limit;
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (cond()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return cond();
+}
+
+TEST(HttpServer, SseStreamsEventsInOrderThenEnds) {
+  Router r;
+  r.add(Method::Get, "/events", [](Request&) {
+    return Response::stream([](SseSink& sink) {
+      for (int i = 0; i < 5; ++i) sink.send("{\"n\":" + std::to_string(i) + "}", "", std::to_string(i));
+    });
+  });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  auto res = c.get("/events");
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.header("content-type"), "text/event-stream");
+  EXPECT_EQ(res.header("cache-control"), "no-cache");
+  std::string expected;
+  for (int i = 0; i < 5; ++i) expected += "id: " + std::to_string(i) + "\ndata: {\"n\":" + std::to_string(i) + "}\n\n";
+  EXPECT_EQ(res.body, expected);
+}
+
+TEST(HttpServer, SseSendsHeartbeatsWhenQuiet) {
+  Router r;
+  std::atomic<bool> release{false};
+  r.add(Method::Get, "/quiet", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      sink.send("first");
+      while (!release && !sink.cancelled()) std::this_thread::sleep_for(10ms);
+    });
+  });
+  ServerOptions opts;
+  opts.sse_heartbeat = 1s;
+  InProcessServer s(r, opts);
+  HttpClient c(s.port());
+  std::string out = c.raw_until("GET /quiet HTTP/1.1\r\nHost: x\r\n\r\n", ": keep-alive", 5000ms);
+  release = true;
+  c.close_raw();
+  EXPECT_NE(out.find("data: first"), std::string::npos) << out;
+  EXPECT_NE(out.find(": keep-alive\n\n"), std::string::npos) << out;
+}
+
+TEST(HttpServer, ClientDisconnectCancelsTheProducer) {
+  Router r;
+  std::atomic<bool> saw_cancel{false};
+  std::atomic<int> sent{0};
+  r.add(Method::Get, "/forever", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      while (sink.send("tick")) {
+        ++sent;
+        std::this_thread::sleep_for(20ms);
+      }
+      saw_cancel = sink.cancelled();
+    });
+  });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  std::string out = c.raw_until("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n", "data: tick", 5000ms);
+  ASSERT_NE(out.find("data: tick"), std::string::npos);
+  c.close_raw();
+  EXPECT_TRUE(wait_for([&] { return saw_cancel.load(); }, 3000ms)) << "producer never saw the disconnect";
+  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+}
+
+TEST(HttpServer, ShutdownCancelsOpenStreams) {
+  Router r;
+  std::atomic<bool> ended{false};
+  r.add(Method::Get, "/forever", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      while (sink.send("tick")) std::this_thread::sleep_for(20ms);
+      ended = true;
+    });
+  });
+  auto s = std::make_unique<InProcessServer>(r);
+  HttpClient c(s->port());
+  c.raw_until("GET /forever HTTP/1.1\r\nHost: x\r\n\r\n", "data: tick", 5000ms);
+  s->stop();  // returns only when every thread stopped
+  EXPECT_TRUE(ended.load());
+  c.close_raw();
+}
+
+TEST(HttpServer, MultipartUploadsAreSpooledAndCleanedUp) {
+  Router r;
+  std::string seen_field, seen_name, seen_content;
+  std::filesystem::path seen_path;
+  r.add(Method::Post, "/upload", [&](Request& req) {
+    if (!req.form) return Response::text(400, "no form");
+    seen_field = req.form->field("purpose") ? req.form->field("purpose")->value : "";
+    auto files = req.form->files_named("file");
+    if (files.size() != 1) return Response::text(400, "want one file");
+    seen_name = files[0]->filename;
+    seen_path = files[0]->path;
+    std::ifstream in(seen_path, std::ios::binary);
+    seen_content.assign(std::istreambuf_iterator<char>(in), {});
+    return Response::text(200, std::to_string(files[0]->size));
+  }, {.multipart = true});
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  std::string content(300 * 1024, '\0');
+  for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 31) & 0xff);
+  std::string body = docent::testing::multipart_body(
+      "XyZ123", {{"purpose", "", "", "assistants"}, {"file", "../../etc/report.pdf", "application/pdf", content}});
+  auto res = c.request("POST", "/upload", body, {{"Content-Type", "multipart/form-data; boundary=XyZ123"}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.body, std::to_string(content.size()));
+  EXPECT_EQ(seen_field, "assistants");
+  EXPECT_EQ(seen_name, "../../etc/report.pdf");  // kept as data, never used as a path
+  EXPECT_EQ(seen_content, content);
+  EXPECT_EQ(seen_path.parent_path(), s.spool());
+  EXPECT_TRUE(wait_for([&] { return !std::filesystem::exists(seen_path); })) << "spooled file left behind";
+}
+
+TEST(HttpServer, BrokenMultipartIs400AndOversizedFileIs413) {
+  Router r;
+  r.add(Method::Post, "/upload", [](Request&) { return Response::text(200, "ok"); }, {.multipart = true});
+  ServerOptions opts;
+  opts.max_upload_bytes = 64 * 1024;
+  InProcessServer s(r, opts);
+  HttpClient c(s.port());
+  auto broken = c.request("POST", "/upload", "--b\r\nContent-Disposition: form-data; name=\"a\"\r\n\r\nno end",
+                          {{"Content-Type", "multipart/form-data; boundary=b"}});
+  EXPECT_EQ(broken.status, 400);
+  HttpClient c2(s.port());
+  std::string body = docent::testing::multipart_body("bb", {{"file", "x.bin", "", std::string(100 * 1024, 'x')}});
+  auto big = c2.request("POST", "/upload", body, {{"Content-Type", "multipart/form-data; boundary=bb"}});
+  EXPECT_EQ(big.status, 413);
+  EXPECT_TRUE(wait_for([&] { return std::filesystem::is_empty(s.spool()); })) << "spool not cleaned after errors";
+}
+
+TEST(HttpServer, HandlerExceptionIs500AndServerLivesOn) {
+  Router r;
+  r.add(Method::Get, "/boom", [](Request&) -> Response { throw std::runtime_error("kaboom"); });
+  r.add(Method::Get, "/ok", [](Request&) { return Response::text(200, "fine"); });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  auto res = c.get("/boom");
+  EXPECT_EQ(res.status, 500);
+  EXPECT_EQ(res.body.find("kaboom"), std::string::npos);  // internals stay in the log
+  EXPECT_EQ(c.get("/ok").body, "fine");
+}
+
+TEST(HttpServer, GracefulShutdownFinishesInFlightRequests) {
+  Router r;
+  std::atomic<bool> started{false};
+  r.add(Method::Get, "/slow", [&](Request&) {
+    started = true;
+    std::this_thread::sleep_for(300ms);
+    return Response::text(200, "done");
+  });
+  auto s = std::make_unique<InProcessServer>(r);
+  uint16_t port = s->port();
+  auto pending = std::async(std::launch::async, [port] { return HttpClient(port).get("/slow"); });
+  ASSERT_TRUE(wait_for([&] { return started.load(); }));
+  s->stop();
+  auto res = pending.get();
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "done");
+  EXPECT_EQ(res.header("connection"), "close");
+}
+
+TEST(HttpServer, HandlersDoNotBlockNetworkThreads) {
+  // Two network threads, and more slow handlers in flight than that: an inline route must still
+  // answer at once because the slow ones run on the worker pool.
+  Router r;
+  std::atomic<int> running{0};
+  r.add(Method::Get, "/slow", [&](Request&) {
+    ++running;
+    std::this_thread::sleep_for(500ms);
+    return Response::text(200, "slow");
+  });
+  r.add(Method::Get, "/fast", [](Request&) { return Response::text(200, "fast"); }, {.run_inline = true});
+  InProcessServer s(r);
+  std::vector<std::future<docent::testing::HttpResponse>> slow;
+  for (int i = 0; i < 3; ++i) {
+    slow.push_back(std::async(std::launch::async, [&] { return HttpClient(s.port()).get("/slow"); }));
+  }
+  ASSERT_TRUE(wait_for([&] { return running.load() == 3; }));
+  EXPECT_EQ(HttpClient(s.port()).get("/fast").body, "fast");
+  EXPECT_EQ(running.load(), 3) << "the fast answer should come while all slow handlers still run";
+  for (auto& f : slow) EXPECT_EQ(f.get().body, "slow");
+}
+
+}  // namespace
+}  // namespace docent::http
