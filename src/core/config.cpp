@@ -94,6 +94,15 @@ std::vector<SettingInfo> build_table() {
      .help = "API key sent to the upstream model server", .secret = true},
     {.key = "llm.model", .env = "DOCENT_LLM_MODEL", .ref = field<&Config::llm, &LlmConfig::model>,
      .help = "Upstream model used when a request names none"},
+    {.key = "accounts.default_plan", .env = "DOCENT_DEFAULT_PLAN",
+     .ref = field<&Config::accounts, &AccountsConfig::default_plan>,
+     .help = "Plan of accounts created by an admin or the CLI (a [plans.NAME] name)"},
+    {.key = "accounts.device_plan", .env = "DOCENT_DEVICE_PLAN",
+     .ref = field<&Config::accounts, &AccountsConfig::device_plan>,
+     .help = "Plan of anonymous accounts made by /auth/register-device"},
+    {.key = "accounts.self_upgrade", .env = "DOCENT_SELF_UPGRADE",
+     .ref = field<&Config::accounts, &AccountsConfig::self_upgrade>,
+     .help = "Let users change their own plan with PUT /user/upgrade-plan"},
   };
   // clang-format on
   return rows;
@@ -354,6 +363,64 @@ bool is_section(std::string_view name) {
   });
 }
 
+// [plans.NAME] tables: each field optional, starting from the built-in plan of that name (or an
+// empty, unlimited plan for a new name).
+Status apply_plans(const std::string& file, const toml::table& plans, Config& config) {
+  for (auto&& [name, node] : plans) {
+    const std::string plan_name(name.str());
+    const toml::table* t = node.as_table();
+    if (t == nullptr) return Error(Code::InvalidInput, fmt::format("{}: plans.{} must be a table", file, plan_name));
+    PlanConfig plan = config.plans.count(plan_name) ? config.plans[plan_name] : PlanConfig{};
+    for (auto&& [field_key, value] : *t) {
+      const std::string field(field_key.str());
+      const std::string where = fmt::format("{}: plans.{}.{}", file, plan_name, field);
+      auto as_count = [&](std::int64_t& out) -> Status {
+        auto v = value.value<std::int64_t>();
+        if (!v || *v < 0) return Error(Code::InvalidInput, where + ": expected a non-negative integer");
+        out = *v;
+        return {};
+      };
+      Status st;
+      if (field == "fileSize") {
+        if (auto v = value.value<std::int64_t>(); v && *v >= 0) plan.file_size = static_cast<std::uint64_t>(*v);
+        else if (auto text = value.value<std::string>(); text && parse_byte_size(*text)) plan.file_size = *parse_byte_size(*text);
+        else st = Error(Code::InvalidInput, where + ": expected a byte size");
+      } else if (field == "fileTypes") {
+        const toml::array* arr = value.as_array();
+        if (arr == nullptr) {
+          st = Error(Code::InvalidInput, where + ": expected an array of strings");
+        } else {
+          plan.file_types.clear();
+          for (auto&& item : *arr) {
+            auto text = item.value<std::string>();
+            if (!text) {
+              st = Error(Code::InvalidInput, where + ": expected an array of strings");
+              break;
+            }
+            plan.file_types.push_back(*text);
+          }
+        }
+      } else if (field == "filePerDay") st = as_count(plan.file_per_day);
+      else if (field == "filePerMonth") st = as_count(plan.file_per_month);
+      else if (field == "pagePerMonth") st = as_count(plan.page_per_month);
+      else if (field == "questionPerDay") st = as_count(plan.question_per_day);
+      else if (field == "questionPerMonth") st = as_count(plan.question_per_month);
+      else if (field == "fileCappacity" || field == "fileCapacity") st = as_count(plan.file_capacity);
+      else if (field == "selfService") {
+        if (auto v = value.value<bool>()) plan.self_service = *v;
+        else st = Error(Code::InvalidInput, where + ": expected a boolean");
+      } else {
+        st = Error(Code::InvalidInput,
+                   where + ": unknown plan field (fileSize, fileTypes, filePerDay, filePerMonth, pagePerMonth, "
+                           "questionPerDay, questionPerMonth, fileCappacity, selfService)");
+      }
+      if (!st) return st;
+    }
+    config.plans[plan_name] = std::move(plan);
+  }
+  return {};
+}
+
 Status apply_file(const fs::path& path, Config& config) {
   const std::string file = path.string();
   toml::table root;
@@ -368,6 +435,10 @@ Status apply_file(const fs::path& path, Config& config) {
   std::vector<std::pair<const SettingInfo*, const toml::node*>> found;
   for (auto&& [section, node] : root) {
     const toml::table* table = node.as_table();
+    if (section.str() == "plans" && table != nullptr) {
+      if (Status s = apply_plans(file, *table, config); !s) return s;
+      continue;
+    }
     if (table == nullptr || (table->empty() && !is_section(section.str()))) {
       unknown.emplace_back(section.str());
       continue;
@@ -404,6 +475,29 @@ Status apply_file(const fs::path& path, Config& config) {
   }
   return {};
 }
+
+}  // namespace
+
+std::map<std::string, PlanConfig> default_plans() {
+  std::map<std::string, PlanConfig> plans;
+  // Anonymous devices: a taste, as the chatpdf seed's register-device response shows.
+  plans["free"] = PlanConfig{.file_size = 10 * kMiB, .file_types = {"pdf"}, .file_per_day = 1, .file_per_month = 10,
+                             .page_per_month = 100, .question_per_day = 3, .question_per_month = 30,
+                             .file_capacity = 5};
+  plans["base"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 300,
+                             .page_per_month = 1000, .question_per_month = 30, .file_capacity = 120,
+                             .self_service = true};
+  plans["plus"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 1000,
+                             .page_per_month = 5000, .question_per_month = 300, .file_capacity = 500,
+                             .self_service = true};
+  plans["ultimate"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 2999,
+                                 .page_per_month = 20000, .question_per_month = 3000, .file_capacity = 2000,
+                                 .self_service = true};
+  plans["unlimited"] = PlanConfig{};
+  return plans;
+}
+
+namespace {
 
 // The file to read: explicit, $DOCENT_CONFIG, ./docent.toml, or none.
 Result<std::optional<fs::path>> resolve_file(const ConfigInputs& in) {
@@ -556,6 +650,13 @@ Result<Config> load_config(const ConfigInputs& in) {
     }
     if (Status s = assign(*row, value, config, fmt::format("flag {}", key)); !s) return s.error();
     config.sources[key] = ConfigSource::Flag;
+  }
+  for (const auto* plan : {&config.accounts.default_plan, &config.accounts.device_plan}) {
+    if (!config.plans.count(*plan)) {
+      std::string names;
+      for (const auto& [name, _] : config.plans) names += (names.empty() ? "" : ", ") + name;
+      return Error(Code::InvalidInput, fmt::format("plan '{}' is not defined; plans are: {}", *plan, names));
+    }
   }
   return config;
 }

@@ -66,6 +66,31 @@ struct LlmConfig {
   std::string model;
 };
 
+// [accounts]: who may do what by default.
+struct AccountsConfig {
+  std::string default_plan = "unlimited";  // plan of accounts made by an admin or the CLI
+  std::string device_plan = "free";        // plan of anonymous device accounts (chatpdf)
+  bool self_upgrade = true;                // PUT /user/upgrade-plan allowed without an admin
+};
+
+// One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
+// Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
+// and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
+struct PlanConfig {
+  std::uint64_t file_size = 0;            // fileSize: largest upload, bytes
+  std::vector<std::string> file_types;    // fileTypes: allowed extensions; empty = any
+  std::int64_t file_per_day = 0;          // filePerDay
+  std::int64_t file_per_month = 0;        // filePerMonth
+  std::int64_t page_per_month = 0;        // pagePerMonth
+  std::int64_t question_per_day = 0;      // questionPerDay
+  std::int64_t question_per_month = 0;    // questionPerMonth
+  std::int64_t file_capacity = 0;         // fileCappacity (sic, the seed's spelling): files kept at once
+  bool self_service = false;              // may be chosen through PUT /user/upgrade-plan
+};
+
+// The built-in plans (before any [plans.NAME] table of the file).
+std::map<std::string, PlanConfig> default_plans();
+
 enum class ConfigSource { Default, File, Environment, Flag };
 
 // "default", "file", "env", "flag".
@@ -78,6 +103,8 @@ struct Config {
   LogConfig log;
   SecurityConfig security;
   LlmConfig llm;
+  AccountsConfig accounts;
+  std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.
   std::map<std::string, ConfigSource> sources;

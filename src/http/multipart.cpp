@@ -568,7 +568,6 @@ struct MultipartParser::Impl {
     form_.remove_files();
     form_.fields.clear();
     form_.files.clear();
-    carry_.clear();
     header_buf_.clear();
     write_buf_.clear();
     field_ = FormField{};

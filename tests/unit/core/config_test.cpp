@@ -1,4 +1,5 @@
 #include "core/config.h"
+#include "core/id.h"
 
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
@@ -197,10 +198,15 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_LOG_LEVEL", "DEBUG"},       {"DOCENT_LOG_FORMAT", "json"},
       {"DOCENT_MASTER_KEY", "mk"},         {"DOCENT_LLM_URL", "http://127.0.0.1:9999/v1"},
       {"DOCENT_LLM_KEY", "lk"},            {"DOCENT_LLM_MODEL", "m"},
+      {"DOCENT_DEFAULT_PLAN", "base"},     {"DOCENT_DEVICE_PLAN", "plus"},
+      {"DOCENT_SELF_UPGRADE", "off"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->server.host, "0.0.0.0");
+  EXPECT_EQ(config->accounts.default_plan, "base");
+  EXPECT_EQ(config->accounts.device_plan, "plus");
+  EXPECT_FALSE(config->accounts.self_upgrade);
   EXPECT_EQ(config->server.port, 1);
   EXPECT_EQ(config->server.threads, 2);
   EXPECT_EQ(config->server.workers, 3);
@@ -474,7 +480,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 21u);
+  EXPECT_EQ(setting_table().size(), 24u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
@@ -497,6 +503,43 @@ TEST(CurrentEnvironment, ReadsOnlyDocentVariables) {
   EXPECT_EQ(env.at("DOCENT_CONFIG_TEST_VAR"), "a=b");
   EXPECT_FALSE(env.contains("NOT_DOCENT_CONFIG_TEST_VAR"));
   EXPECT_FALSE(env.contains("PATH"));
+}
+
+}  // namespace
+}  // namespace docent::core
+
+namespace docent::core {
+namespace {
+
+TEST(ConfigPlans, BuiltInPlansAndFileOverrides) {
+  auto dir = std::filesystem::temp_directory_path() / ("docent-plans-" + random_hex(6));
+  std::filesystem::create_directories(dir);
+  std::ofstream(dir / "p.toml") << "[accounts]\ndefault_plan = \"team\"\n"
+                                   "[plans.free]\nquestionPerDay = 5\n"
+                                   "[plans.team]\nfileSize = \"64MiB\"\nfileTypes = [\"pdf\", \"docx\"]\n"
+                                   "fileCappacity = 40\nselfService = true\n";
+  ConfigInputs in;
+  in.file = dir / "p.toml";
+  auto config = load_config(in);
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->plans.at("free").question_per_day, 5);
+  EXPECT_EQ(config->plans.at("free").file_per_day, 1);  // untouched fields keep the built-in value
+  EXPECT_EQ(config->plans.at("team").file_size, 64u * 1024 * 1024);
+  EXPECT_EQ(config->plans.at("team").file_types, (std::vector<std::string>{"pdf", "docx"}));
+  EXPECT_EQ(config->plans.at("team").file_capacity, 40);
+  EXPECT_TRUE(config->plans.at("team").self_service);
+  EXPECT_TRUE(config->plans.count("ultimate"));
+
+  std::ofstream(dir / "bad.toml") << "[plans.free]\nquestionsPerDay = 5\n";
+  in.file = dir / "bad.toml";
+  auto bad = load_config(in);
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("plans.free.questionsPerDay"), std::string::npos);
+
+  ConfigInputs missing;
+  missing.flags["accounts.device_plan"] = "nope";
+  EXPECT_FALSE(load_config(missing).ok());
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
