@@ -16,8 +16,10 @@
 #include <cerrno>
 #include <chrono>
 #include <climits>
+#include <cmath>
 #include <cstdio>
 #include <cstring>
+#include <ctime>
 #include <stdexcept>
 #include <system_error>
 #include <thread>
@@ -167,11 +169,28 @@ class Fd {
 
 // ---- master.key ----
 
-std::string quoted(const fs::path& p) { return "'" + p.string() + "'"; }
+std::string quoted(const fs::path& p) {
+  std::string out = p.string();
+  out.insert(out.begin(), '\'');
+  out.push_back('\'');
+  return out;
+}
 
-// Reads and validates the key file. Content that looks like a key still being written (a short
-// run of hex digits) is re-read for up to two seconds: another process may have just created
-// the file with O_EXCL and not yet written it.
+// DOCENT_MASTER_KEY as 32 raw bytes: 64 hex characters, or standard base64 of 32 bytes.
+std::optional<std::string> decode_configured_key(std::string_view value) {
+  std::optional<std::string> key;
+  if (value.size() == kMasterKeyHexSize) key = hex_decode(value);
+  if (!key) key = base64_decode(value);
+  if (key && key->size() != SecretBox::kKeySize) {
+    OPENSSL_cleanse(key->data(), key->size());
+    key.reset();
+  }
+  return key;
+}
+
+// Reads and validates the key file. If the file is new and its content looks like a key still
+// being written (a short run of hex digits), it is re-read for up to two seconds: another
+// process may have just created it with O_EXCL and not yet written it.
 Result<std::string> read_master_key_file(const fs::path& path) {
   Fd fd(::open(path.c_str(), O_RDONLY | O_CLOEXEC));
   if (fd.get() < 0) {
@@ -194,6 +213,8 @@ Result<std::string> read_master_key_file(const fs::path& path) {
                                              quoted(path));
   }
 
+  // Only a file made moments ago can still be being written; a stale short file is just broken.
+  const bool fresh = std::abs(std::difftime(std::time(nullptr), st.st_mtime)) < 10;
   const auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(2);
   std::string text(kMaxKeyFileBytes, '\0');
   for (;;) {
@@ -218,7 +239,7 @@ Result<std::string> read_master_key_file(const fs::path& path) {
     }
     const bool partial = content.size() < kMasterKeyHexSize &&
                          std::all_of(content.begin(), content.end(), [](char c) { return hex_value(c) >= 0; });
-    if (partial && std::chrono::steady_clock::now() < deadline) {
+    if (partial && fresh && std::chrono::steady_clock::now() < deadline) {
       std::this_thread::sleep_for(std::chrono::milliseconds(10));
       continue;
     }
@@ -650,10 +671,7 @@ bool verify_password(std::string_view password, std::string_view encoded) noexce
 Result<std::string> load_or_create_master_key(std::string_view configured, const std::filesystem::path& data_dir) {
   const std::string_view value = trim(configured);
   if (!configured.empty()) {
-    if (value.size() == kMasterKeyHexSize) {
-      if (auto key = hex_decode(value)) return std::move(*key);
-    }
-    if (auto key = base64_decode(value); key && key->size() == SecretBox::kKeySize) return std::move(*key);
+    if (std::optional<std::string> key = decode_configured_key(value)) return std::move(*key);
     return Error(Code::InvalidInput,
                  "DOCENT_MASTER_KEY (security.master_key) must be 64 hex characters or standard base64 of "
                  "exactly 32 bytes; make one with: openssl rand -hex 32",

@@ -88,6 +88,7 @@ core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits
     used += n;
   }
   if (!parser.is_done() && !ec) {
+    if (!parser.got_some()) return core::Error(core::Code::BadRequest, "empty request");
     parser.put_eof(ec);
     if (!ec && !parser.is_done()) ec = beast::http::error::partial_message;
   }

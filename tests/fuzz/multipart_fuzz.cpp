@@ -30,6 +30,7 @@ constexpr std::string_view kBoundary = "bnd";
   std::abort();
 }
 
+// Under $TMPDIR (default /tmp), one per process; run.sh points TMPDIR at build-fuzz/tmp/.
 const fs::path& spool_dir() {
   static const fs::path dir = [] {
     fs::path d = fs::temp_directory_path() / ("docent-multipart-fuzz-" + std::to_string(::getpid()));

@@ -12,6 +12,7 @@ set -uo pipefail
 # and any -l libraries. Add a target by adding a line.
 TARGETS=(
   "multipart_fuzz src/http/multipart.cpp src/core/error.cpp -lboost_json"
+  "http_request_fuzz src/http/wire.cpp src/http/router.cpp src/http/message.cpp src/http/headers.cpp src/http/multipart.cpp src/core/error.cpp -lboost_json"
 )
 
 seconds=${1:-15}
@@ -102,9 +103,13 @@ for line in "${TARGETS[@]}"; do
   extra=()
   if [[ -f "$here/$name.dict" ]]; then extra+=("-dict=$here/$name.dict"); fi
   log="$out/logs/$name.log"
-  "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
+  # Harnesses put scratch files under TMPDIR; libFuzzer's exit skips their atexit clean-up.
+  tmp="$out/tmp/$name"
+  rm -rf "$tmp" && mkdir -p "$tmp"
+  TMPDIR="$tmp" "$bin" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 -print_final_stats=1 \
     -artifact_prefix="$artifacts/" "${extra[@]}" "$corpus" >"$log" 2>&1
   rc=$?
+  rm -rf "$tmp"
 
   execs=$(sed -n 's/^stat::number_of_executed_units: *//p' "$log" | tail -1)
   rate=$(sed -n 's/^stat::average_exec_per_sec: *//p' "$log" | tail -1)

@@ -59,3 +59,14 @@ TEST(Wire, LimitsAndMalformedInput) {
 
 }  // namespace
 }  // namespace docent::http
+
+namespace docent::http {
+namespace {
+
+// Found by http_request_fuzz: an empty input tripped an assertion in Beast's put_eof.
+TEST(Wire, EmptyInputIsBadRequestNotAnAssertion) {
+  EXPECT_EQ(parse_request_bytes("", {}).error().code, core::Code::BadRequest);
+}
+
+}  // namespace
+}  // namespace docent::http

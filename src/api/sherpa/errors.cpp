@@ -1,0 +1,20 @@
+// Sherpa AI Server (seeds/sherpa-ai-server.txt) shows errors as {"error": "message"}; docent adds
+// the stable code beside it: {"error": "...", "code": "NOT_FOUND"}.
+#include "api/sherpa/errors.h"
+
+#include <boost/json.hpp>
+
+namespace docent::api::sherpa {
+
+http::Response render_error(const http::Request&, const core::Error& error) {
+  boost::json::object body{{"error", error.message}, {"code", core::code_name(error.code)}};
+  if (!error.field.empty()) body["field"] = error.field;
+  return http::Response::json(error.status(), body);
+}
+
+const http::ErrorRenderer& error_renderer() {
+  static const http::ErrorRenderer renderer = render_error;
+  return renderer;
+}
+
+}  // namespace docent::api::sherpa

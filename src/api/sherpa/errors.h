@@ -1,0 +1,11 @@
+#pragma once
+// Errors of the sherpa face, in the envelope its seed document shows (see errors.cpp).
+
+#include "http/message.h"
+
+namespace docent::api::sherpa {
+
+http::Response render_error(const http::Request& req, const core::Error& error);
+const http::ErrorRenderer& error_renderer();
+
+}  // namespace docent::api::sherpa

@@ -1,0 +1,232 @@
+#include "store/sqlite_database.h"
+
+#include "core/log.h"
+#include "store/sqlite_connection.h"
+
+#include <sqlite3.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <mutex>
+#include <vector>
+
+namespace docent::store {
+
+namespace {
+
+constexpr int64_t kJournalSizeLimit = 64 * 1024 * 1024;  // WAL bytes kept after a checkpoint
+
+// The databases whose read() or write() this thread is inside, innermost last.
+thread_local std::vector<const void*> t_active;
+
+class ActiveScope {
+ public:
+  explicit ActiveScope(const void* db) { t_active.push_back(db); }
+  ~ActiveScope() { t_active.pop_back(); }
+  ActiveScope(const ActiveScope&) = delete;
+  ActiveScope& operator=(const ActiveScope&) = delete;
+
+  static bool inside(const void* db) { return std::find(t_active.begin(), t_active.end(), db) != t_active.end(); }
+};
+
+core::Error nested_call() {
+  return core::Error(core::Code::Internal,
+                     "Database::read/write called inside another read/write on the same thread; use the Tx you have");
+}
+
+class SqliteTx final : public Tx {
+ public:
+  explicit SqliteTx(SqliteConnection& conn) : conn_(conn) {}
+
+  core::Status exec(std::string_view sql, const std::vector<Value>& params) override {
+    return conn_.exec(sql, params, &changes_);
+  }
+  core::Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params) override {
+    return conn_.query(sql, params);
+  }
+  core::Result<std::optional<Row>> query_one(std::string_view sql, const std::vector<Value>& params) override {
+    auto rows = conn_.query(sql, params, 1);
+    if (!rows.ok()) return std::move(rows).error();
+    if (rows->empty()) return std::optional<Row>();
+    return std::optional<Row>(std::move(rows->front()));
+  }
+  int64_t changes() const override { return changes_; }
+  int64_t last_insert_id() const override { return sqlite3_last_insert_rowid(conn_.handle()); }
+
+ private:
+  SqliteConnection& conn_;
+  int64_t changes_ = 0;
+};
+
+void rollback(SqliteConnection& conn) {
+  if (sqlite3_get_autocommit(conn.handle()) != 0) return;  // SQLite already ended it
+  if (core::Status s = conn.exec("ROLLBACK", {}); !s.ok()) {
+    core::log::error("rollback failed", {{"error", s.error().message}});
+  }
+}
+
+// Runs fn inside the transaction just begun on `conn`, then commits or rolls back.
+core::Status run_transaction(SqliteConnection& conn, const std::function<core::Status(Tx&)>& fn) {
+  SqliteTx tx(conn);
+  core::Status result;
+  try {
+    result = fn(tx);
+  } catch (...) {
+    rollback(conn);
+    throw;
+  }
+  if (sqlite3_get_autocommit(conn.handle()) != 0) {
+    // Some errors (disk full, I/O, out of memory) make SQLite roll the whole transaction back;
+    // SQL in fn may also have ended it. Either way nothing of fn's is committed by us.
+    if (!result.ok()) return result;
+    return core::Error(core::Code::Internal, "the transaction ended before commit (rolled back by the database)");
+  }
+  if (!result.ok()) {
+    rollback(conn);
+    return result;
+  }
+  if (core::Status s = conn.exec("COMMIT", {}); !s.ok()) {
+    rollback(conn);
+    return s;
+  }
+  return {};
+}
+
+class SqliteDatabase final : public Database {
+ public:
+  SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::vector<std::unique_ptr<SqliteConnection>> readers,
+                 int schema_version, std::chrono::milliseconds busy_timeout)
+      : busy_timeout_(busy_timeout),
+        schema_version_(schema_version),
+        writer_(std::move(writer)),
+        readers_(std::move(readers)) {
+    for (auto& r : readers_) idle_readers_.push_back(r.get());
+  }
+
+  core::Status write(const std::function<core::Status(Tx&)>& fn) override {
+    if (ActiveScope::inside(this)) return nested_call();
+    std::lock_guard lock(writer_mutex_);
+    ActiveScope scope(this);
+    // IMMEDIATE takes the write lock now, so a busy database fails here, before fn runs,
+    // rather than at fn's first write.
+    if (core::Status s = writer_->exec("BEGIN IMMEDIATE", {}); !s.ok()) return s;
+    return run_transaction(*writer_, fn);
+  }
+
+  core::Status read(const std::function<core::Status(Tx&)>& fn) override {
+    if (ActiveScope::inside(this)) return nested_call();
+    auto reader = acquire_reader();
+    if (!reader.ok()) return std::move(reader).error();
+    ReaderLease lease(*this, **reader);
+    ActiveScope scope(this);
+    // A deferred transaction takes its snapshot at the first read and keeps it to the end.
+    if (core::Status s = (*reader)->exec("BEGIN", {}); !s.ok()) return s;
+    return run_transaction(**reader, fn);
+  }
+
+  int schema_version() const override { return schema_version_; }
+
+  core::Status check() override {
+    return read([](Tx& tx) -> core::Status {
+      auto row = tx.query_one("SELECT count(*) FROM sqlite_schema");
+      if (!row.ok()) return std::move(row).error();
+      return {};
+    });
+  }
+
+  std::string_view backend() const override { return "sqlite"; }
+
+ private:
+  // Returns a leased reader to the pool.
+  class ReaderLease {
+   public:
+    ReaderLease(SqliteDatabase& db, SqliteConnection& conn) : db_(db), conn_(conn) {}
+    ~ReaderLease() { db_.release_reader(&conn_); }
+    ReaderLease(const ReaderLease&) = delete;
+    ReaderLease& operator=(const ReaderLease&) = delete;
+
+   private:
+    SqliteDatabase& db_;
+    SqliteConnection& conn_;
+  };
+
+  core::Result<SqliteConnection*> acquire_reader() {
+    std::unique_lock lock(pool_mutex_);
+    if (!reader_freed_.wait_for(lock, busy_timeout_, [&] { return !idle_readers_.empty(); })) {
+      return core::Error(core::Code::ServiceUnavailable, "all " + std::to_string(readers_.size()) +
+                                                             " database readers stayed busy for " +
+                                                             std::to_string(busy_timeout_.count()) + " ms");
+    }
+    SqliteConnection* conn = idle_readers_.back();
+    idle_readers_.pop_back();
+    return conn;
+  }
+
+  void release_reader(SqliteConnection* conn) {
+    {
+      std::lock_guard lock(pool_mutex_);
+      idle_readers_.push_back(conn);
+    }
+    reader_freed_.notify_one();
+  }
+
+  const std::chrono::milliseconds busy_timeout_;
+  const int schema_version_;
+
+  std::mutex writer_mutex_;                   // held for the whole of write(); writers queue on it
+  std::unique_ptr<SqliteConnection> writer_;  // GUARDED_BY(writer_mutex_)
+
+  std::mutex pool_mutex_;
+  std::condition_variable reader_freed_;                    // signalled when a reader returns
+  std::vector<SqliteConnection*> idle_readers_;             // GUARDED_BY(pool_mutex_)
+  std::vector<std::unique_ptr<SqliteConnection>> readers_;  // owns every reader; fixed after construction
+};
+
+core::Status configure_writer(SqliteConnection& writer) {
+  // WAL is a property of the file: set once here, every later connection finds it.
+  auto mode = writer.query("PRAGMA journal_mode = WAL", {});
+  if (!mode.ok()) return std::move(mode).error();
+  if (mode->empty() || mode->front().get_text(0) != "wal") {
+    return core::Error(core::Code::Internal, "the database could not switch to WAL mode (got '" +
+                                                 (mode->empty() ? std::string() : mode->front().get_text(0)) +
+                                                 "'); is it on a network filesystem?");
+  }
+  // synchronous=NORMAL is enough for our promise that an acknowledged write survives the process
+  // being killed (kill -9, a crash): in WAL mode the commit is in the WAL file, in the OS's hands,
+  // before COMMIT returns, and SQLite replays it on the next open. What NORMAL gives up, against
+  // FULL's fsync on every commit, is only the last few commits on an OS crash or power loss; the
+  // database is never corrupted either way.
+  return writer.exec_script("PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON; PRAGMA journal_size_limit = " +
+                            std::to_string(kJournalSizeLimit) + ";");
+}
+
+}  // namespace
+
+core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path& file, const SqliteOptions& options,
+                                                    std::span<const Migration> migrations) {
+  if (options.readers < 1) return core::Error(core::Code::InvalidInput, "SQLite needs at least one reader");
+  auto writer = SqliteConnection::open(file, SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, options.busy_timeout);
+  if (!writer.ok()) return std::move(writer).error();
+  if (core::Status s = configure_writer(**writer); !s.ok()) return s.error();
+  auto version = migrate_sqlite(**writer, migrations);
+  if (!version.ok()) return std::move(version).error();
+
+  // Readers open read-only, after the migrations: they can never write, whatever fn does.
+  std::vector<std::unique_ptr<SqliteConnection>> readers;
+  for (int i = 0; i < options.readers; ++i) {
+    auto reader = SqliteConnection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout);
+    if (!reader.ok()) return std::move(reader).error();
+    readers.push_back(std::move(reader).value());
+  }
+  core::log::info("database opened", {{"path", file.string()},
+                                      {"schema_version", *version},
+                                      {"readers", options.readers}});
+  return std::unique_ptr<Database>(
+      std::make_unique<SqliteDatabase>(std::move(writer).value(), std::move(readers), *version, options.busy_timeout));
+}
+
+core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path& file, const SqliteOptions& options) {
+  return open_sqlite(file, options, embedded_migrations());
+}
+
+}  // namespace docent::store
