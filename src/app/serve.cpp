@@ -2,11 +2,12 @@
 
 #include "api/native/errors.h"
 #include "api/native/system.h"
+#include "app/routes.h"
+#include "app/runtime.h"
 #include "core/log.h"
 #include "core/metrics.h"
 #include "http/router.h"
 #include "http/server.h"
-#include "http/static_files.h"
 
 #include <sys/stat.h>
 #include <unistd.h>
@@ -67,6 +68,22 @@ int serve(const core::Config& config) {
     core::log::error(st.error().message);
     return 1;
   }
+  auto runtime = open_runtime(config);
+  if (!runtime) {
+    core::log::error("cannot start", {{"error", runtime.error().message}});
+    std::cerr << "docent: " << runtime.error().message << std::endl;
+    return 1;
+  }
+  Runtime& rt = **runtime;
+  auto admin_key = bootstrap_admin(rt);
+  if (!admin_key) {
+    std::cerr << "docent: cannot create the first admin account: " << admin_key.error().message << std::endl;
+    return 1;
+  }
+  if (*admin_key) {
+    std::cout << "docent: first start: created admin account 'admin'. Its API key, shown only this once:\n"
+              << "  admin key: " << **admin_key << std::endl;
+  }
 
   core::MetricsRegistry metrics;
   http::Router router;
@@ -79,15 +96,10 @@ int serve(const core::Config& config) {
     if (::access(data_dir.c_str(), W_OK) != 0) return core::Status(core::Error(core::Code::ServiceUnavailable, "data folder is not writable"));
     return core::Status();
   }});
-  api::native::register_system_routes(router, std::move(system));
-
-  if (auto web = find_web_dir(config.server.web_dir); !web.empty()) {
-    auto files = http::static_files(web, "path", api::native::render_error);
-    router.add(http::Method::Get, "/", files, {.is_public = true}, &api::native::error_renderer());
-    router.add(http::Method::Get, "/ui/{path...}", files, {.is_public = true}, &api::native::error_renderer());
-  } else {
-    core::log::warn("web UI folder not found; the UI is not served", {{"setting", "server.web_dir"}});
-  }
+  system.checks.push_back({"database", [db = rt.db.get()] { return db->check(); }});
+  auto web = find_web_dir(config.server.web_dir);
+  if (web.empty()) core::log::warn("web UI folder not found; the UI is not served", {{"setting", "server.web_dir"}});
+  register_routes(router, rt.context(), std::move(system), web);
 
   http::ServerOptions opts;
   opts.host = config.server.host;
@@ -109,6 +121,17 @@ int serve(const core::Config& config) {
       http::access_log(),
       http::timing(),
       http::cors(split_list(config.server.cors_origins)),
+      http::authentication(
+          [&rt](const http::Request& req) -> core::Result<std::any> {
+            services::Credentials c;
+            if (auto v = req.headers.get("Authorization")) c.authorization = std::string(*v);
+            if (auto v = req.headers.get("X-API-Key")) c.api_key = std::string(*v);
+            if (auto v = req.headers.get("Device-Id")) c.device_id = std::string(*v);
+            auto p = rt.auth->authenticate(c);
+            if (!p) return p.error();
+            return std::any(std::move(*p));
+          },
+          api::native::render_error),
   };
 
   http::Server server(opts, router, std::move(middleware), metrics);

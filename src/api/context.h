@@ -1,0 +1,36 @@
+#pragma once
+// What every face's handlers need: the services, the configuration, and the caller.
+
+#include "core/config.h"
+#include "core/error.h"
+#include "http/message.h"
+#include "services/accounts.h"
+#include "services/devices.h"
+#include "services/keys.h"
+#include "services/principal.h"
+#include "services/quota.h"
+
+#include <boost/json/value.hpp>
+
+namespace docent::api {
+
+struct Context {
+  const core::Config* config = nullptr;
+  services::AccountService* accounts = nullptr;
+  services::KeyService* keys = nullptr;
+  services::DeviceService* devices = nullptr;
+  services::QuotaService* quota = nullptr;
+};
+
+// The authenticated caller. Only valid on non-public routes (the authentication middleware put
+// it there); a public route asking for it is a route-table bug and throws std::logic_error.
+const services::Principal& principal(const http::Request& req);
+
+// The request body parsed as JSON within the configured depth limit.
+core::Result<boost::json::value> json_body(const http::Request& req, const core::Config& config);
+
+// Reads an integer query parameter within [min, max]; `fallback` when absent.
+core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
+                                int64_t max);
+
+}  // namespace docent::api

@@ -1,0 +1,56 @@
+#include "app/runtime.h"
+
+#include "core/crypto.h"
+#include "core/id.h"
+#include "core/log.h"
+
+#include <sys/stat.h>
+
+namespace docent::app {
+
+core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) {
+  auto rt = std::make_unique<Runtime>();
+  rt->config = config;
+  const std::filesystem::path dir = config.data.dir;
+  std::error_code ec;
+  std::filesystem::create_directories(dir, ec);
+  if (ec) return core::Error(core::Code::Internal, "cannot create data folder " + dir.string() + ": " + ec.message());
+  ::chmod(dir.c_str(), 0700);
+
+  auto master = core::crypto::load_or_create_master_key(config.security.master_key, dir);
+  if (!master) return master.error();
+  rt->secrets = std::make_unique<services::Secrets>(std::move(*master));
+
+  auto db = store::open_sqlite(dir / "docent.db");
+  if (!db) return db.error();
+  rt->db = std::move(*db);
+  auto blobs = store::BlobStore::open(dir / "blobs");
+  if (!blobs) return blobs.error();
+  rt->blobs = std::make_unique<store::BlobStore>(std::move(*blobs));
+
+  rt->accounts = std::make_unique<services::AccountService>(*rt->db, rt->config);
+  rt->keys = std::make_unique<services::KeyService>(*rt->db, *rt->secrets);
+  rt->devices = std::make_unique<services::DeviceService>(*rt->db, *rt->secrets, rt->config);
+  rt->quota = std::make_unique<services::QuotaService>(*rt->db, rt->config, *rt->accounts);
+  rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices);
+  return rt;
+}
+
+core::Result<std::optional<std::string>> bootstrap_admin(Runtime& rt) {
+  auto count = rt.accounts->count();
+  if (!count) return count.error();
+  if (*count > 0) return std::optional<std::string>();
+  services::AccountInput admin;
+  admin.login = "admin";
+  // Nobody knows this password: the admin signs in with the printed key and may set one later.
+  admin.password = core::random_hex(24);
+  admin.role = "admin";
+  admin.plan = "unlimited";
+  auto account = rt.accounts->create_unchecked(admin);
+  if (!account) return account.error();
+  auto key = rt.keys->create_unchecked(account->id, "first start");
+  if (!key) return key.error();
+  return std::optional<std::string>(key->plain);
+}
+
+}  // namespace docent::app

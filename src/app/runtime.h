@@ -1,0 +1,41 @@
+#pragma once
+// Everything stateful that `serve` and the CLI share: the database, the master key's secrets and
+// the services, built from the configuration in one place.
+
+#include "api/context.h"
+#include "core/config.h"
+#include "services/accounts.h"
+#include "services/auth.h"
+#include "services/devices.h"
+#include "services/keys.h"
+#include "services/quota.h"
+#include "services/secrets.h"
+#include "store/blob_store.h"
+#include "store/database.h"
+
+#include <memory>
+
+namespace docent::app {
+
+struct Runtime {
+  core::Config config;
+  std::unique_ptr<store::Database> db;
+  std::unique_ptr<store::BlobStore> blobs;
+  std::unique_ptr<services::Secrets> secrets;
+  std::unique_ptr<services::AccountService> accounts;
+  std::unique_ptr<services::KeyService> keys;
+  std::unique_ptr<services::DeviceService> devices;
+  std::unique_ptr<services::QuotaService> quota;
+  std::unique_ptr<services::Authenticator> auth;
+
+  api::Context context() const { return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get()}; }
+};
+
+// Opens (creating on first use) the data folder, its database (migrated) and master key.
+core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config);
+
+// First start: when there is no account at all, creates the admin account and returns its API
+// key (to be printed once); nullopt when accounts exist already.
+core::Result<std::optional<std::string>> bootstrap_admin(Runtime& rt);
+
+}  // namespace docent::app

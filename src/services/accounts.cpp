@@ -1,0 +1,278 @@
+#include "services/accounts.h"
+
+#include "core/id.h"
+#include "core/time.h"
+#include "store/accounts.h"
+#include "store/api_keys.h"
+
+#include <algorithm>
+
+namespace docent::services {
+
+using core::Code;
+using core::Error;
+
+std::string_view role_name(Role role) { return role == Role::Admin ? "admin" : "user"; }
+
+namespace {
+
+Account to_account(const store::AccountRecord& r) {
+  Account a;
+  a.id = r.id;
+  a.seq = r.seq;
+  a.login = r.login;
+  a.first_name = r.first_name;
+  a.last_name = r.last_name;
+  a.email = r.email;
+  a.phone = r.phone;
+  a.company = r.company;
+  a.department = r.department;
+  a.role = r.role == "admin" ? Role::Admin : Role::User;
+  a.plan = r.plan;
+  a.user_type = r.user_type;
+  a.version = r.version;
+  a.created_at = r.created_at;
+  a.updated_at = r.updated_at;
+  return a;
+}
+
+bool has_control_chars(std::string_view s) {
+  return std::any_of(s.begin(), s.end(), [](unsigned char c) { return c < 0x20 || c == 0x7f; });
+}
+
+core::Status check_text(const std::optional<std::string>& value, std::string_view field, size_t max) {
+  if (!value) return {};
+  if (value->size() > max) {
+    return Error(Code::InvalidInput, std::string(field) + " must be at most " + std::to_string(max) + " characters",
+                 std::string(field));
+  }
+  if (has_control_chars(*value)) {
+    return Error(Code::InvalidInput, std::string(field) + " must not contain control characters", std::string(field));
+  }
+  return {};
+}
+
+const Error kNotFound(Code::NotFound, "account not found");
+
+}  // namespace
+
+AccountService::AccountService(store::Database& db, const core::Config& config,
+                               core::crypto::PasswordParams password_params)
+    : db_(db), config_(config), password_params_(password_params) {}
+
+core::Status AccountService::validate(const AccountInput& in, bool creating) const {
+  if (creating && (!in.login || in.login->empty())) return Error(Code::MissingField, "Login is required", "Login");
+  if (creating && !in.password) return Error(Code::MissingField, "Password is required", "Password");
+  if (in.login) {
+    if (in.login->empty()) return Error(Code::InvalidInput, "Login must not be empty", "Login");
+    if (in.login->front() == ' ' || in.login->back() == ' ') {
+      return Error(Code::InvalidInput, "Login must not start or end with a space", "Login");
+    }
+  }
+  for (auto [value, field, max] : {std::tuple{&in.login, "Login", 128}, {&in.first_name, "FirstName", 200},
+                                   {&in.last_name, "LastName", 200}, {&in.email, "Email", 320},
+                                   {&in.phone, "Phone", 64}, {&in.company, "Company", 200},
+                                   {&in.department, "Department", 200}}) {
+    if (auto st = check_text(*value, field, static_cast<size_t>(max)); !st) return st;
+  }
+  if (in.password) {
+    if (in.password->size() < 8) return Error(Code::InvalidInput, "Password must be at least 8 characters", "Password");
+    if (in.password->size() > core::crypto::kMaxPasswordBytes) {
+      return Error(Code::InvalidInput, "Password must be at most 1024 bytes", "Password");
+    }
+  }
+  if (in.email && !in.email->empty()) {
+    auto at = in.email->find('@');
+    if (at == std::string::npos || at == 0 || at + 1 == in.email->size() || in.email->find(' ') != std::string::npos) {
+      return Error(Code::InvalidInput, "Email is not an email address", "Email");
+    }
+  }
+  if (in.role && *in.role != "admin" && *in.role != "user") {
+    return Error(Code::InvalidInput, "role must be 'admin' or 'user'", "role");
+  }
+  if (in.plan && !config_.plans.count(*in.plan)) {
+    return Error(Code::InvalidInput, "plan '" + *in.plan + "' is not defined", "plan");
+  }
+  return {};
+}
+
+core::Result<Account> AccountService::create(const Principal& actor, const AccountInput& input) {
+  if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create accounts");
+  return create_unchecked(input);
+}
+
+core::Result<Account> AccountService::create_unchecked(const AccountInput& in) {
+  if (auto st = validate(in, true); !st) return st.error();
+  auto hash = core::crypto::hash_password(*in.password, password_params_);  // slow: outside the write lock
+  if (!hash) return hash.error();
+  store::AccountRecord r;
+  r.id = core::new_id();
+  r.login = *in.login;
+  r.password_hash = *hash;
+  r.first_name = in.first_name.value_or("");
+  r.last_name = in.last_name.value_or("");
+  r.email = in.email.value_or("");
+  r.phone = in.phone.value_or("");
+  r.company = in.company.value_or("");
+  r.department = in.department.value_or("");
+  r.role = in.role.value_or("user");
+  r.plan = in.plan.value_or(config_.accounts.default_plan);
+  r.created_at = r.updated_at = core::rfc3339_now();
+  auto st = db_.write([&](store::Tx& tx) { return store::accounts::insert(tx, r); });
+  if (!st) return st.error();
+  return to_account(r);
+}
+
+core::Result<Account> AccountService::get(const Principal& actor, std::string_view id) {
+  if (!actor.may_access(id)) return kNotFound;
+  std::optional<store::AccountRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::accounts::by_id(tx, id);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found) return kNotFound;
+  return to_account(*found);
+}
+
+core::Result<Account> AccountService::update(const Principal& actor, std::string_view id, const AccountInput& in) {
+  if (!actor.may_access(id)) return kNotFound;
+  if (auto st = validate(in, false); !st) return st.error();
+  if ((in.role || in.plan) && !actor.is_admin()) {
+    return Error(Code::PermissionDenied, "only an admin can change an account's role or plan",
+                 in.role ? "role" : "plan");
+  }
+  std::optional<std::string> new_hash;
+  if (in.password) {
+    auto hash = core::crypto::hash_password(*in.password, password_params_);
+    if (!hash) return hash.error();
+    new_hash = std::move(*hash);
+  }
+  store::AccountRecord r;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::accounts::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found) return kNotFound;
+    r = std::move(**found);
+    if (in.role && *in.role == "user" && r.role == "admin") {
+      auto admins = store::accounts::count_admins(tx);
+      if (!admins) return admins.error();
+      if (*admins <= 1) return Error(Code::Conflict, "the last admin cannot be demoted", "role");
+    }
+    if (in.login) r.login = *in.login;
+    if (new_hash) r.password_hash = *new_hash;
+    if (in.first_name) r.first_name = *in.first_name;
+    if (in.last_name) r.last_name = *in.last_name;
+    if (in.email) r.email = *in.email;
+    if (in.phone) r.phone = *in.phone;
+    if (in.company) r.company = *in.company;
+    if (in.department) r.department = *in.department;
+    if (in.role) r.role = *in.role;
+    if (in.plan) r.plan = *in.plan;
+    r.updated_at = core::rfc3339_now();
+    return store::accounts::update(tx, r);
+  });
+  if (!st) return st.error();
+  return to_account(r);
+}
+
+core::Status AccountService::remove(const Principal& actor, std::string_view id) {
+  if (!actor.may_access(id)) return kNotFound;
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::accounts::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found) return kNotFound;
+    if ((*found)->role == "admin") {
+      auto admins = store::accounts::count_admins(tx);
+      if (!admins) return admins.error();
+      if (*admins <= 1) return Error(Code::Conflict, "the last admin account cannot be deleted");
+    }
+    std::string now = core::rfc3339_now();
+    if (auto st = store::accounts::soft_delete(tx, id, now); !st) return st;
+    return store::api_keys::revoke_all(tx, id, now);
+  });
+}
+
+core::Result<Page<Account>> AccountService::list(const Principal& actor, std::string_view after, int64_t limit) {
+  limit = std::clamp<int64_t>(limit, 1, 200);
+  Page<Account> page;
+  if (!actor.is_admin()) {
+    if (!after.empty()) return page;  // a user's list has one account and one page
+    auto self = get(actor, actor.account_id);
+    if (!self) return self.error();
+    page.items.push_back(std::move(*self));
+    return page;
+  }
+  int64_t after_seq = 0;
+  if (!after.empty()) {
+    try {
+      size_t used = 0;
+      after_seq = std::stoll(std::string(after), &used);
+      if (used != after.size() || after_seq < 0) throw std::invalid_argument("cursor");
+    } catch (const std::exception&) {
+      return Error(Code::InvalidInput, "after is not a cursor this API returned", "after");
+    }
+  }
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto rows = store::accounts::list(tx, after_seq, limit + 1);
+    if (!rows) return rows.error();
+    for (auto& r : *rows) page.items.push_back(to_account(r));
+    return {};
+  });
+  if (!st) return st.error();
+  if (static_cast<int64_t>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.has_more = true;
+    page.next_cursor = std::to_string(page.items.back().seq);
+  }
+  return page;
+}
+
+core::Result<Account> AccountService::login(std::string_view login, std::string_view password) {
+  const Error denied(Code::Unauthenticated, "wrong login or password");
+  std::optional<store::AccountRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::accounts::by_login(tx, login);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found || found->password_hash.empty()) {
+    // Spend the same time as a real check so that response timing doesn't reveal logins.
+    static const std::string kDummy = core::crypto::hash_password("docent-timing-dummy", password_params_).value();
+    core::crypto::verify_password(password, kDummy);
+    return denied;
+  }
+  if (!core::crypto::verify_password(password, found->password_hash)) return denied;
+  return to_account(*found);
+}
+
+core::Result<Account> AccountService::by_login(std::string_view login) {
+  std::optional<store::AccountRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::accounts::by_login(tx, login);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found) return Error(Code::NotFound, "no account with login '" + std::string(login) + "'");
+  return to_account(*found);
+}
+
+core::Result<int64_t> AccountService::count() {
+  int64_t n = 0;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto c = store::accounts::count_live(tx);
+    if (!c) return c.error();
+    n = *c;
+    return {};
+  });
+  if (!st) return st.error();
+  return n;
+}
+
+}  // namespace docent::services

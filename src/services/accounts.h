@@ -1,0 +1,75 @@
+#pragma once
+// Accounts: create, read, update, soft delete, list, and password login. No value returned from
+// here ever carries a password or its hash.
+
+#include "core/config.h"
+#include "core/crypto.h"
+#include "services/principal.h"
+#include "store/database.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docent::services {
+
+struct Account {
+  std::string id;
+  int64_t seq = 0;
+  std::string login;
+  std::string first_name, last_name, email, phone, company, department;
+  Role role = Role::User;
+  std::string plan;
+  std::string user_type;  // REGISTERED or ANONYMOUS (device accounts)
+  int64_t version = 0;
+  std::string created_at, updated_at;
+};
+
+// Fields for create (login and password required) and update (any subset).
+struct AccountInput {
+  std::optional<std::string> login, password, first_name, last_name, email, phone, company, department;
+  std::optional<std::string> role;  // "admin" or "user"; admins only
+  std::optional<std::string> plan;  // a configured plan; admins only
+};
+
+template <typename T>
+struct Page {
+  std::vector<T> items;
+  bool has_more = false;
+  std::string next_cursor;  // pass back as `after` for the next page; empty at the end
+};
+
+std::string_view role_name(Role role);
+
+class AccountService {
+ public:
+  AccountService(store::Database& db, const core::Config& config, core::crypto::PasswordParams password_params = {});
+
+  // Admins only (PermissionDenied otherwise). Conflict when the login is taken.
+  core::Result<Account> create(const Principal& actor, const AccountInput& input);
+  // For the CLI and first start, where there is no caller yet.
+  core::Result<Account> create_unchecked(const AccountInput& input);
+
+  // NotFound for another account's id unless the caller is an admin (never 403: ids don't leak).
+  core::Result<Account> get(const Principal& actor, std::string_view id);
+  core::Result<Account> update(const Principal& actor, std::string_view id, const AccountInput& input);
+  // Soft delete; revokes the account's keys. The last admin cannot be deleted (Conflict).
+  core::Status remove(const Principal& actor, std::string_view id);
+  // Admins page through every account; others see only their own.
+  core::Result<Page<Account>> list(const Principal& actor, std::string_view after, int64_t limit);
+
+  // The account for this login and password; Unauthenticated for any mismatch (same message,
+  // whether the login exists or not).
+  core::Result<Account> login(std::string_view login, std::string_view password);
+  core::Result<Account> by_login(std::string_view login);
+  core::Result<int64_t> count();
+
+ private:
+  core::Status validate(const AccountInput& input, bool creating) const;
+
+  store::Database& db_;
+  const core::Config& config_;
+  core::crypto::PasswordParams password_params_;
+};
+
+}  // namespace docent::services

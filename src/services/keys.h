@@ -1,0 +1,59 @@
+#pragma once
+// API keys: created with the full key shown once, listed by prefix and metadata, revoked,
+// rotated, and checked on every authenticated request.
+
+#include "services/principal.h"
+#include "services/secrets.h"
+#include "store/database.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docent::services {
+
+struct ApiKey {
+  std::string id;
+  std::string account_id;
+  std::string name;
+  std::string prefix;  // e.g. "dk_7Hq2"
+  std::string last4;
+  std::string created_at;
+  std::optional<std::string> revoked_at;
+
+  // "dk_7Hq2…wXyZ": enough to recognise a key, useless to an attacker.
+  std::string masked() const { return prefix + "..." + last4; }
+};
+
+// A key as created or rotated: the plain key exists only here, to be shown once.
+struct NewKey {
+  ApiKey key;
+  std::string plain;
+};
+
+class KeyService {
+ public:
+  KeyService(store::Database& db, const Secrets& secrets);
+
+  // Keys for the caller's own account, or any account for an admin (NotFound otherwise).
+  core::Result<NewKey> create(const Principal& actor, std::string_view account_id, std::string_view name);
+  core::Result<NewKey> create_unchecked(std::string_view account_id, std::string_view name);
+  core::Result<std::vector<ApiKey>> list(const Principal& actor, std::string_view account_id, bool include_revoked);
+  core::Result<ApiKey> get(const Principal& actor, std::string_view key_id);
+  core::Status revoke(const Principal& actor, std::string_view key_id);
+  core::Status revoke_unchecked(std::string_view key_id);
+  // Revokes the key and makes a new one with the same name, in one transaction.
+  core::Result<NewKey> rotate(const Principal& actor, std::string_view key_id);
+
+  // The principal for a presented key: Unauthenticated when it is unknown, revoked, or its
+  // account is deleted (one message for all, so nothing is learnt by guessing).
+  core::Result<Principal> authenticate(std::string_view presented);
+
+ private:
+  core::Result<NewKey> make_key(store::Tx& tx, std::string_view account_id, std::string_view name);
+
+  store::Database& db_;
+  const Secrets& secrets_;
+};
+
+}  // namespace docent::services
