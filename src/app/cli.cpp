@@ -1,5 +1,6 @@
 #include "app/cli.h"
 
+#include "app/admin_commands.h"
 #include "app/serve.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -64,39 +65,104 @@ int run_cli(int argc, char** argv) {
   app.require_subcommand(1);
   app.set_version_flag("--version", std::string(DOCENT_VERSION));
 
-  ConfigFlags serve_flags;
-  auto* serve_cmd = app.add_subcommand("serve", "Start the HTTP server");
-  serve_flags.add_to(*serve_cmd);
+  // Every subcommand that reads the configuration has its own flags; `selected` runs the one
+  // that was parsed, with its configuration loaded.
+  std::vector<std::unique_ptr<ConfigFlags>> flag_sets;
+  std::function<int(const core::Config&)> selected;
+  ConfigFlags* selected_flags = nullptr;
+  auto command = [&](CLI::App& parent, const std::string& name, const std::string& help) {
+    auto* cmd = parent.add_subcommand(name, help);
+    flag_sets.push_back(std::make_unique<ConfigFlags>());
+    flag_sets.back()->add_to(*cmd);
+    return std::pair{cmd, flag_sets.back().get()};
+  };
+  auto on_run = [&](CLI::App* cmd, ConfigFlags* flags, std::function<int(const core::Config&)> fn) {
+    cmd->callback([&selected, &selected_flags, flags, fn = std::move(fn)] {
+      selected = fn;
+      selected_flags = flags;
+    });
+  };
 
-  ConfigFlags config_flags;
-  auto* config_cmd = app.add_subcommand("config", "Print the effective configuration (secrets masked)");
-  config_flags.add_to(*config_cmd);
+  auto [serve_cmd, serve_flags] = command(app, "serve", "Start the HTTP server");
+  on_run(serve_cmd, serve_flags, [](const core::Config& c) {
+    core::init_logging(c.log.level, c.log.format);
+    for (const auto& w : c.warnings) core::log::warn(w);
+    return serve(c);
+  });
+
+  auto [config_cmd, config_flags] = command(app, "config", "Print the effective configuration (secrets masked)");
+  on_run(config_cmd, config_flags, [](const core::Config& c) {
+    std::cout << core::render_config(c);
+    return 0;
+  });
 
   auto* version_cmd = app.add_subcommand("version", "Print the version");
+  version_cmd->callback([&] {
+    selected = [](const core::Config&) {
+      std::cout << "docent " << DOCENT_VERSION << "\n";
+      return 0;
+    };
+  });
+
+  bool routes_json = false;
+  auto [routes_cmd, routes_flags] = command(app, "routes", "List every HTTP route and whether it is public");
+  routes_cmd->add_flag("--json", routes_json, "Print JSON");
+  on_run(routes_cmd, routes_flags, [&](const core::Config& c) { return routes_print(c, routes_json); });
+
+  auto* accounts_cmd = app.add_subcommand("accounts", "Manage accounts in the data folder");
+  accounts_cmd->require_subcommand(1);
+  NewAccountArgs new_account;
+  auto [acc_create, acc_create_flags] = command(*accounts_cmd, "create", "Create an account; prints its id");
+  acc_create->add_option("--login", new_account.login, "Login")->required();
+  auto* pw = acc_create->add_option("--password", new_account.password, "Password (8+ characters)");
+  auto* pw_stdin = acc_create->add_flag("--password-stdin", new_account.password_stdin, "Read the password from stdin");
+  pw->excludes(pw_stdin);
+  acc_create->add_option("--role", new_account.role, "admin or user")->check(CLI::IsMember({"admin", "user"}));
+  acc_create->add_option("--plan", new_account.plan, "Plan name (default: accounts.default_plan)");
+  acc_create->add_option("--first-name", new_account.first_name, "First name");
+  acc_create->add_option("--last-name", new_account.last_name, "Last name");
+  acc_create->add_option("--email", new_account.email, "Email");
+  on_run(acc_create, acc_create_flags, [&](const core::Config& c) { return accounts_create(c, new_account); });
+  bool accounts_json = false;
+  auto [acc_list, acc_list_flags] = command(*accounts_cmd, "list", "List accounts");
+  acc_list->add_flag("--json", accounts_json, "Print JSON");
+  on_run(acc_list, acc_list_flags, [&](const core::Config& c) { return accounts_list(c, accounts_json); });
+
+  auto* keys_cmd = app.add_subcommand("keys", "Manage API keys in the data folder");
+  keys_cmd->require_subcommand(1);
+  std::string key_account, key_name, key_id;
+  bool keys_json = false;
+  auto [key_create, key_create_flags] = command(*keys_cmd, "create", "Create an API key; prints it alone on stdout");
+  key_create->add_option("--account", key_account, "Login of the account")->required();
+  key_create->add_option("--name", key_name, "A name to tell the key apart");
+  on_run(key_create, key_create_flags, [&](const core::Config& c) { return keys_create(c, key_account, key_name); });
+  auto [key_list, key_list_flags] = command(*keys_cmd, "list", "List an account's keys (masked)");
+  key_list->add_option("--account", key_account, "Login of the account")->required();
+  key_list->add_flag("--json", keys_json, "Print JSON");
+  on_run(key_list, key_list_flags, [&](const core::Config& c) { return keys_list(c, key_account, keys_json); });
+  auto [key_revoke, key_revoke_flags] = command(*keys_cmd, "revoke", "Revoke an API key by id");
+  key_revoke->add_option("id", key_id, "The key's id (from keys list)")->required();
+  on_run(key_revoke, key_revoke_flags, [&](const core::Config& c) { return keys_revoke(c, key_id); });
 
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
     return app.exit(e);
   }
-
-  if (version_cmd->parsed()) {
-    std::cout << "docent " << DOCENT_VERSION << "\n";
-    return 0;
+  if (!selected) return 0;
+  core::Config config;
+  if (selected_flags) {
+    auto loaded = selected_flags->load();
+    if (!loaded) {
+      std::cerr << "docent: configuration error: " << loaded.error().message << "\n";
+      return 2;
+    }
+    config = std::move(*loaded);
   }
-  ConfigFlags& flags = serve_cmd->parsed() ? serve_flags : config_flags;
-  auto config = flags.load();
-  if (!config) {
-    std::cerr << "docent: configuration error: " << config.error().message << "\n";
-    return 2;
-  }
-  if (config_cmd->parsed()) {
-    std::cout << core::render_config(*config);
-    return 0;
-  }
-  core::init_logging(config->log.level, config->log.format);
-  for (const auto& w : config->warnings) core::log::warn(w);
-  return serve(*config);
+  // Commands other than serve keep stderr for problems unless a level was asked for.
+  bool quiet = config.source("log.level") == core::ConfigSource::Default;
+  core::init_logging(quiet ? "warn" : config.log.level, config.log.format);
+  return selected(config);
 }
 
 }  // namespace docent::app

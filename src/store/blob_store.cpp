@@ -192,7 +192,10 @@ fs::path BlobStore::blob_path(std::string_view sha256) const {
 core::Result<BlobStore> BlobStore::open(fs::path root) {
   std::error_code ec;
   fs::create_directories(root / "tmp", ec);
-  if (ec) return core::Error(core::Code::Internal, "cannot create blob folder " + (root / "tmp").string() + ": " + ec.message());
+  if (ec) {
+    return core::Error(core::Code::Internal,
+                       "cannot create blob folder " + (root / "tmp").string() + ": " + ec.message());
+  }
 
   // A crash between creating and renaming a temporary file leaves it behind. Only old ones go:
   // another process sharing this folder may be writing the young ones right now.
@@ -284,7 +287,9 @@ core::Result<std::string> BlobStore::read(std::string_view sha256) const {
     if (n == 0) break;
     done += static_cast<size_t>(n);
   }
-  if (done != bytes.size()) return core::Error(core::Code::Internal, "blob " + std::string(sha256) + " shrank while read");
+  if (done != bytes.size()) {
+    return core::Error(core::Code::Internal, "blob " + std::string(sha256) + " shrank while being read");
+  }
   return bytes;
 }
 

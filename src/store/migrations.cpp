@@ -130,7 +130,8 @@ core::Result<int> migrate_sqlite(SqliteConnection& writer, std::span<const Migra
     // PRAGMA foreign_keys is a no-op inside a transaction, so it is switched around apply().
     const bool fk_off = wants_foreign_keys_off(m.sql);
     if (fk_off) {
-      if (core::Status s = writer.exec_script("PRAGMA foreign_keys = OFF"); !s.ok()) return migration_failed(m, s.error());
+      core::Status s = writer.exec_script("PRAGMA foreign_keys = OFF");
+      if (!s.ok()) return migration_failed(m, s.error());
     }
     auto applied = apply(writer, m, latest, fk_off);
     if (fk_off) {

@@ -101,7 +101,8 @@ TEST_F(MigrationsTest, GapsInNumberingAreAllowed) {
 }
 
 TEST_F(MigrationsTest, AFailingMigrationRollsBackWholeAndStopsTheOpen) {
-  const Migration broken[] = {kOne, {2, "broken", "CREATE TABLE half (a); INSERT INTO t VALUES ('x'); INSERT INTO nope VALUES (1);"}};
+  const Migration broken[] = {
+      kOne, {2, "broken", "CREATE TABLE half (a); INSERT INTO t VALUES ('x'); INSERT INTO nope VALUES (1);"}};
   auto db = open(broken);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, Code::Internal);
