@@ -91,6 +91,9 @@ ServerProcess::ServerProcess(ServerOptions options) {
     std::string out = read_file(out_path_);
     if (std::regex_search(out, m, kUrl)) {
       port_ = static_cast<uint16_t>(std::stoi(m[1].str()));
+      static const std::regex kAdminKey(R"(admin key: (dk_[0-9A-Za-z]+))");
+      std::smatch k;
+      if (std::regex_search(out, k, kAdminKey)) admin_key_ = k[1].str();
       return;
     }
     int status = 0;

@@ -42,6 +42,8 @@ class ServerProcess {
   ServerProcess& operator=(const ServerProcess&) = delete;
 
   uint16_t port() const { return port_; }
+  // The first-start admin key the server printed (empty when the data folder had accounts).
+  const std::string& admin_key() const { return admin_key_; }
   const std::filesystem::path& data_dir() const { return data_dir_; }
   pid_t pid() const { return pid_; }
 
@@ -61,6 +63,7 @@ class ServerProcess {
   std::filesystem::path err_path_;
   pid_t pid_ = -1;
   uint16_t port_ = 0;
+  std::string admin_key_;
 };
 
 // Runs the docent binary with arguments to completion; returns exit status and stdout.
