@@ -6,7 +6,38 @@
 #include "api/sherpa/accounts.h"
 #include "http/static_files.h"
 
+#include <set>
+#include <stdexcept>
+
 namespace docent::app {
+
+namespace {
+
+// Every route reachable without credentials, in one reviewed place. register_routes refuses to
+// start when a face marks a route public that is not listed here, or the other way round.
+constexpr std::string_view kPublicRoutes[] = {
+    "GET /health",                 // liveness for load balancers
+    "GET /v1/health",              // the nexus seed's health check
+    "GET /metrics",                // Prometheus scraping (bind to loopback or firewall it)
+    "POST /v1/echo",               // diagnostics and benchmarks; touches no data
+    "POST /v1/auth/login",         // exchanges a login and password for a key
+    "POST /auth/register-device",  // chatpdf: makes the anonymous device account
+    "GET /",                       // the web UI
+    "GET /ui/{path...}",
+};
+
+void check_public_routes(const http::Router& router) {
+  std::set<std::string> listed(std::begin(kPublicRoutes), std::end(kPublicRoutes));
+  for (const http::Route* r : router.routes()) {
+    std::string name = std::string(http::method_name(r->method)) + " " + r->pattern;
+    if (r->options.is_public != (listed.count(name) > 0)) {
+      throw std::logic_error("route " + name + (r->options.is_public ? " is public but not listed in kPublicRoutes"
+                                                                       : " is listed in kPublicRoutes but not public"));
+    }
+  }
+}
+
+}  // namespace
 
 void register_routes(http::Router& router, const api::Context& ctx, api::native::SystemDeps system,
                      const std::filesystem::path& web_dir) {
@@ -20,6 +51,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
     router.add(http::Method::Get, "/", files, {.is_public = true}, &api::native::error_renderer());
     router.add(http::Method::Get, "/ui/{path...}", files, {.is_public = true}, &api::native::error_renderer());
   }
+  check_public_routes(router);
 }
 
 }  // namespace docent::app
