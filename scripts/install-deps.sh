@@ -10,8 +10,13 @@ PACKAGES=(
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
   libssl-dev libsqlite3-dev libargon2-dev
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
+  # document engines: PDF, OCR, DOCX, HTML, type sniffing, vector index
+  libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libzip-dev libpugixml-dev
+  libgumbo-dev libmagic-dev libhnswlib-dev
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
+  # test fixtures: PDFs drawn with cairo, poppler's pdftotext as the ingest benchmark's yardstick
+  libcairo2-dev poppler-utils
 )
 
 missing=()
