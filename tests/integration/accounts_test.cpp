@@ -43,7 +43,9 @@ void expect_no_secrets(const HttpResponse& res, const std::string& password = {}
     EXPECT_EQ(k.find("hash"), std::string::npos) << res.body;
   }
   EXPECT_EQ(res.body.find("$argon2"), std::string::npos) << res.body;
-  if (!password.empty()) EXPECT_EQ(res.body.find(password), std::string::npos) << res.body;
+  if (!password.empty()) {
+    EXPECT_EQ(res.body.find(password), std::string::npos) << res.body;
+  }
 }
 
 class AccountsTest : public ::testing::Test {
