@@ -1,0 +1,323 @@
+#include "store/knowledge.h"
+
+#include <cctype>
+
+namespace docent::store {
+
+namespace {
+
+Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
+
+core::Result<int64_t> next_seq(Tx& tx, std::string_view table) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM " + std::string(table));
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+std::string placeholders(size_t n) {
+  std::string s;
+  for (size_t i = 0; i < n; ++i) s += i ? ", ?" : "?";
+  return s;
+}
+
+constexpr std::string_view kFolderColumns = "id, seq, account_id, parent_id, name, description, created_at, updated_at";
+
+FolderRecord folder_from(const Row& r) {
+  return FolderRecord{r.get_text(0), r.get_int(1), r.get_text(2), r.opt_text(3), r.get_text(4), r.get_text(5),
+                      r.get_text(6), r.get_text(7)};
+}
+
+constexpr std::string_view kFileColumns =
+    "id, seq, account_id, folder_id, name, description, mime, source_type, size, sha256, purpose, metadata, tags, "
+    "status, status_reason, pages, chunk_count, job_id, created_at, updated_at, processed_at";
+
+FileRecord file_from(const Row& r) {
+  FileRecord f;
+  f.id = r.get_text(0);
+  f.seq = r.get_int(1);
+  f.account_id = r.get_text(2);
+  f.folder_id = r.opt_text(3);
+  f.name = r.get_text(4);
+  f.description = r.get_text(5);
+  f.mime = r.get_text(6);
+  f.source_type = r.get_text(7);
+  f.size = r.get_int(8);
+  f.sha256 = r.get_text(9);
+  f.purpose = r.get_text(10);
+  f.metadata = r.get_text(11);
+  f.tags = r.get_text(12);
+  f.status = r.get_text(13);
+  f.status_reason = r.get_text(14);
+  f.pages = r.get_int(15);
+  f.chunk_count = r.get_int(16);
+  f.job_id = r.opt_text(17).value_or("");
+  f.created_at = r.get_text(18);
+  f.updated_at = r.get_text(19);
+  f.processed_at = r.opt_text(20);
+  return f;
+}
+
+constexpr std::string_view kChunkColumns = "id, file_id, account_id, ordinal, page, section, text, embedding";
+
+ChunkRecord chunk_from(const Row& r) {
+  return ChunkRecord{r.get_int(0), r.get_text(1), r.get_text(2), r.get_int(3), r.get_int(4),
+                     r.get_text(5), r.get_text(6), r.opt_text(7).value_or("")};
+}
+
+}  // namespace
+
+namespace folders {
+
+core::Status insert(Tx& tx, FolderRecord& f) {
+  auto seq = next_seq(tx, "folders");
+  if (!seq) return seq.error();
+  f.seq = *seq;
+  auto st = tx.exec("INSERT INTO folders (id, seq, account_id, parent_id, name, description, created_at, updated_at) "
+                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    {f.id, f.seq, f.account_id, opt(f.parent_id), f.name, f.description, f.created_at, f.updated_at});
+  if (!st && st.error().code == core::Code::Conflict) {
+    return core::Error(core::Code::Conflict, "a folder named '" + f.name + "' already exists there", "name");
+  }
+  return st;
+}
+
+core::Result<std::optional<FolderRecord>> by_id(Tx& tx, std::string_view id) {
+  auto row = tx.query_one("SELECT " + std::string(kFolderColumns) + " FROM folders WHERE id = ?", {std::string(id)});
+  if (!row) return row.error();
+  if (!*row) return std::optional<FolderRecord>();
+  return std::optional<FolderRecord>(folder_from(**row));
+}
+
+core::Result<std::vector<FolderRecord>> list(Tx& tx, std::string_view account_id) {
+  auto rows = account_id.empty()
+                  ? tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders ORDER BY seq")
+                  : tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders WHERE account_id = ? ORDER BY seq",
+                             {std::string(account_id)});
+  if (!rows) return rows.error();
+  std::vector<FolderRecord> out;
+  for (const auto& r : *rows) out.push_back(folder_from(r));
+  return out;
+}
+
+core::Status update(Tx& tx, const FolderRecord& f) {
+  auto st = tx.exec("UPDATE folders SET parent_id = ?, name = ?, description = ?, updated_at = ? WHERE id = ?",
+                    {opt(f.parent_id), f.name, f.description, f.updated_at, f.id});
+  if (!st && st.error().code == core::Code::Conflict) {
+    return core::Error(core::Code::Conflict, "a folder named '" + f.name + "' already exists there", "name");
+  }
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "folder not found");
+  return st;
+}
+
+core::Result<std::vector<std::string>> subtree(Tx& tx, std::string_view id) {
+  auto rows = tx.query(
+      "WITH RECURSIVE sub(id) AS (SELECT id FROM folders WHERE id = ? "
+      "UNION ALL SELECT f.id FROM folders f JOIN sub ON f.parent_id = sub.id) SELECT id FROM sub",
+      {std::string(id)});
+  if (!rows) return rows.error();
+  std::vector<std::string> out;
+  for (const auto& r : *rows) out.push_back(r.get_text(0));
+  return out;
+}
+
+core::Status remove(Tx& tx, std::string_view id) {
+  auto st = tx.exec("DELETE FROM folders WHERE id = ?", {std::string(id)});
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "folder not found");
+  return st;
+}
+
+}  // namespace folders
+
+namespace files {
+
+core::Status insert(Tx& tx, FileRecord& f) {
+  auto seq = next_seq(tx, "files");
+  if (!seq) return seq.error();
+  f.seq = *seq;
+  return tx.exec(
+      "INSERT INTO files (id, seq, account_id, folder_id, name, description, mime, source_type, size, sha256, purpose, "
+      "metadata, tags, status, status_reason, pages, chunk_count, job_id, created_at, updated_at, processed_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {f.id, f.seq, f.account_id, opt(f.folder_id), f.name, f.description, f.mime, f.source_type, f.size, f.sha256,
+       f.purpose, f.metadata, f.tags, f.status, f.status_reason, f.pages, f.chunk_count,
+       f.job_id.empty() ? Value(nullptr) : Value(f.job_id), f.created_at, f.updated_at, opt(f.processed_at)});
+}
+
+core::Result<std::optional<FileRecord>> by_id(Tx& tx, std::string_view id) {
+  auto row = tx.query_one("SELECT " + std::string(kFileColumns) + " FROM files WHERE id = ?", {std::string(id)});
+  if (!row) return row.error();
+  if (!*row) return std::optional<FileRecord>();
+  return std::optional<FileRecord>(file_from(**row));
+}
+
+core::Result<std::vector<FileRecord>> list(Tx& tx, std::string_view account_id, std::optional<std::string> folder_id,
+                                           int64_t after_seq, int64_t limit) {
+  std::string sql = "SELECT " + std::string(kFileColumns) + " FROM files WHERE seq > ?";
+  std::vector<Value> params{after_seq};
+  if (!account_id.empty()) {
+    sql += " AND account_id = ?";
+    params.emplace_back(std::string(account_id));
+  }
+  if (folder_id) {
+    sql += " AND folder_id = ?";
+    params.emplace_back(*folder_id);
+  }
+  sql += " ORDER BY seq LIMIT ?";
+  params.emplace_back(limit);
+  auto rows = tx.query(sql, params);
+  if (!rows) return rows.error();
+  std::vector<FileRecord> out;
+  for (const auto& r : *rows) out.push_back(file_from(r));
+  return out;
+}
+
+core::Result<std::vector<FileRecord>> in_folders(Tx& tx, const std::vector<std::string>& folder_ids) {
+  std::vector<FileRecord> out;
+  if (folder_ids.empty()) return out;
+  std::vector<Value> params(folder_ids.begin(), folder_ids.end());
+  auto rows = tx.query("SELECT " + std::string(kFileColumns) + " FROM files WHERE folder_id IN (" +
+                           placeholders(folder_ids.size()) + ") ORDER BY seq",
+                       params);
+  if (!rows) return rows.error();
+  for (const auto& r : *rows) out.push_back(file_from(r));
+  return out;
+}
+
+core::Status update(Tx& tx, const FileRecord& f) {
+  auto st = tx.exec(
+      "UPDATE files SET folder_id = ?, name = ?, description = ?, metadata = ?, tags = ?, purpose = ?, job_id = ?, "
+      "updated_at = ? WHERE id = ?",
+      {opt(f.folder_id), f.name, f.description, f.metadata, f.tags, f.purpose,
+       f.job_id.empty() ? Value(nullptr) : Value(f.job_id), f.updated_at, f.id});
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "file not found");
+  return st;
+}
+
+core::Status set_status(Tx& tx, std::string_view id, std::string_view status, std::string_view reason, int64_t pages,
+                        int64_t chunk_count) {
+  const bool done = status == "processed" || status == "failed";
+  return tx.exec(
+      "UPDATE files SET status = ?, status_reason = ?, pages = ?, chunk_count = ?, updated_at = "
+      "strftime('%Y-%m-%dT%H:%M:%SZ', 'now'), processed_at = CASE WHEN ? THEN strftime('%Y-%m-%dT%H:%M:%SZ', 'now') "
+      "ELSE processed_at END WHERE id = ?",
+      {std::string(status), std::string(reason), pages, chunk_count, int64_t{done ? 1 : 0}, std::string(id)});
+}
+
+core::Status remove(Tx& tx, std::string_view id) {
+  auto st = tx.exec("DELETE FROM files WHERE id = ?", {std::string(id)});
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "file not found");
+  return st;
+}
+
+core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM files WHERE sha256 = ?", {std::string(sha256)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+}  // namespace files
+
+namespace chunks {
+
+core::Status insert(Tx& tx, std::vector<ChunkRecord>& chunks) {
+  for (auto& c : chunks) {
+    auto st = tx.exec(
+        "INSERT INTO chunks (file_id, account_id, ordinal, page, section, text, embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+        {c.file_id, c.account_id, c.ordinal, c.page, c.section, c.text,
+         c.embedding.empty() ? Value(nullptr) : Value(Blob{c.embedding})});
+    if (!st) return st;
+    c.id = tx.last_insert_id();
+  }
+  return {};
+}
+
+core::Status remove_for_file(Tx& tx, std::string_view file_id) {
+  return tx.exec("DELETE FROM chunks WHERE file_id = ?", {std::string(file_id)});
+}
+
+core::Result<std::vector<ChunkRecord>> by_ids(Tx& tx, const std::vector<int64_t>& ids) {
+  std::vector<ChunkRecord> out;
+  if (ids.empty()) return out;
+  std::vector<Value> params(ids.begin(), ids.end());
+  auto rows = tx.query("SELECT " + std::string(kChunkColumns) + " FROM chunks WHERE id IN (" + placeholders(ids.size()) + ")",
+                       params);
+  if (!rows) return rows.error();
+  for (const auto& r : *rows) out.push_back(chunk_from(r));
+  return out;
+}
+
+core::Result<std::vector<ChunkRecord>> of_file(Tx& tx, std::string_view file_id) {
+  auto rows = tx.query("SELECT " + std::string(kChunkColumns) + " FROM chunks WHERE file_id = ? ORDER BY ordinal",
+                       {std::string(file_id)});
+  if (!rows) return rows.error();
+  std::vector<ChunkRecord> out;
+  for (const auto& r : *rows) out.push_back(chunk_from(r));
+  return out;
+}
+
+core::Result<std::vector<ChunkRecord>> page_after(Tx& tx, int64_t after_id, int64_t limit) {
+  auto rows = tx.query("SELECT " + std::string(kChunkColumns) + " FROM chunks WHERE id > ? ORDER BY id LIMIT ?",
+                       {after_id, limit});
+  if (!rows) return rows.error();
+  std::vector<ChunkRecord> out;
+  for (const auto& r : *rows) out.push_back(chunk_from(r));
+  return out;
+}
+
+core::Result<int64_t> max_id(Tx& tx) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(id), 0) FROM chunks");
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Result<int64_t> count(Tx& tx) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM chunks");
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+std::string fts_query(std::string_view text) {
+  std::string out;
+  std::string word;
+  auto flush = [&] {
+    if (word.empty()) return;
+    if (!out.empty()) out += " OR ";
+    out += "\"" + word + "\"";
+    word.clear();
+  };
+  for (unsigned char c : text) {
+    // Letters, digits and any UTF-8 byte belong to words; everything else separates them.
+    if (std::isalnum(c) || c >= 0x80) word.push_back(static_cast<char>(c));
+    else flush();
+  }
+  flush();
+  return out;
+}
+
+core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, std::string_view account_id,
+                                               const std::vector<std::string>& file_ids, int64_t limit) {
+  std::vector<TextHit> out;
+  std::string match = fts_query(query);
+  if (match.empty()) return out;
+  std::string sql =
+      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
+      "WHERE chunks_fts MATCH ?";
+  std::vector<Value> params{match};
+  if (!account_id.empty()) {
+    sql += " AND chunks.account_id = ?";
+    params.emplace_back(std::string(account_id));
+  }
+  if (!file_ids.empty()) {
+    sql += " AND chunks.file_id IN (" + placeholders(file_ids.size()) + ")";
+    for (const auto& f : file_ids) params.emplace_back(f);
+  }
+  sql += " ORDER BY bm25(chunks_fts) LIMIT ?";
+  params.emplace_back(limit);
+  auto rows = tx.query(sql, params);
+  if (!rows) return rows.error();
+  for (const auto& r : *rows) out.push_back(TextHit{r.get_int(0), r.get_double(1)});
+  return out;
+}
+
+}  // namespace chunks
+}  // namespace docent::store

@@ -1,0 +1,113 @@
+#pragma once
+// Folder, file and chunk rows, and the full-text search over chunks.
+
+#include "store/database.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docent::store {
+
+struct FolderRecord {
+  std::string id;
+  int64_t seq = 0;
+  std::string account_id;
+  std::optional<std::string> parent_id;
+  std::string name;
+  std::string description;
+  std::string created_at, updated_at;
+};
+
+struct FileRecord {
+  std::string id;
+  int64_t seq = 0;
+  std::string account_id;
+  std::optional<std::string> folder_id;
+  std::string name;
+  std::string description;
+  std::string mime;
+  std::string source_type;
+  int64_t size = 0;
+  std::string sha256;
+  std::string purpose = "assistants";
+  std::string metadata = "{}";  // JSON object text
+  std::string tags = "[]";      // JSON array text
+  std::string status = "uploaded";
+  std::string status_reason;
+  int64_t pages = 0;
+  int64_t chunk_count = 0;
+  std::string job_id;
+  std::string created_at, updated_at;
+  std::optional<std::string> processed_at;
+};
+
+struct ChunkRecord {
+  int64_t id = 0;
+  std::string file_id;
+  std::string account_id;
+  int64_t ordinal = 0;
+  int64_t page = 0;
+  std::string section;
+  std::string text;
+  std::string embedding;  // raw float32 bytes
+};
+
+namespace folders {
+
+// Conflict when the parent already has a folder of that name.
+core::Status insert(Tx& tx, FolderRecord& folder);
+core::Result<std::optional<FolderRecord>> by_id(Tx& tx, std::string_view id);
+// An account's folders (all of them when account_id is empty), oldest first.
+core::Result<std::vector<FolderRecord>> list(Tx& tx, std::string_view account_id);
+core::Status update(Tx& tx, const FolderRecord& folder);
+// The folder and every folder below it.
+core::Result<std::vector<std::string>> subtree(Tx& tx, std::string_view id);
+// Deletes the folder, its subfolders and their files (and chunks) by cascade.
+core::Status remove(Tx& tx, std::string_view id);
+
+}  // namespace folders
+
+namespace files {
+
+core::Status insert(Tx& tx, FileRecord& file);
+core::Result<std::optional<FileRecord>> by_id(Tx& tx, std::string_view id);
+// Files of an account (all when empty), optionally in one folder, by seq after `after_seq`.
+core::Result<std::vector<FileRecord>> list(Tx& tx, std::string_view account_id, std::optional<std::string> folder_id,
+                                           int64_t after_seq, int64_t limit);
+core::Result<std::vector<FileRecord>> in_folders(Tx& tx, const std::vector<std::string>& folder_ids);
+core::Status update(Tx& tx, const FileRecord& file);
+core::Status set_status(Tx& tx, std::string_view id, std::string_view status, std::string_view reason,
+                        int64_t pages, int64_t chunk_count);
+core::Status remove(Tx& tx, std::string_view id);
+// How many files still point at a blob (to know when it can be deleted).
+core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);
+
+}  // namespace files
+
+namespace chunks {
+
+// Inserts the chunks (ids assigned and written back).
+core::Status insert(Tx& tx, std::vector<ChunkRecord>& chunks);
+core::Status remove_for_file(Tx& tx, std::string_view file_id);
+core::Result<std::vector<ChunkRecord>> by_ids(Tx& tx, const std::vector<int64_t>& ids);
+core::Result<std::vector<ChunkRecord>> of_file(Tx& tx, std::string_view file_id);
+// Chunks with id > after_id, in id order, embeddings included (index rebuilds).
+core::Result<std::vector<ChunkRecord>> page_after(Tx& tx, int64_t after_id, int64_t limit);
+core::Result<int64_t> max_id(Tx& tx);
+core::Result<int64_t> count(Tx& tx);
+
+struct TextHit {
+  int64_t id = 0;
+  double score = 0;  // higher is better (negated bm25)
+};
+// Full-text search (FTS5, BM25) of chunks visible to `account_id` (all when empty), limited to
+// `file_ids` when not empty. `query` is plain text; it is turned into a safe FTS5 expression.
+core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, std::string_view account_id,
+                                               const std::vector<std::string>& file_ids, int64_t limit);
+
+// Plain user text as an FTS5 query: each word quoted, OR-ed, so no user input is FTS syntax.
+std::string fts_query(std::string_view text);
+
+}  // namespace chunks
+}  // namespace docent::store
