@@ -278,7 +278,8 @@ def write_section(doc, section):
     text = doc.read_text() if doc.exists() else DOC_HEADER
     begin, end = text.find(BEGIN), text.find(END)
     if begin >= 0 and end > begin:
-        text = text[:begin] + section + text[end + len(END):].lstrip("\n")
+        rest = text[end + len(END):].lstrip("\n")
+        text = text[:begin] + section + ("\n" + rest if rest else "")
     elif begin < 0 and end < 0:
         text = text.rstrip("\n") + "\n\n" + section
     else:

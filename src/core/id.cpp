@@ -64,17 +64,21 @@ std::string new_id() {
   const uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
                                                  std::chrono::system_clock::now().time_since_epoch())
                                                  .count());
-  uint64_t rand_b = 0;
-  random_bytes(&rand_b, sizeof rand_b);
+  // Ids need unpredictable bits, not a fresh system call each: draw CSPRNG output in blocks.
+  thread_local uint64_t pool[64];
+  thread_local size_t left = 0;
+  if (left == 0) {
+    random_bytes(pool, sizeof pool);
+    left = 64;
+  }
+  uint64_t rand_b = pool[--left];
   uint64_t ms;
   uint16_t seq;
   {
     std::lock_guard lock(mu);
     if (now > last_ms) {
       last_ms = now;
-      uint16_t seed = 0;
-      random_bytes(&seed, sizeof seed);
-      counter = seed & 0x07ff;  // leave headroom so the counter rarely overflows
+      counter = static_cast<uint16_t>((rand_b >> 52) & 0x07ff);  // headroom so the counter rarely overflows
     } else if (++counter > 0x0fff) {
       ++last_ms;  // counter exhausted: borrow the next millisecond
       counter = 0;

@@ -1,5 +1,9 @@
 #include "core/log.h"
 
+#include <chrono>
+#include <cstdlib>
+#include <thread>
+
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
@@ -259,22 +263,39 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
     }
     if (out_ != nullptr) {
       out_->write(line.data(), static_cast<std::streamsize>(line.size()));
-    } else {
-      std::fwrite(line.data(), 1, line.size(), stderr);
+      return;
     }
+    // stderr is unbuffered: one write(2) per line would cost more than the request it logs. Lines
+    // collect here and go out when 64 KiB gather, at once for warnings and errors, and at least
+    // every 200 ms from the flusher thread (a crash loses at most that much info-level output).
+    pending_.append(line.data(), line.size());
+    if (pending_.size() >= kPendingLimit || msg.level >= spdlog::level::warn) write_pending();
   }
 
   void flush_() override {
     if (out_ != nullptr) {
       out_->flush();
     } else {
-      std::fflush(stderr);
+      write_pending();
     }
   }
 
  private:
+  static constexpr size_t kPendingLimit = 64 * 1024;
+
+  void write_pending() {
+    if (pending_.empty()) return;
+    std::fwrite(pending_.data(), 1, pending_.size(), stderr);
+    std::fflush(stderr);
+    pending_.clear();
+  }
+
   std::ostream* out_ = nullptr;  // nullptr: stderr. GUARDED_BY(mutex_)
+  std::string pending_;          // lines not yet written to stderr. GUARDED_BY(mutex_)
 };
+
+struct State;
+State& state();
 
 struct State {
   std::shared_ptr<LineSink> sink = std::make_shared<LineSink>();
@@ -288,6 +309,13 @@ struct State {
     json->set_level(spdlog::level::trace);
     plain->set_level(spdlog::level::info);
     spdlog::set_default_logger(plain);
+    std::thread([sink = sink] {
+      while (true) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(200));
+        sink->flush();
+      }
+    }).detach();
+    std::atexit([] { state().sink->flush(); });
   }
 };
 

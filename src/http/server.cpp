@@ -13,6 +13,7 @@
 #include <list>
 #include <mutex>
 #include <thread>
+#include <unordered_map>
 
 namespace docent::http {
 
@@ -143,6 +144,8 @@ struct Server::Impl {
   }
 
   // ---- configuration -------------------------------------------------------------------------
+  static inline std::atomic<uint64_t> next_generation{1};
+  const uint64_t generation = next_generation.fetch_add(1);
   ServerOptions options;
   const Router& router;
   Handler handler;
@@ -327,10 +330,39 @@ struct Server::Impl {
   }
 
   void record(const Request& req, int status) {
-    const std::string& route = req.route ? req.route->pattern : unmatched_label();
-    requests.with({route, std::string(method_name(req.method)), status_label(status)}).inc();
-    double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count();
-    latency.with({route}).observe(secs);
+    // The labelled children are looked up once per (route, method, status) and thread, then
+    // reused: the hot path is two relaxed atomic adds and no allocation.
+    struct Key {
+      const Route* route;
+      Method method;
+      int status;
+      bool operator==(const Key&) const = default;
+    };
+    struct KeyHash {
+      size_t operator()(const Key& k) const {
+        return std::hash<const void*>()(k.route) ^ (static_cast<size_t>(k.method) << 20) ^ static_cast<size_t>(k.status);
+      }
+    };
+    struct Children {
+      core::Counter* count;
+      core::Histogram* seconds;
+    };
+    thread_local std::unordered_map<Key, Children, KeyHash> cache;
+    thread_local uint64_t cache_owner = 0;
+    if (cache_owner != generation) {  // this thread served another server before (tests run several)
+      cache.clear();
+      cache_owner = generation;
+    }
+    Key key{req.route, req.method, status};
+    auto it = cache.find(key);
+    if (it == cache.end()) {
+      const std::string& route = req.route ? req.route->pattern : unmatched_label();
+      Children c{&requests.with({route, std::string(method_name(req.method)), status_label(status)}),
+                 &latency.with({route})};
+      it = cache.emplace(key, c).first;
+    }
+    it->second.count->inc();
+    it->second.seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count());
   }
   static const std::string& unmatched_label() {
     static const std::string s = "unmatched";

@@ -7,7 +7,10 @@
 
 #include <boost/json.hpp>
 
+#include <condition_variable>
 #include <memory>
+#include <mutex>
+#include <thread>
 
 namespace docent::api::native {
 
@@ -15,19 +18,77 @@ namespace json = boost::json;
 
 namespace {
 
-// Runs every check; the overall status is "ok" only when all pass.
-json::object health_body(const SystemDeps& deps, bool& healthy) {
-  healthy = true;
-  json::object checks;
-  for (const auto& c : deps.checks) {
-    core::Status st = c.check();
-    if (!st) healthy = false;
-    checks[c.name] = st ? json::value("ok") : json::value(st.error().message);
+// Runs the readiness checks on its own thread every couple of seconds, so that /health answers
+// from the last result at once, on the network thread, however slow a check is.
+class HealthMonitor {
+ public:
+  HealthMonitor(std::vector<HealthCheck> checks, std::chrono::milliseconds interval)
+      : checks_(std::move(checks)), interval_(interval) {
+    refresh();
+    if (!checks_.empty()) thread_ = std::thread([this] { loop(); });
   }
-  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - deps.started);
+  ~HealthMonitor() {
+    {
+      std::lock_guard lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    if (thread_.joinable()) thread_.join();
+  }
+
+  // Whether every check passed, and each check's result.
+  std::pair<bool, json::object> snapshot() const {
+    std::lock_guard lock(mu_);
+    return {healthy_, checks_json_};
+  }
+
+ private:
+  void loop() {
+    std::unique_lock lock(mu_);
+    while (!cv_.wait_for(lock, interval_, [&] { return stop_; })) {
+      lock.unlock();
+      refresh();
+      lock.lock();
+    }
+  }
+
+  void refresh() {
+    bool healthy = true;
+    json::object results;
+    for (const auto& c : checks_) {
+      core::Status st = c.check();
+      if (!st) healthy = false;
+      results[c.name] = st ? json::value("ok") : json::value(st.error().message);
+    }
+    std::lock_guard lock(mu_);
+    healthy_ = healthy;
+    checks_json_ = std::move(results);
+  }
+
+  const std::vector<HealthCheck> checks_;
+  const std::chrono::milliseconds interval_;
+  mutable std::mutex mu_;
+  std::condition_variable cv_;
+  bool stop_ = false;          // GUARDED_BY(mu_)
+  bool healthy_ = true;        // GUARDED_BY(mu_)
+  json::object checks_json_;   // GUARDED_BY(mu_)
+  std::thread thread_;
+};
+
+struct SystemState {
+  explicit SystemState(SystemDeps d)
+      : deps(std::move(d)), monitor(deps.checks, std::chrono::milliseconds(2000)) {}
+  SystemDeps deps;
+  HealthMonitor monitor;
+};
+
+json::object health_body(const SystemState& state, bool& healthy) {
+  auto [ok, checks] = state.monitor.snapshot();
+  healthy = ok;
+  auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state.deps.started);
   return json::object{
       {"status", healthy ? "ok" : "degraded"},
-      {"version", deps.version},
+      {"version", state.deps.version},
       {"uptime_seconds", uptime.count()},
       {"checks", std::move(checks)},
   };
@@ -36,20 +97,21 @@ json::object health_body(const SystemDeps& deps, bool& healthy) {
 }  // namespace
 
 void register_system_routes(http::Router& router, SystemDeps deps_in) {
-  auto deps = std::make_shared<const SystemDeps>(std::move(deps_in));
+  auto state = std::make_shared<const SystemState>(std::move(deps_in));
+  const SystemDeps* deps = &state->deps;
   const http::RouteOptions cheap{.is_public = true, .run_inline = true};
 
-  // The checks may touch storage, so health runs on the worker pool.
-  router.add(http::Method::Get, "/health", [deps](http::Request&) {
+  // Answers from the monitor's last result: cheap enough for the network thread.
+  router.add(http::Method::Get, "/health", [state](http::Request&) {
     bool healthy = false;
-    json::object body = health_body(*deps, healthy);
+    json::object body = health_body(*state, healthy);
     return http::Response::json(healthy ? 200 : 503, body);
-  }, {.is_public = true}, &error_renderer());
+  }, cheap, &error_renderer());
 
   // Quantum Nexus: GET {base}/v1/health, answered in its success envelope.
-  router.add(http::Method::Get, "/v1/health", [deps](http::Request&) {
+  router.add(http::Method::Get, "/v1/health", [state](http::Request&) {
     bool healthy = false;
-    json::object data = health_body(*deps, healthy);
+    json::object data = health_body(*state, healthy);
     json::object body{
         {"success", healthy},
         {"status", healthy ? "healthy" : "degraded"},
@@ -58,15 +120,15 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
         {"timestamp", core::rfc3339_now()},
     };
     return http::Response::json(healthy ? 200 : 503, body);
-  }, {.is_public = true}, &nexus::error_renderer());
+  }, cheap, &nexus::error_renderer());
 
-  router.add(http::Method::Get, "/metrics", [deps](http::Request&) {
+  router.add(http::Method::Get, "/metrics", [state, deps](http::Request&) {
     return http::Response::text(200, deps->metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
   }, cheap, &error_renderer());
 
   // Parses the JSON body and answers it re-serialized: the smallest route that exercises the
   // whole JSON request path (benchmarks, load balancer probes that POST).
-  router.add(http::Method::Post, "/v1/echo", [deps](http::Request& req) {
+  router.add(http::Method::Post, "/v1/echo", [state, deps](http::Request& req) {
     auto body = core::parse_json(req.body, deps->json_max_depth);
     if (!body) return render_error(req, body.error());
     return http::Response::json(200, *body);
