@@ -6,7 +6,9 @@
 #include "http/message.h"
 #include "services/accounts.h"
 #include "services/devices.h"
+#include "services/jobs.h"
 #include "services/keys.h"
+#include "services/knowledge.h"
 #include "services/principal.h"
 #include "services/quota.h"
 
@@ -20,6 +22,8 @@ struct Context {
   services::KeyService* keys = nullptr;
   services::DeviceService* devices = nullptr;
   services::QuotaService* quota = nullptr;
+  services::KnowledgeService* knowledge = nullptr;
+  services::JobQueue* jobs = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -3,6 +3,7 @@
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
 #include "api/native/errors.h"
+#include "api/native/knowledge.h"
 #include "api/sherpa/accounts.h"
 #include "http/static_files.h"
 
@@ -43,6 +44,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
                      const std::filesystem::path& web_dir) {
   api::native::register_system_routes(router, std::move(system));
   api::native::register_account_routes(router, ctx);
+  api::native::register_knowledge_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);
 

@@ -6,6 +6,8 @@
 
 #include <sys/stat.h>
 
+#include <thread>
+
 namespace docent::app {
 
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) {
@@ -33,7 +35,29 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->devices = std::make_unique<services::DeviceService>(*rt->db, *rt->secrets, rt->config);
   rt->quota = std::make_unique<services::QuotaService>(*rt->db, rt->config, *rt->accounts);
   rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices);
+
+  rt->embedder = std::make_unique<engines::HashedEmbedder>();
+  rt->index = std::make_unique<services::SearchIndex>(*rt->db, *rt->embedder, dir / "index");
+  rt->jobs = std::make_unique<services::JobQueue>(*rt->db, rt->metrics);
+  rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
+                                                               rt->config);
+  services::IngestOptions ingest;
+  std::error_code ec2;
+  ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);
+  rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, ingest);
   return rt;
+}
+
+core::Status start_background_work(Runtime& rt) {
+  if (auto st = rt.index->open(); !st) return st;
+  rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
+  // Parsing runs in child processes; two workers keep both cores busy without starving requests.
+  return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));
+}
+
+void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline) {
+  rt.jobs->stop(deadline);
+  if (auto st = rt.index->save(); !st) core::log::warn("vector index not saved", {{"error", st.error().message}});
 }
 
 core::Result<std::optional<std::string>> bootstrap_admin(Runtime& rt) {

@@ -4,11 +4,17 @@
 
 #include "api/context.h"
 #include "core/config.h"
+#include "core/metrics.h"
+#include "engines/embedder.h"
 #include "services/accounts.h"
 #include "services/auth.h"
 #include "services/devices.h"
+#include "services/ingest.h"
+#include "services/jobs.h"
 #include "services/keys.h"
+#include "services/knowledge.h"
 #include "services/quota.h"
+#include "services/search_index.h"
 #include "services/secrets.h"
 #include "store/blob_store.h"
 #include "store/database.h"
@@ -19,6 +25,7 @@ namespace docent::app {
 
 struct Runtime {
   core::Config config;
+  core::MetricsRegistry metrics;
   std::unique_ptr<store::Database> db;
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<services::Secrets> secrets;
@@ -27,9 +34,21 @@ struct Runtime {
   std::unique_ptr<services::DeviceService> devices;
   std::unique_ptr<services::QuotaService> quota;
   std::unique_ptr<services::Authenticator> auth;
+  std::unique_ptr<engines::Embedder> embedder;
+  std::unique_ptr<services::SearchIndex> index;
+  std::unique_ptr<services::JobQueue> jobs;
+  std::unique_ptr<services::KnowledgeService> knowledge;
+  std::unique_ptr<services::Ingestor> ingestor;
 
-  api::Context context() const { return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get()}; }
+  api::Context context() const {
+    return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get()};
+  }
 };
+
+// Loads the vector index and starts the job workers (serve only; the CLI needs neither).
+core::Status start_background_work(Runtime& rt);
+// Stops the workers within the deadline and saves the vector index.
+void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline);
 
 // Opens (creating on first use) the data folder, its database (migrated) and master key.
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config);

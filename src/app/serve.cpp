@@ -85,7 +85,7 @@ int serve(const core::Config& config) {
               << "  admin key: " << **admin_key << std::endl;
   }
 
-  core::MetricsRegistry metrics;
+  core::MetricsRegistry& metrics = rt.metrics;
   http::Router router;
 
   api::native::SystemDeps system;
@@ -137,6 +137,11 @@ int serve(const core::Config& config) {
   http::Server server(opts, router, std::move(middleware), metrics);
   if (auto st = server.listen(); !st) {
     core::log::error(st.error().message);
+    std::cerr << "docent: " << st.error().message << std::endl;
+    return 1;
+  }
+  if (auto st = start_background_work(rt); !st) {
+    std::cerr << "docent: cannot start background work: " << st.error().message << std::endl;
     return 1;
   }
   std::cout << "docent " << DOCENT_VERSION << " listening on http://" << config.server.host << ":" << server.port()
@@ -144,6 +149,7 @@ int serve(const core::Config& config) {
   core::log::info("listening", {{"host", config.server.host}, {"port", static_cast<int64_t>(server.port())},
                                 {"data", data_dir.string()}});
   server.run();
+  stop_background_work(rt, std::chrono::steady_clock::now() + config.server.shutdown_grace);
   core::log::info("stopped");
   return 0;
 }

@@ -1,0 +1,568 @@
+// bench/search: the HNSW vector index against an exact scan, on chunks of synthetic text
+// embedded with the built-in HashedEmbedder.
+//
+// For each collection size N it generates N chunk texts from a Zipf vocabulary with topics
+// (so embeddings cluster as real ones do), embeds them (measuring embedding throughput),
+// builds the VectorIndex (measuring build rate and resident memory) and an ExactIndex, tunes
+// ef on a sample of queries until recall@10 against the exact scan reaches the target, then
+// measures query latency percentiles for both. It prints a markdown report on stdout (progress
+// goes to stderr); bench/search/run.sh puts that report into docs/PERFORMANCE.md.
+//
+// Usage: bench_search [--quick] [--sizes N1,N2,...] [--queries 1000] [--recall-queries 200]
+//                     [--threads T] [--M 16] [--ef-construction 100] [--dim 384] [--vocabulary 1000000]
+
+#include "engines/embedder.h"
+#include "engines/vector_index.h"
+
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cmath>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <ctime>
+#include <fstream>
+#include <set>
+#include <sstream>
+#include <string>
+#include <string_view>
+#include <thread>
+#include <unordered_set>
+#include <vector>
+
+namespace {
+
+using docent::engines::ExactIndex;
+using docent::engines::HashedEmbedder;
+using docent::engines::ScoredLabel;
+using docent::engines::VectorIndex;
+using Clock = std::chrono::steady_clock;
+
+constexpr size_t kK = 10;
+constexpr double kTargetRecall = 0.95;
+constexpr double kTargetP99Ms = 20.0;
+constexpr double kTargetEmbedMBps = 20.0;
+
+struct Options {
+  std::vector<size_t> sizes{100000, 1000000};
+  size_t queries = 1000;
+  size_t recall_queries = 200;
+  int threads = std::max(1u, std::thread::hardware_concurrency());
+  int m = 16;
+  int ef_construction = 100;
+  int dim = HashedEmbedder::kDefaultDimensions;
+  size_t vocabulary = 1000000;  // distinct words: text of 1M chunks has a long tail of rare terms
+};
+
+double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
+
+// CPU time of the calling thread: throughput per core that other load on the machine does not
+// distort (wall time would count the time the thread waited for a core).
+double thread_cpu_seconds() {
+  timespec ts{};
+  clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+  return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
+}
+
+// Resident memory of this process in bytes, from /proc/self/status.
+size_t resident_bytes() {
+  std::ifstream in("/proc/self/status");
+  std::string line;
+  while (std::getline(in, line)) {
+    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+  }
+  return 0;
+}
+
+// ---- synthetic text --------------------------------------------------------------------------
+
+// splitmix64: small, fast, and seedable per chunk so every thread generates the same corpus.
+struct Rng {
+  uint64_t s;
+  uint64_t next() {
+    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    return z ^ (z >> 31);
+  }
+  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
+  size_t below(size_t n) { return static_cast<size_t>(uniform() * static_cast<double>(n)); }
+};
+
+// Zipf(s) over ranks [0, n): a CDF and a binary search.
+class Zipf {
+ public:
+  Zipf(size_t n, double s) : cdf_(n) {
+    double sum = 0;
+    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), s));
+    for (auto& c : cdf_) c /= sum;
+  }
+  size_t sample(Rng& rng) const {
+    const auto it = std::lower_bound(cdf_.begin(), cdf_.end(), rng.uniform());
+    return std::min<size_t>(static_cast<size_t>(it - cdf_.begin()), cdf_.size() - 1);
+  }
+
+ private:
+  std::vector<double> cdf_;
+};
+
+// A vocabulary whose most frequent words are real English function words, then invented
+// words; topics are subsets of the content words with their own Zipf.
+class Corpus {
+ public:
+  static constexpr size_t kTopics = 1000;
+  static constexpr size_t kTopicWords = 150;
+  static constexpr size_t kTopicPool = 100000;  // topic words come from the most frequent ones
+
+  explicit Corpus(size_t vocabulary)
+      : vocabulary_(std::max<size_t>(vocabulary, kTopicPool)), background_(vocabulary_, 1.0), topical_(kTopicWords, 0.9) {
+    static const char* kFunctionWords[] = {"the", "of",   "and",  "to",   "a",    "in",    "is",   "that", "for",
+                                           "it",  "as",   "was",  "with", "be",   "by",    "on",   "not",  "he",
+                                           "this", "are", "or",   "his",  "from", "at",    "which", "but", "have",
+                                           "an",  "had",  "they", "you",  "were", "their", "one",  "all",  "we"};
+    std::unordered_set<std::string> seen;
+    for (const char* w : kFunctionWords) {
+      words_.emplace_back(w);
+      seen.insert(w);
+    }
+    function_words_ = words_.size();
+    static const char* kOnsets[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
+                                    "w", "z", "br", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "th", "tr", "ch"};
+    static const char* kNuclei[] = {"a", "e", "i", "o", "u", "ai", "ea", "ou", "io", "y"};
+    static const char* kCodas[] = {"", "", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck", "ng", "x"};
+    Rng rng{12345};
+    while (words_.size() < vocabulary_) {
+      std::string w;
+      const size_t syllables = 1 + rng.below(5);
+      for (size_t s = 0; s < syllables; ++s) {
+        w += kOnsets[rng.below(std::size(kOnsets))];
+        w += kNuclei[rng.below(std::size(kNuclei))];
+        w += kCodas[rng.below(std::size(kCodas))];
+      }
+      if (seen.insert(w).second) words_.push_back(std::move(w));
+    }
+    topics_.resize(kTopics);
+    for (auto& topic : topics_) {
+      for (size_t i = 0; i < kTopicWords; ++i) topic.push_back(200 + rng.below(kTopicPool - 200));
+    }
+  }
+
+  // The text of chunk id: ~600-1200 bytes of sentences about a main and a side topic.
+  void chunk(uint64_t id, std::string& out) const {
+    Rng rng{id * 0x9e3779b97f4a7c15ull + 1};
+    const auto& main = topics_[rng.below(kTopics)];
+    const auto& side = topics_[rng.below(kTopics)];
+    const size_t target = 600 + rng.below(600);
+    out.clear();
+    while (out.size() < target) sentence(rng, main, side, 6 + rng.below(13), out);
+  }
+
+  // A search query of 3-8 words. Even ids ask about a topic (words drawn from one topic);
+  // odd ids ask about a passage (content words picked from one of the n chunks), as a user
+  // looking for something they half remember would.
+  void query(uint64_t id, size_t n_chunks, std::string& out) const {
+    Rng rng{id * 0xbf58476d1ce4e5b9ull + 7};
+    const size_t n = 3 + rng.below(6);
+    out.clear();
+    if (id % 2 == 0) {
+      const auto& topic = topics_[rng.below(kTopics)];
+      for (size_t i = 0; i < n; ++i) {
+        if (!out.empty()) out += ' ';
+        out += rng.uniform() < 0.75 ? words_[topic[topical_.sample(rng)]] : words_[background_.sample(rng)];
+      }
+      return;
+    }
+    std::string text;
+    chunk(rng.below(n_chunks), text);
+    std::vector<std::string_view> content;
+    size_t start = 0;
+    for (size_t i = 0; i <= text.size(); ++i) {
+      if (i == text.size() || text[i] == ' ') {
+        std::string_view w(text.data() + start, i - start);
+        while (!w.empty() && (w.back() == '.' || w.back() == ',')) w.remove_suffix(1);
+        if (!w.empty() && !is_function_word(w)) content.push_back(w);
+        start = i + 1;
+      }
+    }
+    for (size_t i = 0; i < n && !content.empty(); ++i) {
+      if (!out.empty()) out += ' ';
+      out += content[rng.below(content.size())];
+    }
+  }
+
+ private:
+  void sentence(Rng& rng, const std::vector<size_t>& main, const std::vector<size_t>& side, size_t n,
+                std::string& out) const {
+    if (!out.empty()) out += ' ';
+    for (size_t i = 0; i < n; ++i) {
+      const double u = rng.uniform();
+      const std::string& w = u < 0.45   ? words_[background_.sample(rng)]
+                             : u < 0.88 ? words_[main[topical_.sample(rng)]]
+                                        : words_[side[topical_.sample(rng)]];
+      if (i == 0) {
+        out += static_cast<char>(w[0] - 32);
+        out.append(w, 1);
+      } else {
+        out += ' ';
+        out += w;
+        if (i + 1 < n && rng.uniform() < 0.06) out += ',';
+      }
+    }
+    out += '.';
+  }
+
+  bool is_function_word(std::string_view w) const {
+    for (size_t i = 0; i < function_words_; ++i) {
+      if (w.size() == words_[i].size() && std::equal(w.begin(), w.end(), words_[i].begin(), [](char a, char b) {
+            return (a | 0x20) == b;
+          })) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  size_t vocabulary_;
+  size_t function_words_ = 0;  // words_[0, function_words_) are English function words
+  std::vector<std::string> words_;
+  std::vector<std::vector<size_t>> topics_;
+  Zipf background_;
+  Zipf topical_;
+};
+
+// ---- measurement -----------------------------------------------------------------------------
+
+struct Percentiles {
+  double p50 = 0, p99 = 0, mean = 0;
+};
+
+Percentiles percentiles(std::vector<double> ms) {
+  Percentiles p;
+  if (ms.empty()) return p;
+  std::sort(ms.begin(), ms.end());
+  auto at = [&](double q) {
+    const size_t i = static_cast<size_t>(std::ceil(q * static_cast<double>(ms.size()))) - 1;
+    return ms[std::min(i, ms.size() - 1)];
+  };
+  p.p50 = at(0.50);
+  p.p99 = at(0.99);
+  double sum = 0;
+  for (double x : ms) sum += x;
+  p.mean = sum / static_cast<double>(ms.size());
+  return p;
+}
+
+// Recall of got against truth over the queries q with q % stride == offset (all by default).
+double recall_at_k(const std::vector<std::vector<ScoredLabel>>& got, const std::vector<std::vector<ScoredLabel>>& truth,
+                   size_t stride = 1, size_t offset = 0) {
+  size_t found = 0, wanted = 0;
+  for (size_t q = offset; q < got.size(); q += stride) {
+    std::set<uint64_t> t;
+    for (const auto& h : truth[q]) t.insert(h.first);
+    for (const auto& h : got[q]) found += t.count(h.first);
+    wanted += truth[q].size();
+  }
+  return wanted ? static_cast<double>(found) / static_cast<double>(wanted) : 1.0;
+}
+
+struct SizeResult {
+  size_t n = 0;
+  double text_mb = 0;
+  double embed_mbps_per_core = 0;  // bytes embedded / CPU time inside embed_into
+  double embed_wall_s = 0;
+  double build_s = 0;
+  double build_rate = 0;  // vectors per second, all threads
+  double hnsw_rss_mb = 0;
+  double raw_vectors_mb = 0;
+  struct Sweep {
+    size_t ef;
+    double recall, topic, passage;  // all queries, topic queries, passage queries
+  };
+  std::vector<Sweep> ef_sweep;
+  size_t ef = 0;
+  double recall = 0;
+  Percentiles hnsw_ms, exact_ms, filtered_ms, exact_filtered_ms;
+  double filtered_recall = 0;
+  double query_embed_us = 0;
+};
+
+std::string fmt(const char* f, double v) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, f, v);
+  return buf;
+}
+
+SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
+  SizeResult r;
+  r.n = n;
+  const int dim = o.dim;
+  HashedEmbedder embedder(dim);
+  std::fprintf(stderr, "[N=%zu] generating and embedding %zu chunks on %d threads...\n", n, n, o.threads);
+
+  // 1. Generate and embed, in parallel; each thread owns a stride of ids.
+  std::vector<float> vectors(n * static_cast<size_t>(dim));
+  std::vector<double> embed_seconds(o.threads), bytes(o.threads);
+  auto t0 = Clock::now();
+  {
+    std::vector<std::thread> workers;
+    for (int t = 0; t < o.threads; ++t) {
+      workers.emplace_back([&, t] {
+        HashedEmbedder::Scratch scratch;
+        std::string text;
+        double spent = 0, total = 0;
+        for (size_t id = t; id < n; id += o.threads) {
+          corpus.chunk(id, text);
+          const double s = thread_cpu_seconds();
+          embedder.embed_into(text, &vectors[id * dim], scratch);
+          spent += thread_cpu_seconds() - s;
+          total += static_cast<double>(text.size());
+        }
+        embed_seconds[t] = spent;
+        bytes[t] = total;
+      });
+    }
+    for (auto& w : workers) w.join();
+  }
+  r.embed_wall_s = seconds_since(t0);
+  double total_bytes = 0, total_seconds = 0;
+  for (int t = 0; t < o.threads; ++t) total_bytes += bytes[t], total_seconds += embed_seconds[t];
+  r.text_mb = total_bytes / 1e6;
+  r.embed_mbps_per_core = total_seconds > 0 ? total_bytes / 1e6 / total_seconds : 0;
+  std::fprintf(stderr, "[N=%zu] %.0f MB of text embedded at %.1f MB/s per core (%.1f s wall)\n", n, r.text_mb,
+               r.embed_mbps_per_core, r.embed_wall_s);
+
+  // 2. HNSW index, built by all threads; resident memory measured around it.
+  const size_t rss_before = resident_bytes();
+  VectorIndex index(dim, n, o.m, o.ef_construction);
+  t0 = Clock::now();
+  {
+    std::atomic<size_t> done{0};
+    std::vector<std::thread> workers;
+    for (int t = 0; t < o.threads; ++t) {
+      workers.emplace_back([&, t] {
+        for (size_t id = t; id < n; id += o.threads) {
+          if (!index.add(id, &vectors[id * dim]).ok()) std::abort();
+          const size_t d = ++done;
+          if (d % 100000 == 0) {
+            std::fprintf(stderr, "[N=%zu]   %zu added (%.0f/s)\n", n, d, static_cast<double>(d) / seconds_since(t0));
+          }
+        }
+      });
+    }
+    for (auto& w : workers) w.join();
+  }
+  r.build_s = seconds_since(t0);
+  r.build_rate = static_cast<double>(n) / r.build_s;
+  r.hnsw_rss_mb = static_cast<double>(resident_bytes() - rss_before) / 1e6;
+  r.raw_vectors_mb = static_cast<double>(n) * dim * sizeof(float) / 1e6;
+  std::fprintf(stderr, "[N=%zu] HNSW built in %.1f s (%.0f vectors/s), +%.0f MB resident\n", n, r.build_s,
+               r.build_rate, r.hnsw_rss_mb);
+
+  // 3. The exact baseline over the same vectors.
+  ExactIndex exact(dim);
+  exact.reserve(n);
+  for (size_t id = 0; id < n; ++id) {
+    if (!exact.add(id, &vectors[id * dim]).ok()) std::abort();
+  }
+  std::vector<float>().swap(vectors);
+
+  // 4. Queries: embedded once; the first recall_queries also answered exactly.
+  const size_t nq = std::max(o.queries, o.recall_queries);
+  std::vector<float> queries(nq * dim);
+  {
+    HashedEmbedder::Scratch scratch;
+    std::string text;
+    t0 = Clock::now();
+    for (size_t q = 0; q < nq; ++q) {
+      corpus.query(q, n, text);
+      embedder.embed_into(text, &queries[q * dim], scratch);
+    }
+    r.query_embed_us = seconds_since(t0) * 1e6 / static_cast<double>(nq);
+  }
+  std::fprintf(stderr, "[N=%zu] exact answers for %zu queries...\n", n, o.recall_queries);
+  std::vector<std::vector<ScoredLabel>> truth(o.recall_queries);
+  std::vector<double> exact_ms;
+  for (size_t q = 0; q < o.recall_queries; ++q) {
+    const auto s = Clock::now();
+    truth[q] = exact.search(&queries[q * dim], kK);
+    exact_ms.push_back(seconds_since(s) * 1e3);
+  }
+  r.exact_ms = percentiles(exact_ms);
+
+  // 5. Tune ef: the smallest in the sweep that reaches the target recall.
+  for (size_t ef : {16, 32, 64, 128, 256, 512, 1024}) {
+    index.set_ef(ef);
+    std::vector<std::vector<ScoredLabel>> got(o.recall_queries);
+    for (size_t q = 0; q < o.recall_queries; ++q) got[q] = index.search(&queries[q * dim], kK);
+    const double recall = recall_at_k(got, truth);
+    r.ef_sweep.push_back({ef, recall, recall_at_k(got, truth, 2, 0), recall_at_k(got, truth, 2, 1)});
+    std::fprintf(stderr, "[N=%zu] ef=%zu recall@10=%.3f (topic %.3f, passage %.3f)\n", n, ef, recall,
+                 r.ef_sweep.back().topic, r.ef_sweep.back().passage);
+    r.ef = ef;
+    r.recall = recall;
+    if (recall >= kTargetRecall) break;
+  }
+  index.set_ef(r.ef);
+
+  // 6. Latency at the tuned ef, one query at a time.
+  std::vector<double> ms;
+  for (size_t q = 0; q < o.queries; ++q) {
+    const auto s = Clock::now();
+    const auto hits = index.search(&queries[q * dim], kK);
+    ms.push_back(seconds_since(s) * 1e3);
+    if (hits.size() != kK) std::abort();
+  }
+  r.hnsw_ms = percentiles(ms);
+
+  // 7. Filtered search (1 label in 100 accepted, e.g. one collection among many) vs. the
+  // exact scan under the same filter.
+  auto filter = [](uint64_t label) { return label % 100 == 7; };
+  std::vector<std::vector<ScoredLabel>> got(o.recall_queries), want(o.recall_queries);
+  std::vector<double> fms, ems;
+  for (size_t q = 0; q < o.recall_queries; ++q) {
+    auto s = Clock::now();
+    got[q] = index.search(&queries[q * dim], kK, filter);
+    fms.push_back(seconds_since(s) * 1e3);
+    s = Clock::now();
+    want[q] = exact.search(&queries[q * dim], kK, filter);
+    ems.push_back(seconds_since(s) * 1e3);
+  }
+  r.filtered_ms = percentiles(fms);
+  r.exact_filtered_ms = percentiles(ems);
+  r.filtered_recall = recall_at_k(got, want);
+  std::fprintf(stderr, "[N=%zu] p50 %.3f ms p99 %.3f ms (exact p50 %.1f ms); filtered recall %.3f\n", n,
+               r.hnsw_ms.p50, r.hnsw_ms.p99, r.exact_ms.p50, r.filtered_recall);
+  return r;
+}
+
+std::string human(size_t n) {
+  if (n % 1000000 == 0) return std::to_string(n / 1000000) + "M";
+  if (n % 1000 == 0) return std::to_string(n / 1000) + "k";
+  return std::to_string(n);
+}
+
+void report(const Options& o, const std::vector<SizeResult>& results) {
+  std::printf("- **Setup:** chunks of synthetic text (~0.9 kB each: Zipf vocabulary of %zu words led by English "
+              "function words, 1000 topics) embedded with `HashedEmbedder` (%d dimensions); queries are 3-8 words "
+              "from one topic. HNSW: M=%d, ef_construction=%d, built by %d threads. k=%zu.\n",
+              o.vocabulary, o.dim, o.m, o.ef_construction, o.threads, kK);
+  std::printf("- **Baseline:** `ExactIndex`, a brute-force scan of the same vectors at the same N (exact by "
+              "definition). Latency is one query at a time, search only (the query is embedded beforehand): "
+              "HNSW over %zu queries, the exact scan over the %zu recall queries. ef is the smallest of "
+              "16, 32, ..., 1024 reaching recall@10 >= %.2f on those %zu queries.\n",
+              o.queries, o.recall_queries, kTargetRecall, o.recall_queries);
+  std::printf("- **Targets:** p99 < %.0f ms at 1M, recall@10 >= %.2f, embedding > %.0f MB/s per core.\n\n",
+              kTargetP99Ms, kTargetRecall, kTargetEmbedMBps);
+
+  std::printf("| Figure | N | HNSW | Exact scan (baseline) | HNSW / baseline | Target |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const auto& r : results) {
+    const std::string n = human(r.n);
+    const bool at_1m = r.n >= 1000000;
+    std::printf("| Query latency p50 | %s | %s ms | %s ms | %s | |\n", n.c_str(), fmt("%.3f", r.hnsw_ms.p50).c_str(),
+                fmt("%.1f", r.exact_ms.p50).c_str(), fmt("%.4f", r.hnsw_ms.p50 / r.exact_ms.p50).c_str());
+    std::printf("| Query latency p99 | %s | %s ms | %s ms | %s | %s |\n", n.c_str(), fmt("%.3f", r.hnsw_ms.p99).c_str(),
+                fmt("%.1f", r.exact_ms.p99).c_str(), fmt("%.4f", r.hnsw_ms.p99 / r.exact_ms.p99).c_str(),
+                at_1m ? (r.hnsw_ms.p99 < kTargetP99Ms ? "< 20 ms: **met**" : "< 20 ms: **missed**") : "");
+    std::printf("| Recall@10 (ef=%zu) | %s | %s | 1.000 | %s | >= 0.95: **%s** |\n", r.ef, n.c_str(),
+                fmt("%.3f", r.recall).c_str(), fmt("%.3f", r.recall).c_str(),
+                r.recall >= kTargetRecall ? "met" : "missed");
+    std::printf("| Filtered (1%% of labels) p99 | %s | %s ms | %s ms | %s | |\n", n.c_str(),
+                fmt("%.3f", r.filtered_ms.p99).c_str(), fmt("%.1f", r.exact_filtered_ms.p99).c_str(),
+                fmt("%.4f", r.filtered_ms.p99 / r.exact_filtered_ms.p99).c_str());
+    std::printf("| Filtered recall@10 | %s | %s | 1.000 | %s | |\n", n.c_str(), fmt("%.3f", r.filtered_recall).c_str(),
+                fmt("%.3f", r.filtered_recall).c_str());
+    std::printf("| Resident memory per 1M vectors | %s | %s MB | %s MB (raw floats) | %s | |\n", n.c_str(),
+                fmt("%.0f", r.hnsw_rss_mb * 1e6 / static_cast<double>(r.n)).c_str(),
+                fmt("%.0f", r.raw_vectors_mb * 1e6 / static_cast<double>(r.n)).c_str(),
+                fmt("%.2f", r.hnsw_rss_mb / r.raw_vectors_mb).c_str());
+    std::printf("| Build rate | %s | %s vectors/s (%s s) | | | |\n", n.c_str(), fmt("%.0f", r.build_rate).c_str(),
+                fmt("%.1f", r.build_s).c_str());
+    std::printf("| Embedding throughput | %s | %s MB/s per core (%s MB) | %s MB/s (target) | %s | > 20 MB/s: **%s** |\n",
+                n.c_str(), fmt("%.1f", r.embed_mbps_per_core).c_str(), fmt("%.0f", r.text_mb).c_str(),
+                fmt("%.0f", kTargetEmbedMBps).c_str(), fmt("%.2f", r.embed_mbps_per_core / kTargetEmbedMBps).c_str(),
+                r.embed_mbps_per_core > kTargetEmbedMBps ? "met" : "missed");
+  }
+  std::printf("\nef sweep: recall@10 on the %zu recall queries (topic queries / passage queries):\n\n",
+              o.recall_queries);
+  const auto& longest = std::max_element(results.begin(), results.end(), [](const auto& a, const auto& b) {
+                          return a.ef_sweep.size() < b.ef_sweep.size();
+                        })->ef_sweep;
+  std::printf("| N |");
+  for (const auto& sweep : longest) std::printf(" ef=%zu |", sweep.ef);
+  std::printf("\n|---|");
+  for (size_t i = 0; i < longest.size(); ++i) std::printf("---|");
+  std::printf("\n");
+  for (const auto& r : results) {
+    std::printf("| %s |", human(r.n).c_str());
+    for (size_t i = 0; i < longest.size(); ++i) {
+      if (i < r.ef_sweep.size()) {
+        std::printf(" %.3f (%.2f / %.2f) |", r.ef_sweep[i].recall, r.ef_sweep[i].topic, r.ef_sweep[i].passage);
+      } else {
+        std::printf(" |");
+      }
+    }
+    std::printf("\n");
+  }
+  std::printf("\nQuery embedding (3-8 words) takes %.1f us on average.\n", results.back().query_embed_us);
+}
+
+std::vector<size_t> parse_sizes(const std::string& s) {
+  std::vector<size_t> out;
+  std::stringstream in(s);
+  std::string item;
+  while (std::getline(in, item, ',')) {
+    if (!item.empty()) out.push_back(std::stoull(item));
+  }
+  return out;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  Options o;
+  for (int i = 1; i < argc; ++i) {
+    const std::string_view arg = argv[i];
+    auto value = [&]() -> std::string {
+      if (i + 1 >= argc) {
+        std::fprintf(stderr, "bench_search: %s needs a value\n", argv[i]);
+        std::exit(2);
+      }
+      return argv[++i];
+    };
+    if (arg == "--quick") {
+      o.sizes = {100000};
+    } else if (arg == "--sizes") {
+      o.sizes = parse_sizes(value());
+    } else if (arg == "--queries") {
+      o.queries = std::stoull(value());
+    } else if (arg == "--recall-queries") {
+      o.recall_queries = std::stoull(value());
+    } else if (arg == "--threads") {
+      o.threads = std::max(1, std::stoi(value()));
+    } else if (arg == "--M") {
+      o.m = std::stoi(value());
+    } else if (arg == "--ef-construction") {
+      o.ef_construction = std::stoi(value());
+    } else if (arg == "--vocabulary") {
+      o.vocabulary = std::stoull(value());
+    } else if (arg == "--dim") {
+      o.dim = std::stoi(value());
+    } else {
+      std::fprintf(stderr,
+                   "usage: bench_search [--quick] [--sizes N1,N2] [--queries Q] [--recall-queries R] "
+                   "[--threads T] [--M M] [--ef-construction E] [--dim D] [--vocabulary V]\n");
+      return 2;
+    }
+  }
+  if (o.sizes.empty() || o.queries == 0 || o.recall_queries == 0) {
+    std::fprintf(stderr, "bench_search: nothing to do\n");
+    return 2;
+  }
+  const Corpus corpus(o.vocabulary);
+  std::vector<SizeResult> results;
+  for (size_t n : o.sizes) results.push_back(run_size(corpus, o, n));
+  report(o, results);
+  return 0;
+}

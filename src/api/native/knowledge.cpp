@@ -1,0 +1,307 @@
+#include "api/native/knowledge.h"
+
+#include "api/native/errors.h"
+#include "core/json.h"
+#include "core/time.h"
+#include "http/static_files.h"
+
+#include <boost/json.hpp>
+
+#include <condition_variable>
+#include <ctime>
+#include <deque>
+#include <mutex>
+
+namespace docent::api::native {
+
+namespace json = boost::json;
+using http::Method;
+using http::Request;
+using http::Response;
+
+namespace {
+
+Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
+
+int64_t unix_time(const std::string& rfc3339) {
+  std::tm tm{};
+  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
+  return static_cast<int64_t>(timegm(&tm));
+}
+
+// OpenAI's three file states.
+std::string_view openai_status(const std::string& status) {
+  if (status == "processed") return "processed";
+  if (status == "failed") return "error";
+  return "uploaded";
+}
+
+json::object folder_json(const services::Folder& f) {
+  return json::object{{"id", f.id},
+                      {"object", "folder"},
+                      {"name", f.name},
+                      {"description", f.description},
+                      {"parent_id", f.parent_id ? json::value(*f.parent_id) : json::value(nullptr)},
+                      {"created_at", f.created_at},
+                      {"updated_at", f.updated_at}};
+}
+
+// Splits "a,b" or a JSON array text into strings.
+std::vector<std::string> list_field(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = json::parse(text, ec);
+  if (!ec && v.is_array()) {
+    for (const auto& item : v.as_array()) {
+      if (item.is_string()) out.emplace_back(item.as_string());
+    }
+    return out;
+  }
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(',', i);
+    if (j == std::string_view::npos) j = text.size();
+    std::string_view item = text.substr(i, j - i);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
+// The ingestion progress of one file as SSE: a "status" event now, then one per change, ending
+// with "done" or "failed".
+Response file_events(const Context& ctx, const services::File& file) {
+  return Response::stream([jobs = ctx.jobs, knowledge = ctx.knowledge, file](http::SseSink& sink) {
+    struct Shared {
+      std::mutex mu;
+      std::condition_variable cv;
+      std::deque<services::JobEvent> events;  // GUARDED_BY(mu)
+    };
+    auto shared = std::make_shared<Shared>();
+    uint64_t sub = 0;
+    if (!file.job_id.empty()) {
+      sub = jobs->subscribe(file.job_id, [shared](const services::JobEvent& e) {
+        std::lock_guard lock(shared->mu);
+        shared->events.push_back(e);
+        shared->cv.notify_all();
+      });
+    }
+    auto send_state = [&](const std::string& status, const std::string& reason, const json::value& progress) {
+      json::object o{{"file_id", file.id}, {"status", status}};
+      if (!reason.empty()) o["error"] = reason;
+      if (progress.is_object()) {
+        for (const auto& [k, v] : progress.as_object()) o[k] = v;
+      }
+      return sink.send(json::serialize(o), status == "processed" ? "done" : status == "failed" ? "failed" : "progress");
+    };
+    // The state as stored, in case the job finished before we subscribed.
+    auto current = [&]() { return knowledge->get_file(services::Principal{file.account_id, services::Role::User}, file.id); };
+    auto now = current();
+    bool finished = !now || now->status == "processed" || now->status == "failed";
+    if (now) {
+      json::value progress = json::object{{"pages_parsed", now->pages}, {"chunks_indexed", now->chunk_count}};
+      send_state(now->status, now->status_reason, progress);
+    }
+    while (!finished && !sink.cancelled()) {
+      std::unique_lock lock(shared->mu);
+      shared->cv.wait_for(lock, std::chrono::seconds(1), [&] { return !shared->events.empty(); });
+      std::deque<services::JobEvent> batch;
+      batch.swap(shared->events);
+      lock.unlock();
+      for (const auto& e : batch) {
+        if (e.status == services::JobStatus::Running) send_state("processing", "", e.progress);
+      }
+      // The file row is the truth about the outcome (a job may retry before giving up).
+      auto again = current();
+      if (!again) break;
+      if (again->status == "processed" || again->status == "failed") {
+        json::value progress = json::object{{"pages_parsed", again->pages}, {"chunks_indexed", again->chunk_count}};
+        send_state(again->status, again->status_reason, progress);
+        finished = true;
+      }
+    }
+    if (sub) jobs->unsubscribe(sub);
+  });
+}
+
+}  // namespace
+
+json::object file_json(const services::File& f) {
+  json::array tags;
+  for (const auto& t : f.tags) tags.emplace_back(t);
+  return json::object{
+      {"id", f.id},
+      {"object", "file"},
+      {"bytes", f.size},
+      {"created_at", unix_time(f.created_at)},
+      {"filename", f.name},
+      {"purpose", f.purpose},
+      {"status", openai_status(f.status)},
+      {"status_details", f.status == "failed" ? json::value(f.status_reason) : json::value(nullptr)},
+      {"docent",
+       json::object{{"status", f.status},
+                    {"status_reason", f.status_reason},
+                    {"mime", f.mime},
+                    {"source_type", f.source_type},
+                    {"sha256", f.sha256},
+                    {"pages", f.pages},
+                    {"chunk_count", f.chunk_count},
+                    {"folder_id", f.folder_id ? json::value(*f.folder_id) : json::value(nullptr)},
+                    {"description", f.description},
+                    {"tags", std::move(tags)},
+                    {"metadata", f.metadata},
+                    {"processed_at", f.processed_at ? json::value(*f.processed_at) : json::value(nullptr)}}},
+  };
+}
+
+void register_knowledge_routes(http::Router& router, const Context& ctx) {
+  const http::ErrorRenderer* errors = &error_renderer();
+
+  router.add(Method::Post, "/v1/files", [ctx](Request& req) {
+    if (!req.form) {
+      return error(req, core::Error(core::Code::UnsupportedMediaType,
+                                    "upload the file as multipart/form-data with a 'file' part", "file"));
+    }
+    auto files = req.form->files_named("file");
+    if (files.empty()) return error(req, core::Error(core::Code::MissingField, "the 'file' part is required", "file"));
+    if (files.size() > 1) return error(req, core::Error(core::Code::InvalidInput, "send one 'file' part", "file"));
+    services::NewFile info;
+    info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
+    if (const auto* f = req.form->field("purpose")) info.purpose = f->value;
+    if (const auto* f = req.form->field("description")) info.description = f->value;
+    if (const auto* f = req.form->field("folder_id")) info.folder = f->value;
+    if (const auto* f = req.form->field("tags")) info.tags = list_field(f->value);
+    if (info.purpose.empty()) return error(req, core::Error(core::Code::MissingField, "purpose is required", "purpose"));
+    auto file = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
+    if (!file) return error(req, file.error());
+    req.form->release(*files[0]);  // the blob store took the bytes (the spooled file is gone)
+    return Response::json(200, file_json(*file));
+  }, {.multipart = true}, errors);
+
+  router.add(Method::Get, "/v1/files", [ctx](Request& req) {
+    auto limit = int_query(req, "limit", 100, 1, 10000);
+    if (!limit) return error(req, limit.error());
+    std::optional<std::string> folder;
+    if (auto f = req.query_param("folder_id")) folder = std::string(*f);
+    auto page = ctx.knowledge->list_files(principal(req), folder, req.query_param("after").value_or(""), *limit);
+    if (!page) return error(req, page.error());
+    auto purpose = req.query_param("purpose");
+    json::array data;
+    for (const auto& f : page->items) {
+      if (purpose && f.purpose != *purpose) continue;
+      data.push_back(file_json(f));
+    }
+    json::object body{{"object", "list"}, {"data", data}, {"has_more", page->has_more}};
+    body["first_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.front().id);
+    body["last_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.back().id);
+    return Response::json(200, body);
+  }, {}, errors);
+
+  router.add(Method::Get, "/v1/files/{file_id}", [ctx](Request& req) {
+    auto f = ctx.knowledge->get_file(principal(req), req.param("file_id"));
+    if (!f) return error(req, f.error());
+    return Response::json(200, file_json(*f));
+  }, {}, errors);
+
+  router.add(Method::Delete, "/v1/files/{file_id}", [ctx](Request& req) {
+    std::string id(req.param("file_id"));
+    if (auto st = ctx.knowledge->delete_file(principal(req), id); !st) return error(req, st.error());
+    return Response::json(200, json::object{{"id", id}, {"object", "file"}, {"deleted", true}});
+  }, {}, errors);
+
+  router.add(Method::Get, "/v1/files/{file_id}/content", [ctx](Request& req) {
+    const auto& p = principal(req);
+    auto f = ctx.knowledge->get_file(p, req.param("file_id"));
+    if (!f) return error(req, f.error());
+    auto path = ctx.knowledge->file_content(p, f->id);
+    if (!path) return error(req, path.error());
+    Response res = Response::send_file(*path, f->mime);
+    std::string safe;
+    for (char c : f->name) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
+    res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+    return res;
+  }, {}, errors);
+
+  router.add(Method::Get, "/v1/files/{file_id}/events", [ctx](Request& req) {
+    auto f = ctx.knowledge->get_file(principal(req), req.param("file_id"));
+    if (!f) return error(req, f.error());
+    return file_events(ctx, *f);
+  }, {}, errors);
+
+  router.add(Method::Get, "/v1/folders", [ctx](Request& req) {
+    auto folders = ctx.knowledge->list_folders(principal(req));
+    if (!folders) return error(req, folders.error());
+    json::array data;
+    for (const auto& f : *folders) data.push_back(folder_json(f));
+    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", false}});
+  }, {}, errors);
+
+  router.add(Method::Post, "/v1/folders", [ctx](Request& req) {
+    auto body = json_body(req, *ctx.config);
+    if (!body) return error(req, body.error());
+    core::ObjectReader r(*body);
+    std::string name, description;
+    std::optional<std::string> parent;
+    r.required("name", name).optional("description", description).optional("parent_id", parent);
+    if (!r.ok()) return error(req, r.error());
+    auto f = ctx.knowledge->create_folder(principal(req), name, description, parent);
+    if (!f) return error(req, f.error());
+    return Response::json(201, folder_json(*f));
+  }, {}, errors);
+
+  router.add(Method::Get, "/v1/folders/{folder_id}", [ctx](Request& req) {
+    auto f = ctx.knowledge->get_folder(principal(req), req.param("folder_id"));
+    if (!f) return error(req, f.error());
+    return Response::json(200, folder_json(*f));
+  }, {}, errors);
+
+  router.add(Method::Patch, "/v1/folders/{folder_id}", [ctx](Request& req) {
+    auto body = json_body(req, *ctx.config);
+    if (!body) return error(req, body.error());
+    core::ObjectReader r(*body);
+    std::optional<std::string> name, description;
+    r.optional("name", name).optional("description", description);
+    if (!r.ok()) return error(req, r.error());
+    auto f = ctx.knowledge->update_folder(principal(req), req.param("folder_id"), name, description);
+    if (!f) return error(req, f.error());
+    return Response::json(200, folder_json(*f));
+  }, {}, errors);
+
+  router.add(Method::Delete, "/v1/folders/{folder_id}", [ctx](Request& req) {
+    std::string id(req.param("folder_id"));
+    if (auto st = ctx.knowledge->delete_folder(principal(req), id); !st) return error(req, st.error());
+    return Response::json(200, json::object{{"id", id}, {"object", "folder.deleted"}, {"deleted", true}});
+  }, {}, errors);
+
+  router.add(Method::Post, "/v1/search", [ctx](Request& req) {
+    auto body = json_body(req, *ctx.config);
+    if (!body) return error(req, body.error());
+    core::ObjectReader r(*body);
+    services::SearchQuery q;
+    std::string mode = "hybrid";
+    r.required("query", q.text).optional("limit", q.limit).optional("mode", mode).optional("file_ids", q.file_ids);
+    r.optional("folder_ids", q.folder_ids).optional("include_subfolders", q.include_subfolders);
+    r.optional("tags", q.tags).optional("source_types", q.source_types);
+    if (r.ok() && mode != "hybrid" && mode != "semantic" && mode != "text") {
+      r.invalid("mode", "must be hybrid, semantic or text");
+    }
+    if (r.ok() && (q.limit < 1 || q.limit > 100)) r.invalid("limit", "must be from 1 to 100");
+    if (!r.ok()) return error(req, r.error());
+    q.mode = mode == "semantic" ? services::SearchQuery::Mode::Semantic
+             : mode == "text"   ? services::SearchQuery::Mode::Text
+                                : services::SearchQuery::Mode::Hybrid;
+    auto hits = ctx.knowledge->search(principal(req), q);
+    if (!hits) return error(req, hits.error());
+    json::array data;
+    for (const auto& h : *hits) {
+      data.push_back(json::object{{"object", "search.result"}, {"chunk_id", h.chunk_id}, {"text", h.text},
+                                  {"score", h.score}, {"file_id", h.file_id}, {"filename", h.file_name},
+                                  {"page", h.page}, {"section", h.section}, {"position", h.position}});
+    }
+    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+  }, {}, errors);
+}
+
+}  // namespace docent::api::native

@@ -1,0 +1,431 @@
+#include "engines/pdf.h"
+
+#include <poppler-document.h>
+#include <poppler-global.h>
+#include <poppler-image.h>
+#include <poppler-page-renderer.h>
+#include <poppler-page.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cmath>
+#include <map>
+#include <memory>
+#include <mutex>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+namespace docent::engines {
+
+namespace {
+
+// ---- poppler plumbing -------------------------------------------------------------------------
+
+// Poppler reports problems through one process-wide callback (stderr by default). The last
+// message on this thread explains a failed load; the rest is noise about untrusted input.
+thread_local std::string t_poppler_error;
+
+void capture_poppler_error(const std::string& message, void*) {
+  constexpr size_t kMaxMessage = 200;
+  constexpr std::string_view kPrefix = "error: ";  // poppler-cpp's category label
+  std::string_view m = message;
+  if (m.starts_with(kPrefix)) m.remove_prefix(kPrefix.size());
+  t_poppler_error = std::string(m.substr(0, kMaxMessage));
+}
+
+void install_poppler_error_handler() {
+  static std::once_flag once;
+  std::call_once(once, [] { poppler::set_debug_error_function(capture_poppler_error, nullptr); });
+}
+
+std::string utf8(const poppler::ustring& s) {
+  poppler::byte_array bytes = s.to_utf8();
+  std::string out(bytes.begin(), bytes.end());
+  std::erase(out, '\0');
+  return out;
+}
+
+std::string trim(std::string s) {
+  auto space = [](unsigned char c) { return c <= ' '; };
+  while (!s.empty() && space(s.back())) s.pop_back();
+  size_t i = 0;
+  while (i < s.size() && space(s[i])) ++i;
+  return s.substr(i);
+}
+
+core::Error invalid(std::string message) { return core::Error(core::Code::InvalidFormat, std::move(message)); }
+
+// ---- layout: words -> lines -> blocks -----------------------------------------------------------
+
+// Positions are kept twice: on the page (Box, points, top-left origin) and in the word's reading
+// frame, where text runs along +a and lines stack along +c whatever the text's rotation.
+struct Frame {
+  double a0 = 0, a1 = 0, c0 = 0, c1 = 0;
+};
+
+Frame to_frame(const Box& b, int rotation) {
+  switch (rotation & 3) {
+    case 1: return {b.y0, b.y1, -b.x1, -b.x0};    // text runs down the page, lines stack leftwards
+    case 2: return {-b.x1, -b.x0, -b.y1, -b.y0};  // upside down
+    case 3: return {-b.y1, -b.y0, b.x0, b.x1};    // text runs up the page, lines stack rightwards
+    default: return {b.x0, b.x1, b.y0, b.y1};
+  }
+}
+
+void extend(Box& box, const Box& other) {
+  box.x0 = std::min(box.x0, other.x0);
+  box.y0 = std::min(box.y0, other.y0);
+  box.x1 = std::max(box.x1, other.x1);
+  box.y1 = std::max(box.y1, other.y1);
+}
+
+void extend(Frame& f, const Frame& other) {
+  f.a0 = std::min(f.a0, other.a0);
+  f.a1 = std::max(f.a1, other.a1);
+  f.c0 = std::min(f.c0, other.c0);
+  f.c1 = std::max(f.c1, other.c1);
+}
+
+size_t codepoints(const std::string& utf8) {
+  return static_cast<size_t>(std::count_if(utf8.begin(), utf8.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+// Font sizes are compared after rounding to half a point.
+double round_size(double size) { return std::round(size * 2) / 2; }
+
+struct Word {
+  std::string text;
+  Box box;
+  Frame frame;
+  int rotation = 0;
+  double size = 0;  // font size in points
+  bool space_after = false;
+};
+
+struct Line {
+  std::string text;
+  Box box;
+  Frame frame;
+  int rotation = 0;
+  double size = 0;                 // the size most of its characters are set in
+  std::map<double, size_t> chars;  // rounded size -> characters
+};
+
+// A block on its way to becoming a Block: its font size decides heading or paragraph later,
+// once the whole document's body size is known.
+struct PendingBlock {
+  Block block;
+  double size = 0;
+  int lines = 0;
+};
+
+struct PendingPage {
+  Page page;
+  std::vector<double> sizes;  // parallel to page.blocks; 0 for blocks without a font size
+  std::vector<int> lines;
+};
+
+double height(const Frame& f) { return f.c1 - f.c0; }
+
+bool continues_line(const Line& line, const Word& w) {
+  if (w.rotation != line.rotation) return false;
+  double h = std::min(height(line.frame), height(w.frame));
+  double overlap = std::min(line.frame.c1, w.frame.c1) - std::max(line.frame.c0, w.frame.c0);
+  if (overlap < 0.5 * h) return false;
+  return w.frame.a0 >= line.frame.a1 - 0.5 * h;  // not running backwards along the line
+}
+
+void add_word(Line& line, const Word& w, bool space_before) {
+  if (line.text.empty()) {
+    line.box = w.box;
+    line.frame = w.frame;
+    line.rotation = w.rotation;
+  } else {
+    if (space_before) line.text += ' ';
+    extend(line.box, w.box);
+    extend(line.frame, w.frame);
+  }
+  line.text += w.text;
+  line.chars[round_size(w.size)] += codepoints(w.text);
+}
+
+std::vector<Line> group_lines(const std::vector<Word>& words) {
+  std::vector<Line> lines;
+  const Word* prev = nullptr;
+  for (const Word& w : words) {
+    if (!lines.empty() && continues_line(lines.back(), w)) {
+      // Poppler splits words at spaces; adjacent pieces without one (a font change inside a
+      // word) are glued unless there is a visible gap.
+      double gap = w.frame.a0 - lines.back().frame.a1;
+      bool space = (prev && prev->space_after) || gap > 0.15 * height(w.frame);
+      add_word(lines.back(), w, space);
+    } else {
+      lines.emplace_back();
+      add_word(lines.back(), w, false);
+    }
+    prev = &w;
+  }
+  for (Line& line : lines) {
+    size_t best = 0;
+    for (auto [size, n] : line.chars) {
+      if (n > best) best = n, line.size = size;
+    }
+    if (line.size <= 0) line.size = std::max(1.0, height(line.frame));
+  }
+  return lines;
+}
+
+bool same_size(double a, double b) { return std::max(a, b) <= 1.15 * std::min(a, b); }
+
+// The page's usual baseline-to-baseline distance as a multiple of the font size: the median over
+// neighbouring lines of one size, clamped to what text set solid to double-spaced looks like
+// (a page of one-line paragraphs would otherwise teach us that paragraph gaps are normal).
+double line_pitch(const std::vector<Line>& lines) {
+  std::vector<double> ratios;
+  for (size_t i = 1; i < lines.size(); ++i) {
+    const Line& a = lines[i - 1];
+    const Line& b = lines[i];
+    if (a.rotation != b.rotation || !same_size(a.size, b.size)) continue;
+    double ratio = (b.frame.c1 - a.frame.c1) / b.size;
+    if (ratio > 0.8 && ratio < 3.0) ratios.push_back(ratio);
+  }
+  if (ratios.empty()) return 1.2;
+  std::nth_element(ratios.begin(), ratios.begin() + ratios.size() / 2, ratios.end());
+  return std::clamp(ratios[ratios.size() / 2], 1.0, 1.8);
+}
+
+bool starts_block(const PendingBlock& block, const Frame& block_frame, const Line& prev, const Line& line,
+                  double pitch) {
+  if (line.rotation != prev.rotation) return true;
+  if (!same_size(line.size, block.size)) return true;
+  const double size = line.size;
+  const double delta = line.frame.c1 - prev.frame.c1;  // baseline to baseline
+  if (delta < 0.5 * size) return true;                 // back up the page: a new column or a sidebar
+  if (delta > 1.3 * pitch * size) return true;
+  // Side by side with the block rather than under it: another column.
+  if (line.frame.a0 > block_frame.a1 || line.frame.a1 < block_frame.a0) return true;
+  // TeX-style paragraphs have no gap: the last line stops short and the next one is indented.
+  const double indent = line.frame.a0 - block_frame.a0;
+  return block.lines >= 2 && indent > 0.8 * size && indent < 6 * size && prev.frame.a1 < block_frame.a1 - 2 * size;
+}
+
+std::vector<PendingBlock> group_blocks(const std::vector<Line>& lines) {
+  std::vector<PendingBlock> blocks;
+  const double pitch = line_pitch(lines);
+  Frame frame;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    const Line& line = lines[i];
+    if (blocks.empty() || starts_block(blocks.back(), frame, lines[i - 1], line, pitch)) {
+      blocks.push_back(PendingBlock{.block = Block{.text = line.text, .box = line.box}, .size = line.size, .lines = 1});
+      frame = line.frame;
+      continue;
+    }
+    PendingBlock& b = blocks.back();
+    b.block.text += '\n';
+    b.block.text += line.text;
+    extend(*b.block.box, line.box);
+    extend(frame, line.frame);
+    ++b.lines;
+  }
+  return blocks;
+}
+
+std::vector<Word> page_words(const poppler::page& page) {
+  std::vector<Word> words;
+  for (const poppler::text_box& tb : page.text_list(poppler::page::text_list_include_font)) {
+    std::string text = utf8(tb.text());
+    if (trim(text).empty()) continue;
+    poppler::rectf r = tb.bbox();
+    Word w;
+    w.text = std::move(text);
+    w.box = Box{r.left(), r.top(), r.right(), r.bottom()};
+    w.rotation = tb.rotation();
+    w.frame = to_frame(w.box, w.rotation);
+    w.size = tb.get_font_size();
+    if (!(w.size > 0) || !std::isfinite(w.size)) w.size = height(w.frame);
+    w.space_after = tb.has_space_after();
+    words.push_back(std::move(w));
+  }
+  return words;
+}
+
+// When poppler finds no words but still has text for the page, keep its physical layout, split
+// into paragraphs at blank lines (no boxes, no sizes).
+std::vector<PendingBlock> physical_text_blocks(const poppler::page& page) {
+  std::string text = utf8(page.text(poppler::rectf(), poppler::page::physical_layout));
+  std::vector<PendingBlock> blocks;
+  std::string paragraph;
+  auto flush = [&] {
+    std::string t = trim(std::move(paragraph));
+    paragraph.clear();
+    if (!t.empty()) blocks.push_back(PendingBlock{.block = Block{.text = std::move(t)}});
+  };
+  size_t start = 0;
+  while (start <= text.size()) {
+    size_t end = text.find('\n', start);
+    if (end == std::string::npos) end = text.size();
+    std::string line = text.substr(start, end - start);
+    if (!line.empty() && line.back() == '\r') line.pop_back();
+    if (trim(line).empty()) {
+      flush();
+    } else {
+      if (!paragraph.empty()) paragraph += '\n';
+      paragraph += line;
+    }
+    start = end + 1;
+  }
+  flush();
+  return blocks;
+}
+
+// ---- scanned pages ----------------------------------------------------------------------------
+
+core::Result<std::vector<Block>> ocr_page(const poppler::page& page, int dpi, Ocr& ocr) {
+  if (!poppler::page_renderer::can_render())
+    return core::Error(core::Code::ServiceUnavailable, "this poppler cannot render pages for OCR");
+  if (dpi <= 0) dpi = 300;
+  // A page with an absurd crop box would render to gigapixels: lower the resolution to fit (with
+  // a margin for rounding up to whole pixels).
+  const poppler::rectf r = page.page_rect(poppler::crop_box);
+  const double pixels = (std::abs(r.width()) * dpi / 72.0) * (std::abs(r.height()) * dpi / 72.0);
+  const double max_pixels = 0.95 * static_cast<double>(kMaxImagePixels);
+  if (pixels > max_pixels) dpi = std::max(1, static_cast<int>(dpi * std::sqrt(max_pixels / pixels)));
+
+  poppler::page_renderer renderer;
+  renderer.set_render_hints(poppler::page_renderer::antialiasing | poppler::page_renderer::text_antialiasing);
+  renderer.set_image_format(poppler::image::format_gray8);
+  poppler::image img = renderer.render_page(&page, dpi, dpi);
+  if (!img.is_valid() || img.width() <= 0 || img.height() <= 0)
+    return core::Error(core::Code::ProcessingError, "the scanned page could not be rendered for OCR");
+  OcrOptions options{.dpi = dpi, .scale = 72.0 / dpi};
+  return ocr.recognize(reinterpret_cast<const uint8_t*>(img.const_data()), img.width(), img.height(), 1,
+                       img.bytes_per_row(), options);
+}
+
+// ---- headings -----------------------------------------------------------------------------------
+
+// The body size is the size most characters of the document are set in.
+double body_size(const std::vector<PendingPage>& pages) {
+  std::map<double, size_t> chars;
+  for (const PendingPage& p : pages) {
+    for (size_t i = 0; i < p.page.blocks.size(); ++i) {
+      if (p.sizes[i] > 0) chars[round_size(p.sizes[i])] += codepoints(p.page.blocks[i].text);
+    }
+  }
+  double best_size = 0;
+  size_t best = 0;
+  for (auto [size, n] : chars) {
+    if (n > best) best = n, best_size = size;
+  }
+  return best_size;
+}
+
+bool looks_like_heading(const Block& block, double size, int lines, double body) {
+  constexpr size_t kMaxHeadingChars = 200;
+  constexpr int kMaxHeadingLines = 3;
+  if (body <= 0 || size < body * 1.15 || size < body + 1) return false;
+  if (codepoints(block.text) > kMaxHeadingChars || lines > kMaxHeadingLines) return false;
+  return std::any_of(block.text.begin(), block.text.end(),
+                     [](unsigned char c) { return std::isalpha(c) || c >= 0x80; });
+}
+
+void mark_headings(std::vector<PendingPage>& pages) {
+  const double body = body_size(pages);
+  std::vector<double> sizes;  // distinct heading sizes, largest first
+  for (const PendingPage& p : pages) {
+    for (size_t i = 0; i < p.page.blocks.size(); ++i) {
+      if (looks_like_heading(p.page.blocks[i], p.sizes[i], p.lines[i], body)) sizes.push_back(round_size(p.sizes[i]));
+    }
+  }
+  std::sort(sizes.begin(), sizes.end(), std::greater<>());
+  sizes.erase(std::unique(sizes.begin(), sizes.end()), sizes.end());
+  constexpr int kDeepestLevel = 6;
+  for (PendingPage& p : pages) {
+    for (size_t i = 0; i < p.page.blocks.size(); ++i) {
+      Block& b = p.page.blocks[i];
+      if (!looks_like_heading(b, p.sizes[i], p.lines[i], body)) continue;
+      auto rank = std::find(sizes.begin(), sizes.end(), round_size(p.sizes[i])) - sizes.begin();
+      b.heading = true;
+      b.level = std::min(kDeepestLevel, static_cast<int>(rank) + 1);
+    }
+  }
+}
+
+core::Error too_much_text(uint64_t limit) {
+  core::Error e = invalid("the PDF's text exceeds the limit of " + std::to_string(limit) + " bytes");
+  e.details["max_text_bytes"] = limit;
+  return e;
+}
+
+}  // namespace
+
+core::Result<Document> extract_pdf(const std::filesystem::path& path, const ParseLimits& limits, Ocr* ocr) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec))
+    return core::Error(core::Code::NotFound, "no such file: " + path.string());
+  install_poppler_error_handler();
+  t_poppler_error.clear();
+
+  std::unique_ptr<poppler::document> doc(poppler::document::load_from_file(path.string()));
+  if (!doc) {
+    std::string why = t_poppler_error.empty() ? std::string("poppler could not open it") : t_poppler_error;
+    return invalid("not a readable PDF (" + why + ")");
+  }
+  if (doc->is_locked()) return invalid("the PDF is password-protected");
+  const int page_count = doc->pages();
+  if (page_count <= 0) return invalid("not a readable PDF (it has no pages)");
+  if (page_count > limits.max_pages) {
+    core::Error e = invalid("the PDF has " + std::to_string(page_count) + " pages; the limit is " +
+                            std::to_string(limits.max_pages));
+    e.details["max_pages"] = limits.max_pages;
+    return e;
+  }
+
+  std::vector<PendingPage> pages;
+  pages.reserve(page_count);
+  uint64_t text_bytes = 0;
+  for (int i = 0; i < page_count; ++i) {
+    PendingPage& pending = pages.emplace_back();
+    pending.page.number = i + 1;
+    std::unique_ptr<poppler::page> page(doc->create_page(i));
+    if (!page) continue;  // a damaged page object: keep the numbering, skip its text
+
+    std::vector<PendingBlock> blocks = group_blocks(group_lines(page_words(*page)));
+    if (blocks.empty()) blocks = physical_text_blocks(*page);
+    if (blocks.empty() && ocr != nullptr) {
+      auto recognized = ocr_page(*page, limits.ocr_dpi, *ocr);
+      if (!recognized) return std::move(recognized).error();
+      for (Block& b : *recognized) blocks.push_back(PendingBlock{.block = std::move(b)});
+      pending.page.ocr = true;
+    }
+    for (PendingBlock& b : blocks) {
+      text_bytes += b.block.text.size();
+      pending.page.blocks.push_back(std::move(b.block));
+      pending.sizes.push_back(b.size);
+      pending.lines.push_back(b.lines);
+    }
+    if (text_bytes > limits.max_text_bytes) return too_much_text(limits.max_text_bytes);
+  }
+  mark_headings(pages);
+
+  Document out;
+  out.mime = "application/pdf";
+  out.title = trim(utf8(doc->info_key("Title")));
+  out.pages.reserve(pages.size());
+  for (PendingPage& p : pages) {
+    if (out.title.empty()) {
+      for (const Block& b : p.page.blocks) {
+        if (b.heading) {
+          out.title = b.text;
+          std::replace(out.title.begin(), out.title.end(), '\n', ' ');
+          break;
+        }
+      }
+    }
+    out.pages.push_back(std::move(p.page));
+  }
+  return out;
+}
+
+}  // namespace docent::engines

@@ -1,0 +1,620 @@
+#include "engines/vector_index.h"
+
+#include "engines/embedder.h"
+
+#include <hnswlib/hnswlib.h>
+
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+#include <cstring>
+#include <filesystem>
+#include <fstream>
+#include <limits>
+#include <mutex>
+#include <queue>
+#include <random>
+
+namespace docent::engines {
+
+using core::Code;
+using core::Error;
+using core::Result;
+using core::Status;
+
+static_assert(sizeof(hnswlib::labeltype) == sizeof(uint64_t), "labels are 64-bit");
+
+namespace {
+
+namespace fs = std::filesystem;
+using hnswlib::tableint;
+
+// Below this many slots a filtered search scans instead of walking the graph.
+constexpr size_t kExactScanBelow = 4096;
+// A filtered walk that computes more than 1/kWalkBudgetDivisor of all distances gives way to
+// an exact scan, which is then about as cheap and exact.
+constexpr size_t kWalkBudgetDivisor = 8;
+// hnswlib's file header: 6 size_t, int maxlevel, tableint entry point, 3 size_t, double, size_t.
+constexpr size_t kHeaderBytes = 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8;
+constexpr int kMaxLevel = 64;  // far above any real HNSW (levels grow as log_M n)
+
+bool all_finite(const float* v, int n) {
+  for (int i = 0; i < n; ++i) {
+    if (!std::isfinite(v[i])) return false;
+  }
+  return true;
+}
+
+std::vector<float> normalized_copy(const float* v, int n) {
+  std::vector<float> out(v, v + n);
+  normalize(out.data(), n);
+  return out;
+}
+
+// Ranks hits best first: higher score, then smaller label (so equal scores order stably).
+bool better(const ScoredLabel& a, const ScoredLabel& b) {
+  return a.second > b.second || (a.second == b.second && a.first < b.first);
+}
+
+// The k best of a stream of hits.
+class TopK {
+ public:
+  explicit TopK(size_t k) : k_(k) { heap_.reserve(std::min<size_t>(k, 1024)); }
+
+  void push(uint64_t label, float score) {
+    const ScoredLabel hit{label, score};
+    if (heap_.size() < k_) {
+      heap_.push_back(hit);
+      std::push_heap(heap_.begin(), heap_.end(), better);  // the worst on top
+    } else if (k_ > 0 && better(hit, heap_.front())) {
+      std::pop_heap(heap_.begin(), heap_.end(), better);
+      heap_.back() = hit;
+      std::push_heap(heap_.begin(), heap_.end(), better);
+    }
+  }
+
+  std::vector<ScoredLabel> take() {
+    std::sort(heap_.begin(), heap_.end(), better);
+    return std::move(heap_);
+  }
+
+ private:
+  size_t k_;
+  std::vector<ScoredLabel> heap_;
+};
+
+template <typename T>
+bool read_pod(std::istream& in, T& value) {
+  in.read(reinterpret_cast<char*>(&value), sizeof(T));
+  return static_cast<bool>(in);
+}
+
+// The fields of hnswlib's index header, in file order.
+struct Header {
+  size_t offset_level0 = 0;
+  size_t max_elements = 0;
+  size_t count = 0;
+  size_t size_data_per_element = 0;
+  size_t label_offset = 0;
+  size_t offset_data = 0;
+  int max_level = 0;
+  tableint entry_point = 0;
+  size_t max_m = 0;
+  size_t max_m0 = 0;
+  size_t m = 0;
+  double mult = 0;
+  size_t ef_construction = 0;
+};
+
+Error bad_file(const std::string& path, const std::string& why) {
+  return Error(Code::InvalidFormat, "vector index " + path + ": " + why);
+}
+
+// Checks the header and the per-element link-list sizes against the file size and dim, so that
+// hnswlib (which trusts its input) only ever reads a structurally sound file.
+Status check_file(const std::string& path, int dim, Header& h) {
+  std::error_code ec;
+  const auto file_size = fs::file_size(path, ec);
+  if (ec) return Error(Code::Internal, "vector index " + path + ": " + ec.message());
+  std::ifstream in(path, std::ios::binary);
+  if (!in) return Error(Code::Internal, "vector index " + path + ": cannot open");
+  if (file_size < kHeaderBytes) return bad_file(path, "truncated header");
+
+  const bool ok = read_pod(in, h.offset_level0) && read_pod(in, h.max_elements) && read_pod(in, h.count) &&
+                  read_pod(in, h.size_data_per_element) && read_pod(in, h.label_offset) &&
+                  read_pod(in, h.offset_data) && read_pod(in, h.max_level) && read_pod(in, h.entry_point) &&
+                  read_pod(in, h.max_m) && read_pod(in, h.max_m0) && read_pod(in, h.m) && read_pod(in, h.mult) &&
+                  read_pod(in, h.ef_construction);
+  if (!ok) return bad_file(path, "truncated header");
+
+  if (h.m < 2 || h.m > 10000 || h.max_m != h.m || h.max_m0 < h.m || h.max_m0 > 0xFFFF) {
+    return bad_file(path, "implausible graph degree");
+  }
+  const size_t links0 = h.max_m0 * sizeof(tableint) + sizeof(hnswlib::linklistsizeint);
+  if (h.offset_level0 != 0 || h.offset_data != links0 || h.label_offset < h.offset_data ||
+      h.size_data_per_element != h.label_offset + sizeof(hnswlib::labeltype)) {
+    return bad_file(path, "inconsistent record layout");
+  }
+  const size_t vector_bytes = h.label_offset - h.offset_data;
+  if (vector_bytes != static_cast<size_t>(dim) * sizeof(float)) {
+    if (vector_bytes % sizeof(float) == 0) {
+      return bad_file(path, "dimension mismatch: the file holds " + std::to_string(vector_bytes / sizeof(float)) +
+                                "-dimensional vectors, expected " + std::to_string(dim));
+    }
+    return bad_file(path, "inconsistent record layout");
+  }
+  if (!std::isfinite(h.mult) || h.mult <= 0 || h.mult > 10 || h.ef_construction == 0) {
+    return bad_file(path, "implausible build parameters");
+  }
+  if (h.count > (file_size - kHeaderBytes) / h.size_data_per_element ||
+      h.count >= std::numeric_limits<tableint>::max()) {
+    return bad_file(path, "truncated element data");
+  }
+  if (h.count == 0) {
+    if (h.entry_point != static_cast<tableint>(-1) || h.max_level != -1) return bad_file(path, "bad entry point");
+  } else if (h.entry_point >= h.count || h.max_level < 0 || h.max_level > kMaxLevel) {
+    return bad_file(path, "bad entry point");
+  }
+
+  // Walk the upper-level link lists: a size per element, then that many bytes.
+  const size_t links_upper = h.max_m * sizeof(tableint) + sizeof(hnswlib::linklistsizeint);
+  uint64_t pos = kHeaderBytes + static_cast<uint64_t>(h.count) * h.size_data_per_element;
+  in.seekg(static_cast<std::streamoff>(pos));
+  for (size_t i = 0; i < h.count; ++i) {
+    uint32_t size = 0;
+    if (pos + sizeof(size) > file_size || !read_pod(in, size)) return bad_file(path, "truncated link lists");
+    pos += sizeof(size);
+    if (size % links_upper != 0 || size / links_upper > static_cast<size_t>(h.max_level)) {
+      return bad_file(path, "corrupt link list");
+    }
+    if (size > 0) {
+      if (pos + size > file_size) return bad_file(path, "truncated link lists");
+      in.seekg(size, std::ios::cur);
+      pos += size;
+    }
+  }
+  if (pos != file_size) return bad_file(path, "trailing bytes");
+  return Status::Ok();
+}
+
+// After hnswlib has read the file: every link points at an element that exists at that level,
+// no list is longer than its capacity, labels are unique, and the entry point is at the top.
+Status check_graph(const std::string& path, hnswlib::HierarchicalNSW<float>& h) {
+  const size_t count = h.cur_element_count;
+  for (size_t i = 0; i < count; ++i) {
+    const auto id = static_cast<tableint>(i);
+    const int levels = h.element_levels_[i];
+    if (levels < 0 || levels > h.maxlevel_) return bad_file(path, "corrupt element level");
+    for (int level = 0; level <= levels; ++level) {
+      auto* list = level == 0 ? h.get_linklist0(id) : h.get_linklist(id, level);
+      const size_t n = h.getListCount(list);
+      if (n > (level == 0 ? h.maxM0_ : h.maxM_)) return bad_file(path, "corrupt link list");
+      const auto* links = reinterpret_cast<const tableint*>(list + 1);
+      for (size_t j = 0; j < n; ++j) {
+        if (links[j] >= count || h.element_levels_[links[j]] < level) return bad_file(path, "corrupt link");
+      }
+    }
+  }
+  if (count > 0 && h.element_levels_[h.enterpoint_node_] != h.maxlevel_) return bad_file(path, "bad entry point");
+  if (h.label_lookup_.size() != count) return bad_file(path, "duplicate labels");
+  return Status::Ok();
+}
+
+// The inner product, with 16 independent sums so the compiler vectorizes it at any width.
+[[gnu::always_inline]] inline float dot_kernel(const float* a, const float* b, size_t n) {
+  float acc[16] = {};
+  size_t i = 0;
+  for (; i + 16 <= n; i += 16) {
+    for (size_t j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
+  }
+  for (; i < n; ++i) acc[i % 16] += a[i] * b[i];
+  for (size_t w = 8; w > 0; w /= 2) {
+    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
+  }
+  return acc[0];
+}
+
+// Compiled for AVX2 and for the baseline; the loader picks the clone this CPU runs (GCC
+// target_clones / ifunc), so the binary stays portable. The summation order is the same in
+// both, so scores do not depend on the CPU.
+[[gnu::target_clones("avx2", "default")]] float similarity(const float* a, const float* b, size_t n) {
+  return dot_kernel(a, b, n);
+}
+
+[[gnu::target_clones("avx2", "default")]] float inner_product_distance(const void* a, const void* b,
+                                                                       const void* dim) {
+  return 1.0f - dot_kernel(static_cast<const float*>(a), static_cast<const float*>(b),
+                           *static_cast<const size_t*>(dim));
+}
+
+Status sync_path(const std::string& path, bool directory) {
+  const int fd = ::open(path.c_str(), (directory ? O_DIRECTORY : 0) | O_RDONLY | O_CLOEXEC);
+  if (fd < 0) return Error(Code::Internal, "open " + path + ": " + std::strerror(errno));
+  const int rc = ::fsync(fd);
+  const int err = errno;
+  ::close(fd);
+  if (rc != 0) return Error(Code::Internal, "fsync " + path + ": " + std::strerror(err));
+  return Status::Ok();
+}
+
+}  // namespace
+
+class VectorIndex::Space : public hnswlib::SpaceInterface<float> {
+ public:
+  explicit Space(size_t dim) : dim_(dim) {}
+  size_t get_data_size() override { return dim_ * sizeof(float); }
+  hnswlib::DISTFUNC<float> get_dist_func() override { return &inner_product_distance; }
+  void* get_dist_func_param() override { return &dim_; }
+
+ private:
+  size_t dim_;
+};
+
+struct VectorIndex::Candidate {
+  float distance;
+  tableint id;
+  bool operator<(const Candidate& o) const { return distance < o.distance; }
+  bool operator>(const Candidate& o) const { return distance > o.distance; }
+};
+
+VectorIndex::VectorIndex(int dim, size_t max_elements, int M, int ef_construction)
+    : dim_(dim > 0 ? dim : 1), space_(std::make_unique<Space>(static_cast<size_t>(dim_))) {
+  max_elements = std::max<size_t>(max_elements, 16);
+  hnsw_ = std::make_unique<Hnsw>(space_.get(), max_elements, static_cast<size_t>(std::max(M, 2)),
+                                 static_cast<size_t>(std::max(ef_construction, 1)));
+  grow_ready(max_elements);
+}
+
+VectorIndex::VectorIndex(Loaded, int dim, std::unique_ptr<Space> space, std::unique_ptr<Hnsw> hnsw)
+    : dim_(dim), space_(std::move(space)), hnsw_(std::move(hnsw)) {
+  grow_ready(hnsw_->max_elements_);
+  for (size_t i = 0; i < hnsw_->cur_element_count; ++i) ready_[i].store(1, std::memory_order_relaxed);
+}
+
+VectorIndex::~VectorIndex() = default;
+
+void VectorIndex::grow_ready(size_t capacity) {
+  if (capacity <= ready_capacity_) return;
+  auto fresh = std::make_unique<std::atomic<uint8_t>[]>(capacity);
+  for (size_t i = 0; i < capacity; ++i) {
+    fresh[i].store(i < ready_capacity_ ? ready_[i].load(std::memory_order_relaxed) : 0, std::memory_order_relaxed);
+  }
+  ready_ = std::move(fresh);
+  ready_capacity_ = capacity;
+}
+
+Status VectorIndex::add(uint64_t label, const float* vector) {
+  if (!all_finite(vector, dim_)) return Error(Code::InvalidInput, "vector has a NaN or infinite component");
+  const auto v = normalized_copy(vector, dim_);
+  std::shared_lock writers(writers_);
+  {
+    std::shared_lock lock(mu_);
+    bool exists, full;
+    {
+      std::lock_guard guard(hnsw_->cur_element_count_guard_);
+      exists = hnsw_->label_lookup_.count(label) > 0;
+      full = hnsw_->cur_element_count >= hnsw_->max_elements_;
+    }
+    if (!exists && !full) {
+      try {
+        const tableint id = hnsw_->addPoint(v.data(), label, -1);
+        ready_[id].store(1, std::memory_order_release);
+        return Status::Ok();
+      } catch (const std::exception& e) {
+        std::lock_guard guard(hnsw_->cur_element_count_guard_);
+        // Filled up by a concurrent add since the check: grow below. Anything else is fatal.
+        if (hnsw_->cur_element_count < hnsw_->max_elements_) {
+          return Error(Code::Internal, std::string("vector index add: ") + e.what());
+        }
+      }
+    }
+  }
+  return add_exclusive(label, v.data());
+}
+
+Status VectorIndex::add_exclusive(uint64_t label, const float* vector) {
+  std::unique_lock lock(mu_);
+  try {
+    if (hnsw_->label_lookup_.count(label) == 0 && hnsw_->cur_element_count >= hnsw_->max_elements_) {
+      const size_t capacity = hnsw_->max_elements_ + hnsw_->max_elements_ / 2 + 1024;
+      hnsw_->resizeIndex(capacity);
+      grow_ready(capacity);
+    }
+    const tableint id = hnsw_->addPoint(vector, label, -1);
+    ready_[id].store(1, std::memory_order_release);
+    return Status::Ok();
+  } catch (const std::exception& e) {
+    return Error(Code::Internal, std::string("vector index add: ") + e.what());
+  }
+}
+
+Status VectorIndex::remove(uint64_t label) {
+  std::shared_lock writers(writers_);
+  std::unique_lock lock(mu_);
+  auto it = hnsw_->label_lookup_.find(label);
+  if (it == hnsw_->label_lookup_.end() || hnsw_->isMarkedDeleted(it->second)) {
+    return Error(Code::NotFound, "label " + std::to_string(label) + " is not in the index");
+  }
+  hnsw_->markDeletedInternal(it->second);
+  return Status::Ok();
+}
+
+void VectorIndex::set_ef(size_t ef) { ef_.store(std::max<size_t>(ef, 1), std::memory_order_relaxed); }
+
+size_t VectorIndex::size() const {
+  std::shared_lock lock(mu_);
+  std::lock_guard guard(hnsw_->cur_element_count_guard_);
+  return hnsw_->cur_element_count - hnsw_->num_deleted_;
+}
+
+size_t VectorIndex::capacity() const {
+  std::shared_lock lock(mu_);
+  return hnsw_->max_elements_;
+}
+
+std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const LabelFilter& filter) const {
+  if (k == 0) return {};
+  const auto q = normalized_copy(query, dim_);
+  std::shared_lock lock(mu_);
+  Hnsw& h = *hnsw_;
+  size_t count;
+  {
+    std::lock_guard guard(h.cur_element_count_guard_);
+    count = h.cur_element_count;
+  }
+  if (count == 0) return {};
+  if (filter && count < kExactScanBelow) return exact_scan(q.data(), k, filter);
+
+  // Entry point and top level, consistent with each other: an add that raises the top level
+  // holds h.global until it has set both.
+  tableint current;
+  int top_level;
+  {
+    std::lock_guard guard(h.global);
+    current = h.enterpoint_node_;
+    top_level = h.maxlevel_;
+  }
+  if (top_level < 0) return {};
+  auto distance = [&](tableint id) { return h.fstdistfunc_(q.data(), h.getDataByInternalId(id), h.dist_func_param_); };
+
+  // Greedy descent through the upper levels.
+  float current_distance = distance(current);
+  for (int level = top_level; level > 0; --level) {
+    for (bool changed = true; changed;) {
+      changed = false;
+      std::lock_guard node_lock(h.link_list_locks_[current]);
+      const auto* list = h.get_linklist(current, level);
+      const size_t n = h.getListCount(const_cast<hnswlib::linklistsizeint*>(list));
+      const auto* links = reinterpret_cast<const tableint*>(list + 1);
+      for (size_t i = 0; i < n; ++i) {
+        const float d = distance(links[i]);
+        if (d < current_distance) {
+          current_distance = d;
+          current = links[i];
+          changed = true;
+        }
+      }
+    }
+  }
+
+  // Beam search on level 0 (hnswlib's searchBaseLayerST, with the filter of its later versions):
+  // rejected and removed nodes are walked through but not collected, and while fewer than ef
+  // accepted nodes are held the beam keeps widening.
+  const bool deletions = h.num_deleted_ > 0;  // stable: removals hold mu_ exclusively
+  const bool checked = deletions || static_cast<bool>(filter);
+  const size_t ef = std::max(ef_.load(std::memory_order_relaxed), k);
+  const size_t budget = filter ? std::max(count / kWalkBudgetDivisor, 16 * ef) : std::numeric_limits<size_t>::max();
+  auto accepted = [&](tableint id) {
+    if (deletions && h.isMarkedDeleted(id)) return false;
+    return !filter || filter(h.getExternalLabel(id));
+  };
+
+  std::priority_queue<Candidate> top;  // the best ef accepted so far, worst on top
+  std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> frontier;  // nearest first
+  hnswlib::VisitedList* visited = h.visited_list_pool_->getFreeVisitedList();
+  hnswlib::vl_type* mark = visited->mass;
+  const hnswlib::vl_type tag = visited->curV;
+
+  float bound = std::numeric_limits<float>::max();
+  if (accepted(current)) {
+    top.push({current_distance, current});
+    bound = current_distance;
+  }
+  frontier.push({current_distance, current});
+  mark[current] = tag;
+  size_t computed = 1;
+  bool over_budget = false;
+  while (!frontier.empty()) {
+    const Candidate next = frontier.top();
+    if (next.distance > bound && (top.size() >= ef || !checked)) break;
+    frontier.pop();
+    const auto* list = h.get_linklist0(next.id);
+    const size_t n = h.getListCount(const_cast<hnswlib::linklistsizeint*>(list));
+    const auto* links = reinterpret_cast<const tableint*>(list + 1);
+    for (size_t i = 0; i < n; ++i) {
+      const tableint id = links[i];
+#ifdef USE_SSE
+      if (i + 1 < n) _mm_prefetch(h.getDataByInternalId(links[i + 1]), _MM_HINT_T0);
+#endif
+      if (mark[id] == tag) continue;
+      mark[id] = tag;
+      const float d = distance(id);
+      ++computed;
+      if (top.size() < ef || d < bound) {
+        frontier.push({d, id});
+        if (!checked || accepted(id)) {
+          top.push({d, id});
+          if (top.size() > ef) top.pop();
+        }
+        if (!top.empty()) bound = top.top().distance;
+      }
+    }
+    if (computed > budget) {
+      over_budget = true;
+      break;
+    }
+  }
+  h.visited_list_pool_->releaseVisitedList(visited);
+
+  // A filter too restrictive for the walk, or too few accepted nodes found before the graph
+  // ran out: the exact scan answers (and is exact).
+  if (over_budget || (checked && top.size() < k && computed < count)) return exact_scan(q.data(), k, filter);
+
+  while (top.size() > k) top.pop();
+  std::vector<ScoredLabel> hits(top.size());
+  for (size_t i = hits.size(); i-- > 0; top.pop()) {
+    hits[i] = {h.getExternalLabel(top.top().id), 1.0f - top.top().distance};
+  }
+  std::stable_sort(hits.begin(), hits.end(), better);
+  return hits;
+}
+
+// Caller holds mu_ (shared). Reads only slots whose add has completed (ready_).
+std::vector<ScoredLabel> VectorIndex::exact_scan(const float* query, size_t k, const LabelFilter& filter) const {
+  Hnsw& h = *hnsw_;
+  size_t count;
+  {
+    std::lock_guard guard(h.cur_element_count_guard_);
+    count = h.cur_element_count;
+  }
+  TopK best(k);
+  for (size_t i = 0; i < count; ++i) {
+    const auto id = static_cast<tableint>(i);
+    if (ready_[i].load(std::memory_order_acquire) == 0 || h.isMarkedDeleted(id)) continue;
+    const uint64_t label = h.getExternalLabel(id);
+    if (filter && !filter(label)) continue;
+    best.push(label, similarity(query, reinterpret_cast<const float*>(h.getDataByInternalId(id)), static_cast<size_t>(dim_)));
+  }
+  return best.take();
+}
+
+Status VectorIndex::save(const std::string& path) const {
+  std::unique_lock writers(writers_);
+  std::shared_lock lock(mu_);
+  const Hnsw& h = *hnsw_;
+
+  // What hnswlib's saveIndex writes, to detect a short write (it does not check its stream).
+  uint64_t expected = kHeaderBytes + static_cast<uint64_t>(h.cur_element_count) * h.size_data_per_element_;
+  for (size_t i = 0; i < h.cur_element_count; ++i) {
+    expected += sizeof(uint32_t);
+    if (h.element_levels_[i] > 0) expected += h.size_links_per_element_ * static_cast<size_t>(h.element_levels_[i]);
+  }
+
+  static std::atomic<uint64_t> counter{0};
+  const std::string tmp = path + ".tmp." + std::to_string(::getpid()) + "." + std::to_string(counter++);
+  auto fail = [&](Error e) {
+    std::error_code ignored;
+    fs::remove(tmp, ignored);
+    return Status(std::move(e));
+  };
+  try {
+    hnsw_->saveIndex(tmp);
+  } catch (const std::exception& e) {
+    return fail(Error(Code::Internal, std::string("vector index save: ") + e.what()));
+  }
+  std::error_code ec;
+  const auto written = fs::file_size(tmp, ec);
+  if (ec) return fail(Error(Code::Internal, "vector index save " + tmp + ": " + ec.message()));
+  if (written != expected) {
+    return fail(Error(Code::Internal, "vector index save " + tmp + ": short write (" + std::to_string(written) +
+                                          " of " + std::to_string(expected) + " bytes)"));
+  }
+  if (auto s = sync_path(tmp, false); !s.ok()) return fail(s.error());
+  fs::rename(tmp, path, ec);
+  if (ec) return fail(Error(Code::Internal, "vector index save: rename to " + path + ": " + ec.message()));
+  const auto dir = fs::path(path).parent_path();
+  return sync_path(dir.empty() ? std::string(".") : dir.string(), true);
+}
+
+Result<std::unique_ptr<VectorIndex>> VectorIndex::load(const std::string& path, int dim) {
+  if (dim <= 0) return Error(Code::InvalidInput, "vector index dimension must be positive");
+  std::error_code ec;
+  if (!fs::exists(path, ec)) return Error(Code::NotFound, "vector index " + path + " does not exist");
+  Header header;
+  if (auto s = check_file(path, dim, header); !s.ok()) return s.error();
+
+  auto space = std::make_unique<Space>(static_cast<size_t>(dim));
+  std::unique_ptr<Hnsw> hnsw;
+  try {
+    const size_t capacity = std::max<size_t>(header.count + header.count / 8, 1024);
+    hnsw = std::make_unique<Hnsw>(space.get(), path, false, capacity);
+  } catch (const std::exception& e) {
+    return Error(Code::Internal, "vector index " + path + ": " + e.what());
+  }
+  // The loading constructor leaves these uninitialized (hnswlib 0.6.2).
+  hnsw->num_deleted_ = 0;
+  for (size_t i = 0; i < hnsw->cur_element_count; ++i) {
+    if (hnsw->isMarkedDeleted(static_cast<tableint>(i))) ++hnsw->num_deleted_;
+  }
+  hnsw->metric_distance_computations = 0;
+  hnsw->metric_hops = 0;
+  if (hnsw->cur_element_count != header.count) return bad_file(path, "changed while loading");
+  if (auto s = check_graph(path, *hnsw); !s.ok()) return s.error();
+  return std::unique_ptr<VectorIndex>(new VectorIndex(Loaded{}, dim, std::move(space), std::move(hnsw)));
+}
+
+// ---- ExactIndex ------------------------------------------------------------------------------
+
+ExactIndex::ExactIndex(int dim) : dim_(dim > 0 ? dim : 1) {}
+
+Status ExactIndex::add(uint64_t label, const float* vector) {
+  if (!all_finite(vector, dim_)) return Error(Code::InvalidInput, "vector has a NaN or infinite component");
+  const auto v = normalized_copy(vector, dim_);
+  std::unique_lock lock(mu_);
+  auto [it, inserted] = slots_.try_emplace(label, labels_.size());
+  if (inserted) {
+    labels_.push_back(label);
+    vectors_.insert(vectors_.end(), v.begin(), v.end());
+  } else {
+    std::copy(v.begin(), v.end(), vectors_.begin() + static_cast<std::ptrdiff_t>(it->second * dim_));
+  }
+  return Status::Ok();
+}
+
+Status ExactIndex::remove(uint64_t label) {
+  std::unique_lock lock(mu_);
+  auto it = slots_.find(label);
+  if (it == slots_.end()) return Error(Code::NotFound, "label " + std::to_string(label) + " is not in the index");
+  // Move the last slot into the hole.
+  const size_t slot = it->second, last = labels_.size() - 1;
+  slots_.erase(it);
+  if (slot != last) {
+    std::copy_n(vectors_.begin() + static_cast<std::ptrdiff_t>(last * dim_), dim_,
+                vectors_.begin() + static_cast<std::ptrdiff_t>(slot * dim_));
+    labels_[slot] = labels_[last];
+    slots_[labels_[slot]] = slot;
+  }
+  labels_.pop_back();
+  vectors_.resize(vectors_.size() - static_cast<size_t>(dim_));
+  return Status::Ok();
+}
+
+std::vector<ScoredLabel> ExactIndex::search(const float* query, size_t k, const LabelFilter& filter) const {
+  if (k == 0) return {};
+  const auto q = normalized_copy(query, dim_);
+  std::shared_lock lock(mu_);
+  TopK best(k);
+  const float* v = vectors_.data();
+  for (size_t i = 0; i < labels_.size(); ++i, v += dim_) {
+    if (filter && !filter(labels_[i])) continue;
+    best.push(labels_[i], similarity(q.data(), v, static_cast<size_t>(dim_)));
+  }
+  return best.take();
+}
+
+void ExactIndex::reserve(size_t n) {
+  std::unique_lock lock(mu_);
+  vectors_.reserve(n * static_cast<size_t>(dim_));
+  labels_.reserve(n);
+  slots_.reserve(n);
+}
+
+size_t ExactIndex::size() const {
+  std::shared_lock lock(mu_);
+  return labels_.size();
+}
+
+}  // namespace docent::engines

@@ -1,0 +1,43 @@
+#pragma once
+// The "ingest" job: parse a stored file in an isolated process, chunk it, embed the chunks, store
+// them and index them, reporting progress as it goes. A file never stays "processing": it ends
+// processed, or failed with the reason.
+
+#include "engines/chunker.h"
+#include "engines/document.h"
+#include "services/jobs.h"
+#include "services/quota.h"
+#include "services/search_index.h"
+#include "store/blob_store.h"
+#include "store/database.h"
+
+#include <filesystem>
+
+namespace docent::services {
+
+struct IngestOptions {
+  std::filesystem::path docent_exe;  // the binary whose `__extract` mode parses in isolation
+  engines::ParseLimits limits;
+  engines::ChunkOptions chunking;
+  size_t embed_batch = 64;
+};
+
+class Ingestor {
+ public:
+  Ingestor(store::Database& db, store::BlobStore& blobs, SearchIndex& index, QuotaService& quota,
+           IngestOptions options);
+
+  // The job handler: payload {"file_id": "..."}.
+  core::Status run(JobContext& ctx);
+
+ private:
+  core::Status mark_failed(const std::string& file_id, const std::string& reason);
+
+  store::Database& db_;
+  store::BlobStore& blobs_;
+  SearchIndex& index_;
+  QuotaService& quota_;
+  IngestOptions options_;
+};
+
+}  // namespace docent::services

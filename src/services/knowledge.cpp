@@ -1,0 +1,630 @@
+#include "services/knowledge.h"
+
+#include "core/id.h"
+#include "core/log.h"
+#include "core/time.h"
+#include "engines/fusion.h"
+#include "engines/sniff.h"
+#include "services/jobs.h"
+#include "services/search_index.h"
+#include "store/accounts.h"
+#include "store/knowledge.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+#include <fstream>
+#include <set>
+#include <unordered_map>
+
+namespace docent::services {
+
+namespace json = boost::json;
+using core::Code;
+using core::Error;
+
+namespace {
+
+const Error kFolderNotFound(Code::NotFound, "folder not found");
+const Error kFileNotFound(Code::NotFound, "file not found");
+
+Folder to_folder(const store::FolderRecord& r) {
+  return Folder{r.id, r.seq, r.account_id, 0, r.parent_id, r.name, r.description, r.created_at, r.updated_at};
+}
+
+core::Status check_name(std::string_view name, std::string_view field, size_t max = 255) {
+  if (name.empty()) return Error(Code::MissingField, std::string(field) + " is required", std::string(field));
+  if (name.size() > max) {
+    return Error(Code::InvalidInput, std::string(field) + " must be at most " + std::to_string(max) + " bytes",
+                 std::string(field));
+  }
+  for (unsigned char c : name) {
+    if (c < 0x20 || c == 0x7f) {
+      return Error(Code::InvalidInput, std::string(field) + " must not contain control characters", std::string(field));
+    }
+  }
+  return {};
+}
+
+std::string tags_json(const std::vector<std::string>& tags) {
+  json::array a;
+  for (const auto& t : tags) a.emplace_back(t);
+  return json::serialize(a);
+}
+
+}  // namespace
+
+File to_file(const store::FileRecord& r) {
+  File f;
+  f.id = r.id;
+  f.seq = r.seq;
+  f.account_id = r.account_id;
+  f.folder_id = r.folder_id;
+  f.name = r.name;
+  f.description = r.description;
+  f.mime = r.mime;
+  f.source_type = r.source_type;
+  f.size = r.size;
+  f.sha256 = r.sha256;
+  f.purpose = r.purpose;
+  boost::system::error_code ec;
+  auto meta = json::parse(r.metadata, ec);
+  if (!ec && meta.is_object()) f.metadata = meta.as_object();
+  auto tags = json::parse(r.tags, ec);
+  if (!ec && tags.is_array()) {
+    for (const auto& t : tags.as_array()) {
+      if (t.is_string()) f.tags.emplace_back(t.as_string());
+    }
+  }
+  f.status = r.status;
+  f.status_reason = r.status_reason;
+  f.pages = r.pages;
+  f.chunk_count = r.chunk_count;
+  f.job_id = r.job_id;
+  f.created_at = r.created_at;
+  f.updated_at = r.updated_at;
+  f.processed_at = r.processed_at;
+  return f;
+}
+
+KnowledgeService::KnowledgeService(store::Database& db, store::BlobStore& blobs, JobQueue& jobs, SearchIndex& index,
+                                   QuotaService& quota, const core::Config& config)
+    : db_(db), blobs_(blobs), jobs_(jobs), index_(index), quota_(quota), config_(config) {}
+
+// ---- folders ---------------------------------------------------------------------------------
+
+core::Result<Folder> KnowledgeService::resolve_folder(const Principal& actor, std::string_view id_or_path) {
+  std::optional<store::FolderRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto by_id = store::folders::by_id(tx, id_or_path);
+    if (!by_id) return by_id.error();
+    if (*by_id && actor.may_access((*by_id)->account_id)) {
+      found = std::move(*by_id);
+      return {};
+    }
+    // A path of names from the root: "Reports/2024".
+    auto all = store::folders::list(tx, actor.account_id);
+    if (!all) return all.error();
+    std::optional<std::string> parent;
+    size_t i = 0;
+    std::string_view path = id_or_path;
+    while (!path.empty() && path.front() == '/') path.remove_prefix(1);
+    while (!path.empty() && path.back() == '/') path.remove_suffix(1);
+    if (path.empty()) return {};
+    while (i <= path.size()) {
+      size_t j = path.find('/', i);
+      if (j == std::string_view::npos) j = path.size();
+      std::string_view name = path.substr(i, j - i);
+      i = j + 1;
+      auto it = std::find_if(all->begin(), all->end(),
+                             [&](const store::FolderRecord& f) { return f.parent_id == parent && f.name == name; });
+      if (it == all->end()) return {};
+      parent = it->id;
+      found = *it;
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found) return kFolderNotFound;
+  return to_folder(*found);
+}
+
+core::Result<Folder> KnowledgeService::create_folder(const Principal& actor, std::string_view name,
+                                                     std::string_view description, std::optional<std::string> parent) {
+  if (auto st = check_name(name, "name"); !st) return st.error();
+  if (name.find('/') != std::string_view::npos) return Error(Code::InvalidInput, "name must not contain '/'", "name");
+  if (auto st = check_name(description.empty() ? "-" : description, "description", 4000); !st) return st.error();
+  std::optional<std::string> parent_id;
+  if (parent && !parent->empty()) {
+    auto p = resolve_folder(actor, *parent);
+    if (!p) return p.error();
+    parent_id = p->id;
+  }
+  store::FolderRecord r;
+  r.id = core::new_id();
+  r.account_id = actor.account_id;
+  r.parent_id = parent_id;
+  r.name = std::string(name);
+  r.description = std::string(description);
+  r.created_at = r.updated_at = core::rfc3339_now();
+  auto st = db_.write([&](store::Tx& tx) { return store::folders::insert(tx, r); });
+  if (!st) return st.error();
+  return to_folder(r);
+}
+
+core::Result<Folder> KnowledgeService::get_folder(const Principal& actor, std::string_view id) {
+  std::optional<store::FolderRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::folders::by_id(tx, id);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found || !actor.may_access(found->account_id)) return kFolderNotFound;
+  return to_folder(*found);
+}
+
+core::Result<std::vector<Folder>> KnowledgeService::list_folders(const Principal& actor) {
+  std::vector<Folder> out;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto rows = store::folders::list(tx, actor.account_id);
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) out.push_back(to_folder(r));
+    return {};
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+core::Result<Folder> KnowledgeService::update_folder(const Principal& actor, std::string_view id,
+                                                     std::optional<std::string> name,
+                                                     std::optional<std::string> description) {
+  if (name) {
+    if (auto st = check_name(*name, "name"); !st) return st.error();
+    if (name->find('/') != std::string::npos) return Error(Code::InvalidInput, "name must not contain '/'", "name");
+  }
+  store::FolderRecord r;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::folders::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found || !actor.may_access((*found)->account_id)) return kFolderNotFound;
+    r = **found;
+    if (name) r.name = *name;
+    if (description) r.description = *description;
+    r.updated_at = core::rfc3339_now();
+    return store::folders::update(tx, r);
+  });
+  if (!st) return st.error();
+  return to_folder(r);
+}
+
+core::Status KnowledgeService::delete_folder(const Principal& actor, std::string_view id) {
+  std::vector<std::string> shas, file_ids;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::folders::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found || !actor.may_access((*found)->account_id)) return kFolderNotFound;
+    auto sub = store::folders::subtree(tx, id);
+    if (!sub) return sub.error();
+    auto files = store::files::in_folders(tx, *sub);
+    if (!files) return files.error();
+    for (const auto& f : *files) {
+      shas.push_back(f.sha256);
+      file_ids.push_back(f.id);
+    }
+    return store::folders::remove(tx, id);
+  });
+  if (!st) return st;
+  for (const auto& f : file_ids) index_.remove_file(f);
+  collect_garbage(shas);
+  return {};
+}
+
+// ---- files -----------------------------------------------------------------------------------
+
+core::Result<File> KnowledgeService::add_file(const Principal& actor, const std::filesystem::path& content,
+                                              NewFile info) {
+  return admit(actor, content, true, {}, std::move(info));
+}
+
+core::Result<File> KnowledgeService::add_bytes(const Principal& actor, std::string_view bytes, NewFile info) {
+  return admit(actor, {}, false, bytes, std::move(info));
+}
+
+core::Result<File> KnowledgeService::admit(const Principal& actor, const std::filesystem::path& source, bool from_path,
+                                           std::string_view bytes, NewFile info) {
+  if (auto st = check_name(info.name, "filename"); !st) return st.error();
+  if (info.tags.size() > 50) return Error(Code::InvalidInput, "at most 50 tags", "tags");
+  for (const auto& t : info.tags) {
+    if (auto st = check_name(t, "tags", 100); !st) return st.error();
+  }
+  std::optional<std::string> folder_id;
+  if (info.folder && !info.folder->empty()) {
+    auto folder = resolve_folder(actor, *info.folder);
+    if (!folder) return Error(Code::NotFound, "folder not found: " + *info.folder, "folder_id");
+    folder_id = folder->id;
+  }
+
+  // The type comes from the bytes; the name only tells markdown and CSV from plain text.
+  std::string mime;
+  uint64_t size = 0;
+  if (from_path) {
+    std::error_code ec;
+    size = std::filesystem::file_size(source, ec);
+    if (ec) return Error(Code::Internal, "upload vanished before it could be stored");
+    mime = size ? engines::sniff_mime(source) : "application/x-empty";
+  } else {
+    size = bytes.size();
+    mime = size ? engines::sniff_mime_bytes(bytes) : "application/x-empty";
+  }
+  if (size == 0) return Error(Code::InvalidFormat, "the file is empty", "file");
+  auto kind = engines::kind_of(mime, info.name);
+  if (kind == engines::DocumentKind::Unsupported) {
+    return Error(Code::InvalidFormat, "unsupported file type " + mime +
+                                          "; docent reads PDF, DOCX, HTML, Markdown, CSV, plain text and images",
+                 "file");
+  }
+  const std::string source_type(engines::kind_name(kind));
+
+  // The plan: size, types and counts.
+  auto view = quota_.quota(actor);
+  if (!view) return view.error();
+  const auto& plan = view->plan;
+  if (plan.file_size && size > plan.file_size) {
+    Error e(Code::PayloadTooLarge, "the file is larger than your plan allows (" + std::to_string(plan.file_size) +
+                                       " bytes)", "file");
+    e.details["limit"] = plan.file_size;
+    return e;
+  }
+  if (!plan.file_types.empty() &&
+      std::find(plan.file_types.begin(), plan.file_types.end(), source_type) == plan.file_types.end()) {
+    return Error(Code::InvalidFormat, "your plan accepts only these file types: " + [&] {
+      std::string s;
+      for (const auto& t : plan.file_types) s += (s.empty() ? "" : ", ") + t;
+      return s;
+    }(), "file");
+  }
+  if (auto st = quota_.check(actor, Metric::File); !st) return st.error();
+  if (plan.file_capacity) {
+    int64_t kept = 0;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      auto row = tx.query_one("SELECT COUNT(*) FROM files WHERE account_id = ?", {actor.account_id});
+      if (!row) return row.error();
+      kept = (*row)->get_int(0);
+      return {};
+    });
+    if (!st) return st.error();
+    if (kept >= plan.file_capacity) {
+      return Error(Code::QuotaExceeded, "your plan keeps at most " + std::to_string(plan.file_capacity) +
+                                            " files; delete some first");
+    }
+  }
+
+  auto blob = from_path ? blobs_.put_file(source) : blobs_.put(bytes);
+  if (!blob) return blob.error();
+  if (from_path) {
+    std::error_code ec;
+    std::filesystem::remove(source, ec);
+  }
+
+  store::FileRecord r;
+  r.id = core::new_id();
+  r.account_id = actor.account_id;
+  r.folder_id = folder_id;
+  r.name = info.name;
+  r.description = info.description;
+  r.mime = mime;
+  r.source_type = source_type;
+  r.size = static_cast<int64_t>(blob->size);
+  r.sha256 = blob->sha256;
+  r.purpose = info.purpose.empty() ? "assistants" : info.purpose;
+  r.metadata = json::serialize(info.metadata);
+  r.tags = tags_json(info.tags);
+  r.created_at = r.updated_at = core::rfc3339_now();
+  auto st = db_.write([&](store::Tx& tx) { return store::files::insert(tx, r); });
+  if (!st) return st.error();
+  if (auto rec = quota_.record(actor.account_id, Metric::File); !rec) {
+    core::log::warn("usage not recorded", {{"error", rec.error().message}});
+  }
+  auto job = jobs_.enqueue("ingest", actor.account_id, json::object{{"file_id", r.id}});
+  if (!job) return job.error();
+  r.job_id = *job;
+  r.updated_at = core::rfc3339_now();
+  st = db_.write([&](store::Tx& tx) { return store::files::update(tx, r); });
+  if (!st) return st.error();
+  return to_file(r);
+}
+
+core::Result<File> KnowledgeService::get_file(const Principal& actor, std::string_view id) {
+  std::optional<store::FileRecord> found;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::files::by_id(tx, id);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found || !actor.may_access(found->account_id)) return kFileNotFound;
+  return to_file(*found);
+}
+
+core::Result<Page<File>> KnowledgeService::list_files(const Principal& actor, std::optional<std::string> folder,
+                                                      std::string_view after, int64_t limit) {
+  limit = std::clamp<int64_t>(limit, 1, 1000);
+  std::optional<std::string> folder_id;
+  if (folder && !folder->empty()) {
+    auto f = resolve_folder(actor, *folder);
+    if (!f) return f.error();
+    folder_id = f->id;
+  }
+  int64_t after_seq = 0;
+  if (!after.empty()) {
+    auto file = get_file(actor, after);  // cursors are file ids
+    if (!file) return Error(Code::InvalidInput, "after must be the id of a file from a previous page", "after");
+    after_seq = file->seq;
+  }
+  Page<File> page;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto rows = store::files::list(tx, actor.account_id, folder_id, after_seq, limit + 1);
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) page.items.push_back(to_file(r));
+    return {};
+  });
+  if (!st) return st.error();
+  if (static_cast<int64_t>(page.items.size()) > limit) {
+    page.items.pop_back();
+    page.has_more = true;
+    page.next_cursor = page.items.back().id;
+  }
+  return page;
+}
+
+core::Result<File> KnowledgeService::update_file(const Principal& actor, std::string_view id, const FilePatch& patch) {
+  if (patch.name) {
+    if (auto st = check_name(*patch.name, "name"); !st) return st.error();
+  }
+  std::optional<std::optional<std::string>> folder_id;
+  if (patch.folder) {
+    if (!*patch.folder || (*patch.folder)->empty()) {
+      folder_id = std::optional<std::string>();
+    } else {
+      auto f = resolve_folder(actor, **patch.folder);
+      if (!f) return Error(Code::NotFound, "folder not found", "folder_id");
+      folder_id = f->id;
+    }
+  }
+  store::FileRecord r;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::files::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found || !actor.may_access((*found)->account_id)) return kFileNotFound;
+    r = **found;
+    if (patch.name) r.name = *patch.name;
+    if (patch.description) r.description = *patch.description;
+    if (folder_id) r.folder_id = *folder_id;
+    if (patch.metadata) r.metadata = json::serialize(*patch.metadata);
+    if (patch.tags) r.tags = tags_json(*patch.tags);
+    r.updated_at = core::rfc3339_now();
+    return store::files::update(tx, r);
+  });
+  if (!st) return st.error();
+  return to_file(r);
+}
+
+core::Status KnowledgeService::delete_file(const Principal& actor, std::string_view id) {
+  std::string sha;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto found = store::files::by_id(tx, id);
+    if (!found) return found.error();
+    if (!*found || !actor.may_access((*found)->account_id)) return kFileNotFound;
+    sha = (*found)->sha256;
+    return store::files::remove(tx, id);
+  });
+  if (!st) return st;
+  index_.remove_file(std::string(id));
+  collect_garbage({sha});
+  return {};
+}
+
+void KnowledgeService::collect_garbage(const std::vector<std::string>& shas) {
+  std::set<std::string> unique(shas.begin(), shas.end());
+  for (const auto& sha : unique) {
+    int64_t users = 1;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      auto n = store::files::count_sha(tx, sha);
+      if (!n) return n.error();
+      users = *n;
+      return {};
+    });
+    if (st && users == 0) {
+      if (auto removed = blobs_.remove(sha); !removed) {
+        core::log::warn("blob not removed", {{"sha256", sha}, {"error", removed.error().message}});
+      }
+    }
+  }
+}
+
+core::Result<std::filesystem::path> KnowledgeService::file_content(const Principal& actor, std::string_view id) {
+  auto file = get_file(actor, id);
+  if (!file) return file.error();
+  auto path = blobs_.path_of(file->sha256);
+  if (!path) return Error(Code::Internal, "the file's bytes are missing from the blob store");
+  return *path;
+}
+
+core::Result<int64_t> KnowledgeService::add_chunk(const Principal& actor, std::string_view file_id,
+                                                  std::string_view text, int64_t page) {
+  if (text.empty()) return Error(Code::MissingField, "text is required", "text");
+  if (text.size() > 100000) return Error(Code::InvalidInput, "a chunk is at most 100000 bytes", "text");
+  auto file = get_file(actor, file_id);
+  if (!file) return file.error();
+  auto vectors = index_.embedder().embed({std::string(text)});
+  if (!vectors) return vectors.error();
+  std::vector<store::ChunkRecord> rows(1);
+  rows[0].file_id = file->id;
+  rows[0].account_id = file->account_id;
+  rows[0].page = std::max<int64_t>(page, 1);
+  rows[0].text = std::string(text);
+  rows[0].embedding = SearchIndex::to_bytes(vectors->front());
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto next = tx.query_one("SELECT COALESCE(MAX(ordinal), -1) + 1 FROM chunks WHERE file_id = ?", {file->id});
+    if (!next) return next.error();
+    rows[0].ordinal = (*next)->get_int(0);
+    if (auto s = store::chunks::insert(tx, rows); !s) return s;
+    return tx.exec("UPDATE files SET chunk_count = chunk_count + 1 WHERE id = ?", {file->id});
+  });
+  if (!st) return st.error();
+  if (auto s = index_.add(rows); !s) return s.error();
+  return rows[0].id;
+}
+
+// ---- search ----------------------------------------------------------------------------------
+
+core::Result<std::optional<std::vector<std::string>>> KnowledgeService::allowed_files(const Principal& actor,
+                                                                                       const SearchQuery& q) {
+  if (q.file_ids.empty() && q.folder_ids.empty() && q.tags.empty() && q.source_types.empty()) {
+    return std::optional<std::vector<std::string>>();
+  }
+  std::vector<std::string> folder_ids;
+  for (const auto& f : q.folder_ids) {
+    auto folder = resolve_folder(actor, f);
+    if (!folder) return Error(Code::NotFound, "folder not found: " + f, "folder_ids");
+    folder_ids.push_back(folder->id);
+  }
+  std::vector<std::string> allowed;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    std::vector<store::FileRecord> candidates;
+    if (!q.folder_ids.empty()) {
+      std::vector<std::string> all_folders;
+      for (const auto& id : folder_ids) {
+        if (q.include_subfolders) {
+          auto sub = store::folders::subtree(tx, id);
+          if (!sub) return sub.error();
+          all_folders.insert(all_folders.end(), sub->begin(), sub->end());
+        } else {
+          all_folders.push_back(id);
+        }
+      }
+      auto in = store::files::in_folders(tx, all_folders);
+      if (!in) return in.error();
+      candidates = std::move(*in);
+    } else {
+      auto all = store::files::list(tx, actor.account_id, std::nullopt, 0, 1000000);
+      if (!all) return all.error();
+      candidates = std::move(*all);
+    }
+    std::set<std::string> wanted_ids(q.file_ids.begin(), q.file_ids.end());
+    for (const auto& id : q.file_ids) {
+      auto f = store::files::by_id(tx, id);
+      if (!f) return f.error();
+      if (!*f || (*f)->account_id != actor.account_id) return Error(Code::NotFound, "file not found: " + id, "file_ids");
+    }
+    for (const auto& r : candidates) {
+      if (r.account_id != actor.account_id) continue;
+      if (!wanted_ids.empty() && !wanted_ids.count(r.id)) continue;
+      if (!q.source_types.empty() &&
+          std::find(q.source_types.begin(), q.source_types.end(), r.source_type) == q.source_types.end()) {
+        continue;
+      }
+      if (!q.tags.empty()) {
+        File f = to_file(r);
+        bool any = std::any_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) {
+          return std::find(q.tags.begin(), q.tags.end(), t) != q.tags.end();
+        });
+        if (!any) continue;
+      }
+      allowed.push_back(r.id);
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  return std::optional<std::vector<std::string>>(std::move(allowed));
+}
+
+core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& actor, const SearchQuery& q) {
+  if (q.text.empty()) return Error(Code::MissingField, "the search text is required", "query");
+  if (q.text.size() > 10000) return Error(Code::InvalidInput, "the search text is at most 10000 bytes", "query");
+  const int64_t limit = std::clamp<int64_t>(q.limit, 1, 100);
+  auto allowed = allowed_files(actor, q);
+  if (!allowed) return allowed.error();
+  std::vector<SearchHit> hits;
+  if (*allowed && (*allowed)->empty()) return hits;  // filters exclude everything
+  const std::vector<std::string> no_files;
+  const std::vector<std::string>& file_filter = *allowed ? **allowed : no_files;
+  const int64_t depth = std::max<int64_t>(limit * 4, 40);
+
+  std::vector<std::vector<uint64_t>> rankings;
+  std::unordered_map<int64_t, double> text_scores, vector_scores;
+  if (q.mode != SearchQuery::Mode::Semantic) {
+    std::vector<store::chunks::TextHit> text_hits;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      auto r = store::chunks::search_text(tx, q.text, actor.account_id, file_filter, depth);
+      if (!r) return r.error();
+      text_hits = std::move(*r);
+      return {};
+    });
+    if (!st) return st.error();
+    std::vector<uint64_t> ranking;
+    for (const auto& h : text_hits) {
+      ranking.push_back(static_cast<uint64_t>(h.id));
+      text_scores[h.id] = h.score;
+    }
+    rankings.push_back(std::move(ranking));
+  }
+  if (q.mode != SearchQuery::Mode::Text) {
+    auto vectors = index_.embedder().embed({q.text});
+    if (!vectors) return vectors.error();
+    auto found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
+                               *allowed ? &**allowed : nullptr);
+    std::vector<uint64_t> ranking;
+    for (const auto& [id, score] : found) {
+      ranking.push_back(static_cast<uint64_t>(id));
+      vector_scores[id] = score;
+    }
+    rankings.push_back(std::move(ranking));
+  }
+
+  std::vector<int64_t> ids;
+  std::unordered_map<int64_t, double> fused_score;
+  if (rankings.size() == 1) {
+    for (size_t i = 0; i < rankings[0].size() && static_cast<int64_t>(i) < limit; ++i) {
+      int64_t id = static_cast<int64_t>(rankings[0][i]);
+      ids.push_back(id);
+      fused_score[id] = q.mode == SearchQuery::Mode::Text ? text_scores[id] : vector_scores[id];
+    }
+  } else {
+    for (const auto& f : engines::reciprocal_rank_fusion(rankings, 60, static_cast<size_t>(limit))) {
+      ids.push_back(static_cast<int64_t>(f.id));
+      fused_score[static_cast<int64_t>(f.id)] = f.score;
+    }
+  }
+  if (ids.empty()) return hits;
+
+  std::vector<store::ChunkRecord> rows;
+  std::unordered_map<std::string, std::string> names;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::chunks::by_ids(tx, ids);
+    if (!r) return r.error();
+    rows = std::move(*r);
+    for (const auto& c : rows) {
+      if (names.count(c.file_id)) continue;
+      auto f = store::files::by_id(tx, c.file_id);
+      if (!f) return f.error();
+      names[c.file_id] = *f ? (*f)->name : "";
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  std::unordered_map<int64_t, const store::ChunkRecord*> by_id;
+  for (const auto& c : rows) by_id[c.id] = &c;
+  for (int64_t id : ids) {
+    auto it = by_id.find(id);
+    if (it == by_id.end() || it->second->account_id != actor.account_id) continue;  // deleted meanwhile
+    const auto& c = *it->second;
+    hits.push_back(SearchHit{c.id, c.text, fused_score[id], c.file_id, names[c.file_id], c.page, c.section, c.ordinal});
+  }
+  return hits;
+}
+
+}  // namespace docent::services

@@ -1,0 +1,146 @@
+#pragma once
+// The knowledge base: folders (a tree per account), files (bytes in the blob store, type sniffed
+// from the bytes, ingested by a job), and hybrid search over their chunks.
+
+#include "core/config.h"
+#include "services/accounts.h"
+#include "services/principal.h"
+#include "services/quota.h"
+#include "store/blob_store.h"
+#include "store/database.h"
+#include "store/knowledge.h"
+
+#include <boost/json/object.hpp>
+
+#include <filesystem>
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docent::services {
+
+class JobQueue;
+class SearchIndex;
+
+struct Folder {
+  std::string id;
+  int64_t seq = 0;
+  std::string account_id;
+  int64_t account_seq = 0;
+  std::optional<std::string> parent_id;
+  std::string name, description;
+  std::string created_at, updated_at;
+};
+
+struct File {
+  std::string id;
+  int64_t seq = 0;
+  std::string account_id;
+  std::optional<std::string> folder_id;
+  std::string name, description;
+  std::string mime, source_type;
+  int64_t size = 0;
+  std::string sha256;
+  std::string purpose;
+  boost::json::object metadata;
+  std::vector<std::string> tags;
+  std::string status;  // uploaded, processing, processed, failed
+  std::string status_reason;
+  int64_t pages = 0, chunk_count = 0;
+  std::string job_id;
+  std::string created_at, updated_at;
+  std::optional<std::string> processed_at;
+};
+
+struct NewFile {
+  std::string name;  // as the client named it; kept as data, never used as a path
+  std::string description;
+  std::optional<std::string> folder;  // a folder id, or a path of folder names ("a/b")
+  boost::json::object metadata;
+  std::vector<std::string> tags;
+  std::string purpose = "assistants";
+};
+
+struct FilePatch {
+  std::optional<std::string> name, description;
+  std::optional<std::optional<std::string>> folder;  // set: move (nullopt inside = to the root)
+  std::optional<boost::json::object> metadata;
+  std::optional<std::vector<std::string>> tags;
+};
+
+struct SearchQuery {
+  std::string text;
+  int64_t limit = 10;
+  enum class Mode { Hybrid, Semantic, Text } mode = Mode::Hybrid;
+  std::vector<std::string> file_ids;
+  std::vector<std::string> folder_ids;  // ids or paths
+  bool include_subfolders = true;
+  std::vector<std::string> tags;          // files having any of these tags
+  std::vector<std::string> source_types;  // pdf, docx, html, markdown, csv, text, image
+};
+
+struct SearchHit {
+  int64_t chunk_id = 0;
+  std::string text;
+  double score = 0;
+  std::string file_id, file_name;
+  int64_t page = 0;
+  std::string section;
+  int64_t position = 0;  // the chunk's ordinal within its file
+};
+
+class KnowledgeService {
+ public:
+  KnowledgeService(store::Database& db, store::BlobStore& blobs, JobQueue& jobs, SearchIndex& index,
+                   QuotaService& quota, const core::Config& config);
+
+  // ---- folders: NotFound for another account's folder, Conflict for a duplicate name ----
+  core::Result<Folder> create_folder(const Principal& actor, std::string_view name, std::string_view description,
+                                     std::optional<std::string> parent);
+  core::Result<Folder> get_folder(const Principal& actor, std::string_view id);
+  core::Result<std::vector<Folder>> list_folders(const Principal& actor);
+  core::Result<Folder> update_folder(const Principal& actor, std::string_view id, std::optional<std::string> name,
+                                     std::optional<std::string> description);
+  // Deletes the folder, its subfolders and every file in them.
+  core::Status delete_folder(const Principal& actor, std::string_view id);
+  // A folder id, or a "/"-separated path of folder names from the root.
+  core::Result<Folder> resolve_folder(const Principal& actor, std::string_view id_or_path);
+
+  // ---- files ----
+  // Takes the file at `content` (an upload spooled to disk; moved into the blob store), sniffs
+  // its type, checks the plan's quota and starts ingestion. InvalidFormat for an empty or
+  // unsupported file, QuotaExceeded past the plan.
+  core::Result<File> add_file(const Principal& actor, const std::filesystem::path& content, NewFile info);
+  core::Result<File> add_bytes(const Principal& actor, std::string_view bytes, NewFile info);
+  core::Result<File> get_file(const Principal& actor, std::string_view id);
+  core::Result<Page<File>> list_files(const Principal& actor, std::optional<std::string> folder,
+                                      std::string_view after, int64_t limit);
+  core::Result<File> update_file(const Principal& actor, std::string_view id, const FilePatch& patch);
+  core::Status delete_file(const Principal& actor, std::string_view id);
+  // Where the file's bytes are, for downloads.
+  core::Result<std::filesystem::path> file_content(const Principal& actor, std::string_view id);
+  // Adds a chunk of text to a file by hand (sherpa addchunk); indexed at once.
+  core::Result<int64_t> add_chunk(const Principal& actor, std::string_view file_id, std::string_view text,
+                                  int64_t page);
+
+  // ---- search ----
+  core::Result<std::vector<SearchHit>> search(const Principal& actor, const SearchQuery& query);
+
+ private:
+  core::Result<File> admit(const Principal& actor, const std::filesystem::path& blob_source, bool move_source,
+                           std::string_view bytes, NewFile info);
+  core::Result<std::optional<std::vector<std::string>>> allowed_files(const Principal& actor, const SearchQuery& q);
+  void collect_garbage(const std::vector<std::string>& shas);
+
+  store::Database& db_;
+  store::BlobStore& blobs_;
+  JobQueue& jobs_;
+  SearchIndex& index_;
+  QuotaService& quota_;
+  const core::Config& config_;
+};
+
+// Converts rows to the service's types (shared with the ingestion job).
+File to_file(const store::FileRecord& r);
+
+}  // namespace docent::services

@@ -1,0 +1,212 @@
+#include "services/search_index.h"
+
+#include "core/log.h"
+
+#include <boost/json.hpp>
+
+#include <cstring>
+#include <fstream>
+#include <sstream>
+#include <unordered_set>
+
+namespace docent::services {
+
+namespace {
+
+constexpr const char* kIndexFile = "vectors.hnsw";
+constexpr const char* kStampFile = "vectors.json";
+
+}  // namespace
+
+SearchIndex::SearchIndex(store::Database& db, engines::Embedder& embedder, std::filesystem::path dir)
+    : db_(db), embedder_(embedder), dir_(std::move(dir)) {}
+
+SearchIndex::~SearchIndex() = default;
+
+std::string SearchIndex::to_bytes(const std::vector<float>& v) {
+  std::string out(v.size() * sizeof(float), '\0');
+  std::memcpy(out.data(), v.data(), out.size());
+  return out;
+}
+
+std::vector<float> SearchIndex::from_bytes(std::string_view bytes) {
+  std::vector<float> v(bytes.size() / sizeof(float));
+  std::memcpy(v.data(), bytes.data(), v.size() * sizeof(float));
+  return v;
+}
+
+void SearchIndex::add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v) {
+  if (auto st = index_->add(static_cast<uint64_t>(id), v); !st) {
+    core::log::warn("vector not indexed", {{"chunk", id}, {"error", st.error().message}});
+    return;
+  }
+  meta_[id] = Meta{account_id, file_id};
+  labels_of_file_[file_id].push_back(id);
+}
+
+core::Status SearchIndex::open() {
+  std::error_code ec;
+  std::filesystem::create_directories(dir_, ec);
+  // The stamp says which database state the saved index reflects.
+  int64_t max_id = 0, count = 0;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto m = store::chunks::max_id(tx);
+    if (!m) return m.error();
+    auto c = store::chunks::count(tx);
+    if (!c) return c.error();
+    max_id = *m;
+    count = *c;
+    return {};
+  });
+  if (!st) return st;
+  std::ifstream stamp_in(dir_ / kStampFile);
+  if (stamp_in) {
+    std::stringstream ss;
+    ss << stamp_in.rdbuf();
+    boost::system::error_code jec;
+    auto stamp = boost::json::parse(ss.str(), jec);
+    if (!jec && stamp.is_object() && stamp.as_object().contains("max_id") &&
+        stamp.at("max_id") == max_id && stamp.at("count") == count && stamp.at("dimensions") == embedder_.dimensions() &&
+        stamp.at("model") == boost::json::value(embedder_.model())) {
+      auto loaded = engines::VectorIndex::load((dir_ / kIndexFile).string(), embedder_.dimensions());
+      if (loaded) {
+        std::unique_lock lock(mu_);
+        index_ = std::move(*loaded);
+        // Labels' owners come from the table (cheap: no embeddings read).
+        auto rows = db_.read([&](store::Tx& tx) -> core::Status {
+          auto r = tx.query("SELECT id, account_id, file_id FROM chunks WHERE embedding IS NOT NULL");
+          if (!r) return r.error();
+          for (const auto& row : *r) {
+            int64_t id = row.get_int(0);
+            meta_[id] = Meta{row.get_text(1), row.get_text(2)};
+            labels_of_file_[row.get_text(2)].push_back(id);
+          }
+          return {};
+        });
+        if (rows) {
+          core::log::info("vector index loaded", {{"chunks", static_cast<int64_t>(meta_.size())}});
+          return {};
+        }
+        meta_.clear();
+        labels_of_file_.clear();
+      } else {
+        core::log::warn("saved vector index unusable; rebuilding", {{"error", loaded.error().message}});
+      }
+    }
+  }
+  return rebuild();
+}
+
+core::Status SearchIndex::rebuild() {
+  auto started = std::chrono::steady_clock::now();
+  std::unique_lock lock(mu_);
+  index_ = std::make_unique<engines::VectorIndex>(embedder_.dimensions(), 1024);
+  meta_.clear();
+  labels_of_file_.clear();
+  int64_t after = 0;
+  const size_t dim = static_cast<size_t>(embedder_.dimensions());
+  while (true) {
+    std::vector<store::ChunkRecord> page;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      auto r = store::chunks::page_after(tx, after, 2000);
+      if (!r) return r.error();
+      page = std::move(*r);
+      return {};
+    });
+    if (!st) return st;
+    if (page.empty()) break;
+    for (const auto& c : page) {
+      after = c.id;
+      if (c.embedding.size() != dim * sizeof(float)) continue;  // another embedder's vectors: skipped
+      auto v = from_bytes(c.embedding);
+      add_locked(c.id, c.account_id, c.file_id, v.data());
+    }
+  }
+  dirty_ = true;
+  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  core::log::info("vector index rebuilt", {{"chunks", static_cast<int64_t>(meta_.size())}, {"seconds", secs}});
+  lock.unlock();
+  return save();
+}
+
+core::Status SearchIndex::add(const std::vector<store::ChunkRecord>& chunks) {
+  const size_t bytes = static_cast<size_t>(embedder_.dimensions()) * sizeof(float);
+  std::unique_lock lock(mu_);
+  for (const auto& c : chunks) {
+    if (c.embedding.size() != bytes) continue;
+    auto v = from_bytes(c.embedding);
+    add_locked(c.id, c.account_id, c.file_id, v.data());
+  }
+  dirty_ = true;
+  return {};
+}
+
+void SearchIndex::remove_file(const std::string& file_id) {
+  std::unique_lock lock(mu_);
+  auto it = labels_of_file_.find(file_id);
+  if (it == labels_of_file_.end()) return;
+  for (int64_t id : it->second) {
+    (void)index_->remove(static_cast<uint64_t>(id));  // a label already gone is fine
+    meta_.erase(id);
+  }
+  labels_of_file_.erase(it);
+  dirty_ = true;
+}
+
+std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<float>& query, size_t k,
+                                                           const std::string& account_id,
+                                                           const std::vector<std::string>* files) {
+  std::shared_lock lock(mu_);
+  std::vector<std::pair<int64_t, float>> out;
+  if (!index_ || meta_.empty() || query.size() != static_cast<size_t>(embedder_.dimensions())) return out;
+  std::unordered_set<std::string> allowed;
+  if (files) allowed.insert(files->begin(), files->end());
+  auto filter = [&](uint64_t label) {
+    auto it = meta_.find(static_cast<int64_t>(label));
+    if (it == meta_.end() || it->second.account_id != account_id) return false;
+    return !files || allowed.count(it->second.file_id) > 0;
+  };
+  for (const auto& [label, score] : index_->search(query.data(), k, filter)) {
+    out.emplace_back(static_cast<int64_t>(label), score);
+  }
+  return out;
+}
+
+core::Status SearchIndex::save() {
+  std::unique_lock lock(mu_);
+  if (!dirty_ || !index_) return {};
+  int64_t max_id = 0;
+  for (const auto& [id, _] : meta_) max_id = std::max(max_id, id);
+  int64_t count = 0;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto m = store::chunks::max_id(tx);
+    if (!m) return m.error();
+    auto c = store::chunks::count(tx);
+    if (!c) return c.error();
+    max_id = *m;
+    count = *c;
+    return {};
+  });
+  if (!st) return st;
+  if (auto saved = index_->save((dir_ / kIndexFile).string()); !saved) return saved;
+  boost::json::object stamp{{"max_id", max_id}, {"count", count}, {"dimensions", embedder_.dimensions()},
+                            {"model", embedder_.model()}};
+  auto tmp = dir_ / (std::string(kStampFile) + ".tmp");
+  {
+    std::ofstream out(tmp, std::ios::trunc);
+    out << boost::json::serialize(stamp);
+    if (!out) return core::Error(core::Code::Internal, "cannot write " + tmp.string());
+  }
+  std::error_code ec;
+  std::filesystem::rename(tmp, dir_ / kStampFile, ec);
+  if (ec) return core::Error(core::Code::Internal, "cannot save vector index stamp: " + ec.message());
+  dirty_ = false;
+  return {};
+}
+
+size_t SearchIndex::size() const {
+  std::shared_lock lock(mu_);
+  return meta_.size();
+}
+
+}  // namespace docent::services

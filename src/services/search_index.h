@@ -1,0 +1,61 @@
+#pragma once
+// The in-memory vector index over every chunk's embedding (HNSW), kept in step with the chunks
+// table: loaded from <data>/index at start when it matches the database, rebuilt from the stored
+// embeddings when it is missing or stale, saved again after changes. Thread-safe.
+
+#include "engines/embedder.h"
+#include "engines/vector_index.h"
+#include "store/database.h"
+#include "store/knowledge.h"
+
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <mutex>
+#include <shared_mutex>
+#include <string>
+#include <unordered_map>
+#include <vector>
+
+namespace docent::services {
+
+class SearchIndex {
+ public:
+  SearchIndex(store::Database& db, engines::Embedder& embedder, std::filesystem::path dir);
+  ~SearchIndex();
+
+  // Loads the saved index if it matches the database, else rebuilds it from the embeddings.
+  core::Status open();
+  // Adds chunks whose `embedding` holds float32 bytes of the embedder's dimension.
+  core::Status add(const std::vector<store::ChunkRecord>& chunks);
+  void remove_file(const std::string& file_id);
+  // The k most similar chunks of `account_id` (restricted to `files` when given).
+  std::vector<std::pair<int64_t, float>> search(const std::vector<float>& query, size_t k, const std::string& account_id,
+                                                const std::vector<std::string>* files);
+  // Saves when anything changed since the last save.
+  core::Status save();
+  size_t size() const;
+  engines::Embedder& embedder() { return embedder_; }
+
+  static std::string to_bytes(const std::vector<float>& v);
+  static std::vector<float> from_bytes(std::string_view bytes);
+
+ private:
+  struct Meta {
+    std::string account_id;
+    std::string file_id;
+  };
+  core::Status rebuild();
+  void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v);
+
+  store::Database& db_;
+  engines::Embedder& embedder_;
+  std::filesystem::path dir_;
+  mutable std::shared_mutex mu_;
+  std::unique_ptr<engines::VectorIndex> index_;                          // GUARDED_BY(mu_)
+  std::unordered_map<int64_t, Meta> meta_;                               // GUARDED_BY(mu_)
+  std::unordered_map<std::string, std::vector<int64_t>> labels_of_file_;  // GUARDED_BY(mu_)
+  bool dirty_ = false;                                                    // GUARDED_BY(mu_)
+};
+
+}  // namespace docent::services
