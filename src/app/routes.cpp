@@ -1,10 +1,12 @@
 #include "app/routes.h"
 
+#include "api/chatbot/knowledge.h"
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
 #include "api/native/errors.h"
 #include "api/native/knowledge.h"
 #include "api/sherpa/accounts.h"
+#include "api/sherpa/storage.h"
 #include "http/static_files.h"
 
 #include <set>
@@ -46,7 +48,9 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_account_routes(router, ctx);
   api::native::register_knowledge_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
+  api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);
+  api::chatbot::register_knowledge_routes(router, ctx);
 
   if (!web_dir.empty()) {
     auto files = http::static_files(web_dir, "path", api::native::render_error);

@@ -57,6 +57,8 @@ class ObjectReader {
  public:
   // An error if `v` is not an object; `ok()` is then false and every read is a no-op.
   explicit ObjectReader(const boost::json::value& v, std::string prefix = {});
+  // The reader keeps a pointer into `v`: a temporary would dangle.
+  explicit ObjectReader(boost::json::value&& v, std::string prefix = {}) = delete;
 
   // The member must be present and non-null, of type T.
   template <typename T>
