@@ -44,7 +44,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);
-  rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, ingest);
+  rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, rt->metrics, ingest);
   return rt;
 }
 

@@ -4,6 +4,7 @@
 // processed, or failed with the reason.
 
 #include "engines/chunker.h"
+#include "core/metrics.h"
 #include "engines/document.h"
 #include "services/jobs.h"
 #include "services/quota.h"
@@ -25,7 +26,7 @@ struct IngestOptions {
 class Ingestor {
  public:
   Ingestor(store::Database& db, store::BlobStore& blobs, SearchIndex& index, QuotaService& quota,
-           IngestOptions options);
+           core::MetricsRegistry& metrics, IngestOptions options);
 
   // The job handler: payload {"file_id": "..."}.
   core::Status run(JobContext& ctx);
@@ -38,6 +39,9 @@ class Ingestor {
   SearchIndex& index_;
   QuotaService& quota_;
   IngestOptions options_;
+  core::Family<core::Histogram>& parse_seconds_per_page_;  // by source type
+  core::Counter& chunks_indexed_;
+  core::Family<core::Counter>& files_;  // by source type and outcome
 };
 
 }  // namespace docent::services

@@ -15,6 +15,7 @@
 #include <algorithm>
 #include <fstream>
 #include <set>
+#include <thread>
 #include <unordered_map>
 
 namespace docent::services {
@@ -542,9 +543,38 @@ core::Result<std::optional<std::vector<std::string>>> KnowledgeService::allowed_
   return std::optional<std::vector<std::string>>(std::move(allowed));
 }
 
+core::Status KnowledgeService::wait_until_ready(const Principal& actor, const SearchQuery& q) {
+  const auto deadline = std::chrono::steady_clock::now() + q.wait_for_files;
+  while (true) {
+    std::vector<std::string> pending;
+    for (const auto& id : q.file_ids) {
+      auto f = get_file(actor, id);
+      if (!f) return Error(Code::NotFound, "file not found: " + id, "file_ids");
+      if (f->status == "failed") {
+        return Error(Code::NotReady, "file " + id + " could not be processed: " + f->status_reason, "file_ids");
+      }
+      if (f->status != "processed") pending.push_back(id);
+    }
+    if (pending.empty()) return {};
+    if (std::chrono::steady_clock::now() >= deadline) {
+      std::string list;
+      for (const auto& id : pending) list += (list.empty() ? "" : ", ") + id;
+      Error e(Code::NotReady, "still processing, not searchable yet: " + list + "; try again shortly", "file_ids");
+      json::array ids;
+      for (const auto& id : pending) ids.emplace_back(id);
+      e.details["pending"] = std::move(ids);
+      return e;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
 core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& actor, const SearchQuery& q) {
   if (q.text.empty()) return Error(Code::MissingField, "the search text is required", "query");
   if (q.text.size() > 10000) return Error(Code::InvalidInput, "the search text is at most 10000 bytes", "query");
+  if (!q.file_ids.empty()) {
+    if (auto st = wait_until_ready(actor, q); !st) return st.error();
+  }
   const int64_t limit = std::clamp<int64_t>(q.limit, 1, 100);
   auto allowed = allowed_files(actor, q);
   if (!allowed) return allowed.error();

@@ -12,6 +12,7 @@
 
 #include <boost/json/object.hpp>
 
+#include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
@@ -77,6 +78,9 @@ struct SearchQuery {
   bool include_subfolders = true;
   std::vector<std::string> tags;          // files having any of these tags
   std::vector<std::string> source_types;  // pdf, docx, html, markdown, csv, text, image
+  // Named files still being ingested are waited for this long; then the search fails with
+  // NotReady instead of answering from a file that is not indexed yet.
+  std::chrono::milliseconds wait_for_files{10000};
 };
 
 struct SearchHit {
@@ -130,6 +134,7 @@ class KnowledgeService {
   core::Result<File> admit(const Principal& actor, const std::filesystem::path& blob_source, bool move_source,
                            std::string_view bytes, NewFile info);
   core::Result<std::optional<std::vector<std::string>>> allowed_files(const Principal& actor, const SearchQuery& q);
+  core::Status wait_until_ready(const Principal& actor, const SearchQuery& q);
   void collect_garbage(const std::vector<std::string>& shas);
 
   store::Database& db_;

@@ -75,6 +75,10 @@ TEST_F(KnowledgeTest, MarkdownIsIngestedAndSearchFindsThePlantedPassage) {
   EXPECT_EQ(file.at("purpose"), "assistants");
   EXPECT_EQ(file.at("docent").at("source_type"), "markdown");
   std::string id = str(file.at("id"));
+  // A search naming the file right after upload waits for its ingestion instead of finding nothing.
+  auto early = client.post_json("/v1/search", R"({"query":"quokka lot","file_ids":[")" + id + "\"]}", bearer(key()));
+  ASSERT_EQ(early.status, 200) << early.body;
+  EXPECT_NE(early.body.find("quokka lot"), std::string::npos);
   auto done = wait_done(id, key());
   ASSERT_EQ(done.at("status"), "processed") << json::serialize(done);
   EXPECT_GE(done.at("chunk_count").as_int64(), 1);
@@ -137,6 +141,11 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   auto failed = wait_done(str(liar.json().at("id")), key());
   EXPECT_EQ(failed.at("status"), "failed");
   EXPECT_NE(str(failed.at("status_reason")).find("PDF"), std::string::npos) << json::serialize(failed);
+  // Asking about a file that could not be read says so, rather than answering from nothing.
+  auto not_ready = client.post_json("/v1/search", R"({"query":"anything","file_ids":[")" + str(liar.json().at("id")) + "\"]}",
+                                    bearer(key()));
+  EXPECT_EQ(not_ready.status, 409) << not_ready.body;
+  EXPECT_EQ(not_ready.json().at("error").at("code"), "NOT_READY");
 
   auto data = shared_testdata();
   if (!data.empty()) {

@@ -284,6 +284,10 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     r.required("query", q.text).optional("limit", q.limit).optional("mode", mode).optional("file_ids", q.file_ids);
     r.optional("folder_ids", q.folder_ids).optional("include_subfolders", q.include_subfolders);
     r.optional("tags", q.tags).optional("source_types", q.source_types);
+    int64_t wait_seconds = 10;
+    r.optional("wait_seconds", wait_seconds);
+    if (r.ok() && (wait_seconds < 0 || wait_seconds > 60)) r.invalid("wait_seconds", "must be from 0 to 60");
+    q.wait_for_files = std::chrono::seconds(wait_seconds);
     if (r.ok() && mode != "hybrid" && mode != "semantic" && mode != "text") {
       r.invalid("mode", "must be hybrid, semantic or text");
     }
