@@ -7,6 +7,7 @@
 
 #include <optional>
 #include <string>
+#include <vector>
 
 namespace docent::app {
 
@@ -26,5 +27,13 @@ int keys_list(const core::Config& config, const std::string& account_login, bool
 int keys_revoke(const core::Config& config, const std::string& key_id);
 // Every route of every face: method, pattern, public or not (JSON with as_json).
 int routes_print(const core::Config& config, bool as_json);
+
+// Adds files to an account's knowledge base and waits for their ingestion, drawing progress on
+// stderr. Exit code 0 when every file was processed, 1 when any failed.
+int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
+                 const std::string& account_login);
+// Prints the best passages for a query, with file, page and section.
+int search_print(const core::Config& config, const std::string& query, const std::string& account_login, int limit,
+                 bool as_json);
 
 }  // namespace docent::app

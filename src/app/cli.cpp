@@ -144,6 +144,26 @@ int run_cli(int argc, char** argv) {
   key_revoke->add_option("id", key_id, "The key's id (from keys list)")->required();
   on_run(key_revoke, key_revoke_flags, [&](const core::Config& c) { return keys_revoke(c, key_id); });
 
+  std::vector<std::string> ingest_paths;
+  std::string ingest_folder, as_account = "admin";
+  auto [ingest_cmd, ingest_flags] = command(app, "ingest", "Add files to the knowledge base and wait for them");
+  ingest_cmd->add_option("paths", ingest_paths, "Files to add")->required();
+  ingest_cmd->add_option("--folder", ingest_folder, "Folder (made if missing; a/b for nested)");
+  ingest_cmd->add_option("--account", as_account, "Login of the account that owns them");
+  on_run(ingest_cmd, ingest_flags,
+         [&](const core::Config& c) { return ingest_files(c, ingest_paths, ingest_folder, as_account); });
+
+  std::string search_query;
+  int search_limit = 5;
+  bool search_json = false;
+  auto [search_cmd, search_flags] = command(app, "search", "Search the knowledge base");
+  search_cmd->add_option("query", search_query, "What to look for")->required();
+  search_cmd->add_option("--account", as_account, "Login of the account to search");
+  search_cmd->add_option("-n,--limit", search_limit, "How many results")->check(CLI::Range(1, 100));
+  search_cmd->add_flag("--json", search_json, "Print JSON");
+  on_run(search_cmd, search_flags,
+         [&](const core::Config& c) { return search_print(c, search_query, as_account, search_limit, search_json); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

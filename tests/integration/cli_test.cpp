@@ -75,5 +75,26 @@ TEST(Cli, ServeHonoursConfiguredLimits) {
   EXPECT_EQ(HttpClient::status_of(out), 431);
 }
 
+TEST(Cli, IngestThenSearchFromTheCommandLine) {
+  TempDir dir;
+  std::ofstream(dir.path() / "birds.md") << "# Birds\n\nThe kea is an alpine parrot of New Zealand.\n";
+  std::ofstream(dir.path() / "empty.txt");
+  const std::string data = (dir.path() / "d").string();
+  auto ingest = run_docent({"ingest", (dir.path() / "birds.md").string(), (dir.path() / "empty.txt").string(),
+                            "--folder", "Library/Nature", "--data", data});
+  EXPECT_EQ(ingest.exit_code, 1) << "one file was empty, so the command reports a failure";
+  EXPECT_NE(ingest.out.find("ok      birds.md: 1 pages"), std::string::npos) << ingest.out << ingest.err;
+  EXPECT_NE(ingest.err.find("empty.txt: the file is empty"), std::string::npos) << ingest.err;
+  EXPECT_TRUE(std::filesystem::exists(dir.path() / "birds.md")) << "the user's file is copied, never moved";
+
+  auto search = run_docent({"search", "alpine parrot", "--json", "--data", data});
+  ASSERT_EQ(search.exit_code, 0) << search.err;
+  auto hits = boost::json::parse(search.out).as_array();
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits[0].at("filename"), "birds.md");
+  EXPECT_EQ(hits[0].at("page"), 1);
+  EXPECT_EQ(run_docent({"search", "x", "--account", "nobody", "--data", data}).exit_code, 3);
+}
+
 }  // namespace
 }  // namespace docent::testing
