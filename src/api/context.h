@@ -11,6 +11,7 @@
 #include "services/knowledge.h"
 #include "services/principal.h"
 #include "services/quota.h"
+#include "services/vector_stores.h"
 
 #include <boost/json/value.hpp>
 
@@ -24,6 +25,7 @@ struct Context {
   services::QuotaService* quota = nullptr;
   services::KnowledgeService* knowledge = nullptr;
   services::JobQueue* jobs = nullptr;
+  services::VectorStoreService* vector_stores = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

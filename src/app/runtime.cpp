@@ -41,6 +41,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->jobs = std::make_unique<services::JobQueue>(*rt->db, rt->metrics);
   rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
                                                                rt->config);
+  rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);

@@ -39,9 +39,11 @@ struct Runtime {
   std::unique_ptr<services::JobQueue> jobs;
   std::unique_ptr<services::KnowledgeService> knowledge;
   std::unique_ptr<services::Ingestor> ingestor;
+  std::unique_ptr<services::VectorStoreService> vector_stores;
 
   api::Context context() const {
-    return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get()};
+    return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get(),
+                        vector_stores.get()};
   }
 };
 

@@ -321,3 +321,71 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
 
 }  // namespace chunks
 }  // namespace docent::store
+
+namespace docent::store::vector_stores {
+
+namespace {
+
+VectorStoreRecord store_from(const Row& r) {
+  return VectorStoreRecord{r.get_text(0), r.get_text(1), r.get_text(2), r.get_text(3), r.get_text(4), r.get_text(5)};
+}
+
+constexpr std::string_view kColumns = "id, account_id, name, metadata, created_at, updated_at";
+
+}  // namespace
+
+core::Status insert(Tx& tx, const VectorStoreRecord& s) {
+  return tx.exec("INSERT INTO vector_stores (id, account_id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+                 {s.id, s.account_id, s.name, s.metadata, s.created_at, s.updated_at});
+}
+
+core::Result<std::optional<VectorStoreRecord>> by_id(Tx& tx, std::string_view id) {
+  auto row = tx.query_one("SELECT " + std::string(kColumns) + " FROM vector_stores WHERE id = ?", {std::string(id)});
+  if (!row) return row.error();
+  if (!*row) return std::optional<VectorStoreRecord>();
+  return std::optional<VectorStoreRecord>(store_from(**row));
+}
+
+core::Result<std::vector<VectorStoreRecord>> list(Tx& tx, std::string_view account_id) {
+  auto rows = tx.query("SELECT " + std::string(kColumns) + " FROM vector_stores WHERE account_id = ? ORDER BY id DESC",
+                       {std::string(account_id)});
+  if (!rows) return rows.error();
+  std::vector<VectorStoreRecord> out;
+  for (const auto& r : *rows) out.push_back(store_from(r));
+  return out;
+}
+
+core::Status update(Tx& tx, const VectorStoreRecord& s) {
+  return tx.exec("UPDATE vector_stores SET name = ?, metadata = ?, updated_at = ? WHERE id = ?",
+                 {s.name, s.metadata, s.updated_at, s.id});
+}
+
+core::Status remove(Tx& tx, std::string_view id) {
+  auto st = tx.exec("DELETE FROM vector_stores WHERE id = ?", {std::string(id)});
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "vector store not found");
+  return st;
+}
+
+core::Status add_file(Tx& tx, std::string_view store_id, std::string_view file_id, std::string_view at) {
+  return tx.exec("INSERT INTO vector_store_files (vector_store_id, file_id, created_at) VALUES (?, ?, ?) "
+                 "ON CONFLICT (vector_store_id, file_id) DO NOTHING",
+                 {std::string(store_id), std::string(file_id), std::string(at)});
+}
+
+core::Status remove_file(Tx& tx, std::string_view store_id, std::string_view file_id) {
+  auto st = tx.exec("DELETE FROM vector_store_files WHERE vector_store_id = ? AND file_id = ?",
+                    {std::string(store_id), std::string(file_id)});
+  if (st && tx.changes() == 0) return core::Error(core::Code::NotFound, "file is not in this vector store");
+  return st;
+}
+
+core::Result<std::vector<std::pair<std::string, std::string>>> files(Tx& tx, std::string_view store_id) {
+  auto rows = tx.query("SELECT file_id, created_at FROM vector_store_files WHERE vector_store_id = ? ORDER BY created_at, file_id",
+                       {std::string(store_id)});
+  if (!rows) return rows.error();
+  std::vector<std::pair<std::string, std::string>> out;
+  for (const auto& r : *rows) out.emplace_back(r.get_text(0), r.get_text(1));
+  return out;
+}
+
+}  // namespace docent::store::vector_stores

@@ -111,3 +111,30 @@ std::string fts_query(std::string_view text);
 
 }  // namespace chunks
 }  // namespace docent::store
+
+namespace docent::store {
+
+struct VectorStoreRecord {
+  std::string id;
+  std::string account_id;
+  std::string name;
+  std::string metadata = "{}";
+  std::string created_at, updated_at;
+};
+
+namespace vector_stores {
+
+core::Status insert(Tx& tx, const VectorStoreRecord& store);
+core::Result<std::optional<VectorStoreRecord>> by_id(Tx& tx, std::string_view id);
+// An account's stores, newest first.
+core::Result<std::vector<VectorStoreRecord>> list(Tx& tx, std::string_view account_id);
+core::Status update(Tx& tx, const VectorStoreRecord& store);
+core::Status remove(Tx& tx, std::string_view id);
+// Adding a file twice is a no-op.
+core::Status add_file(Tx& tx, std::string_view store_id, std::string_view file_id, std::string_view at);
+core::Status remove_file(Tx& tx, std::string_view store_id, std::string_view file_id);
+// (file id, added at) pairs of one store, oldest first.
+core::Result<std::vector<std::pair<std::string, std::string>>> files(Tx& tx, std::string_view store_id);
+
+}  // namespace vector_stores
+}  // namespace docent::store

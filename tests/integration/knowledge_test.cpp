@@ -248,6 +248,57 @@ TEST_F(KnowledgeTest, ProgressEventsEndWithDone) {
   EXPECT_NE(out.find("\"status\":\"processed\""), std::string::npos);
 }
 
+TEST_F(KnowledgeTest, VectorStoresInOpenAIsShapes) {
+  auto a = upload("owls.md", "# Owls\n\nThe barn owl hunts voles at night.\n", key());
+  auto b = upload("bats.md", "# Bats\n\nFruit bats roost in caves by day.\n", key());
+  std::string id_a = str(a.json().at("id")), id_b = str(b.json().at("id"));
+  wait_done(id_a, key());
+  wait_done(id_b, key());
+
+  auto made = client.post_json("/v1/vector_stores", R"({"name":"Night animals","file_ids":[")" + id_a + R"("]})", bearer(key()));
+  ASSERT_EQ(made.status, 200) << made.body;
+  auto vs = made.json().as_object();
+  EXPECT_EQ(vs.at("object"), "vector_store");
+  EXPECT_EQ(vs.at("name"), "Night animals");
+  EXPECT_EQ(vs.at("file_counts").at("completed"), 1);
+  EXPECT_EQ(vs.at("file_counts").at("total"), 1);
+  EXPECT_EQ(vs.at("status"), "completed");
+  std::string vs_id = str(vs.at("id"));
+
+  // A file may belong to several stores.
+  auto second = client.post_json("/v1/vector_stores", R"({"name":"All","file_ids":[")" + id_a + R"(",")" + id_b + R"("]})",
+                                 bearer(key()));
+  ASSERT_EQ(second.status, 200);
+  EXPECT_EQ(second.json().at("file_counts").at("total"), 2);
+
+  auto search = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"who roosts in caves","max_num_results":5})",
+                                 bearer(key()));
+  ASSERT_EQ(search.status, 200) << search.body;
+  auto page = search.json().as_object();
+  EXPECT_EQ(page.at("object"), "vector_store.search_results.page");
+  for (const auto& hit : page.at("data").as_array()) {
+    EXPECT_EQ(str(hit.at("file_id")), id_a) << "only the store's files are searched";
+    EXPECT_EQ(hit.at("content").at(0).at("type"), "text");
+    EXPECT_EQ(hit.at("attributes").at("page"), 1);
+  }
+  auto added = client.post_json("/v1/vector_stores/" + vs_id + "/files", R"({"file_id":")" + id_b + "\"}", bearer(key()));
+  ASSERT_EQ(added.status, 200) << added.body;
+  EXPECT_EQ(added.json().at("object"), "vector_store.file");
+  EXPECT_EQ(added.json().at("status"), "completed");
+  auto found = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"fruit bats roost in caves"})", bearer(key()));
+  EXPECT_NE(found.body.find("caves"), std::string::npos) << found.body;
+  EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files", bearer(key())).json().at("data").as_array().size(), 2u);
+  EXPECT_EQ(client.request("DELETE", "/v1/vector_stores/" + vs_id + "/files/" + id_b, {}, bearer(key())).status, 200);
+  EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files/" + id_b, bearer(key())).status, 404);
+  auto listed = client.get("/v1/vector_stores", bearer(key())).json().as_object();
+  EXPECT_EQ(listed.at("object"), "list");
+  EXPECT_GE(listed.at("data").as_array().size(), 2u);
+  EXPECT_EQ(client.post_json("/v1/vector_stores", R"({"file_ids":["no-such-file"]})", bearer(key())).status, 404);
+  EXPECT_EQ(client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":5})", bearer(key())).status, 400);
+  EXPECT_EQ(client.request("DELETE", "/v1/vector_stores/" + vs_id, {}, bearer(key())).json().at("deleted"), true);
+  EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id, bearer(key())).status, 404);
+}
+
 TEST(KnowledgeRestart, IngestionResumesAfterKillNine) {
   TempDir data;
   std::string key, id;
