@@ -167,6 +167,23 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   EXPECT_EQ(client.get("/health").status, 200);
 }
 
+TEST_F(KnowledgeTest, HtmlPagesAreReadWithoutTheirScripts) {
+  auto up = upload("page.html",
+                   "<!doctype html><html><head><title>Garden</title><script>var secret='tamarin';</script>"
+                   "<style>p{color:red}</style></head><body><h1>Garden</h1><h2>Soil</h2>"
+                   "<p>Mulch keeps the soil &amp; roots of the capybara garden moist.</p></body></html>",
+                   key());
+  ASSERT_EQ(up.status, 200) << up.body;
+  EXPECT_EQ(up.json().at("docent").at("source_type"), "html");
+  std::string id = str(up.json().at("id"));
+  ASSERT_EQ(wait_done(id, key()).at("status"), "processed");
+  auto res = client.post_json("/v1/search", R"({"query":"capybara garden soil","file_ids":[")" + id + "\"]}", bearer(key()));
+  ASSERT_EQ(res.status, 200);
+  EXPECT_NE(res.body.find("soil & roots"), std::string::npos) << res.body;
+  EXPECT_NE(res.body.find("Garden > Soil"), std::string::npos) << res.body;
+  EXPECT_EQ(res.body.find("tamarin"), std::string::npos) << "script text must not be indexed";
+}
+
 TEST_F(KnowledgeTest, OversizedUploadIs413) {
   std::string big(21 * 1024 * 1024, 'a');
   auto res = upload("big.txt", big, key());
