@@ -34,9 +34,11 @@ using hnswlib::tableint;
 
 // Below this many slots a filtered search scans instead of walking the graph.
 constexpr size_t kExactScanBelow = 4096;
-// A filtered walk that computes more than 1/kWalkBudgetDivisor of all distances gives way to
-// an exact scan, which is then about as cheap and exact.
-constexpr size_t kWalkBudgetDivisor = 8;
+// The cost of the exact scan's pass over one slot (state, label, filter call), relative to a
+// distance computed in the graph walk (a random ~1.5 kB read, a dot product, heap work).
+constexpr double kScanCostPerSlot = 0.15;
+// Filter calls seen before the walk trusts its estimate of the filter's selectivity.
+constexpr size_t kSelectivitySample = 256;
 // hnswlib's file header: 6 size_t, int maxlevel, tableint entry point, 3 size_t, double, size_t.
 constexpr size_t kHeaderBytes = 6 * 8 + 4 + 4 + 3 * 8 + 8 + 8;
 constexpr int kMaxLevel = 64;  // far above any real HNSW (levels grow as log_M n)
@@ -265,25 +267,40 @@ VectorIndex::VectorIndex(int dim, size_t max_elements, int M, int ef_constructio
   max_elements = std::max<size_t>(max_elements, 16);
   hnsw_ = std::make_unique<Hnsw>(space_.get(), max_elements, static_cast<size_t>(std::max(M, 2)),
                                  static_cast<size_t>(std::max(ef_construction, 1)));
-  grow_ready(max_elements);
+  grow_slots(max_elements);
 }
 
 VectorIndex::VectorIndex(Loaded, int dim, std::unique_ptr<Space> space, std::unique_ptr<Hnsw> hnsw)
     : dim_(dim), space_(std::move(space)), hnsw_(std::move(hnsw)) {
-  grow_ready(hnsw_->max_elements_);
-  for (size_t i = 0; i < hnsw_->cur_element_count; ++i) ready_[i].store(1, std::memory_order_relaxed);
+  grow_slots(hnsw_->max_elements_);
+  for (size_t i = 0; i < hnsw_->cur_element_count; ++i) {
+    const auto id = static_cast<tableint>(i);
+    label_[i] = hnsw_->getExternalLabel(id);
+    state_[i].store(hnsw_->isMarkedDeleted(id) ? kRemoved : kLive, std::memory_order_relaxed);
+  }
 }
 
 VectorIndex::~VectorIndex() = default;
 
-void VectorIndex::grow_ready(size_t capacity) {
-  if (capacity <= ready_capacity_) return;
-  auto fresh = std::make_unique<std::atomic<uint8_t>[]>(capacity);
+// Caller holds mu_ exclusively (or is constructing).
+void VectorIndex::grow_slots(size_t capacity) {
+  if (capacity <= slots_capacity_) return;
+  auto state = std::make_unique<std::atomic<uint8_t>[]>(capacity);
+  auto label = std::make_unique<uint64_t[]>(capacity);
   for (size_t i = 0; i < capacity; ++i) {
-    fresh[i].store(i < ready_capacity_ ? ready_[i].load(std::memory_order_relaxed) : 0, std::memory_order_relaxed);
+    const bool old = i < slots_capacity_;
+    state[i].store(old ? state_[i].load(std::memory_order_relaxed) : kEmpty, std::memory_order_relaxed);
+    label[i] = old ? label_[i] : 0;
   }
-  ready_ = std::move(fresh);
-  ready_capacity_ = capacity;
+  state_ = std::move(state);
+  label_ = std::move(label);
+  slots_capacity_ = capacity;
+}
+
+// Caller holds mu_ and owns slot id (the add that created or updated it).
+void VectorIndex::publish(uint32_t id, uint64_t label) {
+  label_[id] = label;
+  state_[id].store(kLive, std::memory_order_release);
 }
 
 Status VectorIndex::add(uint64_t label, const float* vector) {
@@ -300,8 +317,7 @@ Status VectorIndex::add(uint64_t label, const float* vector) {
     }
     if (!exists && !full) {
       try {
-        const tableint id = hnsw_->addPoint(v.data(), label, -1);
-        ready_[id].store(1, std::memory_order_release);
+        publish(hnsw_->addPoint(v.data(), label, -1), label);
         return Status::Ok();
       } catch (const std::exception& e) {
         std::lock_guard guard(hnsw_->cur_element_count_guard_);
@@ -321,10 +337,9 @@ Status VectorIndex::add_exclusive(uint64_t label, const float* vector) {
     if (hnsw_->label_lookup_.count(label) == 0 && hnsw_->cur_element_count >= hnsw_->max_elements_) {
       const size_t capacity = hnsw_->max_elements_ + hnsw_->max_elements_ / 2 + 1024;
       hnsw_->resizeIndex(capacity);
-      grow_ready(capacity);
+      grow_slots(capacity);
     }
-    const tableint id = hnsw_->addPoint(vector, label, -1);
-    ready_[id].store(1, std::memory_order_release);
+    publish(hnsw_->addPoint(vector, label, -1), label);
     return Status::Ok();
   } catch (const std::exception& e) {
     return Error(Code::Internal, std::string("vector index add: ") + e.what());
@@ -339,6 +354,7 @@ Status VectorIndex::remove(uint64_t label) {
     return Error(Code::NotFound, "label " + std::to_string(label) + " is not in the index");
   }
   hnsw_->markDeletedInternal(it->second);
+  state_[it->second].store(kRemoved, std::memory_order_relaxed);
   return Status::Ok();
 }
 
@@ -406,43 +422,67 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
   const bool deletions = h.num_deleted_ > 0;  // stable: removals hold mu_ exclusively
   const bool checked = deletions || static_cast<bool>(filter);
   const size_t ef = std::max(ef_.load(std::memory_order_relaxed), k);
-  const size_t budget = filter ? std::max(count / kWalkBudgetDivisor, 16 * ef) : std::numeric_limits<size_t>::max();
+  size_t tested = 0, passed = 0;  // accepted() calls and how many said yes: the filter's selectivity
   auto accepted = [&](tableint id) {
-    if (deletions && h.isMarkedDeleted(id)) return false;
-    return !filter || filter(h.getExternalLabel(id));
+    ++tested;
+    // A slot still being added (kEmpty) is walked through but not returned.
+    if (state_[id].load(std::memory_order_acquire) != kLive) return false;
+    if (filter && !filter(label_[id])) return false;
+    ++passed;
+    return true;
+  };
+  // Whether to give up the walk for the exact scan: when the walk, at the selectivity seen so
+  // far, would compute more distances than the scan costs (a cheap pass over every slot plus
+  // the distances of the accepted ones), or has already covered a quarter of the graph.
+  auto walk_is_too_costly = [&](size_t computed, size_t held) {
+    if (!filter) return false;
+    if (computed * 4 > count) return true;
+    if (held >= ef || tested < kSelectivitySample) return false;
+    const double selectivity = (static_cast<double>(passed) + 1) / (static_cast<double>(tested) + 1);
+    const double walk = static_cast<double>(ef - held) / selectivity;
+    const double scan = static_cast<double>(count) * (kScanCostPerSlot + selectivity);
+    return walk > scan;
   };
 
   std::priority_queue<Candidate> top;  // the best ef accepted so far, worst on top
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> frontier;  // nearest first
+  std::vector<tableint> batch(h.maxM0_);
   hnswlib::VisitedList* visited = h.visited_list_pool_->getFreeVisitedList();
   hnswlib::vl_type* mark = visited->mass;
   const hnswlib::vl_type tag = visited->curV;
 
   float bound = std::numeric_limits<float>::max();
-  if (accepted(current)) {
+  if (!checked || accepted(current)) {
     top.push({current_distance, current});
     bound = current_distance;
   }
   frontier.push({current_distance, current});
   mark[current] = tag;
   size_t computed = 1;
-  bool over_budget = false;
-  while (!frontier.empty()) {
+  bool give_up = false;
+  while (!frontier.empty() && !give_up) {
     const Candidate next = frontier.top();
     if (next.distance > bound && (top.size() >= ef || !checked)) break;
     frontier.pop();
     const auto* list = h.get_linklist0(next.id);
-    const size_t n = h.getListCount(const_cast<hnswlib::linklistsizeint*>(list));
+    const size_t n = std::min<size_t>(h.getListCount(const_cast<hnswlib::linklistsizeint*>(list)), batch.size());
     const auto* links = reinterpret_cast<const tableint*>(list + 1);
+    // Three passes so the memory loads overlap: the visited marks, then the vectors of the
+    // unvisited neighbours, then their distances.
+    for (size_t i = 0; i < n; ++i) __builtin_prefetch(mark + links[i]);
+    size_t fresh = 0;
     for (size_t i = 0; i < n; ++i) {
       const tableint id = links[i];
-#ifdef USE_SSE
-      if (i + 1 < n) _mm_prefetch(h.getDataByInternalId(links[i + 1]), _MM_HINT_T0);
-#endif
       if (mark[id] == tag) continue;
       mark[id] = tag;
+      batch[fresh++] = id;
+      const char* data = h.getDataByInternalId(id);
+      __builtin_prefetch(data);
+      __builtin_prefetch(data + 64);
+    }
+    for (size_t i = 0; i < fresh; ++i) {
+      const tableint id = batch[i];
       const float d = distance(id);
-      ++computed;
       if (top.size() < ef || d < bound) {
         frontier.push({d, id});
         if (!checked || accepted(id)) {
@@ -452,16 +492,14 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
         if (!top.empty()) bound = top.top().distance;
       }
     }
-    if (computed > budget) {
-      over_budget = true;
-      break;
-    }
+    computed += fresh;
+    give_up = walk_is_too_costly(computed, top.size());
   }
   h.visited_list_pool_->releaseVisitedList(visited);
 
   // A filter too restrictive for the walk, or too few accepted nodes found before the graph
   // ran out: the exact scan answers (and is exact).
-  if (over_budget || (checked && top.size() < k && computed < count)) return exact_scan(q.data(), k, filter);
+  if (give_up || (checked && top.size() < k && computed < count)) return exact_scan(q.data(), k, filter);
 
   while (top.size() > k) top.pop();
   std::vector<ScoredLabel> hits(top.size());
@@ -472,7 +510,7 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
   return hits;
 }
 
-// Caller holds mu_ (shared). Reads only slots whose add has completed (ready_).
+// Caller holds mu_ (shared). Reads only slots whose add has completed (state_).
 std::vector<ScoredLabel> VectorIndex::exact_scan(const float* query, size_t k, const LabelFilter& filter) const {
   Hnsw& h = *hnsw_;
   size_t count;
@@ -482,11 +520,11 @@ std::vector<ScoredLabel> VectorIndex::exact_scan(const float* query, size_t k, c
   }
   TopK best(k);
   for (size_t i = 0; i < count; ++i) {
-    const auto id = static_cast<tableint>(i);
-    if (ready_[i].load(std::memory_order_acquire) == 0 || h.isMarkedDeleted(id)) continue;
-    const uint64_t label = h.getExternalLabel(id);
+    if (state_[i].load(std::memory_order_acquire) != kLive) continue;
+    const uint64_t label = label_[i];
     if (filter && !filter(label)) continue;
-    best.push(label, similarity(query, reinterpret_cast<const float*>(h.getDataByInternalId(id)), static_cast<size_t>(dim_)));
+    const auto* v = reinterpret_cast<const float*>(h.getDataByInternalId(static_cast<tableint>(i)));
+    best.push(label, similarity(query, v, static_cast<size_t>(dim_)));
   }
   return best.take();
 }

@@ -103,7 +103,8 @@ class VectorIndex {
   struct Candidate;
 
   core::Status add_exclusive(uint64_t label, const float* vector);
-  void grow_ready(size_t capacity);
+  void grow_slots(size_t capacity);
+  void publish(uint32_t id, uint64_t label);
   std::vector<ScoredLabel> exact_scan(const float* query, size_t k, const LabelFilter& filter) const;
 
   const int dim_;
@@ -114,16 +115,22 @@ class VectorIndex {
   // writers_: shared by add() and remove(), exclusive by save(), so a save sees no edits while
   // searches go on.
   mutable std::shared_mutex writers_;
-  // mu_: exclusive to resize hnsw_ (and ready_), to update or remove a label; shared by search,
-  // save and the add of a new label. Within shared holders, hnswlib's own mutexes
+  // mu_: exclusive to resize hnsw_ (and the slot arrays), to update or remove a label; shared
+  // by search, save and the add of a new label. Within shared holders, hnswlib's own mutexes
   // (cur_element_count_guard_, link_list_locks_, global) order the graph edits.
   mutable std::shared_mutex mu_;
   std::unique_ptr<Hnsw> hnsw_;  // GUARDED_BY(mu_) as described
-  // ready_[i] is set (release) once hnswlib slot i is fully written, so the exact scan never
+
+  // A compact copy of each hnswlib slot's label and state, for the exact scan and the filter
+  // (hnswlib keeps them inside ~2 kB records, a cache miss each). state_[i] is kEmpty until
+  // slot i is fully written (release, after label_[i]), then kLive or kRemoved; so a scan never
   // reads a slot a concurrent add has claimed but not yet filled. Reallocated under mu_
-  // exclusive; its elements are atomics read under mu_ shared.
-  std::unique_ptr<std::atomic<uint8_t>[]> ready_;  // GUARDED_BY(mu_)
-  size_t ready_capacity_ = 0;                        // GUARDED_BY(mu_)
+  // exclusive; elements are written by the one add that owns the slot (mu_ shared) or under
+  // mu_ exclusive (update, remove).
+  static constexpr uint8_t kEmpty = 0, kLive = 1, kRemoved = 2;
+  std::unique_ptr<std::atomic<uint8_t>[]> state_;  // GUARDED_BY(mu_)
+  std::unique_ptr<uint64_t[]> label_;              // GUARDED_BY(mu_)
+  size_t slots_capacity_ = 0;                      // GUARDED_BY(mu_)
 };
 
 // Brute-force cosine search over every vector: exact, O(n * dim) per query. The baseline that

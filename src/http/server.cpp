@@ -564,7 +564,11 @@ struct Server::Impl {
 
   awaitable<void> accept_loop() {
     for (;;) {
-      auto [ec, sock] = co_await acceptor.async_accept(asio::make_strand(ioc), kTuple);
+      // A connection's coroutines (request loop, SSE writer, disconnect watch) must not run at
+      // once on two threads: a strand serializes them. One network thread does that already.
+      asio::any_io_executor conn_ex = options.threads > 1 ? asio::any_io_executor(asio::make_strand(ioc))
+                                                          : asio::any_io_executor(ioc.get_executor());
+      auto [ec, sock] = co_await acceptor.async_accept(conn_ex, kTuple);
       if (ec) {
         if (stopping || ec == asio::error::operation_aborted) co_return;
         core::log::warn("accept failed", {{"error", ec.message()}});

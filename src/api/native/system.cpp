@@ -80,6 +80,15 @@ struct SystemState {
       : deps(std::move(d)), monitor(deps.checks, std::chrono::milliseconds(2000)) {}
   SystemDeps deps;
   HealthMonitor monitor;
+
+  // /health is what load balancers hammer: its body is built at most once a second.
+  struct CachedBody {
+    int64_t second = -1;
+    bool healthy = true;
+    std::string body;
+  };
+  mutable std::mutex cache_mu;
+  mutable CachedBody cached;  // GUARDED_BY(cache_mu)
 };
 
 json::object health_body(const SystemState& state, bool& healthy) {
@@ -103,9 +112,17 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
 
   // Answers from the monitor's last result: cheap enough for the network thread.
   router.add(http::Method::Get, "/health", [state](http::Request&) {
-    bool healthy = false;
-    json::object body = health_body(*state, healthy);
-    return http::Response::json(healthy ? 200 : 503, body);
+    const int64_t second =
+        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state->deps.started).count();
+    std::lock_guard lock(state->cache_mu);
+    auto& c = state->cached;
+    if (c.second != second) {
+      bool healthy = false;
+      c.body = json::serialize(health_body(*state, healthy));
+      c.healthy = healthy;
+      c.second = second;
+    }
+    return http::Response::json(c.healthy ? 200 : 503, std::string(c.body));
   }, cheap, &error_renderer());
 
   // Quantum Nexus: GET {base}/v1/health, answered in its success envelope.
