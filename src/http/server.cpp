@@ -245,7 +245,9 @@ struct Server::Impl {
     m.body() = std::move(res.body);
     m.keep_alive(keep_alive);
     m.prepare_payload();
-    c.stream.expires_after(options.request_timeout);
+    // The deadline set when the request started still guards this write: re-arming the timer
+    // for every small response costs a system call and buys nothing.
+    if (m.body().size() > 64 * 1024) c.stream.expires_after(options.request_timeout);
     if (method == Method::Head) {
       bhttp::response_serializer<bhttp::string_body> sr{m};
       auto [wec, n] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
@@ -379,7 +381,7 @@ struct Server::Impl {
 
   // Reads a multipart body in chunks, feeding the parser on the worker pool.
   awaitable<core::Status> read_multipart(Connection& c, beast::flat_buffer& buffer,
-                                         bhttp::request_parser<bhttp::empty_body>& header_parser, Request& req,
+                                         bhttp::request_parser<bhttp::string_body>& header_parser, Request& req,
                                          const std::string& boundary, size_t limit) {
     bhttp::request_parser<bhttp::buffer_body> parser(std::move(header_parser));
     parser.body_limit(limit);
@@ -430,7 +432,9 @@ struct Server::Impl {
 
     for (bool first = true; !stopping; first = false) {
       c->busy = false;
-      bhttp::request_parser<bhttp::empty_body> hp;
+      // One parser reads the header and, for ordinary bodies, the body too; only multipart
+      // uploads switch to a streaming parser once the route is known.
+      bhttp::request_parser<bhttp::string_body> hp;
       hp.header_limit(static_cast<std::uint32_t>(options.max_header_bytes));
       hp.body_limit(boost::none);  // the route decides, once known (below)
       c->stream.expires_after(first ? options.request_timeout : options.idle_timeout);
@@ -497,9 +501,9 @@ struct Server::Impl {
               keep_alive = false;
             }
           } else {
-            bhttp::request_parser<bhttp::string_body> bp(std::move(hp));
+            auto& bp = hp;
             bp.body_limit(limit);
-            c->stream.expires_after(options.request_timeout);
+            if (limit > 64 * 1024) c->stream.expires_after(options.request_timeout);  // uploads: a fresh deadline
             auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, bp, kTuple);
             if (bec == bhttp::error::body_limit) {
               core::Error e(core::Code::PayloadTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
