@@ -503,8 +503,20 @@ struct Server::Impl {
           } else {
             auto& bp = hp;
             bp.body_limit(limit);
-            if (limit > 64 * 1024) c->stream.expires_after(options.request_timeout);  // uploads: a fresh deadline
-            auto [bec, bn] = co_await bhttp::async_read(c->stream, buffer, bp, kTuple);
+            beast::error_code bec;
+            // Most bodies arrive with their header: parse them from the buffer without another
+            // asynchronous round trip.
+            if (declared && !msg.chunked() && buffer.size() >= *declared) {
+              while (!bp.is_done() && !bec) {
+                size_t used = bp.put(buffer.data(), bec);
+                buffer.consume(used);
+                if (used == 0 && !bec) bec = bhttp::error::partial_message;
+              }
+            } else {
+              if (limit > 64 * 1024) c->stream.expires_after(options.request_timeout);  // uploads: a fresh deadline
+              auto [read_ec, bn] = co_await bhttp::async_read(c->stream, buffer, bp, kTuple);
+              bec = read_ec;
+            }
             if (bec == bhttp::error::body_limit) {
               core::Error e(core::Code::PayloadTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
               e.details["limit"] = limit;
