@@ -87,7 +87,7 @@ _Written by \`bench/search/run.sh\`; everything between the \`bench:search\` mar
 
 - **Date:** $started (the run took $((elapsed / 60)) min $((elapsed % 60)) s)
 - **Machine:** $cores cores (\`nproc\`), $cpu, ${mem_gb} GB RAM; load average before the run $load_before$busy.
-- **Command:** \`$invocation\` (runs \`bench_search ${args[*]}\`)
+- **Command:** \`$invocation\` (runs \`bench_search${args[*]:+ ${args[*]}}\`)
 - **Commit:** $commit
 $(cat "$results_dir/report.md")
 <!-- bench:search:end -->

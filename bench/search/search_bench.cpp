@@ -9,7 +9,7 @@
 // goes to stderr); bench/search/run.sh puts that report into docs/PERFORMANCE.md.
 //
 // Usage: bench_search [--quick] [--sizes N1,N2,...] [--queries 1000] [--recall-queries 200]
-//                     [--threads T] [--M 16] [--ef-construction 100] [--dim 384] [--vocabulary 1000000]
+//                     [--threads T] [--M 32] [--ef-construction 200] [--dim 384] [--vocabulary 1000000]
 
 #include "engines/embedder.h"
 #include "engines/vector_index.h"
@@ -49,8 +49,8 @@ struct Options {
   size_t queries = 1000;
   size_t recall_queries = 200;
   int threads = std::max(1u, std::thread::hardware_concurrency());
-  int m = 16;
-  int ef_construction = 100;
+  int m = 32;  // HashedEmbedder vectors have a high intrinsic dimension: a denser graph pays off
+  int ef_construction = 200;  // VectorIndex's default
   int dim = HashedEmbedder::kDefaultDimensions;
   size_t vocabulary = 1000000;  // distinct words: text of 1M chunks has a long tail of rare terms
 };
@@ -266,6 +266,22 @@ double recall_at_k(const std::vector<std::vector<ScoredLabel>>& got, const std::
   return wanted ? static_cast<double>(found) / static_cast<double>(wanted) : 1.0;
 }
 
+// The ann-benchmarks reading of recall, which does not punish ties: a hit counts when it is at
+// least as similar as the k-th exact neighbour minus epsilon.
+double tolerant_recall(const std::vector<std::vector<ScoredLabel>>& got,
+                       const std::vector<std::vector<ScoredLabel>>& truth, double epsilon = 1e-3) {
+  size_t found = 0, wanted = 0;
+  for (size_t q = 0; q < got.size(); ++q) {
+    if (truth[q].empty()) continue;
+    const double threshold = truth[q].back().second - epsilon;
+    size_t hits = 0;
+    for (const auto& h : got[q]) hits += h.second >= threshold;
+    found += std::min(hits, truth[q].size());
+    wanted += truth[q].size();
+  }
+  return wanted ? static_cast<double>(found) / static_cast<double>(wanted) : 1.0;
+}
+
 struct SizeResult {
   size_t n = 0;
   double text_mb = 0;
@@ -278,6 +294,7 @@ struct SizeResult {
   struct Sweep {
     size_t ef;
     double recall, topic, passage;  // all queries, topic queries, passage queries
+    double tolerant;                // tolerant_recall over all queries
   };
   std::vector<Sweep> ef_sweep;
   size_t ef = 0;
@@ -391,14 +408,15 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   r.exact_ms = percentiles(exact_ms);
 
   // 5. Tune ef: the smallest in the sweep that reaches the target recall.
-  for (size_t ef : {16, 32, 64, 128, 256, 512, 1024}) {
+  for (size_t ef : {16, 32, 64, 128, 256, 512, 1024, 2048, 4096}) {
     index.set_ef(ef);
     std::vector<std::vector<ScoredLabel>> got(o.recall_queries);
     for (size_t q = 0; q < o.recall_queries; ++q) got[q] = index.search(&queries[q * dim], kK);
     const double recall = recall_at_k(got, truth);
-    r.ef_sweep.push_back({ef, recall, recall_at_k(got, truth, 2, 0), recall_at_k(got, truth, 2, 1)});
-    std::fprintf(stderr, "[N=%zu] ef=%zu recall@10=%.3f (topic %.3f, passage %.3f)\n", n, ef, recall,
-                 r.ef_sweep.back().topic, r.ef_sweep.back().passage);
+    r.ef_sweep.push_back(
+        {ef, recall, recall_at_k(got, truth, 2, 0), recall_at_k(got, truth, 2, 1), tolerant_recall(got, truth)});
+    std::fprintf(stderr, "[N=%zu] ef=%zu recall@10=%.3f (topic %.3f, passage %.3f; tie-tolerant %.3f)\n", n, ef,
+                 recall, r.ef_sweep.back().topic, r.ef_sweep.back().passage, r.ef_sweep.back().tolerant);
     r.ef = ef;
     r.recall = recall;
     if (recall >= kTargetRecall) break;
@@ -443,14 +461,16 @@ std::string human(size_t n) {
 }
 
 void report(const Options& o, const std::vector<SizeResult>& results) {
-  std::printf("- **Setup:** chunks of synthetic text (~0.9 kB each: Zipf vocabulary of %zu words led by English "
-              "function words, 1000 topics) embedded with `HashedEmbedder` (%d dimensions); queries are 3-8 words "
-              "from one topic. HNSW: M=%d, ef_construction=%d, built by %d threads. k=%zu.\n",
+  std::printf("- **Setup:** chunks of synthetic text (~1 kB each: sentences over a Zipf vocabulary of %zu words "
+              "led by English function words, 45%% background words, 55%% words of a main and a side topic out of "
+              "1000) embedded with `HashedEmbedder` (%d dimensions). Queries are 3-8 words: half about a topic "
+              "(its words), half about a passage (content words of one indexed chunk). HNSW: M=%d, "
+              "ef_construction=%d, built by %d threads. k=%zu.\n",
               o.vocabulary, o.dim, o.m, o.ef_construction, o.threads, kK);
   std::printf("- **Baseline:** `ExactIndex`, a brute-force scan of the same vectors at the same N (exact by "
               "definition). Latency is one query at a time, search only (the query is embedded beforehand): "
               "HNSW over %zu queries, the exact scan over the %zu recall queries. ef is the smallest of "
-              "16, 32, ..., 1024 reaching recall@10 >= %.2f on those %zu queries.\n",
+              "16, 32, ..., 4096 reaching recall@10 >= %.2f on those %zu queries.\n",
               o.queries, o.recall_queries, kTargetRecall, o.recall_queries);
   std::printf("- **Targets:** p99 < %.0f ms at 1M, recall@10 >= %.2f, embedding > %.0f MB/s per core.\n\n",
               kTargetP99Ms, kTargetRecall, kTargetEmbedMBps);
@@ -460,9 +480,9 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
   for (const auto& r : results) {
     const std::string n = human(r.n);
     const bool at_1m = r.n >= 1000000;
-    std::printf("| Query latency p50 | %s | %s ms | %s ms | %s | |\n", n.c_str(), fmt("%.3f", r.hnsw_ms.p50).c_str(),
+    std::printf("| Query latency p50 (ef=%zu) | %s | %s ms | %s ms | %s | |\n", r.ef, n.c_str(), fmt("%.3f", r.hnsw_ms.p50).c_str(),
                 fmt("%.1f", r.exact_ms.p50).c_str(), fmt("%.4f", r.hnsw_ms.p50 / r.exact_ms.p50).c_str());
-    std::printf("| Query latency p99 | %s | %s ms | %s ms | %s | %s |\n", n.c_str(), fmt("%.3f", r.hnsw_ms.p99).c_str(),
+    std::printf("| Query latency p99 (ef=%zu) | %s | %s ms | %s ms | %s | %s |\n", r.ef, n.c_str(), fmt("%.3f", r.hnsw_ms.p99).c_str(),
                 fmt("%.1f", r.exact_ms.p99).c_str(), fmt("%.4f", r.hnsw_ms.p99 / r.exact_ms.p99).c_str(),
                 at_1m ? (r.hnsw_ms.p99 < kTargetP99Ms ? "< 20 ms: **met**" : "< 20 ms: **missed**") : "");
     std::printf("| Recall@10 (ef=%zu) | %s | %s | 1.000 | %s | >= 0.95: **%s** |\n", r.ef, n.c_str(),
@@ -484,7 +504,10 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
                 fmt("%.0f", kTargetEmbedMBps).c_str(), fmt("%.2f", r.embed_mbps_per_core / kTargetEmbedMBps).c_str(),
                 r.embed_mbps_per_core > kTargetEmbedMBps ? "met" : "missed");
   }
-  std::printf("\nef sweep: recall@10 on the %zu recall queries (topic queries / passage queries):\n\n",
+  std::printf("\nef sweep: recall@10 on the %zu recall queries (topic queries / passage queries; tie-tolerant "
+              "recall, ann-benchmarks style: a hit counts if its cosine is within 0.001 of the 10th exact "
+              "neighbour's). The exact top 10 is crowded: the 10th and 11th neighbours typically differ by "
+              "0.001-0.003 in cosine, so strict recall@10 also measures the order of near-ties.\n\n",
               o.recall_queries);
   const auto& longest = std::max_element(results.begin(), results.end(), [](const auto& a, const auto& b) {
                           return a.ef_sweep.size() < b.ef_sweep.size();
@@ -498,7 +521,8 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
     std::printf("| %s |", human(r.n).c_str());
     for (size_t i = 0; i < longest.size(); ++i) {
       if (i < r.ef_sweep.size()) {
-        std::printf(" %.3f (%.2f / %.2f) |", r.ef_sweep[i].recall, r.ef_sweep[i].topic, r.ef_sweep[i].passage);
+        std::printf(" %.3f (%.2f / %.2f; %.2f) |", r.ef_sweep[i].recall, r.ef_sweep[i].topic, r.ef_sweep[i].passage,
+                    r.ef_sweep[i].tolerant);
       } else {
         std::printf(" |");
       }

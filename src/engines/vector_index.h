@@ -51,7 +51,8 @@ class VectorIndex {
 
   // dim > 0; max_elements is the initial capacity (the index grows past it as needed).
   // M is the graph degree, ef_construction the beam width while building; larger is better
-  // recall and slower building.
+  // recall and slower building. HashedEmbedder vectors, whose intrinsic dimension is high,
+  // search faster at equal recall with M = 32 (see bench/search).
   VectorIndex(int dim, size_t max_elements, int M = 16, int ef_construction = 200);
   ~VectorIndex();
   VectorIndex(const VectorIndex&) = delete;
@@ -66,12 +67,16 @@ class VectorIndex {
   // NotFound if the label is absent or already removed.
   core::Status remove(uint64_t label);
 
-  // The k labels most similar to query (dim floats), best first. With a filter, only labels it
-  // accepts are returned: the graph walk passes through rejected nodes without collecting them
-  // and keeps widening until it holds max(ef, k) accepted ones, and when the filter is so
-  // restrictive that the walk would cover a large part of the graph (or the index is small),
-  // an exact scan of the accepted labels answers instead. Fewer than k results only when
-  // fewer than k live labels pass the filter.
+  // The k labels most similar to query (dim floats), best first. A label whose add() has not
+  // returned yet may or may not be among them.
+  //
+  // With a filter, only labels it accepts are returned. (hnswlib 0.6.2 predates its
+  // BaseFilterFunctor, so the level-0 walk is ours, after hnswlib 0.7's.) The walk passes
+  // through rejected nodes without collecting them and keeps widening until it holds
+  // max(ef, k) accepted ones. When, at the selectivity the walk observes, finishing it would
+  // cost more than an exact scan of the accepted labels (or the walk has covered a quarter of
+  // the graph, or the index has under 4096 slots), the exact scan answers instead. Fewer than k
+  // results only when fewer than k live labels pass the filter.
   std::vector<ScoredLabel> search(const float* query, size_t k, const LabelFilter& filter = nullptr) const;
 
   // The beam width of searches (at least k is always used). Higher is better recall, slower.
