@@ -2,6 +2,8 @@
 
 #include "core/json.h"
 
+#include <boost/json.hpp>
+
 #include <charconv>
 #include <stdexcept>
 
@@ -29,6 +31,37 @@ core::Result<int64_t> int_query(const http::Request& req, std::string_view name,
                        std::string(name));
   }
   return v;
+}
+
+std::vector<std::string> string_list_field(std::string_view text) {
+  std::vector<std::string> out;
+  boost::system::error_code ec;
+  auto v = boost::json::parse(text, ec);
+  if (!ec && v.is_array()) {
+    for (const auto& item : v.as_array()) {
+      if (item.is_string()) out.emplace_back(item.as_string());
+    }
+    return out;
+  }
+  size_t i = 0;
+  while (i <= text.size()) {
+    size_t j = text.find(',', i);
+    if (j == std::string_view::npos) j = text.size();
+    std::string_view item = text.substr(i, j - i);
+    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
+    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
+    if (!item.empty()) out.emplace_back(item);
+    i = j + 1;
+  }
+  return out;
+}
+
+http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename) {
+  http::Response res = http::Response::send_file(path, mime);
+  std::string safe;
+  for (char c : filename) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
+  res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
+  return res;
 }
 
 }  // namespace docent::api

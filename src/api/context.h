@@ -39,4 +39,10 @@ core::Result<boost::json::value> json_body(const http::Request& req, const core:
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max);
 
+// A list sent as a form field: a JSON array of strings, or comma-separated text.
+std::vector<std::string> string_list_field(std::string_view text);
+
+// The bytes at `path` as a download named `filename` (quotes and control characters replaced).
+http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename);
+
 }  // namespace docent::api

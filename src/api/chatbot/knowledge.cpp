@@ -25,28 +25,6 @@ std::string_view status_word(const std::string& s) {
 
 json::value nullable(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
 
-std::vector<std::string> tags_of(std::string_view text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (!ec && v.is_array()) {
-    for (const auto& t : v.as_array()) {
-      if (t.is_string()) out.emplace_back(t.as_string());
-    }
-    return out;
-  }
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t j = text.find(',', i);
-    if (j == std::string_view::npos) j = text.size();
-    std::string_view t = text.substr(i, j - i);
-    while (!t.empty() && t.front() == ' ') t.remove_prefix(1);
-    while (!t.empty() && t.back() == ' ') t.remove_suffix(1);
-    if (!t.empty()) out.emplace_back(t);
-    i = j + 1;
-  }
-  return out;
-}
 
 }  // namespace
 
@@ -62,7 +40,7 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
     if (const auto* d = req.form->field("description")) info.description = d->value;
-    if (const auto* t = req.form->field("tags")) info.tags = tags_of(t->value);
+    if (const auto* t = req.form->field("tags")) info.tags = string_list_field(t->value);
     auto f = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!f) return error(req, f.error());
     req.form->release(*files[0]);

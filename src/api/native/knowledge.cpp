@@ -23,11 +23,6 @@ namespace {
 
 Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
 
-int64_t unix_time(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 // OpenAI's three file states.
 std::string_view openai_status(const std::string& status) {
@@ -46,29 +41,6 @@ json::object folder_json(const services::Folder& f) {
                       {"updated_at", f.updated_at}};
 }
 
-// Splits "a,b" or a JSON array text into strings.
-std::vector<std::string> list_field(std::string_view text) {
-  std::vector<std::string> out;
-  boost::system::error_code ec;
-  auto v = json::parse(text, ec);
-  if (!ec && v.is_array()) {
-    for (const auto& item : v.as_array()) {
-      if (item.is_string()) out.emplace_back(item.as_string());
-    }
-    return out;
-  }
-  size_t i = 0;
-  while (i <= text.size()) {
-    size_t j = text.find(',', i);
-    if (j == std::string_view::npos) j = text.size();
-    std::string_view item = text.substr(i, j - i);
-    while (!item.empty() && item.front() == ' ') item.remove_prefix(1);
-    while (!item.empty() && item.back() == ' ') item.remove_suffix(1);
-    if (!item.empty()) out.emplace_back(item);
-    i = j + 1;
-  }
-  return out;
-}
 
 // The ingestion progress of one file as SSE: a "status" event now, then one per change, ending
 // with "done" or "failed".
@@ -135,7 +107,7 @@ json::object file_json(const services::File& f) {
       {"id", f.id},
       {"object", "file"},
       {"bytes", f.size},
-      {"created_at", unix_time(f.created_at)},
+      {"created_at", core::unix_seconds(f.created_at)},
       {"filename", f.name},
       {"purpose", f.purpose},
       {"status", openai_status(f.status)},
@@ -172,7 +144,7 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (const auto* f = req.form->field("purpose")) info.purpose = f->value;
     if (const auto* f = req.form->field("description")) info.description = f->value;
     if (const auto* f = req.form->field("folder_id")) info.folder = f->value;
-    if (const auto* f = req.form->field("tags")) info.tags = list_field(f->value);
+    if (const auto* f = req.form->field("tags")) info.tags = string_list_field(f->value);
     if (info.purpose.empty()) return error(req, core::Error(core::Code::MissingField, "purpose is required", "purpose"));
     auto file = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!file) return error(req, file.error());
@@ -217,11 +189,7 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (!f) return error(req, f.error());
     auto path = ctx.knowledge->file_content(p, f->id);
     if (!path) return error(req, path.error());
-    Response res = Response::send_file(*path, f->mime);
-    std::string safe;
-    for (char c : f->name) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
-    res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
-    return res;
+    return download(*path, f->mime, f->name);
   }, {}, errors);
 
   router.add(Method::Get, "/v1/files/{file_id}/events", [ctx](Request& req) {

@@ -2,6 +2,7 @@
 
 #include "api/native/errors.h"
 #include "core/json.h"
+#include "core/time.h"
 
 #include <boost/json.hpp>
 
@@ -18,11 +19,6 @@ namespace {
 
 Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
 
-int64_t unix_time(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 std::string_view file_status(const services::File& f) {
   return f.status == "processed" ? "completed" : f.status == "failed" ? "failed" : "in_progress";
@@ -34,7 +30,7 @@ json::object store_file_json(const std::string& store_id, const services::Vector
   return json::object{{"id", vf.file_id},
                       {"object", "vector_store.file"},
                       {"usage_bytes", vf.file.size},
-                      {"created_at", unix_time(vf.added_at)},
+                      {"created_at", core::unix_seconds(vf.added_at)},
                       {"vector_store_id", store_id},
                       {"status", file_status(vf.file)},
                       {"last_error", last_error},
@@ -54,7 +50,7 @@ json::object store_json(const services::VectorStore& vs) {
   return json::object{
       {"id", vs.id},
       {"object", "vector_store"},
-      {"created_at", unix_time(vs.created_at)},
+      {"created_at", core::unix_seconds(vs.created_at)},
       {"name", vs.name},
       {"usage_bytes", bytes},
       {"file_counts", json::object{{"in_progress", in_progress}, {"completed", completed}, {"failed", failed},
@@ -62,7 +58,7 @@ json::object store_json(const services::VectorStore& vs) {
       {"status", in_progress ? "in_progress" : "completed"},
       {"expires_after", nullptr},
       {"expires_at", nullptr},
-      {"last_active_at", unix_time(vs.updated_at)},
+      {"last_active_at", core::unix_seconds(vs.updated_at)},
       {"metadata", vs.metadata},
   };
 }

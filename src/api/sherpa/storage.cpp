@@ -3,6 +3,7 @@
 #include "api/sherpa/errors.h"
 #include "core/crypto.h"
 #include "core/json.h"
+#include "core/time.h"
 
 #include <boost/json.hpp>
 
@@ -27,11 +28,6 @@ std::string seed_time(const std::string& rfc3339) {
   return t;
 }
 
-int64_t unix_time(const std::string& rfc3339) {
-  std::tm tm{};
-  if (!strptime(rfc3339.c_str(), "%Y-%m-%dT%H:%M:%S", &tm)) return 0;
-  return static_cast<int64_t>(timegm(&tm));
-}
 
 json::object folder_json(const services::Folder& f, const Context& ctx) {
   int64_t account_seq = 0;
@@ -61,7 +57,7 @@ json::object file_json(const services::File& f) {
                       {"purpose", f.purpose},
                       {"filename", f.name},
                       {"bytes", f.size},
-                      {"created_at", unix_time(f.created_at)},
+                      {"created_at", core::unix_seconds(f.created_at)},
                       {"status", openai_status(f.status)},
                       {"status_details", f.status == "processed" ? "Indexed"
                                          : f.status == "failed"  ? f.status_reason
@@ -324,11 +320,7 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     if (!f) return error(req, f.error());
     auto path = ctx.knowledge->file_content(p, f->id);
     if (!path) return error(req, path.error());
-    Response res = Response::send_file(*path, f->mime);
-    std::string safe;
-    for (char c : f->name) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
-    res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
-    return res;
+    return download(*path, f->mime, f->name);
   }, {}, errors);
 
   router.add(Method::Post, "/api/files/addchunk", [ctx](Request& req) {
