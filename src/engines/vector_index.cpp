@@ -447,6 +447,7 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
   std::priority_queue<Candidate> top;  // the best ef accepted so far, worst on top
   std::priority_queue<Candidate, std::vector<Candidate>, std::greater<Candidate>> frontier;  // nearest first
   std::vector<tableint> batch(h.maxM0_);
+  const size_t vector_bytes = static_cast<size_t>(dim_) * sizeof(float);
   hnswlib::VisitedList* visited = h.visited_list_pool_->getFreeVisitedList();
   hnswlib::vl_type* mark = visited->mass;
   const hnswlib::vl_type tag = visited->curV;
@@ -482,6 +483,10 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
     }
     for (size_t i = 0; i < fresh; ++i) {
       const tableint id = batch[i];
+      if (i + 1 < fresh) {  // the rest of the next vector, while this one is computed
+        const char* next_data = h.getDataByInternalId(batch[i + 1]);
+        for (size_t off = 128; off < vector_bytes; off += 64) __builtin_prefetch(next_data + off);
+      }
       const float d = distance(id);
       if (top.size() < ef || d < bound) {
         frontier.push({d, id});
