@@ -1,9 +1,12 @@
 #include "core/log.h"
 
 #include <chrono>
+#include <climits>
+#include <cstdint>
 #include <cstdlib>
 #include <thread>
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
@@ -155,13 +158,13 @@ void append_value(Buffer& out, const log::Value& v, Format format) {
         append_text_value(out, v.as_string());
       }
       return;
-    case Kind::Int: fmt::format_to(std::back_inserter(out), "{}", v.as_int()); return;
-    case Kind::Uint: fmt::format_to(std::back_inserter(out), "{}", v.as_uint()); return;
+    case Kind::Int: { const fmt::format_int f(v.as_int()); out.append(f.data(), f.data() + f.size()); } return;
+    case Kind::Uint: { const fmt::format_int f(v.as_uint()); out.append(f.data(), f.data() + f.size()); } return;
     case Kind::Double:
       if (format == Format::Json && !std::isfinite(v.as_double())) {
         append(out, "null");
       } else {
-        fmt::format_to(std::back_inserter(out), "{}", v.as_double());
+        fmt::format_to(std::back_inserter(out), FMT_COMPILE("{}"), v.as_double());
       }
       return;
     case Kind::Bool: append(out, v.as_bool() ? "true" : "false"); return;
@@ -205,16 +208,28 @@ std::string_view level_name(spdlog::level::level_enum level, Format format) {
   }
 }
 
-// RFC 3339, UTC, milliseconds: 2024-06-01T12:00:00.123Z
+// RFC 3339, UTC, milliseconds: 2024-06-01T12:00:00.123Z. Lines come many a second, so each
+// thread keeps the text of the last second it formatted and only writes the milliseconds anew.
 void append_timestamp(Buffer& out, std::chrono::system_clock::time_point tp) {
   const auto since_epoch = std::chrono::duration_cast<std::chrono::milliseconds>(tp.time_since_epoch());
-  const std::time_t secs = std::chrono::system_clock::to_time_t(
-      std::chrono::system_clock::time_point(std::chrono::floor<std::chrono::seconds>(since_epoch)));
-  const auto ms = (since_epoch - std::chrono::floor<std::chrono::seconds>(since_epoch)).count();
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  fmt::format_to(std::back_inserter(out), "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z", tm.tm_year + 1900,
-                 tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec, ms);
+  const auto whole = std::chrono::floor<std::chrono::seconds>(since_epoch);
+  const auto ms = static_cast<int>((since_epoch - whole).count());
+  thread_local std::int64_t cached_second = INT64_MIN;
+  thread_local char cached_text[24];  // "2024-06-01T12:00:00."
+  thread_local size_t cached_size = 0;
+  if (whole.count() != cached_second) {
+    const std::time_t secs = static_cast<std::time_t>(whole.count());
+    std::tm tm{};
+    gmtime_r(&secs, &tm);
+    const auto end = fmt::format_to_n(cached_text, sizeof cached_text, FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}."),
+                                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    cached_size = std::min(end.size, sizeof cached_text);
+    cached_second = whole.count();
+  }
+  out.append(cached_text, cached_text + cached_size);
+  const char digits[4] = {static_cast<char>('0' + ms / 100), static_cast<char>('0' + ms / 10 % 10),
+                          static_cast<char>('0' + ms % 10), 'Z'};
+  out.append(digits, digits + 4);
 }
 
 // Frames each message as a whole line and writes it to stderr or the stream given by

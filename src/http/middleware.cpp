@@ -3,6 +3,7 @@
 #include "core/id.h"
 #include "core/log.h"
 
+#include <fmt/compile.h>
 #include <fmt/format.h>
 
 #include <algorithm>
@@ -50,7 +51,7 @@ Middleware timing() {
     auto start = std::chrono::steady_clock::now();
     Response res = next(req);
     double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - start).count();
-    res.headers.set("Server-Timing", fmt::format("app;dur={:.3f}", ms));
+    res.headers.set("Server-Timing", fmt::format(FMT_COMPILE("app;dur={:.3f}"), ms));
     return res;
   };
 }

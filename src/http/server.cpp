@@ -34,6 +34,7 @@ struct Connection {
   explicit Connection(tcp::socket s) : stream(std::move(s)) {}
   beast::tcp_stream stream;
   std::atomic<bool> busy{false};
+  std::string head;  // the response head being written; reused so its capacity stays
 };
 
 // The SSE sink: a bounded queue between a producer on the worker pool and the connection's
@@ -240,20 +241,17 @@ struct Server::Impl {
       }
       res = Response::json(500, std::string(R"({"error":{"message":"file vanished before it could be sent","code":"INTERNAL"}})"));
     }
-    bhttp::response<bhttp::string_body> m{static_cast<bhttp::status>(res.status), 11};
-    copy_headers(res, m);
-    m.body() = std::move(res.body);
-    m.keep_alive(keep_alive);
-    m.prepare_payload();
+    // Status line and headers go into the connection's reusable buffer; the body is sent from
+    // where it lies, in the same gathered write.
+    c.head.clear();
+    const bool bodyless = status_has_no_body(res.status);
+    write_response_head(c.head, res.status, res.headers, res.body.size(), keep_alive);
     // The deadline set when the request started still guards this write: re-arming the timer
     // for every small response costs a system call and buys nothing.
-    if (m.body().size() > 64 * 1024) c.stream.expires_after(options.request_timeout);
-    if (method == Method::Head) {
-      bhttp::response_serializer<bhttp::string_body> sr{m};
-      auto [wec, n] = co_await bhttp::async_write_header(c.stream, sr, kTuple);
-      co_return !wec;
-    }
-    auto [wec, n] = co_await bhttp::async_write(c.stream, m, kTuple);
+    if (res.body.size() > 64 * 1024) c.stream.expires_after(options.request_timeout);
+    std::array<asio::const_buffer, 2> buffers{asio::buffer(c.head), asio::const_buffer()};
+    if (method != Method::Head && !bodyless) buffers[1] = asio::buffer(res.body);
+    auto [wec, n] = co_await asio::async_write(c.stream, buffers, kTuple);
     co_return !wec;
   }
 

@@ -2,7 +2,10 @@
 
 #include <boost/beast/core/flat_buffer.hpp>
 #include <boost/beast/http/parser.hpp>
+#include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
+
+#include <charconv>
 
 namespace docent::http {
 
@@ -105,6 +108,49 @@ core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits
   }
   req.body = std::move(msg.body());
   return req;
+}
+
+bool status_has_no_body(int status) { return (status >= 100 && status < 200) || status == 204 || status == 304; }
+
+namespace {
+
+void append_header_text(std::string& out, std::string_view text) {
+  for (char c : text) out.push_back(c == '\r' || c == '\n' || c == '\0' ? ' ' : c);
+}
+
+void append_number(std::string& out, size_t n) {
+  char digits[24];
+  auto [end, ec] = std::to_chars(digits, digits + sizeof digits, n);
+  out.append(digits, end);
+}
+
+}  // namespace
+
+void write_response_head(std::string& out, int status, const Headers& headers, size_t body_size, bool keep_alive) {
+  if (status < 100 || status > 999) status = 500;
+  out += "HTTP/1.1 ";
+  append_number(out, static_cast<size_t>(status));
+  out.push_back(' ');
+  const auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
+  out.append(reason.data(), reason.size());
+  out += "\r\n";
+  bool named_server = false;
+  for (const auto& [name, value] : headers.items()) {
+    if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
+    if (iequals(name, "Server")) named_server = true;
+    append_header_text(out, name);
+    out += ": ";
+    append_header_text(out, value);
+    out += "\r\n";
+  }
+  if (!named_server) out += "Server: docent\r\n";
+  if (!status_has_no_body(status)) {
+    out += "Content-Length: ";
+    append_number(out, body_size);
+    out += "\r\n";
+  }
+  if (!keep_alive) out += "Connection: close\r\n";
+  out += "\r\n";
 }
 
 }  // namespace docent::http

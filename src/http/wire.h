@@ -25,4 +25,17 @@ struct WireLimits {
 // Code::HeadersTooLarge, Code::PayloadTooLarge, or Code::BadRequest for an incomplete message.
 core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits& limits);
 
+// Appends an HTTP/1.1 status line and header block for a response whose body is `body_size`
+// bytes to `out`, ending with the blank line. The server owns the framing: any Content-Length,
+// Transfer-Encoding or Connection header in `headers` is dropped and its own written instead
+// (`Connection: close` when !keep_alive; no Content-Length for 1xx, 204 and 304). `Server: docent`
+// is added unless the headers name a server. Line breaks and NULs in names or values become
+// spaces, so a value can never start a header of its own. Beast's serializer does the same
+// framing through a generic buffer-sequence machinery that costs about a third of a small
+// request's CPU time; this is one pass over the headers into one buffer.
+void write_response_head(std::string& out, int status, const Headers& headers, size_t body_size, bool keep_alive);
+
+// True when a response with this status carries no body (1xx, 204, 304).
+bool status_has_no_body(int status);
+
 }  // namespace docent::http

@@ -6,7 +6,9 @@
 #include <gtest/gtest.h>
 #include <spdlog/spdlog.h>
 
+#include <chrono>
 #include <cstdint>
+#include <ctime>
 #include <limits>
 #include <regex>
 #include <sstream>
@@ -76,6 +78,38 @@ TEST_F(LogTest, JsonLineHasTimestampLevelMessageAndFields) {
   EXPECT_EQ((it++)->key(), "level");
   EXPECT_EQ((it++)->key(), "msg");
   EXPECT_EQ((it++)->key(), "method");
+}
+
+// The timestamp's date and time of day are cached per thread and second: across many lines and
+// a second boundary, each line still carries the clock's current time.
+TEST_F(LogTest, TimestampsFollowTheClock) {
+  init_logging("info", "json", &out_);
+  const auto to_text = [](std::chrono::system_clock::time_point tp) {
+    const std::time_t t = std::chrono::system_clock::to_time_t(tp);
+    std::tm tm{};
+    gmtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+    return std::string(buf);
+  };
+  std::vector<std::pair<std::string, std::string>> bounds;  // clock before and after each line
+  const auto start = std::chrono::steady_clock::now();
+  while (std::chrono::steady_clock::now() - start < std::chrono::milliseconds(1100)) {
+    const auto before = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    log::info("tick");
+    const auto after = std::chrono::floor<std::chrono::seconds>(std::chrono::system_clock::now());
+    bounds.emplace_back(to_text(before), to_text(after));
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  const auto all = lines();
+  ASSERT_EQ(all.size(), bounds.size());
+  for (size_t i = 0; i < all.size(); ++i) {
+    const json::value v = json::parse(all[i]);
+    const std::string ts(v.at("ts").as_string());
+    const std::string second = ts.substr(0, 19);
+    EXPECT_TRUE(second == bounds[i].first || second == bounds[i].second) << ts << " vs " << bounds[i].first;
+    EXPECT_EQ(ts.size(), 24u) << ts;
+  }
 }
 
 TEST_F(LogTest, JsonEscapesEverything) {

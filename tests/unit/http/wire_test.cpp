@@ -57,15 +57,50 @@ TEST(Wire, LimitsAndMalformedInput) {
   EXPECT_FALSE(parse_request_bytes("GET / HTTP/1.1\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab", {}).ok());
 }
 
-}  // namespace
-}  // namespace docent::http
-
-namespace docent::http {
-namespace {
-
 // Found by http_request_fuzz: an empty input tripped an assertion in Beast's put_eof.
 TEST(Wire, EmptyInputIsBadRequestNotAnAssertion) {
   EXPECT_EQ(parse_request_bytes("", {}).error().code, core::Code::BadRequest);
+}
+
+TEST(Wire, ResponseHeadFramesTheBody) {
+  Headers h;
+  h.add("Content-Type", "application/json");
+  h.add("Content-Length", "999");     // the handler's own framing is ignored
+  h.add("Connection", "keep-alive");  // so is its connection management
+  std::string out;
+  write_response_head(out, 200, h, 7, true);
+  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nServer: docent\r\nContent-Length: 7\r\n\r\n");
+
+  out.clear();
+  write_response_head(out, 404, Headers(), 0, false);
+  EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\nServer: docent\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+}
+
+TEST(Wire, ResponseHeadHasNoLengthWithoutABody) {
+  std::string out;
+  write_response_head(out, 204, Headers(), 0, true);
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nServer: docent\r\n\r\n");
+  EXPECT_TRUE(status_has_no_body(304));
+  EXPECT_TRUE(status_has_no_body(101));
+  EXPECT_FALSE(status_has_no_body(200));
+}
+
+TEST(Wire, ResponseHeadValuesCannotInjectHeaders) {
+  Headers h;
+  h.add("X-Name", "a\r\nSet-Cookie: evil=1");
+  h.add("Server", "custom");
+  std::string out;
+  write_response_head(out, 200, h, 0, true);
+  EXPECT_EQ(out.find("\r\nSet-Cookie"), std::string::npos);
+  EXPECT_NE(out.find("X-Name: a  Set-Cookie: evil=1\r\n"), std::string::npos);
+  EXPECT_NE(out.find("Server: custom\r\n"), std::string::npos);
+  EXPECT_EQ(out.find("Server: docent"), std::string::npos);
+}
+
+TEST(Wire, ResponseHeadUnknownStatusStillFrames) {
+  std::string out;
+  write_response_head(out, 42, Headers(), 3, true);
+  EXPECT_EQ(out.rfind("HTTP/1.1 500 ", 0), 0u);
 }
 
 }  // namespace
