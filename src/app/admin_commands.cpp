@@ -241,7 +241,7 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
         ++failures;
         break;
       }
-      std::this_thread::sleep_for(std::chrono::milliseconds(100));
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
     }
     ++done;
   }

@@ -39,10 +39,37 @@ void install_poppler_error_handler() {
   std::call_once(once, [] { poppler::set_debug_error_function(capture_poppler_error, nullptr); });
 }
 
+// poppler's ustring holds UTF-16. Its own to_utf8() opens an iconv converter on every call, which
+// for one call a word cost an eighth of a small PDF's extraction; the conversion itself is a few
+// lines. Unpaired surrogates become U+FFFD and NULs are dropped.
 std::string utf8(const poppler::ustring& s) {
-  poppler::byte_array bytes = s.to_utf8();
-  std::string out(bytes.begin(), bytes.end());
-  std::erase(out, '\0');
+  std::string out;
+  out.reserve(s.size());
+  for (size_t i = 0; i < s.size(); ++i) {
+    char32_t cp = s[i];
+    if (cp >= 0xD800 && cp <= 0xDBFF && i + 1 < s.size() && s[i + 1] >= 0xDC00 && s[i + 1] <= 0xDFFF) {
+      cp = 0x10000 + ((cp - 0xD800) << 10) + (s[i + 1] - 0xDC00);
+      ++i;
+    } else if (cp >= 0xD800 && cp <= 0xDFFF) {
+      cp = 0xFFFD;
+    }
+    if (cp == 0) continue;
+    if (cp < 0x80) {
+      out.push_back(static_cast<char>(cp));
+    } else if (cp < 0x800) {
+      out.push_back(static_cast<char>(0xC0 | (cp >> 6)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else if (cp < 0x10000) {
+      out.push_back(static_cast<char>(0xE0 | (cp >> 12)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    } else {
+      out.push_back(static_cast<char>(0xF0 | (cp >> 18)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 12) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | ((cp >> 6) & 0x3F)));
+      out.push_back(static_cast<char>(0x80 | (cp & 0x3F)));
+    }
+  }
   return out;
 }
 
@@ -99,7 +126,7 @@ struct Word {
   Box box;
   Frame frame;
   int rotation = 0;
-  double size = 0;  // font size in points
+  double size = 0;  // font size in points, estimated from the box (see page_words)
   bool space_after = false;
 };
 
@@ -231,9 +258,16 @@ std::vector<PendingBlock> group_blocks(const std::vector<Line>& lines) {
   return blocks;
 }
 
+// Words come without font information: poppler-cpp gathers it by scanning every font of the
+// page, embedded font programs included, which costs a third of the extraction time. A word's
+// box spans its font's ascent to descent, which for text fonts is 1.1 to 1.35 times the font
+// size; line grouping and heading detection compare sizes with each other, so the estimate's
+// constant factor matters only to the absolute bounds of the line pitch.
+constexpr double kBoxHeightPerPoint = 1.2;
+
 std::vector<Word> page_words(const poppler::page& page) {
   std::vector<Word> words;
-  for (const poppler::text_box& tb : page.text_list(poppler::page::text_list_include_font)) {
+  for (const poppler::text_box& tb : page.text_list(0)) {
     std::string text = utf8(tb.text());
     if (trim(text).empty()) continue;
     poppler::rectf r = tb.bbox();
@@ -242,8 +276,8 @@ std::vector<Word> page_words(const poppler::page& page) {
     w.box = Box{r.left(), r.top(), r.right(), r.bottom()};
     w.rotation = tb.rotation();
     w.frame = to_frame(w.box, w.rotation);
-    w.size = tb.get_font_size();
-    if (!(w.size > 0) || !std::isfinite(w.size)) w.size = height(w.frame);
+    w.size = height(w.frame) / kBoxHeightPerPoint;
+    if (!(w.size > 0) || !std::isfinite(w.size)) w.size = 1;
     w.space_after = tb.has_space_after();
     words.push_back(std::move(w));
   }
@@ -321,13 +355,41 @@ double body_size(const std::vector<PendingPage>& pages) {
   return best_size;
 }
 
+// A letter of any script, roughly: ASCII letters, and code points from U+00C0 up, less the
+// multiplication and division signs and the punctuation, arrows, mathematical operators,
+// technical symbols, shapes and dingbats of U+2000-U+2BFF.
+bool is_letter(char32_t cp) {
+  if (cp < 0x80) return (cp >= 'a' && cp <= 'z') || (cp >= 'A' && cp <= 'Z');
+  if (cp < 0xC0 || cp == 0xD7 || cp == 0xF7) return false;
+  return cp < 0x2000 || cp > 0x2BFF;
+}
+
+// At least two letters, and letters are at least 60% of what is not white space: formulas set in
+// large math fonts ("⇒", "−2", "∀x ∈ X") are not headings, whatever their size.
+bool mostly_letters(std::string_view text) {
+  size_t letters = 0, visible = 0;
+  for (size_t i = 0; i < text.size();) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    char32_t cp = c;
+    size_t n = 1;
+    if (c >= 0xF0) cp = c & 0x07, n = 4;
+    else if (c >= 0xE0) cp = c & 0x0F, n = 3;
+    else if (c >= 0xC0) cp = c & 0x1F, n = 2;
+    for (size_t k = 1; k < n && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    i += n;
+    if (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0xA0) continue;
+    ++visible;
+    if (is_letter(cp)) ++letters;
+  }
+  return letters >= 2 && letters * 10 >= visible * 6;
+}
+
 bool looks_like_heading(const Block& block, double size, int lines, double body) {
   constexpr size_t kMaxHeadingChars = 200;
   constexpr int kMaxHeadingLines = 3;
   if (body <= 0 || size < body * 1.15 || size < body + 1) return false;
   if (codepoints(block.text) > kMaxHeadingChars || lines > kMaxHeadingLines) return false;
-  return std::any_of(block.text.begin(), block.text.end(),
-                     [](unsigned char c) { return std::isalpha(c) || c >= 0x80; });
+  return mostly_letters(block.text);
 }
 
 void mark_headings(std::vector<PendingPage>& pages) {

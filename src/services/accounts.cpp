@@ -60,9 +60,9 @@ AccountService::AccountService(store::Database& db, const core::Config& config,
                                core::crypto::PasswordParams password_params)
     : db_(db), config_(config), password_params_(password_params) {}
 
-core::Status AccountService::validate(const AccountInput& in, bool creating) const {
+core::Status AccountService::validate(const AccountInput& in, bool creating, bool password_required) const {
   if (creating && (!in.login || in.login->empty())) return Error(Code::MissingField, "Login is required", "Login");
-  if (creating && !in.password) return Error(Code::MissingField, "Password is required", "Password");
+  if (creating && password_required && !in.password) return Error(Code::MissingField, "Password is required", "Password");
   if (in.login) {
     if (in.login->empty()) return Error(Code::InvalidInput, "Login must not be empty", "Login");
     if (in.login->front() == ' ' || in.login->back() == ' ') {
@@ -105,10 +105,20 @@ core::Result<Account> AccountService::create_unchecked(const AccountInput& in) {
   if (auto st = validate(in, true); !st) return st.error();
   auto hash = core::crypto::hash_password(*in.password, password_params_);  // slow: outside the write lock
   if (!hash) return hash.error();
+  return insert_new(in, std::move(*hash));
+}
+
+core::Result<Account> AccountService::create_key_only(const AccountInput& in) {
+  if (in.password) return Error(Code::InvalidInput, "a key-only account has no password", "Password");
+  if (auto st = validate(in, true, false); !st) return st.error();
+  return insert_new(in, std::string());
+}
+
+core::Result<Account> AccountService::insert_new(const AccountInput& in, std::string password_hash) {
   store::AccountRecord r;
   r.id = core::new_id();
   r.login = *in.login;
-  r.password_hash = *hash;
+  r.password_hash = std::move(password_hash);
   r.first_name = in.first_name.value_or("");
   r.last_name = in.last_name.value_or("");
   r.email = in.email.value_or("");

@@ -49,6 +49,9 @@ class AccountService {
   core::Result<Account> create(const Principal& actor, const AccountInput& input);
   // For the CLI and first start, where there is no caller yet.
   core::Result<Account> create_unchecked(const AccountInput& input);
+  // The same for an account that has no password yet and signs in with API keys only (login
+  // refuses it until a password is set): the first-start admin, whose password nobody would know.
+  core::Result<Account> create_key_only(const AccountInput& input);
 
   // NotFound for another account's id unless the caller is an admin (never 403: ids don't leak).
   core::Result<Account> get(const Principal& actor, std::string_view id);
@@ -65,7 +68,8 @@ class AccountService {
   core::Result<int64_t> count();
 
  private:
-  core::Status validate(const AccountInput& input, bool creating) const;
+  core::Status validate(const AccountInput& input, bool creating, bool password_required = true) const;
+  core::Result<Account> insert_new(const AccountInput& input, std::string password_hash);
 
   store::Database& db_;
   const core::Config& config_;
