@@ -9,6 +9,7 @@
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/models.h"
 #include "services/principal.h"
 #include "services/quota.h"
 #include "services/vector_stores.h"
@@ -26,6 +27,7 @@ struct Context {
   services::KnowledgeService* knowledge = nullptr;
   services::JobQueue* jobs = nullptr;
   services::VectorStoreService* vector_stores = nullptr;
+  services::ModelService* models = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put
