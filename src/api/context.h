@@ -5,6 +5,7 @@
 #include "core/error.h"
 #include "http/message.h"
 #include "services/accounts.h"
+#include "services/answers.h"
 #include "services/devices.h"
 #include "services/jobs.h"
 #include "services/keys.h"
@@ -28,6 +29,7 @@ struct Context {
   services::JobQueue* jobs = nullptr;
   services::VectorStoreService* vector_stores = nullptr;
   services::ModelService* models = nullptr;
+  services::AnswerService* answers = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -52,6 +52,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_vector_store_routes(router, ctx);
   api::native::register_model_routes(router, ctx);
   api::native::register_chat_completion_routes(router, ctx);
+  api::native::register_response_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);

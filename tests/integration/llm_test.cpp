@@ -201,6 +201,17 @@ class LlmTest : public ::testing::Test {
     return at == std::string::npos ? 0 : std::stoi(m.substr(at + needle.size()));
   }
 
+  // The upstream counts a stream once it has finished writing it, which may be a moment after
+  // the front relayed [DONE]: wait (bounded) for the count to reach `expected`.
+  int wait_upstream_chat_count(int expected) {
+    int n = upstream_chat_count();
+    for (int i = 0; i < 100 && n < expected; ++i) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(50));
+      n = upstream_chat_count();
+    }
+    return n;
+  }
+
   static ServerProcess* upstream_;
   static ServerProcess* front_;
   HttpClient upstream{upstream_->port()};
@@ -416,7 +427,7 @@ TEST_F(LlmTest, FrontChatGoesThroughTheUpstream) {
   EXPECT_EQ(res.json().at("choices").at(0).at("message").at("content"),
             "Visitors park in the quokka lot behind building seven. [1]");
   EXPECT_GT(res.json().at("usage").at("total_tokens").as_int64(), 0);
-  EXPECT_EQ(upstream_chat_count(), before + 1);
+  EXPECT_EQ(wait_upstream_chat_count(before + 1), before + 1);
 }
 
 TEST_F(LlmTest, FrontStreamGoesThroughTheUpstream) {
@@ -438,7 +449,7 @@ TEST_F(LlmTest, FrontStreamGoesThroughTheUpstream) {
   EXPECT_EQ(text, "Visitors park in the quokka lot behind building seven. [1]");
   auto usage = json::parse(events[events.size() - 2]).as_object();
   EXPECT_GT(usage.at("usage").at("total_tokens").as_int64(), 0);
-  EXPECT_EQ(upstream_chat_count(), before + 1);
+  EXPECT_EQ(wait_upstream_chat_count(before + 1), before + 1);
 }
 
 TEST_F(LlmTest, FrontEmbeddingsComeFromTheUpstream) {

@@ -11,5 +11,7 @@ namespace docent::api::native {
 
 void register_model_routes(http::Router& router, const Context& ctx);
 void register_chat_completion_routes(http::Router& router, const Context& ctx);
+// POST /v1/responses with file_search over vector stores (responses.cpp).
+void register_response_routes(http::Router& router, const Context& ctx);
 
 }  // namespace docent::api::native
