@@ -186,7 +186,11 @@ class Transfer {
         finished_ = true;
         return *failure_;
       }
-      if (code == CURLE_ABORTED_BY_CALLBACK && cancel_ && *cancel_ && (*cancel_)()) return cancelled_error();
+      // A callback aborted the transfer because the caller cancelled (write or progress callback).
+      if (cancel_ && *cancel_ && (*cancel_)()) {
+        finished_ = true;
+        return cancelled_error();
+      }
       if (refused_private_) {
         finished_ = true;
         return upstream_error("upstream " + options_.base_url +
