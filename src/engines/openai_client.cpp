@@ -368,9 +368,8 @@ class UpstreamStream : public ChatStream {
       return upstream_error("upstream " + base_ + " sent a malformed stream event (not a JSON object)");
     }
     json::object& o = v.get_object();
-    if (const auto* err = o.if_contains("error")) {
+    if (o.contains("error")) {
       return upstream_error("upstream " + base_ + " failed mid-stream: " + upstream_message(json::serialize(o)));
-      (void)err;
     }
     ChatChunk c;
     c.content = first_choice_text(o, "delta", c.finish_reason);

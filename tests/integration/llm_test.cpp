@@ -42,7 +42,7 @@ std::vector<std::string> sse_data(const std::string& body) {
 // A TCP listener on 127.0.0.1 that plays a broken upstream, whatever the request.
 class FakeUpstream {
  public:
-  enum class Mode { Hang, Reset, Error500, MalformedSse, EndlessStream };
+  enum class Mode { Hang, Reset, Error500, MalformedSse, EndlessStream, TruncatedStream };
 
   explicit FakeUpstream(Mode mode) : mode_(mode) {
     fd_ = ::socket(AF_INET, SOCK_STREAM, 0);
@@ -130,6 +130,13 @@ class FakeUpstream {
       case Mode::MalformedSse: {
         send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
                     "data: {this is not json\n\n");
+        ::close(c);
+        return;
+      }
+      case Mode::TruncatedStream: {  // one good chunk, then the connection closes without [DONE]
+        send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                    R"(data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"half "},"finish_reason":null}]})"
+                    "\n\n");
         ::close(c);
         return;
       }
@@ -532,6 +539,22 @@ INSTANTIATE_TEST_SUITE_P(
         default: return std::string("Other");
       }
     });
+
+TEST(UpstreamMidStream, AStreamCutBeforeDoneEndsWithAnErrorEventNotDone) {
+  FakeUpstream fake(FakeUpstream::Mode::TruncatedStream);
+  auto server = proxy_to(fake.url());
+  HttpClient c(server->port());
+  auto res = c.post_json("/v1/chat/completions",
+                         R"({"model":"m","stream":true,"messages":[{"role":"user","content":"hi"}]})",
+                         bearer(server->admin_key()));
+  ASSERT_EQ(res.status, 200) << res.body;  // committed with the first chunk
+  auto events = sse_data(res.body);
+  ASSERT_EQ(events.size(), 2u) << res.body;
+  EXPECT_NE(events[0].find("half "), std::string::npos);
+  auto err = json::parse(events[1]).at("error");
+  EXPECT_EQ(err.at("code"), "UPSTREAM_ERROR");
+  EXPECT_NE(err.at("message").as_string().find("[DONE]"), std::string::npos) << events[1];
+}
 
 TEST(UpstreamCancellation, AClientThatDisconnectsMidStreamStopsTheUpstreamRequest) {
   FakeUpstream fake(FakeUpstream::Mode::EndlessStream);
