@@ -8,7 +8,7 @@ PACKAGES=(
   build-essential cmake ninja-build ccache pkg-config git curl ca-certificates
   # runtime libraries (DESIGN.md §7)
   libboost1.81-dev libboost-json1.81-dev libboost-url1.81-dev
-  libssl-dev libsqlite3-dev libargon2-dev
+  libssl-dev libsqlite3-dev libargon2-dev libcurl4-openssl-dev
   libcli11-dev libspdlog-dev libfmt-dev libtomlplusplus-dev
   # document engines: PDF, OCR, DOCX, HTML, type sniffing, vector index
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libzip-dev libpugixml-dev

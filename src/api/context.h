@@ -5,10 +5,12 @@
 #include "core/error.h"
 #include "http/message.h"
 #include "services/accounts.h"
+#include "services/answers.h"
 #include "services/devices.h"
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/models.h"
 #include "services/principal.h"
 #include "services/quota.h"
 #include "services/vector_stores.h"
@@ -26,6 +28,8 @@ struct Context {
   services::KnowledgeService* knowledge = nullptr;
   services::JobQueue* jobs = nullptr;
   services::VectorStoreService* vector_stores = nullptr;
+  services::ModelService* models = nullptr;
+  services::AnswerService* answers = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

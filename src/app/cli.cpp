@@ -34,6 +34,7 @@ struct ConfigFlags {
     add(cmd, "--log-format", "log.format", "text or json");
     add(cmd, "--web-dir", "server.web_dir", "Folder of the web UI");
     add(cmd, "--llm-url", "llm.url", "OpenAI-compatible upstream base URL");
+    add(cmd, "--llm-key", "llm.key", "API key for the upstream (prefer DOCENT_LLM_KEY: flags show in ps)");
     add(cmd, "--llm-model", "llm.model", "Default upstream model");
     cmd.add_option("--set", sets, "Any setting as key=value, e.g. --set server.max_body_bytes=2MiB");
   }

@@ -5,6 +5,7 @@
 #include "api/native/accounts.h"
 #include "api/native/errors.h"
 #include "api/native/knowledge.h"
+#include "api/native/models.h"
 #include "api/native/vector_stores.h"
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/storage.h"
@@ -49,6 +50,9 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_account_routes(router, ctx);
   api::native::register_knowledge_routes(router, ctx);
   api::native::register_vector_store_routes(router, ctx);
+  api::native::register_model_routes(router, ctx);
+  api::native::register_chat_completion_routes(router, ctx);
+  api::native::register_response_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);

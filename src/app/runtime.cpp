@@ -3,12 +3,35 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/log.h"
+#include "engines/builtin_llm.h"
+#include "engines/openai_client.h"
+#include "engines/outbound_url.h"
 
 #include <sys/stat.h>
 
 #include <thread>
 
 namespace docent::app {
+
+namespace {
+
+// The upstream client for `url`, or null when it is empty. InvalidInput when the URL is refused
+// by the outbound rule (DESIGN.md §4).
+core::Result<std::unique_ptr<engines::LlmProvider>> upstream_client(const core::Config& config, const std::string& url,
+                                                                    const std::string& key, std::string_view setting) {
+  if (url.empty()) return std::unique_ptr<engines::LlmProvider>();
+  if (auto st = engines::check_outbound_url(url, config.llm.allow_private, setting); !st) return st.error();
+  engines::OpenAiClientOptions o;
+  o.base_url = url;
+  o.api_key = key;
+  o.connect_timeout = config.llm.connect_timeout;
+  o.read_timeout = config.llm.read_timeout;
+  o.retries = config.llm.retries;
+  o.allow_private = config.llm.allow_private;
+  return std::unique_ptr<engines::LlmProvider>(std::make_unique<engines::OpenAiClient>(std::move(o)));
+}
+
+}  // namespace
 
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) {
   auto rt = std::make_unique<Runtime>();
@@ -42,6 +65,14 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
                                                                rt->config);
   rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
+  auto llm = upstream_client(config, config.llm.url, config.llm.key, "llm.url");
+  if (!llm) return llm.error();
+  auto embeddings = upstream_client(config, config.embeddings.url, config.embeddings.key, "embeddings.url");
+  if (!embeddings) return embeddings.error();
+  rt->models = std::make_unique<services::ModelService>(
+      std::make_unique<engines::BuiltinLlm>(), std::move(*llm), *rt->embedder, std::move(*embeddings),
+      services::ModelServiceOptions{config.llm.model, config.embeddings.model, config.llm.models_cache});
+  rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores);
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);

@@ -13,6 +13,7 @@
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/models.h"
 #include "services/quota.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
@@ -40,10 +41,12 @@ struct Runtime {
   std::unique_ptr<services::KnowledgeService> knowledge;
   std::unique_ptr<services::Ingestor> ingestor;
   std::unique_ptr<services::VectorStoreService> vector_stores;
+  std::unique_ptr<services::ModelService> models;
+  std::unique_ptr<services::AnswerService> answers;
 
   api::Context context() const {
     return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get(),
-                        vector_stores.get()};
+                        vector_stores.get(), models.get(), answers.get()};
   }
 };
 

@@ -61,9 +61,22 @@ struct SecurityConfig {
 
 // [llm]: the upstream OpenAI-compatible model server.
 struct LlmConfig {
-  std::string url;
-  std::string key;  // secret
-  std::string model;
+  std::string url;    // base URL ending in /v1; empty = only the built-in engine
+  std::string key;    // secret
+  std::string model;  // default model for requests naming none; empty = the upstream's first
+  bool allow_private = false;  // allow private/loopback upstream addresses (DESIGN.md §4)
+  std::chrono::seconds connect_timeout{10};
+  std::chrono::seconds read_timeout{120};  // an upstream silent this long fails the request
+  int retries = 2;                         // extra attempts on connection errors
+  std::chrono::seconds models_cache{60};   // how long the upstream's model list is reused
+};
+
+// [embeddings]: the upstream OpenAI-compatible embeddings server (allow_private and the
+// timeouts of [llm] apply to it too).
+struct EmbeddingsConfig {
+  std::string url;    // empty = the built-in hashed embedder serves /v1/embeddings
+  std::string key;    // secret
+  std::string model;  // default model for requests naming none
 };
 
 // [accounts]: who may do what by default.
@@ -103,6 +116,7 @@ struct Config {
   LogConfig log;
   SecurityConfig security;
   LlmConfig llm;
+  EmbeddingsConfig embeddings;
   AccountsConfig accounts;
   std::map<std::string, PlanConfig> plans = default_plans();
 

@@ -200,6 +200,10 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_LLM_KEY", "lk"},            {"DOCENT_LLM_MODEL", "m"},
       {"DOCENT_DEFAULT_PLAN", "base"},     {"DOCENT_DEVICE_PLAN", "plus"},
       {"DOCENT_SELF_UPGRADE", "off"},
+      {"DOCENT_LLM_ALLOW_PRIVATE", "yes"}, {"DOCENT_LLM_CONNECT_TIMEOUT", "3"},
+      {"DOCENT_LLM_READ_TIMEOUT", "5m"},   {"DOCENT_LLM_RETRIES", "0"},
+      {"DOCENT_LLM_MODELS_CACHE", "0"},    {"DOCENT_EMBEDDINGS_URL", "http://e.example/v1"},
+      {"DOCENT_EMBEDDINGS_KEY", "ek"},     {"DOCENT_EMBEDDINGS_MODEL", "bge"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -227,6 +231,14 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->llm.url, "http://127.0.0.1:9999/v1");
   EXPECT_EQ(config->llm.key, "lk");
   EXPECT_EQ(config->llm.model, "m");
+  EXPECT_TRUE(config->llm.allow_private);
+  EXPECT_EQ(config->llm.connect_timeout, seconds(3));
+  EXPECT_EQ(config->llm.read_timeout, seconds(300));
+  EXPECT_EQ(config->llm.retries, 0);
+  EXPECT_EQ(config->llm.models_cache, seconds(0));
+  EXPECT_EQ(config->embeddings.url, "http://e.example/v1");
+  EXPECT_EQ(config->embeddings.key, "ek");
+  EXPECT_EQ(config->embeddings.model, "bge");
   for (const auto& [key, source] : config->sources) EXPECT_EQ(source, ConfigSource::Environment) << key;
 }
 
@@ -480,7 +492,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 24u);
+  EXPECT_EQ(setting_table().size(), 32u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
@@ -491,6 +503,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
   EXPECT_TRUE(find_setting("security.master_key")->secret);
   EXPECT_TRUE(find_setting("llm.key")->secret);
   EXPECT_FALSE(find_setting("llm.url")->secret);
+  EXPECT_TRUE(find_setting("embeddings.key")->secret);
 }
 
 TEST(CurrentEnvironment, ReadsOnlyDocentVariables) {

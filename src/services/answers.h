@@ -1,0 +1,57 @@
+#pragma once
+// Answers grounded in an account's documents: searches the named vector stores for the question,
+// numbers the passages found, and prepares a chat request for the model that will answer — the
+// built-in extractive engine gets the passages themselves, an upstream model gets them in a
+// system message asking it to cite them as [n]. Used by POST /v1/responses with file_search.
+
+#include "engines/llm.h"
+#include "services/models.h"
+#include "services/principal.h"
+#include "services/vector_stores.h"
+
+#include <boost/json/array.hpp>
+
+#include <string>
+#include <vector>
+
+namespace docent::services {
+
+struct GroundedRequest {
+  std::string model;                         // empty: the default model
+  boost::json::array messages;               // OpenAI chat messages, the question last
+  std::vector<std::string> vector_store_ids;  // empty: no retrieval
+  int64_t max_results = 8;
+  boost::json::object options;               // temperature, top_p, max_tokens... passed on
+};
+
+struct PreparedAnswer {
+  ModelRoute route;
+  engines::ChatRequest request;
+  std::string query;                    // what was searched
+  std::vector<engines::Passage> passages;  // passages[n-1] is citation [n]
+  std::vector<double> scores;           // one per passage
+};
+
+// One cited passage found in an answer's text.
+struct Citation {
+  size_t offset = 0;  // code point offset of the "[n]" marker in the text
+  int number = 0;     // n, 1-based
+};
+
+class AnswerService {
+ public:
+  AnswerService(ModelService& models, VectorStoreService& vector_stores);
+
+  // Searches (NotFound for a vector store the actor does not own) and routes the model.
+  core::Result<PreparedAnswer> prepare(const Principal& actor, const GroundedRequest& in,
+                                       const engines::CancelCheck& cancel);
+
+ private:
+  ModelService& models_;
+  VectorStoreService& vector_stores_;
+};
+
+// Every "[n]" marker in `text` with 1 <= n <= passages, in order.
+std::vector<Citation> find_citations(std::string_view text, size_t passages);
+
+}  // namespace docent::services
