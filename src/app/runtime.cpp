@@ -65,6 +65,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
                                                                rt->config);
   rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
+  rt->conversations = std::make_unique<services::ConversationService>(*rt->db, *rt->knowledge);
   auto llm = upstream_client(config, config.llm.url, config.llm.key, "llm.url");
   if (!llm) return llm.error();
   auto embeddings = upstream_client(config, config.embeddings.url, config.embeddings.key, "embeddings.url");

@@ -1,0 +1,108 @@
+#include "services/conversations.h"
+
+#include "core/id.h"
+#include "core/time.h"
+#include "store/conversations.h"
+
+#include <algorithm>
+
+namespace docent::services {
+
+using core::Code;
+using core::Error;
+
+namespace {
+
+const Error kNotFound(Code::NotFound, "conversation not found");
+constexpr size_t kMaxTitleChars = 500;
+
+// "src_" and 21 base62 characters, like the seed's example (src_h1EzrQr5p2ochdf9vb5FI): 125
+// random bits, so a source id cannot be guessed.
+std::string new_source_id() {
+  std::string out = "src_";
+  static constexpr std::string_view kAlphabet = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  unsigned char bytes[21];
+  core::random_bytes(bytes, sizeof bytes);
+  for (unsigned char b : bytes) out.push_back(kAlphabet[b % 62]);  // 256 % 62 = 8: a negligible bias
+  return out;
+}
+
+Conversation from_record(store::ConversationRecord r, const std::vector<store::ContextItem>& context) {
+  Conversation c;
+  c.id = std::move(r.id);
+  c.account_id = std::move(r.account_id);
+  c.title = std::move(r.title);
+  c.source_id = std::move(r.source_id);
+  c.summary = std::move(r.summary);
+  c.last_message = std::move(r.last_message);
+  c.total_messages = r.total_messages;
+  c.file_type = std::move(r.file_type);
+  c.version = r.version;
+  c.created_at = std::move(r.created_at);
+  c.updated_at = std::move(r.updated_at);
+  for (const auto& item : context) {
+    if (item.file_id) c.file_ids.push_back(*item.file_id);
+    if (item.folder_id) c.folder_ids.push_back(*item.folder_id);
+  }
+  return c;
+}
+
+}  // namespace
+
+ConversationService::ConversationService(store::Database& db, KnowledgeService& knowledge)
+    : db_(db), knowledge_(knowledge) {}
+
+core::Result<Conversation> ConversationService::create(const Principal& actor, const NewConversation& in) {
+  const auto characters = std::count_if(in.title.begin(), in.title.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  if (static_cast<size_t>(characters) > kMaxTitleChars) {
+    return Error(Code::InvalidInput, "title must be at most 500 characters", "title");
+  }
+  store::ConversationRecord r;
+  std::vector<store::ContextItem> context;
+  for (const auto& id : in.file_ids) {
+    auto f = knowledge_.get_file(actor, id);
+    if (!f) return f.error();
+    if (r.file_type.empty()) r.file_type = f->source_type;
+    context.push_back(store::ContextItem{.file_id = id});
+  }
+  for (const auto& id : in.folder_ids) {
+    auto folder = knowledge_.get_folder(actor, id);
+    if (!folder) return folder.error();
+    context.push_back(store::ContextItem{.folder_id = id});
+  }
+  r.id = core::new_id();
+  r.account_id = actor.account_id;
+  r.title = in.title;
+  r.source_id = new_source_id();
+  r.created_at = r.updated_at = core::rfc3339_now();
+  auto st = db_.write([&](store::Tx& tx) { return store::conversations::insert(tx, r, context); });
+  if (!st) return st.error();
+  return from_record(std::move(r), context);
+}
+
+core::Result<Conversation> ConversationService::get(const Principal& actor, std::string_view id) {
+  return load(actor, id, false);
+}
+
+core::Result<Conversation> ConversationService::get_by_source(const Principal& actor, std::string_view source_id) {
+  return load(actor, source_id, true);
+}
+
+core::Result<Conversation> ConversationService::load(const Principal& actor, std::string_view value, bool by_source) {
+  std::optional<Conversation> found;
+  const std::string owner = actor.is_admin() ? std::string() : actor.account_id;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = by_source ? store::conversations::by_source_id(tx, value, owner) : store::conversations::by_id(tx, value, owner);
+    if (!r) return r.error();
+    if (!*r) return {};
+    auto context = store::conversations::context_of(tx, (*r)->id);
+    if (!context) return context.error();
+    found = from_record(std::move(**r), *context);
+    return {};
+  });
+  if (!st) return st.error();
+  if (!found) return kNotFound;
+  return std::move(*found);
+}
+
+}  // namespace docent::services

@@ -1,0 +1,86 @@
+#include "store/conversations.h"
+
+namespace docent::store {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, account_id, title, source_id, summary, last_message, total_messages, file_type, version, created_at, "
+    "updated_at";
+
+ConversationRecord from_row(const Row& r) {
+  ConversationRecord c;
+  c.id = r.get_text(0);
+  c.account_id = r.get_text(1);
+  c.title = r.get_text(2);
+  c.source_id = r.get_text(3);
+  c.summary = r.get_text(4);
+  c.last_message = r.get_text(5);
+  c.total_messages = r.get_int(6);
+  c.file_type = r.get_text(7);
+  c.version = r.get_int(8);
+  c.created_at = r.get_text(9);
+  c.updated_at = r.get_text(10);
+  return c;
+}
+
+core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view column, std::string_view value,
+                                                    std::string_view account_id) {
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM conversations WHERE " + std::string(column) + " = ?";
+  std::vector<Value> args{std::string(value)};
+  if (!account_id.empty()) {
+    sql += " AND account_id = ?";
+    args.emplace_back(std::string(account_id));
+  }
+  auto row = tx.query_one(sql, args);
+  if (!row) return row.error();
+  if (!*row) return std::optional<ConversationRecord>();
+  return std::optional<ConversationRecord>(from_row(**row));
+}
+
+}  // namespace
+
+namespace conversations {
+
+core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context) {
+  auto st = tx.exec(
+      "INSERT INTO conversations (id, account_id, title, source_id, summary, last_message, total_messages, "
+      "file_type, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {c.id, c.account_id, c.title, c.source_id, c.summary, c.last_message, c.total_messages, c.file_type, c.version,
+       c.created_at, c.updated_at});
+  if (!st) return st;
+  int64_t position = 0;
+  for (const ContextItem& item : context) {
+    auto nullable = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); };
+    st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
+                 {c.id, position++, nullable(item.file_id), nullable(item.folder_id)});
+    if (!st) return st;
+  }
+  return {};
+}
+
+core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view id, std::string_view account_id) {
+  return one(tx, "id", id, account_id);
+}
+
+core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
+                                                             std::string_view account_id) {
+  return one(tx, "source_id", source_id, account_id);
+}
+
+core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id) {
+  auto rows = tx.query("SELECT file_id, folder_id FROM conversation_context WHERE conversation_id = ? ORDER BY position",
+                       {std::string(conversation_id)});
+  if (!rows) return rows.error();
+  std::vector<ContextItem> out;
+  for (const Row& r : *rows) {
+    ContextItem item;
+    if (!r.is_null(0)) item.file_id = r.get_text(0);
+    if (!r.is_null(1)) item.folder_id = r.get_text(1);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+}  // namespace conversations
+}  // namespace docent::store
