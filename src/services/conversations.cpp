@@ -27,6 +27,14 @@ std::string new_source_id() {
   return out;
 }
 
+core::Status check_title(std::string_view title) {
+  const auto characters = std::count_if(title.begin(), title.end(), [](char c) { return (c & 0xC0) != 0x80; });
+  if (static_cast<size_t>(characters) > kMaxTitleChars) {
+    return Error(Code::InvalidInput, "title must be at most 500 characters", "title");
+  }
+  return {};
+}
+
 Conversation from_record(store::ConversationRecord r, const std::vector<store::ContextItem>& context) {
   Conversation c;
   c.id = std::move(r.id);
@@ -53,10 +61,7 @@ ConversationService::ConversationService(store::Database& db, KnowledgeService& 
     : db_(db), knowledge_(knowledge) {}
 
 core::Result<Conversation> ConversationService::create(const Principal& actor, const NewConversation& in) {
-  const auto characters = std::count_if(in.title.begin(), in.title.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  if (static_cast<size_t>(characters) > kMaxTitleChars) {
-    return Error(Code::InvalidInput, "title must be at most 500 characters", "title");
-  }
+  if (auto st = check_title(in.title); !st) return st.error();
   store::ConversationRecord r;
   std::vector<store::ContextItem> context;
   for (const auto& id : in.file_ids) {
@@ -74,7 +79,7 @@ core::Result<Conversation> ConversationService::create(const Principal& actor, c
   r.account_id = actor.account_id;
   r.title = in.title;
   r.source_id = new_source_id();
-  r.created_at = r.updated_at = core::rfc3339_now();
+  r.created_at = r.updated_at = core::rfc3339_ms(std::chrono::system_clock::now());
   auto st = db_.write([&](store::Tx& tx) { return store::conversations::insert(tx, r, context); });
   if (!st) return st.error();
   return from_record(std::move(r), context);
@@ -86,6 +91,52 @@ core::Result<Conversation> ConversationService::get(const Principal& actor, std:
 
 core::Result<Conversation> ConversationService::get_by_source(const Principal& actor, std::string_view source_id) {
   return load(actor, source_id, true);
+}
+
+core::Result<ConversationPage> ConversationService::list(const Principal& actor, int64_t limit, int64_t offset) {
+  ConversationPage page;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto total = store::conversations::count(tx, actor.account_id);
+    if (!total) return total.error();
+    page.total = *total;
+    auto records = store::conversations::list(tx, actor.account_id, limit, offset);
+    if (!records) return records.error();
+    for (auto& r : *records) {
+      auto context = store::conversations::context_of(tx, r.id);
+      if (!context) return context.error();
+      page.items.push_back(from_record(std::move(r), *context));
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  return page;
+}
+
+core::Result<Conversation> ConversationService::rename(const Principal& actor, std::string_view id,
+                                                       std::string_view title) {
+  if (title.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Error(Code::InvalidInput, "title must not be empty", "title");
+  }
+  if (auto st = check_title(title); !st) return st.error();
+  auto current = get(actor, id);  // ownership first: another account's id is NotFound
+  if (!current) return current.error();
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto changed = store::conversations::set_title(tx, current->id, title, core::rfc3339_ms(std::chrono::system_clock::now()));
+    if (!changed) return changed.error();
+    return *changed ? core::Status() : core::Status(kNotFound);
+  });
+  if (!st) return st.error();
+  return get(actor, id);
+}
+
+core::Status ConversationService::remove(const Principal& actor, std::string_view id) {
+  auto current = get(actor, id);
+  if (!current) return current.error();
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    auto removed = store::conversations::remove(tx, current->id);
+    if (!removed) return removed.error();
+    return *removed ? core::Status() : core::Status(kNotFound);
+  });
 }
 
 core::Result<Conversation> ConversationService::load(const Principal& actor, std::string_view value, bool by_source) {

@@ -82,5 +82,39 @@ core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conve
   return out;
 }
 
+core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view account_id, int64_t limit, int64_t offset) {
+  auto rows = tx.query("SELECT " + std::string(kColumns) +
+                           " FROM conversations WHERE account_id = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                       {std::string(account_id), limit, offset});
+  if (!rows) return rows.error();
+  std::vector<ConversationRecord> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(from_row(r));
+  return out;
+}
+
+core::Result<int64_t> count(Tx& tx, std::string_view account_id) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM conversations WHERE account_id = ?", {std::string(account_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at) {
+  auto st = tx.exec("UPDATE conversations SET title = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    {std::string(title), std::string(at), std::string(id)});
+  if (!st) return st.error();
+  auto row = tx.query_one("SELECT changes()");
+  if (!row) return row.error();
+  return (*row)->get_int(0) > 0;
+}
+
+core::Result<bool> remove(Tx& tx, std::string_view id) {
+  auto st = tx.exec("DELETE FROM conversations WHERE id = ?", {std::string(id)});
+  if (!st) return st.error();
+  auto row = tx.query_one("SELECT changes()");
+  if (!row) return row.error();
+  return (*row)->get_int(0) > 0;
+}
+
 }  // namespace conversations
 }  // namespace docent::store

@@ -37,6 +37,13 @@ core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view i
 core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
                                                              std::string_view account_id);
 core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id);
+// The account's conversations, most recently updated first.
+core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view account_id, int64_t limit, int64_t offset);
+core::Result<int64_t> count(Tx& tx, std::string_view account_id);
+// Sets the title, updated_at and bumps the version. False when no such conversation.
+core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at);
+// Deletes the conversation, its context and messages. False when no such conversation.
+core::Result<bool> remove(Tx& tx, std::string_view id);
 
 }  // namespace conversations
 }  // namespace docent::store

@@ -130,5 +130,84 @@ TEST_F(ChatpdfConversationsTest, BadUploadsAreClearErrorsAndCostNothing) {
   EXPECT_EQ(ok.status, 200) << ok.body;
 }
 
+TEST_F(ChatpdfConversationsTest, ListRenameAndDeleteInTheSeedsShapes) {
+  const std::string pdf = sample_pdf();
+  Headers admin{{"Authorization", "Bearer " + server_->admin_key()}};
+  std::vector<std::string> ids;
+  for (const char* name : {"a.pdf", "b.pdf", "c.pdf"}) {
+    auto res = register_file({{"file", name, "", pdf}}, admin);
+    ASSERT_EQ(res.status, 200) << res.body;
+    ids.emplace_back(res.json().at("data").at("conversation").at("_id").as_string());
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct creation times
+  }
+
+  auto first = client.get("/conversations?page=1&limit=2", admin);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto d = first.json().at("data").as_object();
+  EXPECT_EQ(d.at("totalItems"), 3);
+  EXPECT_EQ(d.at("page"), 1);
+  EXPECT_EQ(d.at("limit"), 2);
+  EXPECT_EQ(d.at("totalPages"), 2);
+  EXPECT_EQ(d.at("paging"), true);
+  ASSERT_EQ(d.at("items").as_array().size(), 2u);
+  EXPECT_EQ(d.at("items").at(0).at("title"), "c.pdf") << "newest first";
+  EXPECT_EQ(d.at("items").at(1).at("title"), "b.pdf");
+  for (const char* k : {"_id", "deviceId", "totalMessages", "title", "sourceId", "createdAt", "updatedAt", "fileType",
+                        "fileId", "lastMessage", "summary"}) {
+    EXPECT_TRUE(d.at("items").at(0).as_object().contains(k)) << k;
+  }
+  auto second = client.get("/conversations?page=2&limit=2", admin).json().at("data").as_object();
+  ASSERT_EQ(second.at("items").as_array().size(), 1u);
+  EXPECT_EQ(second.at("items").at(0).at("title"), "a.pdf");
+  EXPECT_EQ(second.at("paging"), false);
+
+  // Renaming answers the conversation with its file expanded, and brings it to the front.
+  auto renamed = client.request("PUT", "/conversations/" + ids[0], R"({"title":"This is new title"})", admin);
+  ASSERT_EQ(renamed.status, 200) << renamed.body;
+  auto r = renamed.json().at("data").as_object();
+  EXPECT_EQ(r.at("title"), "This is new title");
+  EXPECT_EQ(r.at("__v"), 1);
+  EXPECT_EQ(r.at("fileId").at("metadata").at("fileType"), "pdf");
+  EXPECT_EQ(r.at("fileId").at("metadata").at("fileName"), "a.pdf");
+  EXPECT_EQ(r.at("fileId").at("metadata").at("fileSize"), static_cast<int64_t>(pdf.size()));
+  EXPECT_EQ(r.at("fileId").at("metadata").at("sourceId"), r.at("sourceId"));
+  auto front = client.get("/conversations?limit=1", admin).json().at("data").at("items").at(0);
+  EXPECT_EQ(front.at("_id"), json::value(ids[0]));
+
+  // Bad input.
+  EXPECT_EQ(client.get("/conversations?page=0", admin).status, 400);
+  EXPECT_EQ(client.get("/conversations?limit=1000", admin).status, 400);
+  EXPECT_EQ(client.get("/conversations?limit=x", admin).status, 400);
+  expect_error(client.request("PUT", "/conversations/" + ids[1], R"({"title":""})", admin), 400, "title");
+  expect_error(client.request("PUT", "/conversations/" + ids[1], R"({"title":7})", admin), 400, "title");
+  expect_error(client.request("PUT", "/conversations/" + ids[1], R"({})", admin), 400, "title");
+  expect_error(client.request("PUT", "/conversations/" + ids[1], R"({"title":)", admin), 400, "");
+
+  // Deleting answers true, and the conversation is gone from the list and from every route.
+  auto del = client.request("DELETE", "/conversations/" + ids[1], "", admin);
+  ASSERT_EQ(del.status, 200) << del.body;
+  EXPECT_EQ(del.json().at("data"), true);
+  EXPECT_EQ(client.get("/conversations", admin).json().at("data").at("totalItems"), 2);
+  expect_error(client.request("DELETE", "/conversations/" + ids[1], "", admin), 404, "");
+  expect_error(client.request("PUT", "/conversations/" + ids[1], R"({"title":"x"})", admin), 404, "");
+}
+
+TEST_F(ChatpdfConversationsTest, AnotherAccountsConversationIsNotFound) {
+  auto owner = device("660000000000000000000010");
+  auto res = register_file({{"file", "Mine.pdf", "", sample_pdf()}}, owner);
+  ASSERT_EQ(res.status, 200) << res.body;
+  const std::string id(res.json().at("data").at("conversation").at("_id").as_string());
+
+  auto stranger = device("660000000000000000000011");
+  expect_error(client.request("PUT", "/conversations/" + id, R"({"title":"stolen"})", stranger), 404, "");
+  expect_error(client.request("DELETE", "/conversations/" + id, "", stranger), 404, "");
+  EXPECT_EQ(client.get("/conversations", stranger).json().at("data").at("totalItems"), 0);
+
+  auto mine = client.get("/conversations", owner).json().at("data");
+  ASSERT_EQ(mine.at("totalItems"), 1);
+  EXPECT_EQ(mine.at("items").at(0).at("title"), "Mine.pdf") << "the stranger's rename changed nothing";
+  EXPECT_EQ(mine.at("items").at(0).at("deviceId"), "660000000000000000000010");
+}
+
 }  // namespace
 }  // namespace docent::testing

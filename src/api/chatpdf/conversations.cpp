@@ -1,6 +1,7 @@
 #include "api/chatpdf/conversations.h"
 
 #include "api/chatpdf/errors.h"
+#include "core/json.h"
 
 #include <boost/json.hpp>
 
@@ -51,6 +52,35 @@ core::Status check_page_field(const http::MultipartForm& form) {
   return {};
 }
 
+// The conversation as PUT /conversations/:id answers it: the file expanded with its metadata.
+json::object renamed_json(const services::Conversation& c, const std::optional<services::File>& file,
+                          const std::string& device_id) {
+  json::value file_value = nullptr;
+  if (file) {
+    file_value = json::object{{"_id", file->id},
+                              {"metadata", json::object{{"fileType", file->source_type},
+                                                        {"fileName", file->name},
+                                                        {"fileSize", file->size},
+                                                        {"sourceId", c.source_id}}}};
+  }
+  return json::object{
+      {"_id", c.id},
+      {"fileId", std::move(file_value)},
+      {"deviceId", device_id},
+      {"totalMessages", c.total_messages},
+      {"title", c.title},
+      {"sourceId", c.source_id},
+      {"createdAt", c.created_at},
+      {"updatedAt", c.updated_at},
+      {"__v", c.version},
+  };
+}
+
+std::string device_of(const Context& ctx, const services::Principal& p) {
+  auto device = ctx.devices->device_of(p.account_id);
+  return device && *device ? (*device)->device_id : std::string();
+}
+
 }  // namespace
 
 void register_conversation_routes(http::Router& router, const Context& ctx) {
@@ -78,10 +108,58 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     nc.file_ids = {file->id};
     auto conversation = ctx.conversations->create(p, nc);
     if (!conversation) return error(req, conversation.error());
-    auto device = ctx.devices->device_of(p.account_id);
-    const std::string device_id = device && *device ? (*device)->device_id : std::string();
-    return ok(json::object{{"conversation", conversation_json(*conversation, device_id)}});
+    return ok(json::object{{"conversation", conversation_json(*conversation, device_of(ctx, p))}});
   }, {.multipart = true}, errors);
+
+  // Pages of the caller's conversations, most recently active first. "paging" says whether pages
+  // follow this one.
+  router.add(Method::Get, "/conversations", [ctx](Request& req) {
+    auto page = int_query(req, "page", 1, 1, 1000000);
+    if (!page) return error(req, page.error());
+    auto limit = int_query(req, "limit", 10, 1, 100);
+    if (!limit) return error(req, limit.error());
+    const auto& p = principal(req);
+    auto list = ctx.conversations->list(p, *limit, (*page - 1) * *limit);
+    if (!list) return error(req, list.error());
+    const std::string device_id = device_of(ctx, p);
+    json::array items;
+    for (const auto& c : list->items) {
+      json::object o = conversation_json(c, device_id);
+      o.erase("__v");  // the seed's list items carry no version
+      items.push_back(std::move(o));
+    }
+    const int64_t total_pages = (list->total + *limit - 1) / *limit;
+    return ok(json::object{{"items", std::move(items)},
+                           {"totalItems", list->total},
+                           {"page", *page},
+                           {"limit", *limit},
+                           {"totalPages", total_pages},
+                           {"paging", *page < total_pages}});
+  }, {}, errors);
+
+  router.add(Method::Put, "/conversations/{conversation_id}", [ctx](Request& req) {
+    auto body = json_body(req, *ctx.config);
+    if (!body) return error(req, body.error());
+    core::ObjectReader r(*body);
+    std::string title;
+    r.required("title", title);
+    if (!r.ok()) return error(req, r.error());
+    const auto& p = principal(req);
+    auto c = ctx.conversations->rename(p, req.param("conversation_id"), title);
+    if (!c) return error(req, c.error());
+    std::optional<services::File> file;
+    if (!c->file_ids.empty()) {
+      auto f = ctx.knowledge->get_file(p, c->file_ids.front());
+      if (f) file = std::move(*f);
+    }
+    return ok(renamed_json(*c, file, device_of(ctx, p)));
+  }, {}, errors);
+
+  router.add(Method::Delete, "/conversations/{conversation_id}", [ctx](Request& req) {
+    auto st = ctx.conversations->remove(principal(req), req.param("conversation_id"));
+    if (!st) return error(req, st.error());
+    return ok(true);
+  }, {}, errors);
 }
 
 }  // namespace docent::api::chatpdf

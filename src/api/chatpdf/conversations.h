@@ -3,6 +3,9 @@
 // true} envelope:
 //   POST /upload/register-file  multipart: file (PDF only), page (optional page count)
 //                               -> {"conversation": {...}} with its _id and sourceId
+//   GET    /conversations?page&limit      the caller's conversations, newest activity first
+//   PUT    /conversations/:conversationId {title}
+//   DELETE /conversations/:conversationId -> true
 
 #include "api/context.h"
 #include "http/router.h"
