@@ -6,6 +6,7 @@
 #include "http/message.h"
 #include "services/accounts.h"
 #include "services/answers.h"
+#include "services/chat.h"
 #include "services/conversations.h"
 #include "services/devices.h"
 #include "services/jobs.h"
@@ -32,6 +33,7 @@ struct Context {
   services::ModelService* models = nullptr;
   services::AnswerService* answers = nullptr;
   services::ConversationService* conversations = nullptr;
+  services::ChatService* chat = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -73,7 +73,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->models = std::make_unique<services::ModelService>(
       std::make_unique<engines::BuiltinLlm>(), std::move(*llm), *rt->embedder, std::move(*embeddings),
       services::ModelServiceOptions{config.llm.model, config.embeddings.model, config.llm.models_cache});
-  rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores);
+  rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores, *rt->knowledge);
+  rt->chat = std::make_unique<services::ChatService>(*rt->db, *rt->conversations, *rt->answers, *rt->quota);
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);

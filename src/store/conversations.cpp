@@ -38,9 +38,75 @@ core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view col
   return std::optional<ConversationRecord>(from_row(**row));
 }
 
+constexpr std::string_view kMessageColumns =
+    "id, conversation_id, seq, role, content, citations, usage, model, status, created_at";
+
+MessageRecord message_from_row(const Row& r) {
+  MessageRecord m;
+  m.id = r.get_text(0);
+  m.conversation_id = r.get_text(1);
+  m.seq = r.get_int(2);
+  m.role = r.get_text(3);
+  m.content = r.get_text(4);
+  m.citations = r.get_text(5);
+  m.usage = r.get_text(6);
+  m.model = r.get_text(7);
+  m.status = r.get_text(8);
+  m.created_at = r.get_text(9);
+  return m;
+}
+
+// The conversation's count and last message from its messages as they are now.
+core::Status refresh_summary(Tx& tx, std::string_view conversation_id, std::string_view at) {
+  return tx.exec(
+      "UPDATE conversations SET total_messages = (SELECT COUNT(*) FROM messages WHERE conversation_id = ?1), "
+      "last_message = COALESCE((SELECT content FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT 1), ''), "
+      "updated_at = ?2, version = version + 1 WHERE id = ?1",
+      {std::string(conversation_id), std::string(at)});
+}
+
 }  // namespace
 
 namespace conversations {
+
+core::Status add_message(Tx& tx, MessageRecord& m) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", {m.conversation_id});
+  if (!row) return row.error();
+  m.seq = (*row)->get_int(0);
+  auto st = tx.exec("INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    {m.id, m.conversation_id, m.seq, m.role, m.content, m.citations, m.usage, m.model, m.status,
+                     m.created_at});
+  if (!st) return st;
+  return refresh_summary(tx, m.conversation_id, m.created_at);
+}
+
+core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
+                                                  int64_t offset) {
+  auto rows = tx.query("SELECT " + std::string(kMessageColumns) +
+                           " FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                       {std::string(conversation_id), limit, offset});
+  if (!rows) return rows.error();
+  std::vector<MessageRecord> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(message_from_row(r));
+  return out;
+}
+
+core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM messages WHERE conversation_id = ?", {std::string(conversation_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id) {
+  auto st = tx.exec("DELETE FROM messages WHERE id = ? AND conversation_id = ?",
+                    {std::string(message_id), std::string(conversation_id)});
+  if (!st) return st;
+  auto row = tx.query_one("SELECT updated_at FROM conversations WHERE id = ?", {std::string(conversation_id)});
+  if (!row) return row.error();
+  return refresh_summary(tx, conversation_id, *row ? (*row)->get_text(0) : std::string());
+}
 
 core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context) {
   auto st = tx.exec(

@@ -28,6 +28,19 @@ struct ContextItem {
   std::optional<std::string> folder_id;
 };
 
+struct MessageRecord {
+  std::string id;
+  std::string conversation_id;
+  int64_t seq = 0;
+  std::string role;       // system, user, assistant
+  std::string content;
+  std::string citations = "[]";  // JSON array
+  std::string usage = "{}";      // JSON object
+  std::string model;
+  std::string status = "complete";  // complete, interrupted, failed
+  std::string created_at;
+};
+
 namespace conversations {
 
 // Inserts the conversation and its context items, in order.
@@ -44,6 +57,16 @@ core::Result<int64_t> count(Tx& tx, std::string_view account_id);
 core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at);
 // Deletes the conversation, its context and messages. False when no such conversation.
 core::Result<bool> remove(Tx& tx, std::string_view id);
+
+// Appends a message (its seq is the next one) and updates the conversation's count, last message,
+// updated_at and version.
+core::Status add_message(Tx& tx, MessageRecord& m);
+// Messages newest first: `limit` from `offset`.
+core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
+                                                  int64_t offset);
+core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id);
+// Deletes one message and keeps the conversation's count and last message in step.
+core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id);
 
 }  // namespace conversations
 }  // namespace docent::store

@@ -3,6 +3,7 @@
 // missing file get the face's error envelope and cost nothing.
 
 #include "support/http_client.h"
+#include "support/pdf_writer.h"
 #include "support/server_process.h"
 
 #include <gtest/gtest.h>
@@ -207,6 +208,105 @@ TEST_F(ChatpdfConversationsTest, AnotherAccountsConversationIsNotFound) {
   ASSERT_EQ(mine.at("totalItems"), 1);
   EXPECT_EQ(mine.at("items").at(0).at("title"), "Mine.pdf") << "the stranger's rename changed nothing";
   EXPECT_EQ(mine.at("items").at(0).at("deviceId"), "660000000000000000000010");
+}
+
+// The events of an SSE body: the JSON of each "data:" line.
+std::vector<json::value> sse_events(const std::string& body) {
+  std::vector<json::value> out;
+  size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    const size_t end = body.find('\n', at);
+    out.push_back(json::parse(body.substr(at + 6, end - at - 6)));
+    at = end;
+  }
+  return out;
+}
+
+TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
+  const std::string pdf = make_pdf({
+      {"Chapter one covers the history of the company and its founders."},
+      {"Chapter two lists the offices in Lisbon, Porto and Braga."},
+      {"The emergency generator is tested every second Tuesday by the facilities team."},
+      {"Chapter four is about holidays and leave."},
+  });
+  auto headers = device("660000000000000000000020");
+  auto up = register_file({{"file", "handbook.pdf", "application/pdf", pdf}}, headers);
+  ASSERT_EQ(up.status, 200) << up.body;
+  auto c = up.json().at("data").at("conversation");
+  const std::string source(c.at("sourceId").as_string());
+  const std::string conversation(c.at("_id").as_string());
+
+  // Asked at once: the search waits for the file to be indexed, never answers from nothing.
+  auto res = client.get("/messages/chatting?sourceId=" + source +
+                            "&message=How%20often%20is%20the%20emergency%20generator%20tested%3F",
+                        headers);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.header("content-type"), "text/event-stream");
+  auto events = sse_events(res.body);
+  ASSERT_GE(events.size(), 2u) << res.body;
+  std::string text;
+  for (size_t i = 0; i + 1 < events.size(); ++i) {
+    ASSERT_EQ(events[i].at("type"), "text") << res.body;
+    text += events[i].at("content").as_string();
+  }
+  EXPECT_NE(text.find("every second Tuesday"), std::string::npos) << text;
+  EXPECT_NE(text.find("[1]"), std::string::npos) << text;
+  const auto& done = events.back();
+  ASSERT_EQ(done.at("type"), "done") << res.body;
+  const auto& message = done.at("message");
+  EXPECT_EQ(message.at("author"), "bot");
+  EXPECT_EQ(message.at("message").as_string(), text);
+  ASSERT_FALSE(message.at("citations").as_array().empty()) << res.body;
+  EXPECT_EQ(message.at("citations").at(0).at("page"), 3);
+  EXPECT_EQ(message.at("citations").at(0).at("fileName"), "handbook.pdf");
+
+  // Both turns are stored: newest first, the question from the device.
+  auto list = client.request("POST", "/messages/conversation/" + conversation + "?page=1&limit=10", "", headers);
+  ASSERT_EQ(list.status, 200) << list.body;
+  auto d = list.json().at("data").as_object();
+  EXPECT_EQ(d.at("totalItems"), 2);
+  EXPECT_EQ(d.at("items").at(0).at("author"), "bot");
+  EXPECT_EQ(d.at("items").at(0).at("citations").at(0).at("page"), 3);
+  EXPECT_EQ(d.at("items").at(1).at("author"), "user");
+  EXPECT_EQ(d.at("items").at(1).at("from"), "660000000000000000000020");
+  auto convs = client.get("/conversations", headers).json().at("data").at("items").at(0);
+  EXPECT_EQ(convs.at("totalMessages"), 2);
+  EXPECT_EQ(convs.at("lastMessage").as_string(), text);
+
+  // Regenerating replaces the answer; the question stays.
+  auto again = client.get("/messages/chatting?sourceId=" + source + "&isReGenerate=true", headers);
+  ASSERT_EQ(again.status, 200) << again.body;
+  EXPECT_EQ(sse_events(again.body).back().at("type"), "done") << again.body;
+  EXPECT_EQ(client.request("POST", "/messages/conversation/" + conversation, "", headers)
+                .json().at("data").at("totalItems"), 2);
+
+  // A question the file cannot answer gets the plain sentence, no invented text, no citation.
+  auto unknown = client.get("/messages/chatting?sourceId=" + source + "&message=Who%20won%20the%20world%20cup%3F",
+                            headers);
+  ASSERT_EQ(unknown.status, 200) << unknown.body;
+  auto last = sse_events(unknown.body).back();
+  ASSERT_EQ(last.at("type"), "done") << unknown.body;
+  EXPECT_NE(last.at("message").at("message").as_string().find("llm.url"), std::string::npos) << unknown.body;
+  EXPECT_TRUE(last.at("message").at("citations").as_array().empty());
+}
+
+TEST_F(ChatpdfConversationsTest, ChattingRefusesBadInputAndOthersConversations) {
+  auto owner = device("660000000000000000000021");
+  auto up = register_file({{"file", "x.pdf", "", make_pdf({{"Owls hunt at night."}})}}, owner);
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string source(up.json().at("data").at("conversation").at("sourceId").as_string());
+  const std::string conversation(up.json().at("data").at("conversation").at("_id").as_string());
+
+  expect_error(client.get("/messages/chatting?message=hi", owner), 400, "sourceId");
+  expect_error(client.get("/messages/chatting?sourceId=" + source, owner), 400, "message");
+  expect_error(client.get("/messages/chatting?sourceId=" + source + "&message=hi&isReGenerate=maybe", owner), 400,
+               "isReGenerate");
+  expect_error(client.get("/messages/chatting?sourceId=src_nope&message=hi", owner), 404, "");
+  expect_error(client.request("POST", "/messages/conversation/" + conversation + "?limit=0", "", owner), 400, "limit");
+
+  auto stranger = device("660000000000000000000022");
+  expect_error(client.get("/messages/chatting?sourceId=" + source + "&message=hi", stranger), 404, "");
+  expect_error(client.request("POST", "/messages/conversation/" + conversation, "", stranger), 404, "");
 }
 
 }  // namespace

@@ -76,6 +76,34 @@ json::object renamed_json(const services::Conversation& c, const std::optional<s
   };
 }
 
+// A message as the seed's POST /messages/conversation/:id lists it; answers also carry what they
+// cite (beyond the seed: file, page and the passage's start).
+json::object message_json(const services::Message& m, const std::string& device_id) {
+  json::object o{{"_id", m.id}, {"conversationId", m.conversation_id}, {"message", m.content}};
+  if (m.role == "user") o["from"] = device_id;
+  o["to"] = nullptr;
+  o["author"] = m.role == "user" ? "user" : "bot";
+  o["createdAt"] = m.created_at;
+  o["updatedAt"] = m.created_at;
+  o["__v"] = 0;
+  if (m.role != "user") {
+    json::array cites;
+    for (const auto& c : m.citations) {
+      cites.push_back(json::object{{"number", c.number}, {"fileId", c.file_id}, {"fileName", c.file_name},
+                                   {"page", c.page}, {"snippet", c.snippet}});
+    }
+    o["citations"] = std::move(cites);
+    if (m.status != "complete") o["status"] = m.status;
+  }
+  return o;
+}
+
+json::object paging_json(json::array items, int64_t total, int64_t page, int64_t limit) {
+  const int64_t total_pages = (total + limit - 1) / limit;
+  return json::object{{"items", std::move(items)}, {"totalItems", total}, {"page", page},
+                      {"limit", limit},            {"totalPages", total_pages}, {"paging", page < total_pages}};
+}
+
 std::string device_of(const Context& ctx, const services::Principal& p) {
   auto device = ctx.devices->device_of(p.account_id);
   return device && *device ? (*device)->device_id : std::string();
@@ -128,13 +156,64 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
       o.erase("__v");  // the seed's list items carry no version
       items.push_back(std::move(o));
     }
-    const int64_t total_pages = (list->total + *limit - 1) / *limit;
-    return ok(json::object{{"items", std::move(items)},
-                           {"totalItems", list->total},
-                           {"page", *page},
-                           {"limit", *limit},
-                           {"totalPages", total_pages},
-                           {"paging", *page < total_pages}});
+    return ok(paging_json(std::move(items), list->total, *page, *limit));
+  }, {}, errors);
+
+  // The answer to `message` about the conversation's file, streamed. Events (the seed names none):
+  //   data: {"type":"text","content":"..."}              pieces of the answer, in order
+  //   data: {"type":"done","message":{...}}              the stored answer, with its citations
+  //   data: {"type":"error","message":"...","code":"..."} the answer failed after it started
+  // Errors found before the stream starts are the face's JSON errors.
+  router.add(Method::Get, "/messages/chatting", [ctx](Request& req) {
+    const auto source = req.query_param("sourceId");
+    if (!source || source->empty()) {
+      return error(req, core::Error(core::Code::MissingField, "sourceId is required", "sourceId"));
+    }
+    services::AskInput in;
+    in.question = std::string(req.query_param("message").value_or(""));
+    const std::string regenerate(req.query_param("isReGenerate").value_or("false"));
+    if (regenerate != "true" && regenerate != "false") {
+      return error(req, core::Error(core::Code::InvalidInput, "isReGenerate must be true or false", "isReGenerate"));
+    }
+    in.regenerate = regenerate == "true";
+    if (!in.regenerate && in.question.find_first_not_of(" \t\r\n") == std::string::npos) {
+      return error(req, core::Error(core::Code::MissingField, "message is required", "message"));
+    }
+    const services::Principal p = principal(req);
+    auto conversation = ctx.conversations->get_by_source(p, *source);
+    if (!conversation) return error(req, conversation.error());
+    in.conversation_id = conversation->id;
+    const std::string device_id = device_of(ctx, p);
+    return Response::stream([ctx, p, in, device_id](http::SseSink& sink) {
+      auto answer = ctx.chat->ask(
+          p, in,
+          [&](std::string_view delta) {
+            return sink.send(json::serialize(json::object{{"type", "text"}, {"content", delta}}));
+          },
+          [&] { return sink.cancelled(); });
+      if (!answer) {
+        sink.send(json::serialize(json::object{{"type", "error"},
+                                               {"message", answer.error().message},
+                                               {"code", core::code_name(answer.error().code)}}));
+        return;
+      }
+      sink.send(json::serialize(json::object{{"type", "done"}, {"message", message_json(answer->answer, device_id)}}));
+    });
+  }, {}, errors);
+
+  // The conversation's messages in pages, newest first (page and limit in the query).
+  router.add(Method::Post, "/messages/conversation/{conversation_id}", [ctx](Request& req) {
+    auto page = int_query(req, "page", 1, 1, 1000000);
+    if (!page) return error(req, page.error());
+    auto limit = int_query(req, "limit", 20, 1, 100);
+    if (!limit) return error(req, limit.error());
+    const auto& p = principal(req);
+    auto list = ctx.chat->messages(p, req.param("conversation_id"), *limit, (*page - 1) * *limit);
+    if (!list) return error(req, list.error());
+    const std::string device_id = device_of(ctx, p);
+    json::array items;
+    for (const auto& m : list->items) items.push_back(message_json(m, device_id));
+    return ok(paging_json(std::move(items), list->total, *page, *limit));
   }, {}, errors);
 
   router.add(Method::Put, "/conversations/{conversation_id}", [ctx](Request& req) {

@@ -6,6 +6,8 @@
 //   GET    /conversations?page&limit      the caller's conversations, newest activity first
 //   PUT    /conversations/:conversationId {title}
 //   DELETE /conversations/:conversationId -> true
+//   GET    /messages/chatting?sourceId&message&isReGenerate   the answer, streamed (SSE)
+//   POST   /messages/conversation/:conversationId?page&limit  its messages, newest first
 
 #include "api/context.h"
 #include "http/router.h"
