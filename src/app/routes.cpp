@@ -4,6 +4,7 @@
 #include "api/chatpdf/conversations.h"
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
+#include "api/native/conversations.h"
 #include "api/native/errors.h"
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
@@ -54,6 +55,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_model_routes(router, ctx);
   api::native::register_chat_completion_routes(router, ctx);
   api::native::register_response_routes(router, ctx);
+  api::native::register_conversation_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);

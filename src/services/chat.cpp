@@ -124,7 +124,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
       history.pop_back();
     }
     if (history.empty() || history.back().role != "user") {
-      return Error(Code::InvalidInput, "there is no earlier question to answer again", "isReGenerate");
+      return Error(Code::InvalidInput, "there is no earlier question to answer again", "regenerate");
     }
     asked = history.back();
     history.pop_back();
