@@ -109,9 +109,8 @@ void append_chunk(std::string& out, const std::string& payload) {
   out += "\r\n";
 }
 
-net::awaitable<void> pause(net::steady_timer& timer, long ms) {
-  if (ms <= 0) co_return;
-  timer.expires_after(std::chrono::milliseconds(ms));
+net::awaitable<void> pause_until(net::steady_timer& timer, std::chrono::steady_clock::time_point at) {
+  timer.expires_at(at);
   co_await timer.async_wait(kNoThrow);
 }
 
@@ -125,10 +124,13 @@ net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req
   std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
                      "Transfer-Encoding: chunked\r\n";
   head += req.keep_alive() ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
-  if (g_options.first_delay_ms > 0) co_await pause(timer, g_options.first_delay_ms);
+  // Token i is due at first + i * delay (absolute deadlines): the pace does not drift with how
+  // late the process gets the CPU, so a slower reader shows as a lower rate, not a slower upstream.
+  const auto first = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_options.first_delay_ms);
+  if (g_options.first_delay_ms > 0) co_await pause_until(timer, first);
   // The head goes with the first token, as a model server's first flush would.
   for (long i = 0; i < tokens; ++i) {
-    if (i > 0 && delay_ms > 0) co_await pause(timer, delay_ms);
+    if (i > 0 && delay_ms > 0) co_await pause_until(timer, first + std::chrono::milliseconds(delay_ms * i));
     std::string out = i == 0 ? head : std::string();
     append_chunk(out, chunk_event(id, "tok ", false));
     auto [ec, written] = co_await net::async_write(stream.socket(), net::buffer(out), kNoThrow);
