@@ -20,7 +20,7 @@
 # BUILD_DIR/bench/stream-results/.
 #
 # Knobs (environment):
-#   REPEATS=3  REQUESTS=60 (paced requests per run)  BURST_REQUESTS=10 (per run)
+#   REPEATS=5  REQUESTS=100 (paced requests per run)  BURST_REQUESTS=10 (per run)
 #   PACED_TOKENS=32  PACED_DELAY_MS=1  BURST_TOKENS=2000
 #   STREAMS=1000  HOLD_TOKENS=100  HOLD_DELAY_MS=100
 #   PIN_CPUS=1       pin the upstream and docent to CPU 0 and the client to the rest
@@ -48,8 +48,8 @@ build_dir=$(cd "$build_dir" 2>/dev/null && pwd) || {
   echo "run.sh: build directory '${1:-${BUILD_DIR:-build}}' does not exist (configure it first)" >&2
   exit 2
 }
-REPEATS=${REPEATS:-3}
-REQUESTS=${REQUESTS:-60}
+REPEATS=${REPEATS:-5}
+REQUESTS=${REQUESTS:-100}
 BURST_REQUESTS=${BURST_REQUESTS:-10}
 PACED_TOKENS=${PACED_TOKENS:-32}
 PACED_DELAY_MS=${PACED_DELAY_MS:-1}

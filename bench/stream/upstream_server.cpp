@@ -14,7 +14,8 @@
 //
 // Each chunk is written as soon as it is produced (one write per event, TCP_NODELAY), like a
 // model server that flushes every token. --first-delay-ms waits before the first token,
-// --token-delay-ms between tokens (default 0: as fast as the socket takes them).
+// --token-delay-ms between tokens (default 0: as fast as the socket takes them; otherwise token i
+// is due at i * delay after the first, so the pace does not drift).
 // A request may override the token count and the per-token delay with "bench_tokens" and
 // "bench_token_delay_ms" numbers in its JSON body (docent passes unknown members on), so one
 // upstream serves both the fast and the held-open scenarios.
