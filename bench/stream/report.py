@@ -31,7 +31,7 @@ def main():
               "upstream-cmd", "docent-cmd", "doc"):
         p.add_argument("--" + a, default="")
     for a in ("repeats", "elapsed", "requests", "burst-requests", "paced-tokens", "paced-delay", "burst-tokens",
-              "streams", "hold-tokens", "hold-delay"):
+              "streams", "hold-tokens", "hold-delay", "prefill-streams", "prefill-delay"):
         p.add_argument("--" + a, type=int, default=0)
     p.add_argument("--strict", action="store_true")
     a = p.parse_args()
@@ -42,6 +42,7 @@ def main():
             runs[scenario, target] = [load(os.path.join(a.results, f"{scenario}__{target}__{rep}.json"))
                                       for rep in range(1, a.repeats + 1)]
     hold = load(os.path.join(a.results, "hold.json"))
+    prefill = {t: load(os.path.join(a.results, f"prefill__{t}.json")) for t in ("direct", "docent")}
 
     def med(scenario, target, key):
         return statistics.median(r[key] for r in runs[scenario, target])
@@ -91,6 +92,8 @@ def main():
              "(connected) to the read holding the first `delta.content`; tokens/s = (tokens − 1) / (last − first token).")
     L.append(f"  - burst: {a.burst_requests} sequential requests a run, {a.burst_tokens} tokens as fast as the "
              "upstream writes them: the relay's capacity, far above any model's pace.")
+    L.append(f"  - prefill: {a.prefill_streams} streams opened at once, the upstream waiting {a.prefill_delay} ms "
+             "before each first token (a model's prompt processing), then 20 tokens 50 ms apart.")
     L.append(f"  - hold: {n} streams through docent at once, {a.hold_tokens} tokens {a.hold_delay} ms apart; "
              "VmRSS read from /proc before the streams and 2 s after all were open.")
     L.append("")
@@ -103,6 +106,13 @@ def main():
     L.append(f"| TTFT p50 (burst) | {ms(med('burst', 'direct', 'ttft_p50_ms'))} | "
              f"{ms(med('burst', 'docent', 'ttft_p50_ms'))} | "
              f"{med('burst', 'docent', 'ttft_p50_ms') / med('burst', 'direct', 'ttft_p50_ms'):.2f} |")
+    pd, pv = prefill["direct"], prefill["docent"]
+    L.append(f"| TTFT p50 (prefill, {a.prefill_streams} at once) | {ms(pd['ttft_p50_ms'])} | {ms(pv['ttft_p50_ms'])} | "
+             f"{pv['ttft_p50_ms'] / pd['ttft_p50_ms']:.2f} |")
+    L.append(f"| TTFT p99 (prefill, {a.prefill_streams} at once) | {ms(pd['ttft_p99_ms'])} | {ms(pv['ttft_p99_ms'])} | "
+             f"{pv['ttft_p99_ms'] / pd['ttft_p99_ms']:.2f} |")
+    L.append(f"| streams open together (prefill) | {pd['peak_open']} of {pd['streams']} | "
+             f"{pv['peak_open']} of {pv['streams']} | {pv['peak_open'] / max(1, pd['peak_open']):.2f} |")
     L.append("")
     L.append(f"{n} streams at once: **{hold['peak_open']} open together** ({hold['completed']} completed, "
              f"{hold['failed']} failed; TTFT p50 {ms(hold['ttft_p50_ms'])}, p99 {ms(hold['ttft_p99_ms'])} with all "
@@ -125,6 +135,8 @@ def main():
         L.append(f"- {scenario}, {target}: " + ", ".join(
             f"TTFT p50 {ms(r['ttft_p50_ms'])} / p99 {ms(r['ttft_p99_ms'])} / {num(r['tokens_per_s'])} tok/s" for r in rs))
     L.append(f"- added TTFT p50 per repeat: " + ", ".join(f"{x:.2f} ms" for x in added_runs))
+    L.append(f"- prefill, direct: `{json.dumps(pd)}`")
+    L.append(f"- prefill, docent: `{json.dumps(pv)}`")
     L.append(f"- hold: `{json.dumps(hold)}`")
     L.append("")
     L.append("</details>")

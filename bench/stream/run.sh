@@ -12,6 +12,9 @@
 #           and tokens/s, direct vs. via docent; the added TTFT is the difference of the p50s.
 #   burst   BURST_TOKENS tokens per answer as fast as the upstream writes them: tokens/s, the
 #           relay's capacity (an upstream no model server comes close to).
+#   prefill PREFILL_STREAMS streams opened at once, the upstream waiting PREFILL_DELAY_MS before
+#           each first token (a model's prompt processing), direct vs. via docent: TTFT and how
+#           many were open together.
 #   hold    STREAMS streams through docent at once, HOLD_TOKENS tokens HOLD_DELAY_MS apart
 #           (10 s each by default): how many were open at the same time, and docent's VmRSS
 #           before and while they were open (the upstream's too, as a yardstick).
@@ -22,7 +25,7 @@
 # Knobs (environment):
 #   REPEATS=5  REQUESTS=100 (paced requests per run)  BURST_REQUESTS=10 (per run)
 #   PACED_TOKENS=32  PACED_DELAY_MS=1  BURST_TOKENS=2000
-#   STREAMS=1000  HOLD_TOKENS=100  HOLD_DELAY_MS=100
+#   STREAMS=1000  HOLD_TOKENS=100  HOLD_DELAY_MS=100  PREFILL_STREAMS=100  PREFILL_DELAY_MS=200
 #   PIN_CPUS=1       pin the upstream and docent to CPU 0 and the client to the rest
 #   BENCH_NICE       nice level for all three (default: -10 as root, else 0)
 #   BUILD_JOBS=2     parallelism of the build step;  SKIP_BUILD=1 skips it
@@ -34,7 +37,7 @@ set -euo pipefail
 
 invocation=""
 for var in BUILD_DIR REPEATS REQUESTS BURST_REQUESTS PACED_TOKENS PACED_DELAY_MS BURST_TOKENS STREAMS \
-           HOLD_TOKENS HOLD_DELAY_MS PIN_CPUS BENCH_NICE SKIP_BUILD DOCENT_BIN PERF_DOC STRICT; do
+           HOLD_TOKENS HOLD_DELAY_MS PREFILL_STREAMS PREFILL_DELAY_MS PIN_CPUS BENCH_NICE SKIP_BUILD DOCENT_BIN PERF_DOC STRICT; do
   if [[ -n "${!var+set}" ]]; then invocation+="$var=$(printf %q "${!var}") "; fi
 done
 invocation+="bench/stream/run.sh"
@@ -57,6 +60,8 @@ BURST_TOKENS=${BURST_TOKENS:-2000}
 STREAMS=${STREAMS:-1000}
 HOLD_TOKENS=${HOLD_TOKENS:-100}
 HOLD_DELAY_MS=${HOLD_DELAY_MS:-100}
+PREFILL_STREAMS=${PREFILL_STREAMS:-100}
+PREFILL_DELAY_MS=${PREFILL_DELAY_MS:-200}
 PIN_CPUS=${PIN_CPUS:-1}
 BUILD_JOBS=${BUILD_JOBS:-2}
 SKIP_BUILD=${SKIP_BUILD:-0}
@@ -65,10 +70,10 @@ STRICT=${STRICT:-0}
 if [[ -z ${BENCH_NICE:-} ]]; then
   if (( EUID == 0 )); then BENCH_NICE=-10; else BENCH_NICE=0; fi
 fi
-for var in REPEATS REQUESTS BURST_REQUESTS PACED_TOKENS BURST_TOKENS STREAMS HOLD_TOKENS; do
+for var in REPEATS REQUESTS BURST_REQUESTS PACED_TOKENS BURST_TOKENS STREAMS HOLD_TOKENS PREFILL_STREAMS; do
   [[ "${!var}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $var must be a positive integer" >&2; exit 2; }
 done
-for var in PACED_DELAY_MS HOLD_DELAY_MS; do
+for var in PACED_DELAY_MS HOLD_DELAY_MS PREFILL_DELAY_MS; do
   [[ "${!var}" =~ ^[0-9]+$ ]] || { echo "run.sh: $var must be a non-negative integer" >&2; exit 2; }
 done
 
@@ -202,6 +207,14 @@ for rep in $(seq "$REPEATS"); do
   done
 done
 
+# Prefill: streams opened together, each waiting PREFILL_DELAY_MS for its first token.
+prefill_args=(hold --streams "$PREFILL_STREAMS" --tokens 20 --token-delay-ms 50 --first-delay-ms "$PREFILL_DELAY_MS"
+              --settle 0.1)
+for target in direct docent; do
+  run_client "$target" "$results/prefill__$target.json" "${prefill_args[@]}"
+  printf 'prefill %-7s: %s\n' "$target" "$(cat "$results/prefill__$target.json")" >&2
+done
+
 # Hold STREAMS streams through docent; RSS of docent and of the upstream (the yardstick: a
 # coroutine per connection) sampled by the client before and while they are all open.
 echo "hold: $STREAMS streams through docent, $HOLD_TOKENS tokens $HOLD_DELAY_MS ms apart" >&2
@@ -224,6 +237,7 @@ report_args=(
   --requests "$REQUESTS" --burst-requests "$BURST_REQUESTS" --paced-tokens "$PACED_TOKENS"
   --paced-delay "$PACED_DELAY_MS" --burst-tokens "$BURST_TOKENS" --streams "$STREAMS"
   --hold-tokens "$HOLD_TOKENS" --hold-delay "$HOLD_DELAY_MS"
+  --prefill-streams "$PREFILL_STREAMS" --prefill-delay "$PREFILL_DELAY_MS"
   --upstream-cmd "${upstream_bin#"$repo_root"/} --port 0 --threads 1"
   --docent-cmd "${docent_bin#"$repo_root"/} serve --host 127.0.0.1 --port 0 --data <tmpdir> --llm-url http://127.0.0.1:PORT/v1 --llm-key x --set llm.allow_private=true"
 )

@@ -9,13 +9,14 @@ SSE events split on blank lines).
         request's first byte written, after connecting, to the read that brought the first
         delta.content) and tokens/s ((tokens - 1) / (time of last token - time of first token)).
         Prints a JSON summary line; --out also writes every request's figures.
-  hold  BASE_URL --streams C [--tokens T] [--token-delay-ms MS] [--key KEY] [--pid PID]...
+  hold  BASE_URL --streams C [--tokens T] [--token-delay-ms MS] [--first-delay-ms MS]
+        [--key KEY] [--pid PID]...
         Opens C streams at once (each answer: T tokens, MS apart) and reports how many were
         open at the same time (a stream is open from its first token to its [DONE]). With
         --pid (repeatable), samples those processes' VmRSS (KiB) before the streams open and while they are open.
 
 BASE_URL is the server root (http://127.0.0.1:PORT, the /v1 is added). T and MS are sent as
-"bench_tokens" / "bench_token_delay_ms", which bench_stream_upstream reads and docent passes on.
+"bench_tokens" / "bench_token_delay_ms" / "bench_first_delay_ms", which bench_stream_upstream reads and docent passes on.
 """
 
 import argparse
@@ -38,7 +39,7 @@ def rss_kib(pid):
     return 0
 
 
-def request_bytes(host, port, key, tokens, delay_ms):
+def request_bytes(host, port, key, tokens, delay_ms, first_delay_ms=None):
     body = {
         "model": "bench-model",
         "stream": True,
@@ -48,6 +49,8 @@ def request_bytes(host, port, key, tokens, delay_ms):
         body["bench_tokens"] = tokens
     if delay_ms is not None:
         body["bench_token_delay_ms"] = delay_ms
+    if first_delay_ms is not None:
+        body["bench_first_delay_ms"] = first_delay_ms
     payload = json.dumps(body, separators=(",", ":")).encode()
     head = (
         f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
@@ -184,7 +187,7 @@ async def run_seq(args):
 
 async def run_hold(args):
     u = urlsplit(args.base_url)
-    req = request_bytes(u.hostname, u.port, args.key, args.tokens, args.token_delay_ms)
+    req = request_bytes(u.hostname, u.port, args.key, args.tokens, args.token_delay_ms, args.first_delay_ms)
     pids = args.pid or []
     state = {"open": 0, "peak": 0, "rss_at_peak": [0] * len(pids), "rss_max": [0] * len(pids)}
     rss_before = [rss_kib(pid) for pid in pids]
@@ -256,6 +259,7 @@ def main():
     p.add_argument("--key", default="")
     p.add_argument("--tokens", type=int, default=0, help="bench_tokens (0: the upstream's default)")
     p.add_argument("--token-delay-ms", type=int, default=None)
+    p.add_argument("--first-delay-ms", type=int, default=None, help="bench_first_delay_ms (hold mode)")
     p.add_argument("--requests", type=int, default=100)
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--out", default="")

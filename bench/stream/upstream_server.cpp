@@ -16,9 +16,9 @@
 // model server that flushes every token. --first-delay-ms waits before the first token,
 // --token-delay-ms between tokens (default 0: as fast as the socket takes them; otherwise token i
 // is due at i * delay after the first, so the pace does not drift).
-// A request may override the token count and the per-token delay with "bench_tokens" and
-// "bench_token_delay_ms" numbers in its JSON body (docent passes unknown members on), so one
-// upstream serves both the fast and the held-open scenarios.
+// A request may override the token count and the delays with "bench_tokens",
+// "bench_token_delay_ms" and "bench_first_delay_ms" numbers in its JSON body (docent passes
+// unknown members on), so one upstream serves every scenario.
 //
 // Usage: bench_stream_upstream [--port P] [--threads N] [--tokens T]
 //                              [--first-delay-ms MS] [--token-delay-ms MS]
@@ -116,7 +116,8 @@ net::awaitable<void> pause_until(net::steady_timer& timer, std::chrono::steady_c
 }
 
 // Writes the SSE answer; returns false if the client went away.
-net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req, long tokens, long delay_ms) {
+net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req, long tokens, long first_delay_ms,
+                                   long delay_ms) {
   static std::atomic<std::uint64_t> counter{0};
   const std::string id = "chatcmpl-bench" + std::to_string(counter.fetch_add(1));
   net::steady_timer timer{stream.get_executor()};
@@ -127,8 +128,8 @@ net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req
   head += req.keep_alive() ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
   // Token i is due at first + i * delay (absolute deadlines): the pace does not drift with how
   // late the process gets the CPU, so a slower reader shows as a lower rate, not a slower upstream.
-  const auto first = std::chrono::steady_clock::now() + std::chrono::milliseconds(g_options.first_delay_ms);
-  if (g_options.first_delay_ms > 0) co_await pause_until(timer, first);
+  const auto first = std::chrono::steady_clock::now() + std::chrono::milliseconds(first_delay_ms);
+  if (first_delay_ms > 0) co_await pause_until(timer, first);
   // The head goes with the first token, as a model server's first flush would.
   for (long i = 0; i < tokens; ++i) {
     if (i > 0 && delay_ms > 0) co_await pause_until(timer, first + std::chrono::milliseconds(delay_ms * i));
@@ -189,9 +190,12 @@ net::awaitable<void> do_session(beast::tcp_stream stream) {
         long delay_ms = g_options.token_delay_ms;
         if (const auto* d = o.if_contains("bench_token_delay_ms"); d && d->is_int64() && d->get_int64() >= 0)
           delay_ms = static_cast<long>(d->get_int64());
+        long first_delay_ms = g_options.first_delay_ms;
+        if (const auto* d = o.if_contains("bench_first_delay_ms"); d && d->is_int64() && d->get_int64() >= 0)
+          first_delay_ms = static_cast<long>(d->get_int64());
         const auto* s = o.if_contains("stream");
         if (s && s->is_bool() && s->get_bool()) {
-          if (!co_await stream_answer(stream, req, tokens, delay_ms) || !req.keep_alive()) break;
+          if (!co_await stream_answer(stream, req, tokens, first_delay_ms, delay_ms) || !req.keep_alive()) break;
           continue;
         }
         res = complete_answer(req, tokens);
