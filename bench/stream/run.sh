@@ -16,8 +16,9 @@
 #           each first token (a model's prompt processing), direct vs. via docent: TTFT and how
 #           many were open together.
 #   hold    STREAMS streams through docent at once, HOLD_TOKENS tokens HOLD_DELAY_MS apart
-#           (10 s each by default): how many were open at the same time, and docent's VmRSS
-#           before and while they were open (the upstream's too, as a yardstick).
+#           (15 s each by default): how many were open at the same time, and docent's VmRSS
+#           before and while they were open (the upstream's too, as a yardstick); then the same
+#           streams direct to the upstream, the baseline for the TTFT of opening them all at once.
 #
 # and writes the bench:stream section of docs/PERFORMANCE.md. Raw client outputs stay in
 # BUILD_DIR/bench/stream-results/.
@@ -25,7 +26,7 @@
 # Knobs (environment):
 #   REPEATS=5  REQUESTS=100 (paced requests per run)  BURST_REQUESTS=10 (per run)
 #   PACED_TOKENS=32  PACED_DELAY_MS=1  BURST_TOKENS=2000
-#   STREAMS=1000  HOLD_TOKENS=100  HOLD_DELAY_MS=100  PREFILL_STREAMS=100  PREFILL_DELAY_MS=200
+#   STREAMS=1000  HOLD_TOKENS=150  HOLD_DELAY_MS=100  PREFILL_STREAMS=100  PREFILL_DELAY_MS=200
 #   PIN_CPUS=1       pin the upstream and docent to CPU 0 and the client to the rest
 #   BENCH_NICE       nice level for all three (default: -10 as root, else 0)
 #   BUILD_JOBS=2     parallelism of the build step;  SKIP_BUILD=1 skips it
@@ -58,7 +59,7 @@ PACED_TOKENS=${PACED_TOKENS:-32}
 PACED_DELAY_MS=${PACED_DELAY_MS:-1}
 BURST_TOKENS=${BURST_TOKENS:-2000}
 STREAMS=${STREAMS:-1000}
-HOLD_TOKENS=${HOLD_TOKENS:-100}
+HOLD_TOKENS=${HOLD_TOKENS:-150}
 HOLD_DELAY_MS=${HOLD_DELAY_MS:-100}
 PREFILL_STREAMS=${PREFILL_STREAMS:-100}
 PREFILL_DELAY_MS=${PREFILL_DELAY_MS:-200}
@@ -219,9 +220,12 @@ done
 # coroutine per connection) sampled by the client before and while they are all open.
 echo "hold: $STREAMS streams through docent, $HOLD_TOKENS tokens $HOLD_DELAY_MS ms apart" >&2
 sleep 1
-run_client docent "$results/hold.json" hold --streams "$STREAMS" --tokens "$HOLD_TOKENS" \
-  --token-delay-ms "$HOLD_DELAY_MS" --pid "$docent_pid" --pid "$upstream_pid" --settle 2
-cat "$results/hold.json" >&2
+hold_args=(hold --streams "$STREAMS" --tokens "$HOLD_TOKENS" --token-delay-ms "$HOLD_DELAY_MS" --settle 2)
+run_client docent "$results/hold.json" "${hold_args[@]}" --pid "$docent_pid" --pid "$upstream_pid"
+echo "hold docent: $(cat "$results/hold.json")" >&2
+sleep 1
+run_client direct "$results/hold__direct.json" "${hold_args[@]}"
+echo "hold direct: $(cat "$results/hold__direct.json")" >&2
 elapsed=$((SECONDS - start_s))
 
 # --- report -----------------------------------------------------------------
