@@ -129,6 +129,15 @@ def main():
     L.append(f"| upstream (yardstick: a coroutine per connection) | {rss_before[1] / 1024:.1f} MiB | "
              f"{rss_peak[1] / 1024:.1f} MiB | {per_stream_up:.1f} KiB |")
     L.append("")
+    cpu_path = os.path.join(a.results, "hold_cpu.txt")
+    if os.path.exists(cpu_path):
+        d_ticks, u_ticks, hz, wall = open(cpu_path).read().split()
+        d_s, u_s, wall = int(d_ticks) / int(hz), int(u_ticks) / int(hz), float(wall)
+        events = n * a.hold_tokens
+        L.append(f"CPU over the hold ({wall:.1f} s wall, {events:,} token events): docent {d_s:.1f} s "
+                 f"({d_s / events * 1e6:.0f} µs an event), upstream {u_s:.1f} s ({u_s / events * 1e6:.0f} µs an event; "
+                 f"docent / upstream {d_s / max(u_s, 0.01):.1f}x).")
+        L.append("")
     L.append("| Target | Result |")
     L.append("|---|---|")
     for name, ok, value in targets:

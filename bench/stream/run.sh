@@ -221,7 +221,13 @@ done
 echo "hold: $STREAMS streams through docent, $HOLD_TOKENS tokens $HOLD_DELAY_MS ms apart" >&2
 sleep 1
 hold_args=(hold --streams "$STREAMS" --tokens "$HOLD_TOKENS" --token-delay-ms "$HOLD_DELAY_MS" --settle 2)
+# CPU time (utime + stime, clock ticks) of docent and the upstream over the hold.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+docent_cpu0=$(cpu_ticks "$docent_pid") upstream_cpu0=$(cpu_ticks "$upstream_pid") hold_t0=$EPOCHREALTIME
 run_client docent "$results/hold.json" "${hold_args[@]}" --pid "$docent_pid" --pid "$upstream_pid"
+hold_wall=$(awk -v a="$hold_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+hold_cpu="$(( $(cpu_ticks "$docent_pid") - docent_cpu0 )) $(( $(cpu_ticks "$upstream_pid") - upstream_cpu0 )) $(getconf CLK_TCK) $hold_wall"
+echo "$hold_cpu" >"$results/hold_cpu.txt"
 echo "hold docent: $(cat "$results/hold.json")" >&2
 sleep 1
 run_client direct "$results/hold__direct.json" "${hold_args[@]}"
