@@ -92,7 +92,7 @@ def main():
              f"Each repeat runs direct then docent (reversed every other repeat); {a.repeats} repeats, the table "
              "shows medians of the per-run figures.")
     L.append(f"  - paced: {a.requests} sequential requests a run (after 5 warm-up), {a.paced_tokens} tokens "
-             f"{a.paced_delay} ms apart (the upstream's timer makes it ~2 ms); TTFT from the request's first byte "
+             f"{a.paced_delay} ms apart (due at absolute times, so ~1,000 tokens/s); TTFT from the request's first byte "
              "(connected) to the read holding the first `delta.content`; tokens/s = (tokens − 1) / (last − first token).")
     L.append(f"  - burst: {a.burst_requests} sequential requests a run, {a.burst_tokens} tokens as fast as the "
              "upstream writes them: the relay's capacity, far above any model's pace.")
