@@ -9,6 +9,7 @@
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
 #include "api/native/vector_stores.h"
+#include "api/nexus/sessions.h"
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/storage.h"
 #include "http/static_files.h"
@@ -56,6 +57,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_chat_completion_routes(router, ctx);
   api::native::register_response_routes(router, ctx);
   api::native::register_conversation_routes(router, ctx);
+  api::nexus::register_session_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);

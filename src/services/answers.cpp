@@ -47,9 +47,10 @@ core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, cons
   out.route = *route;
   out.query = last_user_text(in.messages);
 
-  if ((!in.vector_store_ids.empty() || !in.file_ids.empty() || !in.folder_ids.empty()) && !out.query.empty()) {
+  const bool files = in.search_all_files || !in.file_ids.empty() || !in.folder_ids.empty();
+  if ((!in.vector_store_ids.empty() || files) && !out.query.empty()) {
     std::vector<SearchHit> hits;
-    if (!in.file_ids.empty() || !in.folder_ids.empty()) {
+    if (files) {
       SearchQuery q;
       q.text = out.query;
       q.limit = in.max_results;

@@ -24,6 +24,7 @@ struct GroundedRequest {
   std::vector<std::string> vector_store_ids;  // searched when set
   std::vector<std::string> file_ids;          // searched (with folder_ids) when either is set
   std::vector<std::string> folder_ids;        // with their subfolders
+  bool search_all_files = false;              // search every file of the caller's instead
   int64_t max_results = 8;
   boost::json::object options;               // temperature, top_p, max_tokens... passed on
 };

@@ -142,6 +142,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   request.model = in.model;
   request.file_ids = conversation->file_ids;
   request.folder_ids = conversation->folder_ids;
+  request.search_all_files = request.file_ids.empty() && request.folder_ids.empty();
   size_t budget = kHistoryBudgetChars;
   std::vector<json::object> turns;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, until the budget is spent
@@ -176,6 +177,14 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
     return {};
   });
   if (!st) return st.error();
+  if (conversation->total_messages == 0 && (conversation->title.empty() || conversation->title == "New Chat")) {
+    std::string title = prefix_chars(question, 60);
+    if (characters(question) > 60) title += "...";
+    for (char& c : title) {
+      if (c == '\n' || c == '\r' || c == '\t') c = ' ';
+    }
+    (void)conversations_.rename(actor, conversation->id, title);  // a title is a nicety: never fail the answer
+  }
 
   std::string content;
   engines::Usage usage;

@@ -1,7 +1,8 @@
 #pragma once
 // Chat with documents: a question in a conversation is answered from the conversation's files
-// and folders (hybrid search -> numbered passages -> the routed model), streamed as it is
-// written, and stored with its citations. Transport-free; faces shape the stream and messages.
+// and folders, or from all of the caller's files when it has none (hybrid search -> numbered
+// passages -> the routed model), streamed as it is written, and stored with its citations. A
+// conversation still titled "" or "New Chat" takes its title from its first question. Transport-free; faces shape the stream and messages.
 
 #include "engines/llm.h"
 #include "services/answers.h"

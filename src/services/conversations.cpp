@@ -139,6 +139,14 @@ core::Status ConversationService::remove(const Principal& actor, std::string_vie
   });
 }
 
+core::Status ConversationService::clear(const Principal& actor, std::string_view id) {
+  auto current = get(actor, id);
+  if (!current) return current.error();
+  return db_.write([&](store::Tx& tx) {
+    return store::conversations::clear_messages(tx, current->id, core::rfc3339_ms(std::chrono::system_clock::now()));
+  });
+}
+
 core::Result<Conversation> ConversationService::load(const Principal& actor, std::string_view value, bool by_source) {
   std::optional<Conversation> found;
   const std::string owner = actor.is_admin() ? std::string() : actor.account_id;

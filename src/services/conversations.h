@@ -56,6 +56,9 @@ class ConversationService {
   core::Result<Conversation> rename(const Principal& actor, std::string_view id, std::string_view title);
   // Deletes the conversation and its messages (its files stay). NotFound unless it is the caller's.
   core::Status remove(const Principal& actor, std::string_view id);
+  // Deletes every message and keeps the conversation and its context. NotFound unless it is the
+  // caller's.
+  core::Status clear(const Principal& actor, std::string_view id);
 
  private:
   core::Result<Conversation> load(const Principal& actor, std::string_view column_value, bool by_source);

@@ -99,6 +99,12 @@ core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id) {
   return (*row)->get_int(0);
 }
 
+core::Status clear_messages(Tx& tx, std::string_view conversation_id, std::string_view at) {
+  auto st = tx.exec("DELETE FROM messages WHERE conversation_id = ?", {std::string(conversation_id)});
+  if (!st) return st;
+  return refresh_summary(tx, conversation_id, at);
+}
+
 core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id) {
   auto st = tx.exec("DELETE FROM messages WHERE id = ? AND conversation_id = ?",
                     {std::string(message_id), std::string(conversation_id)});

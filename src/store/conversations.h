@@ -65,6 +65,8 @@ core::Status add_message(Tx& tx, MessageRecord& m);
 core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
                                                   int64_t offset);
 core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id);
+// Deletes every message of the conversation.
+core::Status clear_messages(Tx& tx, std::string_view conversation_id, std::string_view at);
 // Deletes one message and keeps the conversation's count and last message in step.
 core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id);
 
