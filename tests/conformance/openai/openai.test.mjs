@@ -75,6 +75,8 @@ before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'docent-openai-'));
   const started = await startDocent(path.join(tmp, 'data'));
   server = started.child;
+  // Should the runner die before after() runs, the server must not outlive it.
+  process.once('exit', () => { if (server.exitCode === null && server.signalCode === null) server.kill('SIGKILL'); });
   client = new OpenAI({ apiKey: started.key, baseURL: `${started.url}/v1`, maxRetries: 0, timeout: 60_000 });
 });
 
@@ -251,6 +253,48 @@ test('beta.chat.completions.stream: the SDK assembles the chunks into a final co
   const final = await stream.finalChatCompletion();
   assert.equal(final.choices[0].message.content, 'Visitors park in the quokka lot behind building seven. [1]');
   assert.equal(final.choices[0].finish_reason, 'stop');
+});
+
+test('files and vector stores read back through the SDK: retrieve, list, content, search', async () => {
+  assert.ok(store && uploaded, 'needs the vector store of the file_search test');
+  const file = await client.files.retrieve(uploaded.id);
+  assert.equal(file.id, uploaded.id);
+  assert.equal(file.filename, 'house-notes.txt');
+  const ids = [];
+  for await (const f of client.files.list()) ids.push(f.id);
+  assert.ok(ids.includes(uploaded.id));
+  const content = await client.files.content(uploaded.id);
+  assert.equal(await content.text(), kDocument);
+
+  const retrieved = await client.vectorStores.retrieve(store.id);
+  assert.equal(retrieved.status, 'completed');
+  assert.equal(retrieved.file_counts.completed, 1);
+  const hits = [];
+  for await (const hit of client.vectorStores.search(store.id, { query: kQuestion })) hits.push(hit);
+  assert.ok(hits.length > 0);
+  assert.equal(hits[0].file_id, uploaded.id);
+  assert.ok(hits[0].content.some((part) => part.type === 'text' && part.text.includes(kFact)), JSON.stringify(hits[0]));
+});
+
+test('deleting through the SDK: vector store file, vector store, file; then the file is NotFoundError', async () => {
+  assert.ok(store && uploaded, 'needs the vector store of the file_search test');
+  const removed = await client.vectorStores.files.del(store.id, uploaded.id);
+  assert.equal(removed.deleted, true);
+  const dropped = await client.vectorStores.del(store.id);
+  assert.equal(dropped.deleted, true);
+  const deleted = await client.files.del(uploaded.id);
+  assert.equal(deleted.id, uploaded.id);
+  assert.equal(deleted.deleted, true);
+  await assert.rejects(client.files.retrieve(uploaded.id), (err) => err instanceof OpenAI.NotFoundError && err.status === 404);
+});
+
+test('a wrong API key is the SDK\'s AuthenticationError, status 401', async () => {
+  const stranger = new OpenAI({ apiKey: 'dk_not_a_key', baseURL: client.baseURL, maxRetries: 0 });
+  await assert.rejects(stranger.models.list(), (err) => {
+    assert.ok(err instanceof OpenAI.AuthenticationError, `${err?.constructor?.name}: ${err?.message}`);
+    assert.equal(err.status, 401);
+    return true;
+  });
 });
 
 test('an unknown model is the SDK\'s NotFoundError, status 404, naming the parameter', async () => {
