@@ -6,6 +6,8 @@
 #include "http/message.h"
 #include "services/accounts.h"
 #include "services/answers.h"
+#include "services/chat.h"
+#include "services/conversations.h"
 #include "services/devices.h"
 #include "services/jobs.h"
 #include "services/keys.h"
@@ -30,6 +32,8 @@ struct Context {
   services::VectorStoreService* vector_stores = nullptr;
   services::ModelService* models = nullptr;
   services::AnswerService* answers = nullptr;
+  services::ConversationService* conversations = nullptr;
+  services::ChatService* chat = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -1,6 +1,7 @@
 #include "app/routes.h"
 
 #include "api/chatbot/knowledge.h"
+#include "api/chatpdf/conversations.h"
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
 #include "api/native/errors.h"
@@ -56,6 +57,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);
+  api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);
 
   if (!web_dir.empty()) {

@@ -65,6 +65,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
                                                                rt->config);
   rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
+  rt->conversations = std::make_unique<services::ConversationService>(*rt->db, *rt->knowledge);
   // Chat upstreams in routing order: llm.url ("default"), then each [llm.upstreams.NAME].
   std::vector<services::Upstream> upstreams;
   auto llm = upstream_client(config, config.llm.url, config.llm.key, "llm.url");
@@ -80,7 +81,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->models = std::make_unique<services::ModelService>(
       std::make_unique<engines::BuiltinLlm>(), std::move(upstreams), *rt->embedder, std::move(*embeddings),
       services::ModelServiceOptions{config.llm.model, config.embeddings.model, config.llm.models_cache});
-  rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores);
+  rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores, *rt->knowledge);
+  rt->chat = std::make_unique<services::ChatService>(*rt->db, *rt->conversations, *rt->answers, *rt->quota);
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);

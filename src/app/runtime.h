@@ -43,10 +43,12 @@ struct Runtime {
   std::unique_ptr<services::VectorStoreService> vector_stores;
   std::unique_ptr<services::ModelService> models;
   std::unique_ptr<services::AnswerService> answers;
+  std::unique_ptr<services::ConversationService> conversations;
+  std::unique_ptr<services::ChatService> chat;
 
   api::Context context() const {
     return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get(),
-                        vector_stores.get(), models.get(), answers.get()};
+                        vector_stores.get(), models.get(), answers.get(), conversations.get(), chat.get()};
   }
 };
 

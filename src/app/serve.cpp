@@ -113,6 +113,7 @@ int serve(const core::Config& config) {
   opts.idle_timeout = config.server.idle_timeout;
   opts.shutdown_grace = config.server.shutdown_grace;
   opts.sse_heartbeat = config.server.sse_heartbeat;
+  opts.max_streams = static_cast<size_t>(config.server.max_streams);
   opts.spool_dir = data_dir / "tmp";
   opts.default_error_renderer = api::native::render_error;
 

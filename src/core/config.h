@@ -39,6 +39,7 @@ struct ServerConfig {
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds shutdown_grace{10};
   std::chrono::seconds sse_heartbeat{15};
+  int max_streams = 4096;                            // SSE streams open at once; 503 beyond
   std::string cors_origins = "*";
   std::string web_dir;                               // empty: found next to the binary
 };

@@ -160,6 +160,36 @@ struct Server::Impl {
   core::Gauge& sse_open;
   core::Gauge& connections;
 
+  // ---- stream producers ------------------------------------------------------------------------
+  // Shared with the producer threads, which may outlive the server when one ignores cancellation
+  // past the shutdown grace.
+  struct Producers {
+    std::mutex mu;
+    std::condition_variable cv;
+    size_t count = 0;  // GUARDED_BY(mu): reserved or running producer threads
+    void release() {
+      std::lock_guard lock(mu);
+      if (--count == 0) cv.notify_all();
+    }
+  };
+  std::shared_ptr<Producers> producers = std::make_shared<Producers>();
+
+  // Takes a producer slot for a stream about to start; false when max_streams are open.
+  bool reserve_producer() {
+    std::lock_guard lock(producers->mu);
+    if (producers->count >= options.max_streams) return false;
+    ++producers->count;
+    return true;
+  }
+
+  // Waits (bounded) for every producer thread to return; they were cancelled at shutdown.
+  void wait_for_producers(std::chrono::steady_clock::duration limit) {
+    std::unique_lock lock(producers->mu);
+    if (!producers->cv.wait_for(lock, limit, [&] { return producers->count == 0; })) {
+      core::log::warn("stream producers still running at exit", {{"count", static_cast<int64_t>(producers->count)}});
+    }
+  }
+
   // ---- shutdown state --------------------------------------------------------------------------
   std::atomic<bool> stopping{false};
   std::mutex mu;
@@ -304,7 +334,10 @@ struct Server::Impl {
     bhttp::response_serializer<bhttp::empty_body> sr{head};
     c->stream.expires_after(options.request_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(c->stream, sr, kTuple);
-    if (ec) co_return;
+    if (ec) {
+      producers->release();  // the slot reserve_producer() took, never used
+      co_return;
+    }
     c->stream.expires_never();
 
     auto sink = std::make_shared<SseSinkImpl>(c->stream.get_executor());
@@ -314,14 +347,17 @@ struct Server::Impl {
     }
     if (stopping) sink->cancel();
     sse_open.inc();
-    asio::post(pool, [sink, producer = std::move(res.sse)] {
+    // The producer may block for as long as its stream lasts (an upstream model's answer): it
+    // gets a thread of its own, counted so that shutdown can wait for it.
+    std::thread([count = producers, sink, producer = std::move(res.sse)] {
       try {
         producer(*sink);
       } catch (const std::exception& e) {
         core::log::error("stream producer threw", {{"what", e.what()}});
       }
       sink->finish();
-    });
+      count->release();
+    }).detach();
     co_await (sse_writer(c, sink) || disconnect_watch(c, sink));
     sink->cancel();
     sse_open.dec();
@@ -548,6 +584,12 @@ struct Server::Impl {
       if (stopping) keep_alive = false;
       if (auto conn_hdr = res.headers.get("Connection"); conn_hdr && iequals(*conn_hdr, "close")) keep_alive = false;
 
+      if (res.sse && !reserve_producer()) {
+        core::Error busy(core::Code::ServiceUnavailable, "too many open streams (server.max_streams = " +
+                                                             std::to_string(options.max_streams) + "); try again shortly");
+        res = error_response(req, busy);
+        res.headers.set("Retry-After", "1");
+      }
       bool alive;
       if (res.sse) {
         int status = res.status;
@@ -701,6 +743,8 @@ void Server::run(bool handle_signals) {
   for (int i = 1; i < impl.options.threads; ++i) threads.emplace_back([&impl] { impl.ioc.run(); });
   impl.ioc.run();
   for (auto& t : threads) t.join();
+  // Streams were cancelled at shutdown; their producers notice at their next event.
+  impl.wait_for_producers(impl.options.shutdown_grace);
   // Any handler still running past the grace period is abandoned with the pool's queue.
   impl.pool.stop();
   impl.pool.join();

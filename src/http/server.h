@@ -1,7 +1,8 @@
 #pragma once
 // The asynchronous HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines on N network
 // threads, one coroutine per connection, handlers on a separate worker pool so that no handler
-// ever blocks a network thread. Keep-alive, streamed bodies with limits, multipart spooling,
+// ever blocks a network thread. Each SSE producer runs on a thread of its own, so long streams
+// (a model's answer may take minutes) never hold the worker pool that ordinary requests need. Keep-alive, streamed bodies with limits, multipart spooling,
 // SSE, metrics and graceful shutdown. Beast never leaks out of server.cpp.
 
 #include "core/error.h"
@@ -31,6 +32,7 @@ struct ServerOptions {
   std::chrono::seconds idle_timeout{75};       // keep-alive connection with no request
   std::chrono::seconds shutdown_grace{10};     // in-flight work gets this long on stop()
   std::chrono::seconds sse_heartbeat{15};      // comment line when a stream is quiet
+  size_t max_streams = 4096;                   // SSE streams open at once (503 beyond)
   std::filesystem::path spool_dir;             // multipart file parts; default: temp dir
   MultipartLimits multipart;                   // max_file_bytes follows max_upload_bytes
   ErrorRenderer default_error_renderer;        // for errors outside any face's routes

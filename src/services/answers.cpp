@@ -36,8 +36,8 @@ std::string context_message(const std::vector<engines::Passage>& passages) {
 
 }  // namespace
 
-AnswerService::AnswerService(ModelService& models, VectorStoreService& vector_stores)
-    : models_(models), vector_stores_(vector_stores) {}
+AnswerService::AnswerService(ModelService& models, VectorStoreService& vector_stores, KnowledgeService& knowledge)
+    : models_(models), vector_stores_(vector_stores), knowledge_(knowledge) {}
 
 core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, const GroundedRequest& in,
                                                     const engines::CancelCheck& cancel) {
@@ -47,8 +47,18 @@ core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, cons
   out.route = *route;
   out.query = last_user_text(in.messages);
 
-  if (!in.vector_store_ids.empty() && !out.query.empty()) {
+  if ((!in.vector_store_ids.empty() || !in.file_ids.empty() || !in.folder_ids.empty()) && !out.query.empty()) {
     std::vector<SearchHit> hits;
+    if (!in.file_ids.empty() || !in.folder_ids.empty()) {
+      SearchQuery q;
+      q.text = out.query;
+      q.limit = in.max_results;
+      q.file_ids = in.file_ids;
+      q.folder_ids = in.folder_ids;
+      auto found = knowledge_.search(actor, q);
+      if (!found) return found.error();
+      for (auto& h : *found) hits.push_back(std::move(h));
+    }
     for (const auto& id : in.vector_store_ids) {
       auto found = vector_stores_.search(actor, id, out.query, in.max_results);
       if (!found) return found.error();

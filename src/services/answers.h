@@ -2,9 +2,11 @@
 // Answers grounded in an account's documents: searches the named vector stores for the question,
 // numbers the passages found, and prepares a chat request for the model that will answer — the
 // built-in extractive engine gets the passages themselves, an upstream model gets them in a
-// system message asking it to cite them as [n]. Used by POST /v1/responses with file_search.
+// system message asking it to cite them as [n]. Used by POST /v1/responses with file_search
+// (vector stores) and by conversations (their files and folders).
 
 #include "engines/llm.h"
+#include "services/knowledge.h"
 #include "services/models.h"
 #include "services/principal.h"
 #include "services/vector_stores.h"
@@ -19,7 +21,9 @@ namespace docent::services {
 struct GroundedRequest {
   std::string model;                         // empty: the default model
   boost::json::array messages;               // OpenAI chat messages, the question last
-  std::vector<std::string> vector_store_ids;  // empty: no retrieval
+  std::vector<std::string> vector_store_ids;  // searched when set
+  std::vector<std::string> file_ids;          // searched (with folder_ids) when either is set
+  std::vector<std::string> folder_ids;        // with their subfolders
   int64_t max_results = 8;
   boost::json::object options;               // temperature, top_p, max_tokens... passed on
 };
@@ -40,7 +44,7 @@ struct Citation {
 
 class AnswerService {
  public:
-  AnswerService(ModelService& models, VectorStoreService& vector_stores);
+  AnswerService(ModelService& models, VectorStoreService& vector_stores, KnowledgeService& knowledge);
 
   // Searches (NotFound for a vector store the actor does not own) and routes the model.
   core::Result<PreparedAnswer> prepare(const Principal& actor, const GroundedRequest& in,
@@ -49,6 +53,7 @@ class AnswerService {
  private:
   ModelService& models_;
   VectorStoreService& vector_stores_;
+  KnowledgeService& knowledge_;
 };
 
 // Every "[n]" marker in `text` with 1 <= n <= passages, in order.

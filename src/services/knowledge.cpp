@@ -267,6 +267,12 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
                  "file");
   }
   const std::string source_type(engines::kind_name(kind));
+  if (!info.accept_types.empty() &&
+      std::find(info.accept_types.begin(), info.accept_types.end(), source_type) == info.accept_types.end()) {
+    std::string accepted;
+    for (const auto& t : info.accept_types) accepted += (accepted.empty() ? "" : ", ") + t;
+    return Error(Code::InvalidFormat, "this upload accepts only " + accepted + " files; the file is " + mime, "file");
+  }
 
   // The plan: size, types and counts.
   auto view = quota_.quota(actor);

@@ -60,6 +60,9 @@ struct NewFile {
   boost::json::object metadata;
   std::vector<std::string> tags;
   std::string purpose = "assistants";
+  // Source types this upload may be ("pdf", ...), sniffed from the bytes; empty: any that docent
+  // reads. InvalidFormat naming them otherwise (chatpdf accepts PDF only).
+  std::vector<std::string> accept_types;
 };
 
 struct FilePatch {

@@ -193,6 +193,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_MAX_UPLOAD_BYTES", "1GiB"}, {"DOCENT_JSON_MAX_DEPTH", "10"},
       {"DOCENT_REQUEST_TIMEOUT", "1m"},    {"DOCENT_IDLE_TIMEOUT", "2h"},
       {"DOCENT_SHUTDOWN_GRACE", "0"},      {"DOCENT_SSE_HEARTBEAT", "5s"},
+      {"DOCENT_MAX_STREAMS", "100"},
       {"DOCENT_CORS_ORIGINS", "https://a.example"},
       {"DOCENT_WEB_DIR", "/srv/web"},      {"DOCENT_DATA", "/var/lib/docent"},
       {"DOCENT_LOG_LEVEL", "DEBUG"},       {"DOCENT_LOG_FORMAT", "json"},
@@ -208,6 +209,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->server.host, "0.0.0.0");
+  EXPECT_EQ(config->server.max_streams, 100);
   EXPECT_EQ(config->accounts.default_plan, "base");
   EXPECT_EQ(config->accounts.device_plan, "plus");
   EXPECT_FALSE(config->accounts.self_upgrade);
@@ -552,7 +554,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 32u);
+  EXPECT_EQ(setting_table().size(), 33u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");

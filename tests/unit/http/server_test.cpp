@@ -136,6 +136,49 @@ TEST(HttpServer, ShutdownCancelsOpenStreams) {
   c.close_raw();
 }
 
+// Streams run on producer threads of their own: more open streams than pool workers (4) leave
+// ordinary requests answered, and max_streams caps how many are open at once.
+TEST(HttpServer, OpenStreamsDoNotHoldTheWorkerPoolAndAreCapped) {
+  Router r;
+  std::atomic<bool> release{false};
+  std::atomic<int> running{0};
+  r.add(Method::Get, "/wait", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      ++running;
+      sink.send("open");
+      while (!release && !sink.cancelled()) std::this_thread::sleep_for(10ms);
+      --running;
+    });
+  });
+  r.add(Method::Get, "/plain", [](Request&) { return Response::text(200, "fine"); });
+  ServerOptions opts;
+  opts.max_streams = 6;
+  InProcessServer s(r, opts);
+  std::vector<std::unique_ptr<HttpClient>> streams;
+  for (int i = 0; i < 6; ++i) {
+    streams.push_back(std::make_unique<HttpClient>(s.port()));
+    std::string out = streams.back()->raw_until("GET /wait HTTP/1.1\r\nHost: x\r\n\r\n", "data: open", 5000ms);
+    ASSERT_NE(out.find("data: open"), std::string::npos) << "stream " << i << ": " << out;
+  }
+  EXPECT_EQ(running.load(), 6);
+  HttpClient plain(s.port());
+  auto ok = plain.get("/plain");
+  EXPECT_EQ(ok.status, 200);
+  EXPECT_EQ(ok.body, "fine");
+  auto refused = plain.get("/wait");
+  EXPECT_EQ(refused.status, 503);
+  EXPECT_EQ(refused.header("retry-after"), "1");
+  EXPECT_NE(refused.body.find("max_streams"), std::string::npos) << refused.body;
+  release = true;
+  for (auto& c : streams) c->close_raw();
+  EXPECT_TRUE(wait_for([&] { return running.load() == 0; }));
+  // Slots come back: a new stream opens once the others ended.
+  EXPECT_TRUE(wait_for([&] {
+    HttpClient again(s.port());
+    return again.get("/wait").status == 200;
+  }));
+}
+
 TEST(HttpServer, MultipartUploadsAreSpooledAndCleanedUp) {
   Router r;
   std::string seen_field, seen_name, seen_content;

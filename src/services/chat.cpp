@@ -1,0 +1,243 @@
+#include "services/chat.h"
+
+#include "core/id.h"
+#include "core/time.h"
+#include "store/conversations.h"
+
+#include <boost/json.hpp>
+
+#include <algorithm>
+
+namespace docent::services {
+
+namespace json = boost::json;
+using core::Code;
+using core::Error;
+
+namespace {
+
+constexpr size_t kMaxQuestionChars = 20000;
+constexpr size_t kHistoryMessages = 20;       // earlier turns offered to the model at most
+constexpr size_t kHistoryBudgetChars = 12000;  // ~3,000 tokens of earlier turns
+constexpr size_t kSnippetChars = 300;
+
+size_t characters(std::string_view s) {
+  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
+}
+
+std::string now() { return core::rfc3339_ms(std::chrono::system_clock::now()); }
+
+// The first `n` characters of `s`, cut at a character boundary.
+std::string prefix_chars(std::string_view s, size_t n) {
+  size_t seen = 0, i = 0;
+  for (; i < s.size(); ++i) {
+    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == n) break;
+  }
+  return std::string(s.substr(0, i));
+}
+
+std::string citations_json(const std::vector<MessageCitation>& citations) {
+  json::array a;
+  for (const auto& c : citations) {
+    a.push_back(json::object{{"number", c.number}, {"file_id", c.file_id}, {"file_name", c.file_name},
+                             {"page", c.page}, {"snippet", c.snippet}, {"score", c.score}});
+  }
+  return json::serialize(a);
+}
+
+std::string usage_json(const engines::Usage& u) {
+  return json::serialize(json::object{{"prompt_tokens", u.prompt_tokens},
+                                      {"completion_tokens", u.completion_tokens},
+                                      {"total_tokens", u.total_tokens},
+                                      {"estimated", u.estimated}});
+}
+
+Message from_record(const store::MessageRecord& r) {
+  Message m;
+  m.id = r.id;
+  m.conversation_id = r.conversation_id;
+  m.seq = r.seq;
+  m.role = r.role;
+  m.content = r.content;
+  m.model = r.model;
+  m.status = r.status;
+  m.created_at = r.created_at;
+  boost::system::error_code ec;
+  json::value cites = json::parse(r.citations, ec);
+  if (!ec && cites.is_array()) {
+    for (const auto& v : cites.as_array()) {
+      if (!v.is_object()) continue;
+      const auto& o = v.as_object();
+      MessageCitation c;
+      if (auto* x = o.if_contains("number"); x && x->is_int64()) c.number = static_cast<int>(x->as_int64());
+      if (auto* x = o.if_contains("file_id"); x && x->is_string()) c.file_id = std::string(x->as_string());
+      if (auto* x = o.if_contains("file_name"); x && x->is_string()) c.file_name = std::string(x->as_string());
+      if (auto* x = o.if_contains("page"); x && x->is_int64()) c.page = x->as_int64();
+      if (auto* x = o.if_contains("snippet"); x && x->is_string()) c.snippet = std::string(x->as_string());
+      if (auto* x = o.if_contains("score"); x && x->is_number()) c.score = x->to_number<double>();
+      m.citations.push_back(std::move(c));
+    }
+  }
+  json::value usage = json::parse(r.usage, ec);
+  if (!ec && usage.is_object()) {
+    const auto& o = usage.as_object();
+    auto get = [&](const char* k) {
+      auto* x = o.if_contains(k);
+      return x && x->is_int64() ? x->as_int64() : int64_t{0};
+    };
+    m.usage.prompt_tokens = get("prompt_tokens");
+    m.usage.completion_tokens = get("completion_tokens");
+    m.usage.total_tokens = get("total_tokens");
+    if (auto* x = o.if_contains("estimated"); x && x->is_bool()) m.usage.estimated = x->as_bool();
+  }
+  return m;
+}
+
+}  // namespace
+
+ChatService::ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers,
+                         QuotaService& quota)
+    : db_(db), conversations_(conversations), answers_(answers), quota_(quota) {}
+
+core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in,
+                                      const std::function<bool(std::string_view)>& on_delta,
+                                      const engines::CancelCheck& cancel) {
+  auto conversation = conversations_.get(actor, in.conversation_id);
+  if (!conversation) return conversation.error();
+  if (characters(in.question) > kMaxQuestionChars) {
+    return Error(Code::InvalidInput, "the question must be at most 20000 characters", "message");
+  }
+
+  // Earlier turns, oldest first; a regeneration drops the answer it replaces.
+  std::vector<store::MessageRecord> history;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto recent = store::conversations::messages(tx, conversation->id, static_cast<int64_t>(kHistoryMessages) + 1, 0);
+    if (!recent) return recent.error();
+    history.assign(recent->rbegin(), recent->rend());
+    return {};
+  });
+  if (!st) return st.error();
+  std::optional<store::MessageRecord> replaced, asked;
+  if (in.regenerate) {
+    if (!history.empty() && history.back().role == "assistant") {
+      replaced = history.back();
+      history.pop_back();
+    }
+    if (history.empty() || history.back().role != "user") {
+      return Error(Code::InvalidInput, "there is no earlier question to answer again", "isReGenerate");
+    }
+    asked = history.back();
+    history.pop_back();
+    if (!in.question.empty() && in.question != asked->content) {
+      return Error(Code::InvalidInput, "a regeneration answers the last question again; send it or nothing",
+                   "message");
+    }
+  } else if (in.question.find_first_not_of(" \t\r\n") == std::string::npos) {
+    return Error(Code::MissingField, "the question must not be empty", "message");
+  }
+  if (history.size() > kHistoryMessages) history.erase(history.begin(), history.end() - kHistoryMessages);
+  if (auto q = quota_.check(actor, Metric::Question); !q) return q.error();
+
+  GroundedRequest request;
+  request.model = in.model;
+  request.file_ids = conversation->file_ids;
+  request.folder_ids = conversation->folder_ids;
+  size_t budget = kHistoryBudgetChars;
+  std::vector<json::object> turns;
+  for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, until the budget is spent
+    const size_t n = characters(it->content);
+    if (n > budget) break;
+    budget -= n;
+    turns.push_back(json::object{{"role", it->role}, {"content", it->content}});
+  }
+  for (auto it = turns.rbegin(); it != turns.rend(); ++it) request.messages.push_back(std::move(*it));
+  const std::string question = asked ? asked->content : in.question;
+  request.messages.push_back(json::object{{"role", "user"}, {"content", question}});
+
+  auto prepared = answers_.prepare(actor, request, cancel);
+  if (!prepared) return prepared.error();
+
+  // The question is stored before the answer streams, so a client that leaves still finds it.
+  store::MessageRecord user;
+  if (asked) {
+    user = *asked;
+  } else {
+    user.id = core::new_id();
+    user.conversation_id = conversation->id;
+    user.role = "user";
+    user.content = question;
+    user.created_at = now();
+  }
+  st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (replaced) {
+      if (auto r = store::conversations::remove_message(tx, conversation->id, replaced->id); !r) return r;
+    }
+    if (!asked) return store::conversations::add_message(tx, user);
+    return {};
+  });
+  if (!st) return st.error();
+
+  std::string content;
+  engines::Usage usage;
+  bool stopped = false;
+  auto streamed = engines::stream_chat(*prepared->route.provider, prepared->request, cancel,
+                                       [&](const engines::ChatChunk& chunk) {
+                                         if (chunk.usage) usage = *chunk.usage;
+                                         if (chunk.content.empty()) return true;
+                                         content += chunk.content;
+                                         if (!on_delta(chunk.content)) {
+                                           stopped = true;
+                                           return false;
+                                         }
+                                         return true;
+                                       });
+  const bool cancelled = stopped || (cancel && cancel());
+  if (!streamed && content.empty() && !cancelled) return streamed.error();
+  if (usage.total_tokens == 0) {  // no count from the provider: the documented estimate
+    usage.completion_tokens = static_cast<int64_t>((characters(content) + 3) / 4);
+    usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
+    usage.estimated = true;
+  }
+
+  store::MessageRecord bot;
+  bot.id = core::new_id();
+  bot.conversation_id = conversation->id;
+  bot.role = "assistant";
+  bot.content = content;
+  bot.model = prepared->route.model;
+  bot.status = cancelled ? "interrupted" : (streamed ? "complete" : "failed");
+  std::vector<MessageCitation> citations;
+  for (const auto& c : find_citations(content, prepared->passages.size())) {
+    if (std::any_of(citations.begin(), citations.end(), [&](const auto& x) { return x.number == c.number; })) continue;
+    const auto& p = prepared->passages[static_cast<size_t>(c.number - 1)];
+    citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page, prefix_chars(p.text, kSnippetChars),
+                                        prepared->scores[static_cast<size_t>(c.number - 1)]});
+  }
+  bot.citations = citations_json(citations);
+  bot.usage = usage_json(usage);
+  bot.created_at = now();
+  st = db_.write([&](store::Tx& tx) { return store::conversations::add_message(tx, bot); });
+  if (!st) return st.error();
+  if (auto r = quota_.record(actor.account_id, Metric::Question); !r) return r.error();
+  return Answer{from_record(user), from_record(bot)};
+}
+
+core::Result<MessagePage> ChatService::messages(const Principal& actor, std::string_view conversation_id,
+                                                int64_t limit, int64_t offset) {
+  auto conversation = conversations_.get(actor, conversation_id);
+  if (!conversation) return conversation.error();
+  MessagePage page;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto total = store::conversations::message_count(tx, conversation->id);
+    if (!total) return total.error();
+    page.total = *total;
+    auto records = store::conversations::messages(tx, conversation->id, limit, offset);
+    if (!records) return records.error();
+    for (const auto& r : *records) page.items.push_back(from_record(r));
+    return {};
+  });
+  if (!st) return st.error();
+  return page;
+}
+
+}  // namespace docent::services

@@ -1,0 +1,79 @@
+#pragma once
+// Chat with documents: a question in a conversation is answered from the conversation's files
+// and folders (hybrid search -> numbered passages -> the routed model), streamed as it is
+// written, and stored with its citations. Transport-free; faces shape the stream and messages.
+
+#include "engines/llm.h"
+#include "services/answers.h"
+#include "services/conversations.h"
+#include "services/quota.h"
+#include "store/database.h"
+
+#include <functional>
+#include <string>
+#include <vector>
+
+namespace docent::services {
+
+struct MessageCitation {
+  int number = 0;  // the [n] marker in the answer
+  std::string file_id, file_name;
+  int64_t page = 0;  // 0 = unknown
+  std::string snippet;  // the start of the cited passage
+  double score = 0;
+};
+
+struct Message {
+  std::string id;
+  std::string conversation_id;
+  int64_t seq = 0;
+  std::string role;  // user, assistant
+  std::string content;
+  std::vector<MessageCitation> citations;
+  engines::Usage usage;
+  std::string model;
+  std::string status;  // complete, interrupted (the client left mid-answer), failed
+  std::string created_at;
+};
+
+struct AskInput {
+  std::string conversation_id;
+  std::string question;  // 1 to 20,000 characters; for a regeneration, empty means the last question
+  std::string model;     // empty: the default model
+  bool regenerate = false;  // replace the last answer instead of asking anew
+};
+
+struct Answer {
+  Message question;  // the stored user message (for a regeneration: the one answered again)
+  Message answer;    // the stored assistant message
+};
+
+struct MessagePage {
+  std::vector<Message> items;  // newest first
+  int64_t total = 0;
+};
+
+class ChatService {
+ public:
+  ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers, QuotaService& quota);
+
+  // Answers `in.question` in the caller's conversation. `on_delta` receives the answer's text as
+  // it is produced and returns false to stop (the client went away): what was produced is stored
+  // marked interrupted. Errors before anything is streamed: NotFound (not the caller's
+  // conversation), InvalidInput (question), QuotaExceeded, NotReady (files still ingesting past
+  // the wait), UpstreamError.
+  core::Result<Answer> ask(const Principal& actor, const AskInput& in,
+                           const std::function<bool(std::string_view)>& on_delta, const engines::CancelCheck& cancel);
+
+  // The conversation's messages, newest first. NotFound unless it is the caller's.
+  core::Result<MessagePage> messages(const Principal& actor, std::string_view conversation_id, int64_t limit,
+                                     int64_t offset);
+
+ private:
+  store::Database& db_;
+  ConversationService& conversations_;
+  AnswerService& answers_;
+  QuotaService& quota_;
+};
+
+}  // namespace docent::services

@@ -1,0 +1,186 @@
+#include "store/conversations.h"
+
+namespace docent::store {
+
+namespace {
+
+constexpr std::string_view kColumns =
+    "id, account_id, title, source_id, summary, last_message, total_messages, file_type, version, created_at, "
+    "updated_at";
+
+ConversationRecord from_row(const Row& r) {
+  ConversationRecord c;
+  c.id = r.get_text(0);
+  c.account_id = r.get_text(1);
+  c.title = r.get_text(2);
+  c.source_id = r.get_text(3);
+  c.summary = r.get_text(4);
+  c.last_message = r.get_text(5);
+  c.total_messages = r.get_int(6);
+  c.file_type = r.get_text(7);
+  c.version = r.get_int(8);
+  c.created_at = r.get_text(9);
+  c.updated_at = r.get_text(10);
+  return c;
+}
+
+core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view column, std::string_view value,
+                                                    std::string_view account_id) {
+  std::string sql = "SELECT " + std::string(kColumns) + " FROM conversations WHERE " + std::string(column) + " = ?";
+  std::vector<Value> args{std::string(value)};
+  if (!account_id.empty()) {
+    sql += " AND account_id = ?";
+    args.emplace_back(std::string(account_id));
+  }
+  auto row = tx.query_one(sql, args);
+  if (!row) return row.error();
+  if (!*row) return std::optional<ConversationRecord>();
+  return std::optional<ConversationRecord>(from_row(**row));
+}
+
+constexpr std::string_view kMessageColumns =
+    "id, conversation_id, seq, role, content, citations, usage, model, status, created_at";
+
+MessageRecord message_from_row(const Row& r) {
+  MessageRecord m;
+  m.id = r.get_text(0);
+  m.conversation_id = r.get_text(1);
+  m.seq = r.get_int(2);
+  m.role = r.get_text(3);
+  m.content = r.get_text(4);
+  m.citations = r.get_text(5);
+  m.usage = r.get_text(6);
+  m.model = r.get_text(7);
+  m.status = r.get_text(8);
+  m.created_at = r.get_text(9);
+  return m;
+}
+
+// The conversation's count and last message from its messages as they are now.
+core::Status refresh_summary(Tx& tx, std::string_view conversation_id, std::string_view at) {
+  return tx.exec(
+      "UPDATE conversations SET total_messages = (SELECT COUNT(*) FROM messages WHERE conversation_id = ?1), "
+      "last_message = COALESCE((SELECT content FROM messages WHERE conversation_id = ?1 ORDER BY seq DESC LIMIT 1), ''), "
+      "updated_at = ?2, version = version + 1 WHERE id = ?1",
+      {std::string(conversation_id), std::string(at)});
+}
+
+}  // namespace
+
+namespace conversations {
+
+core::Status add_message(Tx& tx, MessageRecord& m) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", {m.conversation_id});
+  if (!row) return row.error();
+  m.seq = (*row)->get_int(0);
+  auto st = tx.exec("INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
+                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    {m.id, m.conversation_id, m.seq, m.role, m.content, m.citations, m.usage, m.model, m.status,
+                     m.created_at});
+  if (!st) return st;
+  return refresh_summary(tx, m.conversation_id, m.created_at);
+}
+
+core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
+                                                  int64_t offset) {
+  auto rows = tx.query("SELECT " + std::string(kMessageColumns) +
+                           " FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                       {std::string(conversation_id), limit, offset});
+  if (!rows) return rows.error();
+  std::vector<MessageRecord> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(message_from_row(r));
+  return out;
+}
+
+core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM messages WHERE conversation_id = ?", {std::string(conversation_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id) {
+  auto st = tx.exec("DELETE FROM messages WHERE id = ? AND conversation_id = ?",
+                    {std::string(message_id), std::string(conversation_id)});
+  if (!st) return st;
+  auto row = tx.query_one("SELECT updated_at FROM conversations WHERE id = ?", {std::string(conversation_id)});
+  if (!row) return row.error();
+  return refresh_summary(tx, conversation_id, *row ? (*row)->get_text(0) : std::string());
+}
+
+core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context) {
+  auto st = tx.exec(
+      "INSERT INTO conversations (id, account_id, title, source_id, summary, last_message, total_messages, "
+      "file_type, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {c.id, c.account_id, c.title, c.source_id, c.summary, c.last_message, c.total_messages, c.file_type, c.version,
+       c.created_at, c.updated_at});
+  if (!st) return st;
+  int64_t position = 0;
+  for (const ContextItem& item : context) {
+    auto nullable = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); };
+    st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
+                 {c.id, position++, nullable(item.file_id), nullable(item.folder_id)});
+    if (!st) return st;
+  }
+  return {};
+}
+
+core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view id, std::string_view account_id) {
+  return one(tx, "id", id, account_id);
+}
+
+core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
+                                                             std::string_view account_id) {
+  return one(tx, "source_id", source_id, account_id);
+}
+
+core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id) {
+  auto rows = tx.query("SELECT file_id, folder_id FROM conversation_context WHERE conversation_id = ? ORDER BY position",
+                       {std::string(conversation_id)});
+  if (!rows) return rows.error();
+  std::vector<ContextItem> out;
+  for (const Row& r : *rows) {
+    ContextItem item;
+    if (!r.is_null(0)) item.file_id = r.get_text(0);
+    if (!r.is_null(1)) item.folder_id = r.get_text(1);
+    out.push_back(std::move(item));
+  }
+  return out;
+}
+
+core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view account_id, int64_t limit, int64_t offset) {
+  auto rows = tx.query("SELECT " + std::string(kColumns) +
+                           " FROM conversations WHERE account_id = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+                       {std::string(account_id), limit, offset});
+  if (!rows) return rows.error();
+  std::vector<ConversationRecord> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(from_row(r));
+  return out;
+}
+
+core::Result<int64_t> count(Tx& tx, std::string_view account_id) {
+  auto row = tx.query_one("SELECT COUNT(*) FROM conversations WHERE account_id = ?", {std::string(account_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at) {
+  auto st = tx.exec("UPDATE conversations SET title = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                    {std::string(title), std::string(at), std::string(id)});
+  if (!st) return st.error();
+  auto row = tx.query_one("SELECT changes()");
+  if (!row) return row.error();
+  return (*row)->get_int(0) > 0;
+}
+
+core::Result<bool> remove(Tx& tx, std::string_view id) {
+  auto st = tx.exec("DELETE FROM conversations WHERE id = ?", {std::string(id)});
+  if (!st) return st.error();
+  auto row = tx.query_one("SELECT changes()");
+  if (!row) return row.error();
+  return (*row)->get_int(0) > 0;
+}
+
+}  // namespace conversations
+}  // namespace docent::store

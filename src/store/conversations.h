@@ -1,0 +1,72 @@
+#pragma once
+// Conversations, what they answer from, and their messages.
+
+#include "store/database.h"
+
+#include <optional>
+#include <string>
+#include <vector>
+
+namespace docent::store {
+
+struct ConversationRecord {
+  std::string id;
+  std::string account_id;
+  std::string title;
+  std::string source_id;
+  std::string summary;
+  std::string last_message;
+  int64_t total_messages = 0;
+  std::string file_type;
+  int64_t version = 0;
+  std::string created_at, updated_at;
+};
+
+// One file or one folder a conversation answers from.
+struct ContextItem {
+  std::optional<std::string> file_id;
+  std::optional<std::string> folder_id;
+};
+
+struct MessageRecord {
+  std::string id;
+  std::string conversation_id;
+  int64_t seq = 0;
+  std::string role;       // system, user, assistant
+  std::string content;
+  std::string citations = "[]";  // JSON array
+  std::string usage = "{}";      // JSON object
+  std::string model;
+  std::string status = "complete";  // complete, interrupted, failed
+  std::string created_at;
+};
+
+namespace conversations {
+
+// Inserts the conversation and its context items, in order.
+core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context);
+// The conversation if it exists and belongs to `account_id` (empty: any account).
+core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view id, std::string_view account_id);
+core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
+                                                             std::string_view account_id);
+core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id);
+// The account's conversations, most recently updated first.
+core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view account_id, int64_t limit, int64_t offset);
+core::Result<int64_t> count(Tx& tx, std::string_view account_id);
+// Sets the title, updated_at and bumps the version. False when no such conversation.
+core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at);
+// Deletes the conversation, its context and messages. False when no such conversation.
+core::Result<bool> remove(Tx& tx, std::string_view id);
+
+// Appends a message (its seq is the next one) and updates the conversation's count, last message,
+// updated_at and version.
+core::Status add_message(Tx& tx, MessageRecord& m);
+// Messages newest first: `limit` from `offset`.
+core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
+                                                  int64_t offset);
+core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id);
+// Deletes one message and keeps the conversation's count and last message in step.
+core::Status remove_message(Tx& tx, std::string_view conversation_id, std::string_view message_id);
+
+}  // namespace conversations
+}  // namespace docent::store
