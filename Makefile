@@ -3,7 +3,7 @@ JOBS ?= $(shell nproc)
 PORT ?= 8080
 DATA ?= ./data
 
-.PHONY: all deps build run test unit integration fuzz bench format clean
+.PHONY: all deps build run test unit integration conformance fuzz bench format clean
 
 all: build
 
@@ -27,6 +27,9 @@ unit: build
 
 integration: build
 	cd build && ctest --output-on-failure -L integration
+
+conformance: build
+	cd build && ctest --output-on-failure -L conformance
 
 fuzz: deps
 	bash tests/fuzz/run.sh 60

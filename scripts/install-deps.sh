@@ -19,6 +19,13 @@ PACKAGES=(
   libcairo2-dev poppler-utils
 )
 
+# Node.js and npm for the openai npm conformance suite (tests/conformance/openai). Only when
+# they are not on PATH: a Node installed some other way (nodesource, /usr/local) is left alone,
+# and Debian's npm package would conflict with the npm that nodesource's nodejs bundles.
+if ! command -v node >/dev/null 2>&1 || ! command -v npm >/dev/null 2>&1; then
+  PACKAGES+=(nodejs npm)
+fi
+
 missing=()
 for p in "${PACKAGES[@]}"; do
   if ! dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed"; then

@@ -66,12 +66,20 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
                                                                rt->config);
   rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
   rt->conversations = std::make_unique<services::ConversationService>(*rt->db, *rt->knowledge);
+  // Chat upstreams in routing order: llm.url ("default"), then each [llm.upstreams.NAME].
+  std::vector<services::Upstream> upstreams;
   auto llm = upstream_client(config, config.llm.url, config.llm.key, "llm.url");
   if (!llm) return llm.error();
+  if (*llm) upstreams.push_back(services::Upstream{"default", std::move(*llm), std::nullopt});
+  for (const auto& named : config.llm.upstreams) {
+    auto client = upstream_client(config, named.url, named.key, "llm.upstreams." + named.name + ".url");
+    if (!client) return client.error();
+    upstreams.push_back(services::Upstream{named.name, std::move(*client), named.models});
+  }
   auto embeddings = upstream_client(config, config.embeddings.url, config.embeddings.key, "embeddings.url");
   if (!embeddings) return embeddings.error();
   rt->models = std::make_unique<services::ModelService>(
-      std::make_unique<engines::BuiltinLlm>(), std::move(*llm), *rt->embedder, std::move(*embeddings),
+      std::make_unique<engines::BuiltinLlm>(), std::move(upstreams), *rt->embedder, std::move(*embeddings),
       services::ModelServiceOptions{config.llm.model, config.embeddings.model, config.llm.models_cache});
   rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores, *rt->knowledge);
   rt->chat = std::make_unique<services::ChatService>(*rt->db, *rt->conversations, *rt->answers, *rt->quota);

@@ -447,6 +447,84 @@ Status apply_plans(const std::string& file, const toml::table& plans, Config& co
   return {};
 }
 
+// DOCENT_LLM_UPSTREAMS_<NAME>_KEY: NAME upper-cased, '-' as '_'.
+std::string upstream_key_env(std::string_view name) {
+  std::string env = "DOCENT_LLM_UPSTREAMS_";
+  for (char c : name) env += c == '-' ? '_' : static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+  return env + "_KEY";
+}
+
+bool valid_upstream_name(std::string_view name) {
+  if (name.empty() || name.size() > 64 || name == "default" || name == "docent") return false;
+  return std::all_of(name.begin(), name.end(), [](char c) {
+    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
+  });
+}
+
+// [llm.upstreams.NAME] tables, kept in the order they appear in the file (toml++ iterates a
+// table's keys sorted, and routing is first match in file order).
+Status apply_upstreams(const std::string& file, const toml::node& node, Config& config) {
+  const toml::table* upstreams = node.as_table();
+  if (upstreams == nullptr) {
+    return Error(Code::InvalidInput, fmt::format("{}: llm.upstreams must hold [llm.upstreams.NAME] tables", file),
+                 "llm.upstreams");
+  }
+  std::vector<std::pair<const toml::key*, const toml::node*>> ordered;
+  for (auto&& [name, value] : *upstreams) ordered.emplace_back(&name, &value);
+  std::stable_sort(ordered.begin(), ordered.end(), [](const auto& a, const auto& b) {
+    const auto& x = a.first->source().begin;
+    const auto& y = b.first->source().begin;
+    return x.line != y.line ? x.line < y.line : x.column < y.column;
+  });
+  for (const auto& [key, value] : ordered) {
+    LlmUpstreamConfig up;
+    up.name = std::string(key->str());
+    const std::string prefix = fmt::format("llm.upstreams.{}", up.name);
+    if (!valid_upstream_name(up.name)) {
+      return Error(Code::InvalidInput,
+                   fmt::format("{}: {}: an upstream name is letters, digits, '-' and '_' (and not 'default' or "
+                               "'docent')", file, prefix), prefix);
+    }
+    const toml::table* t = value->as_table();
+    if (t == nullptr) return Error(Code::InvalidInput, fmt::format("{}: {} must be a table", file, prefix), prefix);
+    for (auto&& [field_key, field] : *t) {
+      const std::string name(field_key.str());
+      const std::string setting = fmt::format("{}.{}", prefix, name);
+      const std::string where = fmt::format("{}: {}", file, setting);
+      if (name == "url" || name == "key") {
+        auto text = field.value<std::string>();
+        if (!text) return Error(Code::InvalidInput, fmt::format("{}: expected string, got {}", where, toml_kind(field)), setting);
+        (name == "url" ? up.url : up.key) = *text;
+      } else if (name == "models") {
+        const toml::array* arr = field.as_array();
+        std::vector<std::string> models;
+        for (size_t i = 0; arr != nullptr && i < arr->size(); ++i) {
+          auto text = (*arr)[i].value<std::string>();
+          if (!text || text->empty()) {
+            arr = nullptr;
+            break;
+          }
+          models.push_back(*text);
+        }
+        if (arr == nullptr || models.empty()) {
+          return Error(Code::InvalidInput,
+                       where + ": expected a non-empty array of model names (leave it out to use the upstream's list)",
+                       setting);
+        }
+        up.models = std::move(models);
+      } else {
+        return Error(Code::InvalidInput, where + ": unknown upstream field (url, key, models)", setting);
+      }
+    }
+    if (up.url.empty()) {
+      return Error(Code::InvalidInput, fmt::format("{}: {}.url is required", file, prefix), prefix + ".url");
+    }
+    if (!up.key.empty()) config.sources[prefix + ".key"] = ConfigSource::File;
+    config.llm.upstreams.push_back(std::move(up));
+  }
+  return {};
+}
+
 Status apply_file(const fs::path& path, Config& config) {
   const std::string file = path.string();
   toml::table root;
@@ -471,6 +549,10 @@ Status apply_file(const fs::path& path, Config& config) {
     }
     for (auto&& [name, value] : *table) {
       const std::string key = fmt::format("{}.{}", section.str(), name.str());
+      if (key == "llm.upstreams") {
+        if (Status s = apply_upstreams(file, value, config); !s) return s;
+        continue;
+      }
       if (const SettingInfo* row = find_setting(key)) {
         found.emplace_back(row, &value);
       } else {
@@ -657,11 +739,20 @@ Result<Config> load_config(const ConfigInputs& in) {
     }
     config.sources[std::string(row.key)] = ConfigSource::Environment;
   }
+  // A named upstream's key may come from the environment, so that it need not be in the file.
+  for (LlmUpstreamConfig& up : config.llm.upstreams) {
+    auto it = in.env.find(upstream_key_env(up.name));
+    if (it == in.env.end()) continue;
+    up.key = it->second;
+    config.sources[fmt::format("llm.upstreams.{}.key", up.name)] = ConfigSource::Environment;
+  }
   for (const auto& entry : in.env) {
     const std::string& name = entry.first;
     if (!name.starts_with("DOCENT_") || name == kConfigEnv) continue;
     const bool known = std::any_of(setting_table().begin(), setting_table().end(),
-                                   [&](const SettingInfo& row) { return row.env == name; });
+                                   [&](const SettingInfo& row) { return row.env == name; }) ||
+                       std::any_of(config.llm.upstreams.begin(), config.llm.upstreams.end(),
+                                   [&](const LlmUpstreamConfig& up) { return upstream_key_env(up.name) == name; });
     if (!known) {
       config.warnings.push_back(
           fmt::format("environment variable {} is not a docent setting{}", name, suggestion(name, true)));
@@ -736,6 +827,19 @@ std::string render_config(const Config& config) {
   for (const auto& [section, lines] : sections) {
     out += fmt::format("\n[{}]\n", section);
     for (const Line& line : lines) out += fmt::format("{:<{}}  # {}\n", line.text, width, line.comment);
+  }
+  for (const LlmUpstreamConfig& up : config.llm.upstreams) {
+    const ConfigSource key_source = config.source(fmt::format("llm.upstreams.{}.key", up.name));
+    std::string key_comment(source_name(key_source));
+    if (key_source == ConfigSource::Environment) key_comment += " " + upstream_key_env(up.name);
+    out += fmt::format("\n[llm.upstreams.{}]\n", up.name);
+    out += fmt::format("url = {}  # file\n", toml_quote(up.url));
+    out += fmt::format("key = {}  # {}\n", toml_quote(mask_secret(up.key)), key_comment);
+    if (up.models) {
+      std::string list;
+      for (const std::string& m : *up.models) list += (list.empty() ? "" : ", ") + toml_quote(m);
+      out += fmt::format("models = [{}]  # file\n", list);
+    }
   }
   return out;
 }

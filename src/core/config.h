@@ -60,6 +60,18 @@ struct SecurityConfig {
   std::string master_key;  // secret; empty: <data.dir>/master.key, made on first start
 };
 
+// One named extra upstream, a [llm.upstreams.NAME] table of docent.toml (the tables exist in the
+// file only; DOCENT_LLM_UPSTREAMS_<NAME>_KEY, NAME upper-cased with '-' as '_', overrides `key`).
+// Chat models are routed to the first upstream that serves them, llm.url first, then these in
+// file order (services/models.h).
+struct LlmUpstreamConfig {
+  std::string name;  // NAME: letters, digits, '-' and '_'; not "default" or "docent"
+  std::string url;   // base URL ending in /v1; required
+  std::string key;   // secret, masked by render_config
+  // The model names it serves; absent = whatever its GET /models lists. Never an empty list.
+  std::optional<std::vector<std::string>> models;
+};
+
 // [llm]: the upstream OpenAI-compatible model server.
 struct LlmConfig {
   std::string url;    // base URL ending in /v1; empty = only the built-in engine
@@ -70,6 +82,9 @@ struct LlmConfig {
   std::chrono::seconds read_timeout{120};  // an upstream silent this long fails the request
   int retries = 2;                         // extra attempts on connection errors
   std::chrono::seconds models_cache{60};   // how long the upstream's model list is reused
+  // Further upstreams in file order; allow_private, the timeouts, retries and models_cache
+  // above apply to each of them too.
+  std::vector<LlmUpstreamConfig> upstreams;
 };
 
 // [embeddings]: the upstream OpenAI-compatible embeddings server (allow_private and the
@@ -184,6 +199,7 @@ std::map<std::string, std::string> current_environment();
 // The effective configuration as TOML, grouped by section, each line commented with its source.
 // Loading the output gives the same configuration, except that secrets are masked: "****" plus
 // their last 4 characters when longer than 12, else "****"; an unset secret shows as "".
+// The [llm.upstreams.NAME] tables follow the sections, their keys masked the same way.
 std::string render_config(const Config& config);
 
 // Text parsers shared by every source (exposed for tests and the CLI).

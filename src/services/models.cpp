@@ -13,50 +13,64 @@ core::Error unknown_model(const std::string& id) {
   return core::Error(core::Code::NotFound, "The model '" + id + "' does not exist", "model");
 }
 
+bool lists(const std::vector<engines::ModelInfo>& models, const std::string& id) {
+  return std::any_of(models.begin(), models.end(), [&](const engines::ModelInfo& m) { return m.id == id; });
+}
+
 }  // namespace
 
-ModelService::ModelService(std::unique_ptr<engines::LlmProvider> builtin, std::unique_ptr<engines::LlmProvider> upstream,
+ModelService::ModelService(std::unique_ptr<engines::LlmProvider> builtin, std::vector<Upstream> upstreams,
                            engines::Embedder& embedder, std::unique_ptr<engines::LlmProvider> embeddings_upstream,
                            ModelServiceOptions options)
-    : builtin_(std::move(builtin)), upstream_(std::move(upstream)), embedder_(embedder),
-      embeddings_upstream_(std::move(embeddings_upstream)), options_(std::move(options)) {}
+    : builtin_(std::move(builtin)), embedder_(embedder), embeddings_upstream_(std::move(embeddings_upstream)),
+      options_(std::move(options)) {
+  for (auto& u : upstreams) {
+    auto state = std::make_unique<UpstreamState>();
+    state->upstream = std::move(u);
+    upstreams_.push_back(std::move(state));
+  }
+}
 
-core::Result<std::vector<engines::ModelInfo>> ModelService::upstream_models(const engines::CancelCheck& cancel) {
-  if (!upstream_) return std::vector<engines::ModelInfo>{};
+core::Result<std::vector<engines::ModelInfo>> ModelService::upstream_models(UpstreamState& state,
+                                                                            const engines::CancelCheck& cancel) {
+  const Upstream& up = state.upstream;
+  if (up.models) {
+    std::vector<engines::ModelInfo> out;
+    for (const auto& id : *up.models) out.push_back(engines::ModelInfo{id, up.name, 0});
+    return out;
+  }
   {
     std::lock_guard lock(mu_);
-    if (cached_ && std::chrono::steady_clock::now() - cached_at_ < options_.models_cache) return *cached_;
+    if (state.cached && std::chrono::steady_clock::now() - state.cached_at < options_.models_cache) return *state.cached;
   }
   // Fetched outside the lock: a slow upstream must not serialize every request behind it.
-  auto models = upstream_->list_models(cancel);
+  auto models = up.provider->list_models(cancel);
   if (!models) return models.error();
+  for (auto& m : *models) m.owned_by = up.name;
   std::lock_guard lock(mu_);
-  cached_ = *models;
-  cached_at_ = std::chrono::steady_clock::now();
+  state.cached = *models;
+  state.cached_at = std::chrono::steady_clock::now();
   return models;
 }
 
 std::vector<engines::ModelInfo> ModelService::list_models(const engines::CancelCheck& cancel) {
   std::vector<engines::ModelInfo> out;
-  if (upstream_) {
-    auto up = upstream_models(cancel);
-    if (up) {
-      out = std::move(*up);
-    } else {
-      core::log::warn("upstream model list unavailable", {{"upstream", upstream_->name()}, {"error", up.error().message}});
-    }
-  }
-  auto has = [&](const std::string& id) {
-    return std::any_of(out.begin(), out.end(), [&](const engines::ModelInfo& m) { return m.id == id; });
+  auto add = [&](engines::ModelInfo m) {
+    if (!lists(out, m.id)) out.push_back(std::move(m));
   };
-  if (auto builtin = builtin_->list_models(cancel)) {
-    for (auto& m : *builtin) {
-      if (!has(m.id)) out.push_back(std::move(m));
+  for (auto& state : upstreams_) {
+    auto up = upstream_models(*state, cancel);
+    if (!up) {
+      core::log::warn("upstream model list unavailable",
+                      {{"upstream", state->upstream.name}, {"error", up.error().message}});
+      continue;
     }
+    for (auto& m : *up) add(std::move(m));
   }
-  if (!embeddings_upstream_ && !has(embedder_.model())) {
-    out.push_back(engines::ModelInfo{embedder_.model(), "docent", 1767225600});
+  if (auto builtin = builtin_->list_models(cancel)) {
+    for (auto& m : *builtin) add(std::move(m));
   }
+  if (!embeddings_upstream_) add(engines::ModelInfo{embedder_.model(), "docent", 1767225600});
   return out;
 }
 
@@ -70,15 +84,17 @@ core::Result<engines::ModelInfo> ModelService::get_model(const std::string& id, 
 core::Result<ModelRoute> ModelService::route_chat(const std::string& requested, const engines::CancelCheck& cancel) {
   std::string model = requested.empty() ? options_.default_model : requested;
   if (model.empty()) model = std::string(engines::kExtractiveModel);
-  if (upstream_) {
-    auto up = upstream_models(cancel);
+  UpstreamState* unreadable = nullptr;  // the first upstream whose list failed
+  for (auto& state : upstreams_) {
+    auto up = upstream_models(*state, cancel);
     if (!up) {
-      if (model != engines::kExtractiveModel) return ModelRoute{upstream_.get(), model, false};
-    } else if (std::any_of(up->begin(), up->end(), [&](const engines::ModelInfo& m) { return m.id == model; })) {
-      return ModelRoute{upstream_.get(), model, false};
+      if (unreadable == nullptr) unreadable = state.get();
+    } else if (lists(*up, model)) {
+      return ModelRoute{state->upstream.provider.get(), model, false, state->upstream.name};
     }
   }
-  if (model == engines::kExtractiveModel) return ModelRoute{builtin_.get(), model, true};
+  if (model == engines::kExtractiveModel) return ModelRoute{builtin_.get(), model, true, {}};
+  if (unreadable != nullptr) return ModelRoute{unreadable->upstream.provider.get(), model, false, unreadable->upstream.name};
   return unknown_model(model);
 }
 

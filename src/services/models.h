@@ -1,13 +1,15 @@
 #pragma once
 // Models: which provider serves a model name, the merged model list, and embeddings.
 //
-// Chat models are routed by name:
-//   - a model the configured upstream lists (GET {llm.url}/models, cached for llm.models_cache)
-//     goes to the upstream, so a docent proxying another docent passes everything through;
+// Chat models are routed by name over the upstreams in order (llm.url, named "default", first,
+// then each [llm.upstreams.NAME] in file order). An upstream serves the models its config names,
+// or, when it names none, the models its GET /models lists (cached for llm.models_cache).
+//   - a model some upstream serves goes to the first such upstream, so a docent proxying another
+//     docent passes everything through;
 //   - "docent-extractive" otherwise goes to the built-in engine (builtin_llm.h);
 //   - an empty name means llm.model when set, else "docent-extractive";
-//   - any other name goes to the upstream when its list could not be read (it decides), and is
-//     NotFound (param "model") when the list was read and does not have it, or with no upstream.
+//   - any other name goes to the first upstream whose list could not be read (it decides), and
+//     is NotFound (param "model") when every list was read and none has it, or with no upstream.
 // Embeddings: embeddings.url, when set, serves every /v1/embeddings request (embeddings.model
 // when a request names none); otherwise the built-in hashed embedder serves its own model name.
 
@@ -29,21 +31,32 @@ struct ModelServiceOptions {
   std::chrono::seconds models_cache{60};         // llm.models_cache
 };
 
+// One OpenAI-compatible upstream chat models may be routed to.
+struct Upstream {
+  std::string name;  // "default" for llm.url, else the NAME of [llm.upstreams.NAME]; shown as owned_by
+  std::unique_ptr<engines::LlmProvider> provider;
+  // The models it serves, as configured; nullopt = ask the provider's list_models.
+  std::optional<std::vector<std::string>> models;
+};
+
 struct ModelRoute {
   engines::LlmProvider* provider = nullptr;
-  std::string model;  // the resolved name to send
+  std::string model;     // the resolved name to send
   bool builtin = false;
+  std::string upstream;  // the serving upstream's name; empty for the built-in engine
 };
 
 class ModelService {
  public:
-  // `upstream` and `embeddings_upstream` may be null (not configured).
-  ModelService(std::unique_ptr<engines::LlmProvider> builtin, std::unique_ptr<engines::LlmProvider> upstream,
+  // `upstreams` in routing order (may be empty); every provider is non-null.
+  // `embeddings_upstream` may be null (not configured).
+  ModelService(std::unique_ptr<engines::LlmProvider> builtin, std::vector<Upstream> upstreams,
                engines::Embedder& embedder, std::unique_ptr<engines::LlmProvider> embeddings_upstream,
                ModelServiceOptions options);
 
-  // Every model: the upstream's (when it answers; a failing upstream is logged and left out),
-  // then the built-in ones it does not list.
+  // Every model once, in routing order: each upstream's (owned_by = the upstream's name; one that
+  // fails to answer is logged and left out; a model an earlier upstream has is not repeated),
+  // then the built-in ones no upstream lists.
   std::vector<engines::ModelInfo> list_models(const engines::CancelCheck& cancel);
   // NotFound (field "model") for an unknown id.
   core::Result<engines::ModelInfo> get_model(const std::string& id, const engines::CancelCheck& cancel);
@@ -53,21 +66,27 @@ class ModelService {
   core::Result<engines::EmbeddingResult> embed(const std::string& model, const std::vector<std::string>& inputs,
                                                const engines::CancelCheck& cancel);
 
-  bool has_upstream() const { return upstream_ != nullptr; }
+  bool has_upstream() const { return !upstreams_.empty(); }
 
  private:
-  // The upstream's models, from the cache when fresh; an error when it cannot be read.
-  core::Result<std::vector<engines::ModelInfo>> upstream_models(const engines::CancelCheck& cancel);
+  struct UpstreamState {
+    Upstream upstream;
+    std::optional<std::vector<engines::ModelInfo>> cached;  // GUARDED_BY(mu_)
+    std::chrono::steady_clock::time_point cached_at;       // GUARDED_BY(mu_)
+  };
+
+  // The models upstream `state` serves (owned_by set to its name): its configured names, or its
+  // list from the cache when fresh; an error when the list cannot be read.
+  core::Result<std::vector<engines::ModelInfo>> upstream_models(UpstreamState& state,
+                                                                const engines::CancelCheck& cancel);
 
   std::unique_ptr<engines::LlmProvider> builtin_;
-  std::unique_ptr<engines::LlmProvider> upstream_;
+  std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // the vector itself is immutable
   engines::Embedder& embedder_;
   std::unique_ptr<engines::LlmProvider> embeddings_upstream_;
   const ModelServiceOptions options_;
 
-  std::mutex mu_;
-  std::optional<std::vector<engines::ModelInfo>> cached_;  // GUARDED_BY(mu_)
-  std::chrono::steady_clock::time_point cached_at_;       // GUARDED_BY(mu_)
+  std::mutex mu_;  // guards every UpstreamState's cache
 };
 
 }  // namespace docent::services

@@ -477,6 +477,66 @@ TEST_F(ConfigTest, RenderedConfigLoadsBackToTheSameValues) {
   for (const auto& [key, source] : reloaded->sources) EXPECT_EQ(source, ConfigSource::File) << key;
 }
 
+TEST_F(ConfigTest, NamedUpstreamsKeepFileOrderAndOptionalModels) {
+  auto config = load("[llm]\nurl = \"http://a.example/v1\"\n"
+                     "[llm.upstreams.zeta]\nurl = \"http://z.example/v1\"\nkey = \"zeta-key\"\n"
+                     "[llm.upstreams.alpha]\nurl = \"http://b.example/v1\"\nmodels = [\"qwen\", \"mistral\"]\n");
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  EXPECT_EQ(config->llm.url, "http://a.example/v1");
+  ASSERT_EQ(config->llm.upstreams.size(), 2u);
+  EXPECT_EQ(config->llm.upstreams[0].name, "zeta");  // the file's order, not the keys' order
+  EXPECT_EQ(config->llm.upstreams[0].key, "zeta-key");
+  EXPECT_FALSE(config->llm.upstreams[0].models.has_value());
+  EXPECT_EQ(config->llm.upstreams[1].name, "alpha");
+  EXPECT_EQ(config->llm.upstreams[1].url, "http://b.example/v1");
+  EXPECT_EQ(config->llm.upstreams[1].models, (std::vector<std::string>{"qwen", "mistral"}));
+
+  const std::string text = render_config(*config);
+  EXPECT_EQ(text.find("zeta-key"), std::string::npos) << text;
+  EXPECT_THAT(text, HasSubstr("[llm.upstreams.zeta]\nurl = \"http://z.example/v1\"  # file\nkey = \"****\"  # file\n"));
+  EXPECT_THAT(text, HasSubstr("models = [\"qwen\", \"mistral\"]"));
+  ConfigInputs in;
+  in.file = write("rendered.toml", text);
+  auto reloaded = load_config(in);
+  ASSERT_TRUE(reloaded.ok()) << reloaded.error().message << "\n" << text;
+  ASSERT_EQ(reloaded->llm.upstreams.size(), 2u);
+  EXPECT_EQ(reloaded->llm.upstreams[0].name, "zeta");
+  EXPECT_EQ(strip_comments(render_config(*reloaded)), strip_comments(text));
+}
+
+TEST_F(ConfigTest, ANamedUpstreamsKeyMayComeFromTheEnvironment) {
+  auto config = load("[llm.upstreams.gpu-box]\nurl = \"http://g.example/v1\"\nkey = \"from-the-file\"\n",
+                     {{"DOCENT_LLM_UPSTREAMS_GPU_BOX_KEY", "from-the-environment-9876"}});
+  ASSERT_TRUE(config.ok()) << config.error().message;
+  ASSERT_EQ(config->llm.upstreams.size(), 1u);
+  EXPECT_EQ(config->llm.upstreams[0].key, "from-the-environment-9876");
+  EXPECT_TRUE(config->warnings.empty()) << config->warnings.front();  // a known variable
+  const std::string text = render_config(*config);
+  EXPECT_THAT(text, ::testing::ContainsRegex("key = \"\\*\\*\\*\\*9876\" +# env DOCENT_LLM_UPSTREAMS_GPU_BOX_KEY\n"));
+}
+
+TEST_F(ConfigTest, BadNamedUpstreamsAreErrorsNamingTheSetting) {
+  struct Case {
+    std::string toml, field;
+  };
+  const std::vector<Case> cases = {
+      {"[llm.upstreams.gpu]\nkey = \"k\"\n", "llm.upstreams.gpu.url"},
+      {"[llm.upstreams.gpu]\nurl = \"http://x/v1\"\nmodel = \"m\"\n", "llm.upstreams.gpu.model"},
+      {"[llm.upstreams.gpu]\nurl = \"http://x/v1\"\nmodels = []\n", "llm.upstreams.gpu.models"},
+      {"[llm.upstreams.gpu]\nurl = \"http://x/v1\"\nmodels = \"m\"\n", "llm.upstreams.gpu.models"},
+      {"[llm.upstreams.gpu]\nurl = 5\n", "llm.upstreams.gpu.url"},
+      {"[llm.upstreams.default]\nurl = \"http://x/v1\"\n", "llm.upstreams.default"},
+      {"[llm.upstreams.\"a b\"]\nurl = \"http://x/v1\"\n", "llm.upstreams.a b"},
+      {"[llm]\nupstreams = 3\n", "llm.upstreams"},
+  };
+  for (const auto& c : cases) {
+    auto config = load(c.toml);
+    ASSERT_FALSE(config.ok()) << c.toml;
+    EXPECT_EQ(config.error().code, Code::InvalidInput) << c.toml;
+    EXPECT_EQ(config.error().field, c.field) << c.toml << " -> " << config.error().message;
+  }
+}
+
 TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
   const fs::path empty = write("empty.toml", "");
   std::set<std::string_view> keys, envs;

@@ -11,8 +11,9 @@ namespace {
 // An upstream stand-in that lists fixed models (or fails to) and counts list calls.
 class ListingProvider : public engines::LlmProvider {
  public:
-  explicit ListingProvider(std::optional<std::vector<std::string>> ids, int* calls) : ids_(std::move(ids)), calls_(calls) {}
-  std::string name() const override { return "fake"; }
+  explicit ListingProvider(std::optional<std::vector<std::string>> ids, int* calls, std::string name = "fake")
+      : ids_(std::move(ids)), calls_(calls), name_(std::move(name)) {}
+  std::string name() const override { return name_; }
   core::Result<std::vector<engines::ModelInfo>> list_models(const engines::CancelCheck&) override {
     ++*calls_;
     if (!ids_) return core::Error(core::Code::UpstreamError, "down");
@@ -38,6 +39,7 @@ class ListingProvider : public engines::LlmProvider {
  private:
   std::optional<std::vector<std::string>> ids_;
   int* calls_;
+  std::string name_;
 };
 
 struct Fixture {
@@ -45,8 +47,10 @@ struct Fixture {
   int calls = 0;
   std::unique_ptr<ModelService> service;
   Fixture(std::optional<std::vector<std::string>> upstream_ids, bool has_upstream = true, std::string default_model = {}) {
-    std::unique_ptr<engines::LlmProvider> up;
-    if (has_upstream) up = std::make_unique<ListingProvider>(std::move(upstream_ids), &calls);
+    std::vector<Upstream> up;
+    if (has_upstream) {
+      up.push_back(Upstream{"default", std::make_unique<ListingProvider>(std::move(upstream_ids), &calls), std::nullopt});
+    }
     service = std::make_unique<ModelService>(std::make_unique<engines::BuiltinLlm>(), std::move(up), embedder, nullptr,
                                              ModelServiceOptions{default_model, "", std::chrono::seconds(60)});
   }
@@ -117,6 +121,79 @@ TEST(ModelService, BuiltInEmbeddingsServeOnlyTheirOwnModel) {
   auto other = f.service->embed("text-embedding-3-small", {"x"}, {});
   ASSERT_FALSE(other.ok());
   EXPECT_EQ(other.error().field, "model");
+}
+
+// Three upstreams in routing order: "default" lists its models, "gpu" is configured with fixed
+// names (never asked), "spare" lists its own, or fails to when `spare_ids` is nullopt.
+struct ManyFixture {
+  engines::HashedEmbedder embedder;
+  int default_calls = 0, gpu_calls = 0, spare_calls = 0;
+  ListingProvider* default_provider = nullptr;
+  ListingProvider* gpu_provider = nullptr;
+  ListingProvider* spare_provider = nullptr;
+  std::unique_ptr<ModelService> service;
+  explicit ManyFixture(std::optional<std::vector<std::string>> spare_ids = std::vector<std::string>{"mistral", "qwen"}) {
+    std::vector<Upstream> ups;
+    auto d = std::make_unique<ListingProvider>(std::vector<std::string>{"llama-3-8b", "shared"}, &default_calls);
+    auto g = std::make_unique<ListingProvider>(std::vector<std::string>{"ignored"}, &gpu_calls);
+    auto s = std::make_unique<ListingProvider>(std::move(spare_ids), &spare_calls);
+    default_provider = d.get();
+    gpu_provider = g.get();
+    spare_provider = s.get();
+    ups.push_back(Upstream{"default", std::move(d), std::nullopt});
+    ups.push_back(Upstream{"gpu", std::move(g), std::vector<std::string>{"qwen", "shared", "big"}});
+    ups.push_back(Upstream{"spare", std::move(s), std::nullopt});
+    service = std::make_unique<ModelService>(std::make_unique<engines::BuiltinLlm>(), std::move(ups), embedder, nullptr,
+                                             ModelServiceOptions{"", "", std::chrono::seconds(60)});
+  }
+};
+
+TEST(ModelServiceUpstreams, AModelGoesToTheFirstUpstreamThatServesIt) {
+  ManyFixture f;
+  struct Case {
+    std::string model;
+    ListingProvider* provider;
+    std::string upstream;
+  };
+  for (const Case& c : std::vector<Case>{{"llama-3-8b", f.default_provider, "default"},
+                                         {"shared", f.default_provider, "default"},  // default comes first
+                                         {"qwen", f.gpu_provider, "gpu"},            // configured before spare
+                                         {"big", f.gpu_provider, "gpu"},
+                                         {"mistral", f.spare_provider, "spare"}}) {
+    auto r = f.service->route_chat(c.model, {});
+    ASSERT_TRUE(r.ok()) << c.model;
+    EXPECT_EQ(r->provider, c.provider) << c.model;
+    EXPECT_EQ(r->upstream, c.upstream) << c.model;
+    EXPECT_EQ(r->model, c.model);
+    EXPECT_FALSE(r->builtin);
+  }
+  EXPECT_TRUE(f.service->route_chat("docent-extractive", {})->builtin);
+  auto unknown = f.service->route_chat("ignored", {});  // gpu's provider lists it, but gpu's config rules
+  ASSERT_FALSE(unknown.ok());
+  EXPECT_EQ(unknown.error().field, "model");
+  EXPECT_EQ(f.gpu_calls, 0);  // configured names: its list is never asked for
+}
+
+TEST(ModelServiceUpstreams, TheListHasEveryModelOnceOwnedByItsUpstream) {
+  ManyFixture f;
+  std::vector<std::pair<std::string, std::string>> got;
+  for (const auto& m : f.service->list_models({})) got.emplace_back(m.id, m.owned_by);
+  const std::vector<std::pair<std::string, std::string>> want = {
+      {"llama-3-8b", "default"}, {"shared", "default"},          {"qwen", "gpu"},
+      {"big", "gpu"},            {"mistral", "spare"},           {"docent-extractive", "docent"},
+      {"docent-hashed-v1", "docent"}};
+  EXPECT_EQ(got, want);
+}
+
+TEST(ModelServiceUpstreams, AnUnknownNameGoesToTheFirstUpstreamWhoseListFailed) {
+  ManyFixture f(std::nullopt);
+  auto r = f.service->route_chat("mistral", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_EQ(r->upstream, "spare");
+  EXPECT_EQ(f.service->route_chat("qwen", {})->upstream, "gpu");  // a listed name still wins
+  EXPECT_TRUE(f.service->route_chat("docent-extractive", {})->builtin);
+  auto models = f.service->list_models({});  // spare is left out, the rest still answer
+  EXPECT_EQ(models.size(), 6u);
 }
 
 TEST(FindCitations, MarkersWithinRangeAreFoundWithCodePointOffsets) {
