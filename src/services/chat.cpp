@@ -1,6 +1,7 @@
 #include "services/chat.h"
 
 #include "core/id.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "store/conversations.h"
 
@@ -21,20 +22,7 @@ constexpr size_t kHistoryMessages = 20;       // earlier turns offered to the mo
 constexpr size_t kHistoryBudgetChars = 12000;  // ~3,000 tokens of earlier turns
 constexpr size_t kSnippetChars = 300;
 
-size_t characters(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 std::string now() { return core::rfc3339_ms(std::chrono::system_clock::now()); }
-
-// The first `n` characters of `s`, cut at a character boundary.
-std::string prefix_chars(std::string_view s, size_t n) {
-  size_t seen = 0, i = 0;
-  for (; i < s.size(); ++i) {
-    if ((static_cast<unsigned char>(s[i]) & 0xC0) != 0x80 && seen++ == n) break;
-  }
-  return std::string(s.substr(0, i));
-}
 
 std::string citations_json(const std::vector<MessageCitation>& citations) {
   json::array a;
@@ -104,7 +92,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
                                       const engines::CancelCheck& cancel) {
   auto conversation = conversations_.get(actor, in.conversation_id);
   if (!conversation) return conversation.error();
-  if (characters(in.question) > kMaxQuestionChars) {
+  if (core::utf8_length(in.question) > kMaxQuestionChars) {
     return Error(Code::InvalidInput, "the question must be at most 20000 characters", "message");
   }
 
@@ -146,7 +134,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   size_t budget = kHistoryBudgetChars;
   std::vector<json::object> turns;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, until the budget is spent
-    const size_t n = characters(it->content);
+    const size_t n = core::utf8_length(it->content);
     if (n > budget) break;
     budget -= n;
     turns.push_back(json::object{{"role", it->role}, {"content", it->content}});
@@ -178,8 +166,8 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   });
   if (!st) return st.error();
   if (conversation->total_messages == 0 && (conversation->title.empty() || conversation->title == "New Chat")) {
-    std::string title = prefix_chars(question, 60);
-    if (characters(question) > 60) title += "...";
+    std::string title = core::utf8_prefix(question, 60);
+    if (core::utf8_length(question) > 60) title += "...";
     for (char& c : title) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
@@ -203,7 +191,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   const bool cancelled = stopped || (cancel && cancel());
   if (!streamed && content.empty() && !cancelled) return streamed.error();
   if (usage.total_tokens == 0) {  // no count from the provider: the documented estimate
-    usage.completion_tokens = static_cast<int64_t>((characters(content) + 3) / 4);
+    usage.completion_tokens = static_cast<int64_t>((core::utf8_length(content) + 3) / 4);
     usage.total_tokens = usage.prompt_tokens + usage.completion_tokens;
     usage.estimated = true;
   }
@@ -219,7 +207,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   for (const auto& c : find_citations(content, prepared->passages.size())) {
     if (std::any_of(citations.begin(), citations.end(), [&](const auto& x) { return x.number == c.number; })) continue;
     const auto& p = prepared->passages[static_cast<size_t>(c.number - 1)];
-    citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page, prefix_chars(p.text, kSnippetChars),
+    citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page, core::utf8_prefix(p.text, kSnippetChars),
                                         prepared->scores[static_cast<size_t>(c.number - 1)]});
   }
   bot.citations = citations_json(citations);

@@ -1,6 +1,7 @@
 #include "services/conversations.h"
 
 #include "core/id.h"
+#include "core/text.h"
 #include "core/time.h"
 #include "store/conversations.h"
 
@@ -28,8 +29,7 @@ std::string new_source_id() {
 }
 
 core::Status check_title(std::string_view title) {
-  const auto characters = std::count_if(title.begin(), title.end(), [](char c) { return (c & 0xC0) != 0x80; });
-  if (static_cast<size_t>(characters) > kMaxTitleChars) {
+  if (core::utf8_length(title) > kMaxTitleChars) {
     return Error(Code::InvalidInput, "title must be at most 500 characters", "title");
   }
   return {};

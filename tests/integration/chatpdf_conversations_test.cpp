@@ -210,17 +210,6 @@ TEST_F(ChatpdfConversationsTest, AnotherAccountsConversationIsNotFound) {
   EXPECT_EQ(mine.at("items").at(0).at("deviceId"), "660000000000000000000010");
 }
 
-// The events of an SSE body: the JSON of each "data:" line.
-std::vector<json::value> sse_events(const std::string& body) {
-  std::vector<json::value> out;
-  size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string::npos) {
-    const size_t end = body.find('\n', at);
-    out.push_back(json::parse(body.substr(at + 6, end - at - 6)));
-    at = end;
-  }
-  return out;
-}
 
 TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
   const std::string pdf = make_pdf({
@@ -242,7 +231,7 @@ TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
                         headers);
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.header("content-type"), "text/event-stream");
-  auto events = sse_events(res.body);
+  auto events = sse_json(res.body);
   ASSERT_GE(events.size(), 2u) << res.body;
   std::string text;
   for (size_t i = 0; i + 1 < events.size(); ++i) {
@@ -276,7 +265,7 @@ TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
   // Regenerating replaces the answer; the question stays.
   auto again = client.get("/messages/chatting?sourceId=" + source + "&isReGenerate=true", headers);
   ASSERT_EQ(again.status, 200) << again.body;
-  EXPECT_EQ(sse_events(again.body).back().at("type"), "done") << again.body;
+  EXPECT_EQ(sse_json(again.body).back().at("type"), "done") << again.body;
   EXPECT_EQ(client.request("POST", "/messages/conversation/" + conversation, "", headers)
                 .json().at("data").at("totalItems"), 2);
 
@@ -284,7 +273,7 @@ TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
   auto unknown = client.get("/messages/chatting?sourceId=" + source + "&message=Who%20won%20the%20world%20cup%3F",
                             headers);
   ASSERT_EQ(unknown.status, 200) << unknown.body;
-  auto last = sse_events(unknown.body).back();
+  auto last = sse_json(unknown.body).back();
   ASSERT_EQ(last.at("type"), "done") << unknown.body;
   EXPECT_NE(last.at("message").at("message").as_string().find("llm.url"), std::string::npos) << unknown.body;
   EXPECT_TRUE(last.at("message").at("citations").as_array().empty());

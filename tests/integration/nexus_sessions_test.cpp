@@ -17,16 +17,6 @@ using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string str(const json::value& v) { return std::string(v.as_string()); }
 
-std::vector<json::value> sse_events(const std::string& body) {
-  std::vector<json::value> out;
-  size_t at = 0;
-  while ((at = body.find("data: ", at)) != std::string::npos) {
-    const size_t end = body.find('\n', at);
-    out.push_back(json::parse(body.substr(at + 6, end - at - 6)));
-    at = end;
-  }
-  return out;
-}
 
 class NexusSessionsTest : public ::testing::Test {
  protected:
@@ -81,7 +71,7 @@ TEST_F(NexusSessionsTest, ASessionAnswersWordByWordFromTheCallersDocuments) {
   auto res = client.post_json("/api/process/text",
                               R"({"message":"When does the night shift start?","session_id":")" + id + R"("})", h);
   ASSERT_EQ(res.status, 200) << res.body;
-  auto events = sse_events(res.body);
+  auto events = sse_json(res.body);
   ASSERT_GE(events.size(), 2u) << res.body;
   std::string text;
   for (size_t i = 0; i + 1 < events.size(); ++i) {
@@ -111,7 +101,7 @@ TEST_F(NexusSessionsTest, ASessionAnswersWordByWordFromTheCallersDocuments) {
   // The /v1 base URL of the seed's curl examples, and no session: one is started.
   auto v1 = client.post_json("/v1/process/text", R"({"message":"How long are backups kept?"})", h);
   ASSERT_EQ(v1.status, 200) << v1.body;
-  auto v1_last = sse_events(v1.body).back();
+  auto v1_last = sse_json(v1.body).back();
   EXPECT_NE(v1_last.at("session_id"), json::value(id));
   EXPECT_EQ(client.get("/api/sessions", h).json().at("sessions").as_array().size(), 2u);
 

@@ -133,4 +133,16 @@ std::string multipart_body(const std::string& boundary, const std::vector<Multip
   return out;
 }
 
+std::vector<boost::json::value> sse_json(const std::string& body) {
+  std::vector<boost::json::value> out;
+  size_t at = 0;
+  while ((at = body.find("data: ", at)) != std::string::npos) {
+    const size_t end = body.find('\n', at);
+    out.push_back(boost::json::parse(body.substr(at + 6, end == std::string::npos ? std::string::npos : end - at - 6)));
+    if (end == std::string::npos) break;
+    at = end;
+  }
+  return out;
+}
+
 }  // namespace docent::testing

@@ -69,4 +69,7 @@ struct MultipartPart {
 };
 std::string multipart_body(const std::string& boundary, const std::vector<MultipartPart>& parts);
 
+// The JSON of every "data:" line of an SSE body, in order.
+std::vector<boost::json::value> sse_json(const std::string& body);
+
 }  // namespace docent::testing

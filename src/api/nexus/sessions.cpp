@@ -2,6 +2,7 @@
 
 #include "api/nexus/errors.h"
 #include "core/json.h"
+#include "core/text.h"
 
 #include <boost/json.hpp>
 
@@ -46,10 +47,6 @@ json::array citations_json(const std::vector<services::MessageCitation>& citatio
   return a;
 }
 
-size_t characters(std::string_view s) {
-  return static_cast<size_t>(std::count_if(s.begin(), s.end(), [](char c) { return (c & 0xC0) != 0x80; }));
-}
-
 Response process_text(const Context& ctx, Request& req) {
   auto body = json_body(req, *ctx.config);
   if (!body) return error(req, body.error());
@@ -61,7 +58,7 @@ Response process_text(const Context& ctx, Request& req) {
   if (message.find_first_not_of(" \t\r\n") == std::string::npos) {
     return error(req, core::Error(core::Code::MissingField, "Message is required", "message"));
   }
-  if (characters(message) > kMaxMessageChars) {
+  if (core::utf8_length(message) > kMaxMessageChars) {
     core::Error e(core::Code::InvalidInput, "Message must be at most 5000 characters", "message");
     e.details["reason"] = "Message is longer than 5000 characters";
     return error(req, e);

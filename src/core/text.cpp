@@ -1,0 +1,23 @@
+#include "core/text.h"
+
+#include <algorithm>
+
+namespace docent::core {
+
+namespace {
+bool starts_code_point(char c) { return (static_cast<unsigned char>(c) & 0xC0) != 0x80; }
+}  // namespace
+
+size_t utf8_length(std::string_view text) {
+  return static_cast<size_t>(std::count_if(text.begin(), text.end(), starts_code_point));
+}
+
+std::string utf8_prefix(std::string_view text, size_t n) {
+  size_t seen = 0, i = 0;
+  for (; i < text.size(); ++i) {
+    if (starts_code_point(text[i]) && seen++ == n) break;
+  }
+  return std::string(text.substr(0, i));
+}
+
+}  // namespace docent::core
