@@ -103,6 +103,12 @@ Response Response::stream(std::function<void(SseSink&)> producer) {
   return r;
 }
 
+Response Response::stream_on_first_event(std::function<void(SseSink&)> producer) {
+  Response r = stream(std::move(producer));
+  r.sse_head_on_first_event = true;
+  return r;
+}
+
 Response Response::send_file(std::filesystem::path path, std::string content_type) {
   Response r;
   r.status = 200;

@@ -28,6 +28,7 @@ std::string_view method_name(Method m);
 Method parse_method(std::string_view s);
 
 struct Route;
+struct Response;
 
 struct Request {
   Method method = Method::Get;
@@ -63,6 +64,10 @@ class SseSink {
   virtual bool comment(std::string_view text) = 0;
   // True once the client disconnected or the server is shutting down.
   virtual bool cancelled() const = 0;
+  // For a stream made with Response::stream_on_first_event, before its first event: answers the
+  // request with `response` instead (a JSON error found while starting), and the stream ends.
+  // False once the stream has started (then report the error as an event).
+  virtual bool reject(Response response) = 0;
 };
 
 // Formats one SSE event: optional "event:" and "id:" lines, one "data:" line per line of data,
@@ -77,11 +82,17 @@ struct Response {
   // When set, the response is an SSE stream: status 200 and `text/event-stream` are sent first,
   // then this runs on a worker thread, writing events until it returns.
   std::function<void(SseSink&)> sse;
+  // With `sse`: the status line and headers wait for the producer's first event (or its
+  // rejection, or a heartbeat interval of silence), so that the producer can still answer
+  // with an error response. The producer runs on its own thread from the start.
+  bool sse_head_on_first_event = false;
 
   static Response json(int status, const boost::json::value& body);
   static Response json(int status, std::string serialized);
   static Response text(int status, std::string body, std::string content_type = "text/plain; charset=utf-8");
   static Response stream(std::function<void(SseSink&)> producer);
+  // A stream whose producer may still reject it (SseSink::reject) before its first event.
+  static Response stream_on_first_event(std::function<void(SseSink&)> producer);
   static Response send_file(std::filesystem::path path, std::string content_type);
 };
 

@@ -61,6 +61,31 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
     return cancelled_;
   }
 
+  bool reject(Response response) override {
+    std::unique_lock lock(mu_);
+    if (sent_any_ || rejection_) return false;
+    rejection_ = std::move(response);
+    notify(lock);
+    return true;
+  }
+
+  // Before the head is written: what the connection should do now. Marks the consumer as
+  // waiting when the answer is "not yet", so that the next event or rejection wakes it.
+  enum class Head { Wait, Stream, Reject };
+  Head head_state() {
+    std::lock_guard lock(mu_);
+    if (rejection_) return Head::Reject;
+    if (!queue_.empty() || done_ || cancelled_) return Head::Stream;
+    waiting_ = true;
+    return Head::Wait;
+  }
+  Response take_rejection() {
+    std::lock_guard lock(mu_);
+    Response r = std::move(*rejection_);
+    rejection_.reset();
+    return r;
+  }
+
   // The producer returned.
   void finish() {
     std::unique_lock lock(mu_);
@@ -101,7 +126,8 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   bool push(std::string chunk) {
     std::unique_lock lock(mu_);
     cv_.wait(lock, [&] { return cancelled_ || queue_.size() < kMaxQueued; });
-    if (cancelled_) return false;
+    if (cancelled_ || rejection_) return false;
+    sent_any_ = true;
     queue_.push_back(std::move(chunk));
     notify(lock);
     return true;
@@ -120,6 +146,8 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   bool waiting_ = false;           // GUARDED_BY(mu_)
   bool done_ = false;              // GUARDED_BY(mu_)
   bool cancelled_ = false;         // GUARDED_BY(mu_)
+  bool sent_any_ = false;          // GUARDED_BY(mu_): an event was queued (reject() is too late)
+  std::optional<Response> rejection_;  // GUARDED_BY(mu_)
 };
 
 std::string status_label(int status) { return std::to_string(status); }
@@ -326,7 +354,51 @@ struct Server::Impl {
     }
   }
 
-  awaitable<void> write_stream(std::shared_ptr<Connection> c, Response& res) {
+  // Writes a streamed response; returns the status sent (a rejected stream's own).
+  awaitable<int> write_stream(std::shared_ptr<Connection> c, Method method, Response& res) {
+    auto sink = std::make_shared<SseSinkImpl>(c->stream.get_executor());
+    {
+      std::lock_guard lock(mu);
+      sinks.push_back(sink);
+    }
+    if (stopping) sink->cancel();
+    auto forget_sink = [&] {
+      std::lock_guard lock(mu);
+      sinks.remove_if([&](const auto& w) { return w.expired() || w.lock() == sink; });
+    };
+    // The producer may block for as long as its stream lasts (an upstream model's answer): it
+    // gets a thread of its own, counted so that shutdown can wait for it.
+    auto start_producer = [&] {
+      std::thread([count = producers, sink, producer = std::move(res.sse)] {
+        try {
+          producer(*sink);
+        } catch (const std::exception& e) {
+          core::log::error("stream producer threw", {{"what", e.what()}});
+        }
+        sink->finish();
+        count->release();
+      }).detach();
+    };
+    int status = res.status;
+    if (res.sse_head_on_first_event) {
+      start_producer();
+      // The head waits for the first event, a rejection, or a heartbeat interval of silence.
+      for (bool waited = false;;) {
+        const auto state = sink->head_state();
+        if (state == SseSinkImpl::Head::Reject) {
+          Response rejection = sink->take_rejection();
+          status = rejection.status;
+          co_await write_plain(*c, method, rejection, false);
+          sink->cancel();
+          forget_sink();
+          co_return status;
+        }
+        if (state == SseSinkImpl::Head::Stream || waited) break;
+        sink->wake.expires_after(options.sse_heartbeat);
+        auto [ec] = co_await sink->wake.async_wait(kTuple);
+        waited = !ec;  // silent for a whole interval: commit to the stream and its heartbeats
+      }
+    }
     bhttp::response<bhttp::empty_body> head{static_cast<bhttp::status>(res.status), 11};
     copy_headers(res, head);
     head.chunked(true);
@@ -335,34 +407,19 @@ struct Server::Impl {
     c->stream.expires_after(options.request_timeout);
     auto [ec, n] = co_await bhttp::async_write_header(c->stream, sr, kTuple);
     if (ec) {
-      producers->release();  // the slot reserve_producer() took, never used
-      co_return;
+      sink->cancel();
+      if (!res.sse_head_on_first_event) producers->release();  // the slot reserve_producer() took, never used
+      forget_sink();
+      co_return status;
     }
     c->stream.expires_never();
-
-    auto sink = std::make_shared<SseSinkImpl>(c->stream.get_executor());
-    {
-      std::lock_guard lock(mu);
-      sinks.push_back(sink);
-    }
-    if (stopping) sink->cancel();
     sse_open.inc();
-    // The producer may block for as long as its stream lasts (an upstream model's answer): it
-    // gets a thread of its own, counted so that shutdown can wait for it.
-    std::thread([count = producers, sink, producer = std::move(res.sse)] {
-      try {
-        producer(*sink);
-      } catch (const std::exception& e) {
-        core::log::error("stream producer threw", {{"what", e.what()}});
-      }
-      sink->finish();
-      count->release();
-    }).detach();
+    if (!res.sse_head_on_first_event) start_producer();
     co_await (sse_writer(c, sink) || disconnect_watch(c, sink));
     sink->cancel();
     sse_open.dec();
-    std::lock_guard lock(mu);
-    sinks.remove_if([&](const auto& w) { return w.expired() || w.lock() == sink; });
+    forget_sink();
+    co_return status;
   }
 
   void record(const Request& req, int status) {
@@ -592,8 +649,7 @@ struct Server::Impl {
       }
       bool alive;
       if (res.sse) {
-        int status = res.status;
-        co_await write_stream(c, res);
+        int status = co_await write_stream(c, req.method, res);
         record(req, status);
         alive = false;
       } else {

@@ -50,7 +50,9 @@ class ChatpdfConversationsTest : public ::testing::Test {
     EXPECT_EQ(o.at("success"), false) << res.body;
     EXPECT_TRUE(o.at("data").is_null());
     EXPECT_FALSE(o.at("message").as_string().empty());
-    if (!field.empty()) EXPECT_EQ(o.at("field"), json::value(field)) << res.body;
+    if (!field.empty()) {
+      EXPECT_EQ(o.at("field"), json::value(field)) << res.body;
+    }
   }
 
   static ServerProcess* server_;

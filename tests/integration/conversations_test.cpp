@@ -135,7 +135,9 @@ TEST_F(ConversationsTest, BadInputAndOtherAccountsAreRefused) {
   auto bad = [&](const std::string& path, const std::string& body, const std::string& field) {
     auto res = client.post_json(path, body, bearer(alice));
     EXPECT_EQ(res.status, 400) << body << " -> " << res.body;
-    if (res.status == 400 && !field.empty()) EXPECT_EQ(res.json().at("error").at("param"), json::value(field)) << res.body;
+    if (res.status == 400 && !field.empty()) {
+      EXPECT_EQ(res.json().at("error").at("param"), json::value(field)) << res.body;
+    }
   };
   bad("/v1/conversations", R"({"file_ids":"x"})", "file_ids");
   bad("/v1/conversations", R"({"title":5})", "title");

@@ -241,13 +241,20 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
       return Response::json(200, completion_json(id, created, route->model, *result));
     }
 
-    // Started here, before the 200 is committed, so that a failing upstream is a JSON error.
-    auto started = route->provider->stream(chat, {});
-    if (!started) return render_error(req, started.error());
-    std::shared_ptr<engines::ChatStream> stream = std::move(*started);
+    // Started on the stream's own thread, which holds the response head until the first chunk:
+    // an upstream that fails before answering is still a JSON error, and waiting for a slow
+    // model's first token holds no request worker.
     auto shaper = std::make_shared<ChunkShaper>(ChunkShaper{id, created, route->model, in->include_usage});
     std::string request_id = req.request_id;
-    return Response::stream([stream, shaper, request_id](http::SseSink& sink) {
+    engines::LlmProvider* provider = route->provider;
+    return Response::stream_on_first_event([provider, chat = std::move(chat), shaper, request_id](http::SseSink& sink) {
+      auto started = provider->stream(chat, [&sink] { return sink.cancelled(); });
+      if (!started) {
+        if (sink.cancelled()) return;
+        if (!sink.reject(render_error(Request(), started.error()))) sink.send(stream_error_event(started.error()));
+        return;
+      }
+      std::shared_ptr<engines::ChatStream> stream = std::move(*started);
       const engines::CancelCheck cancel = [&sink] { return sink.cancelled(); };
       while (true) {
         auto chunk = stream->next(cancel);

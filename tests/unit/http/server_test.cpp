@@ -179,6 +179,52 @@ TEST(HttpServer, OpenStreamsDoNotHoldTheWorkerPoolAndAreCapped) {
   }));
 }
 
+// A stream whose head waits for its first event: the producer may still answer with an error
+// response, and producers waiting for their first event hold no pool worker.
+TEST(HttpServer, AStreamMayRejectBeforeItsFirstEvent) {
+  Router r;
+  std::atomic<bool> release{false};
+  r.add(Method::Get, "/refused", [](Request&) {
+    return Response::stream_on_first_event([](SseSink& sink) {
+      EXPECT_TRUE(sink.reject(Response::json(502, std::string(R"({"error":"upstream down"})"))));
+    });
+  });
+  r.add(Method::Get, "/late", [&](Request&) {
+    return Response::stream_on_first_event([&](SseSink& sink) {
+      while (!release && !sink.cancelled()) std::this_thread::sleep_for(10ms);
+      sink.send("first");
+      EXPECT_FALSE(sink.reject(Response::json(500, std::string("{}")))) << "too late once an event went out";
+      sink.send("second");
+    });
+  });
+  r.add(Method::Get, "/plain", [](Request&) { return Response::text(200, "fine"); });
+  InProcessServer s(r);
+
+  HttpClient c(s.port());
+  auto refused = c.get("/refused");
+  EXPECT_EQ(refused.status, 502);
+  EXPECT_EQ(refused.header("content-type"), "application/json");
+  EXPECT_EQ(refused.body, R"({"error":"upstream down"})");
+  EXPECT_TRUE(wait_for([&] {
+    return s.metrics().render().find(R"(route="/refused",method="GET",status="502")") != std::string::npos;
+  })) << s.metrics().render();
+
+  // Six streams waiting for their first event, more than the pool's four workers.
+  std::vector<std::future<docent::testing::HttpResponse>> waiting;
+  for (int i = 0; i < 6; ++i) {
+    waiting.push_back(std::async(std::launch::async, [&] { return HttpClient(s.port()).get("/late"); }));
+  }
+  std::this_thread::sleep_for(200ms);
+  auto ok = c.get("/plain");
+  EXPECT_EQ(ok.status, 200);
+  release = true;
+  for (auto& f : waiting) {
+    auto res = f.get();
+    EXPECT_EQ(res.status, 200);
+    EXPECT_EQ(res.body, "data: first\n\ndata: second\n\n");
+  }
+}
+
 TEST(HttpServer, MultipartUploadsAreSpooledAndCleanedUp) {
   Router r;
   std::string seen_field, seen_name, seen_content;
