@@ -1,5 +1,6 @@
 #include "app/routes.h"
 
+#include "api/chatbot/chat.h"
 #include "api/chatbot/knowledge.h"
 #include "api/chatpdf/conversations.h"
 #include "api/chatpdf/users.h"
@@ -63,6 +64,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatpdf::register_user_routes(router, ctx);
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);
+  api::chatbot::register_chat_routes(router, ctx);
 
   if (!web_dir.empty()) {
     auto files = http::static_files(web_dir, "path", api::native::render_error);
