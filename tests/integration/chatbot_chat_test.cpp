@@ -26,15 +26,7 @@ class ChatbotChatTest : public ::testing::Test {
     server_ = nullptr;
   }
 
-  std::string make_user_key(const std::string& login) {
-    const std::string password = "pw-" + login + "-secret";
-    EXPECT_EQ(client.post_json("/v1/accounts", R"({"login":")" + login + R"(","password":")" + password + R"("})",
-                               bearer(server_->admin_key()))
-                  .status,
-              201);
-    auto res = client.post_json("/v1/auth/login", R"({"login":")" + login + R"(","password":")" + password + R"("})");
-    return str(res.json().at("api_key").at("key"));
-  }
+  std::string make_user_key(const std::string& login) { return create_user_key(client, server_->admin_key(), login); }
 
   std::string upload(const std::string& key, const std::string& name, const std::string& pdf) {
     auto res = client.request("POST", "/api/files/upload", multipart_body("cb", {{"file", name, "", pdf}}),

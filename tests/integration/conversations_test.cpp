@@ -25,16 +25,7 @@ class ConversationsTest : public ::testing::Test {
   }
   Headers admin() const { return bearer(server_->admin_key()); }
 
-  // A user account of its own (not an admin, so ownership applies), and its key.
-  std::string make_user(const std::string& login) {
-    const std::string password = "pw-" + login + "-secret";
-    auto created = client.post_json("/v1/accounts", R"({"login":")" + login + R"(","password":")" + password + R"("})",
-                                    admin());
-    EXPECT_EQ(created.status, 201) << created.body;
-    auto res = client.post_json("/v1/auth/login", R"({"login":")" + login + R"(","password":")" + password + R"("})");
-    EXPECT_EQ(res.status, 200) << res.body;
-    return str(res.json().at("api_key").at("key"));
-  }
+  std::string make_user(const std::string& login) { return create_user_key(client, server_->admin_key(), login); }
 
   std::string upload(const std::string& name, const std::string& bytes, const Headers& auth) {
     Headers h = auth;

@@ -27,14 +27,7 @@ class NexusSessionsTest : public ::testing::Test {
   }
   Headers admin() const { return {{"Authorization", "Bearer " + server_->admin_key()}}; }
 
-  std::string make_user_key(const std::string& login) {
-    const std::string password = "pw-" + login + "-secret";
-    EXPECT_EQ(client.post_json("/v1/accounts", R"({"login":")" + login + R"(","password":")" + password + R"("})", admin())
-                  .status,
-              201);
-    auto res = client.post_json("/v1/auth/login", R"({"login":")" + login + R"(","password":")" + password + R"("})");
-    return str(res.json().at("api_key").at("key"));
-  }
+  std::string make_user_key(const std::string& login) { return create_user_key(client, server_->admin_key(), login); }
 
   static ServerProcess* server_;
   HttpClient client{server_->port()};

@@ -1,5 +1,7 @@
 #include "support/http_client.h"
 
+#include <gtest/gtest.h>
+
 #include <boost/asio.hpp>
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
@@ -143,6 +145,17 @@ std::vector<boost::json::value> sse_json(const std::string& body) {
     at = end;
   }
   return out;
+}
+
+std::string create_user_key(HttpClient& client, const std::string& admin_key, const std::string& login) {
+  const std::string password = "pw-" + login + "-secret";
+  const std::string credentials = R"({"login":")" + login + R"(","password":")" + password + R"("})";
+  auto created = client.post_json("/v1/accounts", credentials, {{"Authorization", "Bearer " + admin_key}});
+  EXPECT_EQ(created.status, 201) << created.body;
+  auto res = client.post_json("/v1/auth/login", credentials);
+  EXPECT_EQ(res.status, 200) << res.body;
+  if (res.status != 200) return {};
+  return std::string(res.json().at("api_key").at("key").as_string());
 }
 
 }  // namespace docent::testing

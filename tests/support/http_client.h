@@ -69,6 +69,10 @@ struct MultipartPart {
 };
 std::string multipart_body(const std::string& boundary, const std::vector<MultipartPart>& parts);
 
+// Creates a user account (role user) with the admin's key through /v1/accounts, signs it in with
+// /v1/auth/login and returns the new API key; empty (with a gtest failure) when either fails.
+std::string create_user_key(HttpClient& client, const std::string& admin_key, const std::string& login);
+
 // The JSON of every "data:" line of an SSE body, in order.
 std::vector<boost::json::value> sse_json(const std::string& body);
 
