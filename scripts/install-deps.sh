@@ -13,10 +13,14 @@ PACKAGES=(
   # document engines: PDF, OCR, DOCX, HTML, type sniffing, vector index
   libpoppler-cpp-dev libtesseract-dev libleptonica-dev tesseract-ocr-eng libzip-dev libpugixml-dev
   libgumbo-dev libmagic-dev libhnswlib-dev
+  # spreadsheets written by extraction (engines/xlsx)
+  libxlsxwriter-dev
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
   # test fixtures: PDFs drawn with cairo, poppler's pdftotext as the ingest benchmark's yardstick
   libcairo2-dev poppler-utils
+  # workbooks read back in the extraction tests; the seeds' Python examples run as written
+  python3-openpyxl python3-requests
 )
 
 # Node.js and npm for the openai npm conformance suite (tests/conformance/openai). Only when
