@@ -168,6 +168,12 @@ bool asks_for_summary(std::string_view question) {
   return false;
 }
 
+bool asks_for_questions(std::string_view question) {
+  std::string q(question);
+  for (char& c : q) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
+  return q.find("question") != std::string::npos;
+}
+
 int64_t utf8_length(std::string_view s) {
   int64_t n = 0;
   for (char c : s) n += (static_cast<unsigned char>(c) & 0xC0) != 0x80;
@@ -186,7 +192,17 @@ ExtractiveAnswer extractive_answer(std::string_view question, const std::vector<
   std::sort(q.begin(), q.end());
   q.erase(std::unique(q.begin(), q.end()), q.end());
   if (q.empty() || passages.empty()) return cannot_answer();
-  if (asks_for_summary(question)) return extractive_summary(passages);
+  if (asks_for_summary(question)) {
+    ExtractiveAnswer a = extractive_summary(passages);
+    if (a.answered && asks_for_questions(question)) {
+      std::vector<std::string> asks = suggested_questions(passages, 3);
+      if (!asks.empty()) {
+        a.text += "\n\nQuestions this document can answer:";
+        for (size_t i = 0; i < asks.size(); ++i) a.text += "\n" + std::to_string(i + 1) + ". " + asks[i];
+      }
+    }
+    return a;
+  }
 
   std::vector<Sentence> all = split(passages);
   if (all.empty()) return cannot_answer();
@@ -270,6 +286,75 @@ ExtractiveAnswer extractive_summary(const std::vector<Passage>& passages, int ma
     if (texts.insert(s->text).second) chosen.push_back(s);
   }
   return render(std::move(chosen));
+}
+
+std::vector<std::string> suggested_questions(const std::vector<Passage>& passages, int count) {
+  // Topics are the phrases the text keeps returning to: word pairs (neither a stopword) seen at
+  // least twice, then single words, most frequent first, ties in order of first appearance.
+  struct Topic {
+    int count = 0;
+    size_t first = 0;
+  };
+  std::map<std::string, Topic> pairs, singles;
+  size_t order = 0;
+  auto is_topic_word = [](const std::string& w) {
+    return w.size() >= 3 && !stopwords().count(w) && !stopwords().count(stem(w)) &&
+           std::any_of(w.begin(), w.end(), [](char c) { return std::isalpha(static_cast<unsigned char>(c)); }) &&
+           std::none_of(w.begin(), w.end(), [](char c) { return std::isdigit(static_cast<unsigned char>(c)); });
+  };
+  for (const auto& p : passages) {
+    for (const auto& sentence : sentences(p.text)) {
+      std::vector<std::string> words;
+      std::string cur;
+      for (char ch : sentence + " ") {
+        unsigned char c = static_cast<unsigned char>(ch);
+        if (std::isalnum(c) || c >= 0x80 || (c == '-' && !cur.empty())) {
+          cur.push_back(static_cast<char>(std::tolower(c)));
+        } else {
+          while (!cur.empty() && cur.back() == '-') cur.pop_back();
+          words.push_back(std::move(cur));
+          cur.clear();
+        }
+      }
+      for (size_t i = 0; i < words.size(); ++i) {
+        if (!is_topic_word(words[i])) continue;
+        auto& one = singles[words[i]];
+        if (one.count++ == 0) one.first = order++;
+        if (i + 1 < words.size() && is_topic_word(words[i + 1])) {
+          auto& two = pairs[words[i] + " " + words[i + 1]];
+          if (two.count++ == 0) two.first = order++;
+        }
+      }
+    }
+  }
+  auto ranked = [](const std::map<std::string, Topic>& topics, int min_count) {
+    std::vector<std::pair<std::string, Topic>> v;
+    for (const auto& [k, t] : topics) {
+      if (t.count >= min_count) v.emplace_back(k, t);
+    }
+    std::sort(v.begin(), v.end(), [](const auto& a, const auto& b) {
+      return a.second.count != b.second.count ? a.second.count > b.second.count : a.second.first < b.second.first;
+    });
+    return v;
+  };
+  std::vector<std::string> topics;
+  auto taken = [&](const std::string& w) {
+    return std::any_of(topics.begin(), topics.end(), [&](const std::string& t) {
+      return (" " + t + " ").find(" " + w + " ") != std::string::npos || (" " + w + " ").find(" " + t + " ") != std::string::npos;
+    });
+  };
+  for (const auto& [k, t] : ranked(pairs, 2)) {
+    if (static_cast<int>(topics.size()) >= count) break;
+    std::string first = k.substr(0, k.find(' ')), second = k.substr(k.find(' ') + 1);
+    if (!taken(first) && !taken(second)) topics.push_back(k);
+  }
+  for (const auto& [k, t] : ranked(singles, 1)) {
+    if (static_cast<int>(topics.size()) >= count) break;
+    if (!taken(k)) topics.push_back(k);
+  }
+  std::vector<std::string> out;
+  for (const auto& t : topics) out.push_back("What does the document say about " + t + "?");
+  return out;
 }
 
 namespace {

@@ -13,7 +13,8 @@
 //     kNeedsGenerativeModel, one plain sentence naming the setting that adds a generative model.
 //   - Summary: a question asking to summarize ("summarize", "summary", "tl;dr", "overview",
 //     "gist") gets an extractive summary: the sentences whose terms recur most across the
-//     passages (up to 5), in document order, cited.
+//     passages (up to 5), in document order, cited. When the question also asks for questions,
+//     suggested_questions(passages, 3) follow, numbered, under "Questions this document can answer:".
 //   - Passages: ChatRequest::passages (retrieved by the caller); when there are none, the text of
 //     the conversation's earlier system/developer/user messages is used, one passage each.
 //   - Parameters: tools, a non-"none" tool_choice, response_format other than "text", and
@@ -52,6 +53,11 @@ struct ExtractiveAnswer {
 ExtractiveAnswer extractive_answer(std::string_view question, const std::vector<Passage>& passages);
 // The extractive summary of `passages`, up to max_sentences sentences.
 ExtractiveAnswer extractive_summary(const std::vector<Passage>& passages, int max_sentences = 5);
+// Up to `count` questions a reader could ask of the passages, one per topic the text keeps
+// returning to (word pairs without stopwords seen at least twice, then single words, most frequent
+// first): "What does the document say about <topic>?". Templates over the text's own words, never
+// claims about it.
+std::vector<std::string> suggested_questions(const std::vector<Passage>& passages, int count);
 
 class BuiltinLlm : public LlmProvider {
  public:

@@ -48,7 +48,11 @@ core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, cons
   out.query = last_user_text(in.messages);
 
   const bool files = in.search_all_files || !in.file_ids.empty() || !in.folder_ids.empty();
-  if ((!in.vector_store_ids.empty() || files) && !out.query.empty()) {
+  if (!in.given_passages.empty()) {
+    out.passages = in.given_passages;
+    out.scores = in.given_scores;
+    out.scores.resize(out.passages.size(), 0.0);
+  } else if ((!in.vector_store_ids.empty() || files) && !out.query.empty()) {
     std::vector<SearchHit> hits;
     if (files) {
       SearchQuery q;
@@ -56,6 +60,7 @@ core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, cons
       q.limit = in.max_results;
       q.file_ids = in.file_ids;
       q.folder_ids = in.folder_ids;
+      q.wait_for_pending = in.wait_for_pending;
       auto found = knowledge_.search(actor, q);
       if (!found) return found.error();
       for (auto& h : *found) hits.push_back(std::move(h));

@@ -25,6 +25,12 @@ struct GroundedRequest {
   std::vector<std::string> file_ids;          // searched (with folder_ids) when either is set
   std::vector<std::string> folder_ids;        // with their subfolders
   bool search_all_files = false;              // search every file of the caller's instead
+  // Wait (bounded) for files in scope still being ingested when searching all files or folders.
+  bool wait_for_pending = false;
+  // Passages chosen by the caller (e.g. a file read whole for a summary): used instead of a
+  // search when set, each with its score.
+  std::vector<engines::Passage> given_passages;
+  std::vector<double> given_scores;
   int64_t max_results = 8;
   boost::json::object options;               // temperature, top_p, max_tokens... passed on
 };

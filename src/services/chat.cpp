@@ -21,6 +21,7 @@ constexpr size_t kMaxQuestionChars = 20000;
 constexpr size_t kHistoryMessages = 20;       // earlier turns offered to the model at most
 constexpr size_t kHistoryBudgetChars = 12000;  // ~3,000 tokens of earlier turns
 constexpr size_t kSnippetChars = 300;
+constexpr size_t kSummaryBudgetChars = 12000;  // ~3,000 tokens of the file, sampled across it
 
 std::string now() { return core::rfc3339_ms(std::chrono::system_clock::now()); }
 
@@ -84,8 +85,8 @@ Message from_record(const store::MessageRecord& r) {
 }  // namespace
 
 ChatService::ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers,
-                         QuotaService& quota)
-    : db_(db), conversations_(conversations), answers_(answers), quota_(quota) {}
+                         KnowledgeService& knowledge, QuotaService& quota)
+    : db_(db), conversations_(conversations), answers_(answers), knowledge_(knowledge), quota_(quota) {}
 
 core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in,
                                       const std::function<bool(std::string_view)>& on_delta,
@@ -131,6 +132,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   request.file_ids = conversation->file_ids;
   request.folder_ids = conversation->folder_ids;
   request.search_all_files = request.file_ids.empty() && request.folder_ids.empty();
+  request.wait_for_pending = true;
   size_t budget = kHistoryBudgetChars;
   std::vector<json::object> turns;
   for (auto it = history.rbegin(); it != history.rend(); ++it) {  // newest first, until the budget is spent
@@ -157,27 +159,78 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
     user.content = question;
     user.created_at = now();
   }
-  st = db_.write([&](store::Tx& tx) -> core::Status {
-    if (replaced) {
-      if (auto r = store::conversations::remove_message(tx, conversation->id, replaced->id); !r) return r;
+  return deliver(actor, *conversation, *prepared, user, !asked, replaced, on_delta, cancel);
+}
+
+core::Result<Answer> ChatService::summarize(const Principal& actor, std::string_view conversation_id,
+                                            std::string_view model,
+                                            const std::function<bool(std::string_view)>& on_delta,
+                                            const engines::CancelCheck& cancel) {
+  auto conversation = conversations_.get(actor, conversation_id);
+  if (!conversation) return conversation.error();
+  if (conversation->file_ids.empty()) {
+    return Error(Code::InvalidInput, "the conversation has no file to summarize", "sourceId");
+  }
+  if (auto q = quota_.check(actor, Metric::Question); !q) return q.error();
+  GroundedRequest request;
+  request.model = std::string(model);
+  const size_t per_file = kSummaryBudgetChars / conversation->file_ids.size();
+  for (const auto& id : conversation->file_ids) {
+    auto hits = knowledge_.file_passages(actor, id, per_file);
+    if (!hits) return hits.error();
+    for (auto& h : *hits) {
+      request.given_passages.push_back(engines::Passage{std::move(h.text), h.file_id, h.file_name, h.page});
+      request.given_scores.push_back(0);
     }
-    if (!asked) return store::conversations::add_message(tx, user);
+  }
+  if (request.given_passages.empty()) {
+    return Error(Code::InvalidInput, "the file has no text to summarize", "sourceId");
+  }
+  request.messages.push_back(json::object{{"role", "user"}, {"content", kSummaryRequest}});
+  auto prepared = answers_.prepare(actor, request, cancel);
+  if (!prepared) return prepared.error();
+  store::MessageRecord user;
+  user.id = core::new_id();
+  user.conversation_id = conversation->id;
+  user.role = "user";
+  user.content = std::string(kSummaryRequest);
+  user.created_at = now();
+  auto answer = deliver(actor, *conversation, *prepared, user, true, std::nullopt, on_delta, cancel);
+  if (answer && answer->answer.status == "complete") {
+    auto st = db_.write([&](store::Tx& tx) {
+      return store::conversations::set_summary(tx, conversation->id, answer->answer.content, now());
+    });
+    if (!st) return st.error();
+  }
+  return answer;
+}
+
+core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversation& conversation,
+                                          const PreparedAnswer& prepared, store::MessageRecord user, bool store_user,
+                                          const std::optional<store::MessageRecord>& replaced,
+                                          const std::function<bool(std::string_view)>& on_delta,
+                                          const engines::CancelCheck& cancel) {
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (replaced) {
+      if (auto r = store::conversations::remove_message(tx, conversation.id, replaced->id); !r) return r;
+    }
+    if (store_user) return store::conversations::add_message(tx, user);
     return {};
   });
   if (!st) return st.error();
-  if (conversation->total_messages == 0 && (conversation->title.empty() || conversation->title == "New Chat")) {
-    std::string title = core::utf8_prefix(question, 60);
-    if (core::utf8_length(question) > 60) title += "...";
+  if (conversation.total_messages == 0 && (conversation.title.empty() || conversation.title == "New Chat")) {
+    std::string title = core::utf8_prefix(user.content, 60);
+    if (core::utf8_length(user.content) > 60) title += "...";
     for (char& c : title) {
       if (c == '\n' || c == '\r' || c == '\t') c = ' ';
     }
-    (void)conversations_.rename(actor, conversation->id, title);  // a title is a nicety: never fail the answer
+    (void)conversations_.rename(actor, conversation.id, title);  // a title is a nicety: never fail the answer
   }
 
   std::string content;
   engines::Usage usage;
   bool stopped = false;
-  auto streamed = engines::stream_chat(*prepared->route.provider, prepared->request, cancel,
+  auto streamed = engines::stream_chat(*prepared.route.provider, prepared.request, cancel,
                                        [&](const engines::ChatChunk& chunk) {
                                          if (chunk.usage) usage = *chunk.usage;
                                          if (chunk.content.empty()) return true;
@@ -198,17 +251,17 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
 
   store::MessageRecord bot;
   bot.id = core::new_id();
-  bot.conversation_id = conversation->id;
+  bot.conversation_id = conversation.id;
   bot.role = "assistant";
   bot.content = content;
-  bot.model = prepared->route.model;
+  bot.model = prepared.route.model;
   bot.status = cancelled ? "interrupted" : (streamed ? "complete" : "failed");
   std::vector<MessageCitation> citations;
-  for (const auto& c : find_citations(content, prepared->passages.size())) {
+  for (const auto& c : find_citations(content, prepared.passages.size())) {
     if (std::any_of(citations.begin(), citations.end(), [&](const auto& x) { return x.number == c.number; })) continue;
-    const auto& p = prepared->passages[static_cast<size_t>(c.number - 1)];
+    const auto& p = prepared.passages[static_cast<size_t>(c.number - 1)];
     citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page, core::utf8_prefix(p.text, kSnippetChars),
-                                        prepared->scores[static_cast<size_t>(c.number - 1)]});
+                                        prepared.scores[static_cast<size_t>(c.number - 1)]});
   }
   bot.citations = citations_json(citations);
   bot.usage = usage_json(usage);

@@ -8,9 +8,11 @@
 #include "services/answers.h"
 #include "services/conversations.h"
 #include "services/quota.h"
+#include "store/conversations.h"
 #include "store/database.h"
 
 #include <functional>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -37,6 +39,10 @@ struct Message {
   std::string created_at;
 };
 
+// The question a summary is stored under (chatpdf shows it as the user's message).
+inline constexpr std::string_view kSummaryRequest =
+    "Please summarize this file and provide the 3 most relevant questions of this file";
+
 struct AskInput {
   std::string conversation_id;
   std::string question;  // 1 to 20,000 characters; for a regeneration, empty means the last question
@@ -56,7 +62,8 @@ struct MessagePage {
 
 class ChatService {
  public:
-  ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers, QuotaService& quota);
+  ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers,
+              KnowledgeService& knowledge, QuotaService& quota);
 
   // Answers `in.question` in the caller's conversation. `on_delta` receives the answer's text as
   // it is produced and returns false to stop (the client went away): what was produced is stored
@@ -66,14 +73,32 @@ class ChatService {
   core::Result<Answer> ask(const Principal& actor, const AskInput& in,
                            const std::function<bool(std::string_view)>& on_delta, const engines::CancelCheck& cancel);
 
+  // Summarizes the conversation's files and suggests three questions, streamed like an answer and
+  // stored as the question kSummaryRequest and its answer; a complete answer also becomes the
+  // conversation's summary. The files are read whole (sampled evenly when long), not searched.
+  // InvalidInput when the conversation has no file or its files no text; NotReady while a file
+  // is still being ingested past the wait; otherwise as ask().
+  core::Result<Answer> summarize(const Principal& actor, std::string_view conversation_id, std::string_view model,
+                                 const std::function<bool(std::string_view)>& on_delta,
+                                 const engines::CancelCheck& cancel);
+
   // The conversation's messages, newest first. NotFound unless it is the caller's.
   core::Result<MessagePage> messages(const Principal& actor, std::string_view conversation_id, int64_t limit,
                                      int64_t offset);
 
  private:
+  // Stores the question (unless it is already stored) after removing `replaced`, titles a new
+  // conversation, streams the answer and stores it with its citations and usage.
+  core::Result<Answer> deliver(const Principal& actor, const Conversation& conversation,
+                               const PreparedAnswer& prepared, store::MessageRecord user, bool store_user,
+                               const std::optional<store::MessageRecord>& replaced,
+                               const std::function<bool(std::string_view)>& on_delta,
+                               const engines::CancelCheck& cancel);
+
   store::Database& db_;
   ConversationService& conversations_;
   AnswerService& answers_;
+  KnowledgeService& knowledge_;
   QuotaService& quota_;
 };
 

@@ -575,11 +575,87 @@ core::Status KnowledgeService::wait_until_ready(const Principal& actor, const Se
   }
 }
 
+void KnowledgeService::wait_for_pending(const Principal& actor, const SearchQuery& q) {
+  const auto deadline = std::chrono::steady_clock::now() + q.wait_for_files;
+  while (std::chrono::steady_clock::now() < deadline) {
+    auto allowed = allowed_files(actor, q);
+    if (!allowed) return;  // the search itself reports it
+    bool pending = false;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      std::vector<store::FileRecord> files;
+      if (*allowed) {
+        for (const auto& id : **allowed) {
+          auto f = store::files::by_id(tx, id);
+          if (!f) return f.error();
+          if (*f) files.push_back(std::move(**f));
+        }
+      } else {
+        auto all = store::files::list(tx, actor.account_id, std::nullopt, 0, 1000000);
+        if (!all) return all.error();
+        files = std::move(*all);
+      }
+      pending = std::any_of(files.begin(), files.end(), [](const store::FileRecord& f) {
+        return f.status == "uploaded" || f.status == "processing";
+      });
+      return {};
+    });
+    if (!st || !pending) return;
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  }
+}
+
+core::Result<std::vector<SearchHit>> KnowledgeService::file_passages(const Principal& actor, std::string_view file_id,
+                                                                     size_t max_chars, std::chrono::milliseconds wait) {
+  SearchQuery q;
+  q.file_ids.emplace_back(file_id);
+  q.wait_for_files = wait;
+  if (auto st = wait_until_ready(actor, q); !st) return st.error();
+  auto file = get_file(actor, file_id);
+  if (!file) return file.error();
+  std::vector<store::ChunkRecord> chunks;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = store::chunks::of_file(tx, file->id);
+    if (!r) return r.error();
+    chunks = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  std::sort(chunks.begin(), chunks.end(), [](const auto& a, const auto& b) { return a.ordinal < b.ordinal; });
+  size_t total = 0;
+  for (const auto& c : chunks) total += c.text.size();
+  std::vector<size_t> picked;
+  if (total <= max_chars) {
+    for (size_t i = 0; i < chunks.size(); ++i) picked.push_back(i);
+  } else if (!chunks.empty()) {
+    // Evenly spaced picks: as many average-sized chunks as fit, first and last included.
+    const size_t average = std::max<size_t>(1, total / chunks.size());
+    const size_t n = std::clamp<size_t>(max_chars / average, 1, chunks.size());
+    size_t used = 0;
+    for (size_t k = 0; k < n; ++k) {
+      const size_t i = n == 1 ? 0 : k * (chunks.size() - 1) / (n - 1);
+      if (!picked.empty() && picked.back() == i) continue;
+      if (used + chunks[i].text.size() > max_chars && !picked.empty()) break;
+      used += chunks[i].text.size();
+      picked.push_back(i);
+    }
+  }
+  std::vector<SearchHit> out;
+  for (size_t i : picked) {
+    auto& c = chunks[i];
+    out.push_back(SearchHit{.chunk_id = c.id, .text = std::move(c.text), .score = 0, .file_id = file->id,
+                            .file_name = file->name, .page = c.page, .section = std::move(c.section),
+                            .position = c.ordinal});
+  }
+  return out;
+}
+
 core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& actor, const SearchQuery& q) {
   if (q.text.empty()) return Error(Code::MissingField, "the search text is required", "query");
   if (q.text.size() > 10000) return Error(Code::InvalidInput, "the search text is at most 10000 bytes", "query");
   if (!q.file_ids.empty()) {
     if (auto st = wait_until_ready(actor, q); !st) return st.error();
+  } else if (q.wait_for_pending) {
+    wait_for_pending(actor, q);
   }
   const int64_t limit = std::clamp<int64_t>(q.limit, 1, 100);
   auto allowed = allowed_files(actor, q);

@@ -84,6 +84,10 @@ struct SearchQuery {
   // Named files still being ingested are waited for this long; then the search fails with
   // NotReady instead of answering from a file that is not indexed yet.
   std::chrono::milliseconds wait_for_files{10000};
+  // With no file_ids: wait (up to wait_for_files) for the caller's files in scope that are still
+  // being ingested, then search what is indexed. A conversation over all of a caller's files sets
+  // it, so a question asked right after an upload finds the upload.
+  bool wait_for_pending = false;
 };
 
 struct SearchHit {
@@ -133,11 +137,20 @@ class KnowledgeService {
   // ---- search ----
   core::Result<std::vector<SearchHit>> search(const Principal& actor, const SearchQuery& query);
 
+  // A file's text for reading it whole (summaries): its chunks in document order, as SearchHits
+  // with score 0. When the file holds more than max_chars, chunks are taken evenly across it
+  // (the first and last always) so the sample covers the whole document. Waits like search()
+  // for a file still being ingested; NotFound for another account's file.
+  core::Result<std::vector<SearchHit>> file_passages(const Principal& actor, std::string_view file_id,
+                                                     size_t max_chars,
+                                                     std::chrono::milliseconds wait = std::chrono::seconds(10));
+
  private:
   core::Result<File> admit(const Principal& actor, const std::filesystem::path& blob_source, bool move_source,
                            std::string_view bytes, NewFile info);
   core::Result<std::optional<std::vector<std::string>>> allowed_files(const Principal& actor, const SearchQuery& q);
   core::Status wait_until_ready(const Principal& actor, const SearchQuery& q);
+  void wait_for_pending(const Principal& actor, const SearchQuery& q);
   void collect_garbage(const std::vector<std::string>& shas);
 
   store::Database& db_;

@@ -180,6 +180,11 @@ core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title
   return (*row)->get_int(0) > 0;
 }
 
+core::Status set_summary(Tx& tx, std::string_view id, std::string_view summary, std::string_view at) {
+  return tx.exec("UPDATE conversations SET summary = ?, updated_at = ?, version = version + 1 WHERE id = ?",
+                 {std::string(summary), std::string(at), std::string(id)});
+}
+
 core::Result<bool> remove(Tx& tx, std::string_view id) {
   auto st = tx.exec("DELETE FROM conversations WHERE id = ?", {std::string(id)});
   if (!st) return st.error();

@@ -55,6 +55,8 @@ core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view acco
 core::Result<int64_t> count(Tx& tx, std::string_view account_id);
 // Sets the title, updated_at and bumps the version. False when no such conversation.
 core::Result<bool> set_title(Tx& tx, std::string_view id, std::string_view title, std::string_view at);
+// Sets the summary (chatpdf's `summary`), updated_at and bumps the version.
+core::Status set_summary(Tx& tx, std::string_view id, std::string_view summary, std::string_view at);
 // Deletes the conversation, its context and messages. False when no such conversation.
 core::Result<bool> remove(Tx& tx, std::string_view id);
 

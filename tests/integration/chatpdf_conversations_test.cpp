@@ -300,5 +300,51 @@ TEST_F(ChatpdfConversationsTest, ChattingRefusesBadInputAndOthersConversations) 
   expect_error(client.request("POST", "/messages/conversation/" + conversation, "", stranger), 404, "");
 }
 
+TEST_F(ChatpdfConversationsTest, SummarizeStreamsACitedSummaryWithQuestionsAndStoresIt) {
+  const std::string pdf = make_pdf({
+      {"The lighthouse keeper logs the weather every morning.", "The lighthouse lamp is cleaned weekly."},
+      {"Storm warnings are raised by the lighthouse keeper when the barometer falls.",
+       "The weather log is kept for ten years."},
+      {"Visitors may climb the lighthouse tower on Sundays in summer."},
+  });
+  auto headers = device("660000000000000000000030");
+  auto up = register_file({{"file", "lighthouse.pdf", "application/pdf", pdf}}, headers);
+  ASSERT_EQ(up.status, 200) << up.body;
+  const std::string source(up.json().at("data").at("conversation").at("sourceId").as_string());
+  const std::string conversation(up.json().at("data").at("conversation").at("_id").as_string());
+
+  auto res = client.get("/conversations/summarize?sourceId=" + source, headers);
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.header("content-type"), "text/event-stream");
+  auto events = sse_json(res.body);
+  ASSERT_GE(events.size(), 2u) << res.body;
+  std::string text;
+  for (size_t i = 0; i + 1 < events.size(); ++i) text += events[i].at("content").as_string();
+  const auto& done = events.back();
+  ASSERT_EQ(done.at("type"), "done") << res.body;
+  EXPECT_EQ(done.at("message").at("message").as_string(), text);
+  // Quoted from the file, cited, then three questions about what it keeps returning to.
+  EXPECT_NE(text.find("lighthouse keeper"), std::string::npos) << text;
+  EXPECT_NE(text.find("[1]"), std::string::npos) << text;
+  EXPECT_NE(text.find("Questions this document can answer:"), std::string::npos) << text;
+  EXPECT_NE(text.find("\n3. What does the document say about"), std::string::npos) << text;
+  EXPECT_NE(text.find("lighthouse keeper?"), std::string::npos) << text;
+  ASSERT_FALSE(done.at("message").at("citations").as_array().empty());
+
+  // Stored as the seed shows it: the request and the answer; the summary on the conversation.
+  auto list = client.request("POST", "/messages/conversation/" + conversation, "", headers);
+  auto items = list.json().at("data").at("items").as_array();
+  ASSERT_EQ(items.size(), 2u) << list.body;
+  EXPECT_EQ(items[0].at("author"), "bot");
+  EXPECT_EQ(items[1].at("author"), "user");
+  EXPECT_NE(items[1].at("message").as_string().find("summarize this file"), std::string::npos);
+  auto convs = client.get("/conversations", headers).json().at("data").at("items").at(0);
+  EXPECT_EQ(convs.at("summary").as_string(), text);
+
+  expect_error(client.get("/conversations/summarize", headers), 400, "sourceId");
+  expect_error(client.get("/conversations/summarize?sourceId=src_nope", headers), 404, "");
+  expect_error(client.get("/conversations/summarize?sourceId=" + source, device("660000000000000000000031")), 404, "");
+}
+
 }  // namespace
 }  // namespace docent::testing

@@ -7,6 +7,9 @@
 
 #include <gtest/gtest.h>
 
+#include <filesystem>
+#include <fstream>
+
 namespace docent::testing {
 namespace {
 
@@ -103,6 +106,27 @@ TEST_F(ConversationsTest, AskAboutAFileAndGetItsPageCited) {
   EXPECT_EQ(client.get("/v1/conversations/" + id, bearer(key)).status, 404);
   EXPECT_EQ(client.get("/v1/conversations/" + id + "/messages", bearer(key)).status, 404);
   EXPECT_EQ(client.get("/v1/files/" + file, bearer(key)).status, 200) << "the file outlives the conversation";
+}
+
+TEST_F(ConversationsTest, AConversationOverAllFilesWaitsForAnUploadStillBeingRead) {
+  // A scanned page takes tesseract a second or more: asked at once, a conversation with no files of
+  // its own (it searches all of the caller's) waits for the upload instead of answering without it.
+  const auto scan = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata" /
+                    "ocr-tesseract" / "testing" / "phototest.tif";
+  if (!std::filesystem::exists(scan)) GTEST_SKIP() << "shared/testdata is not present";
+  std::ifstream in(scan, std::ios::binary);
+  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string key = make_user("scanner");
+  const std::string file = upload("phototest.tif", bytes, bearer(key));
+  auto created = client.post_json("/v1/conversations", "{}", bearer(key));
+  ASSERT_EQ(created.status, 201) << created.body;
+  auto asked = client.post_json("/v1/conversations/" + str(created.json().at("id")) + "/messages",
+                                R"({"content":"What did the quick brown dog jump over?","stream":false})", bearer(key));
+  ASSERT_EQ(asked.status, 200) << asked.body;
+  const json::value answer = asked.json().at("answer");
+  EXPECT_NE(str(answer.at("content")).find("quick brown dog jumped"), std::string::npos) << asked.body;
+  ASSERT_FALSE(answer.at("citations").as_array().empty()) << asked.body;
+  EXPECT_EQ(answer.at("citations").at(0).at("file_id"), json::value(file));
 }
 
 TEST_F(ConversationsTest, BadInputAndOtherAccountsAreRefused) {

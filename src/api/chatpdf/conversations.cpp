@@ -6,6 +6,7 @@
 #include <boost/json.hpp>
 
 #include <charconv>
+#include <functional>
 
 namespace docent::api::chatpdf {
 
@@ -109,6 +110,27 @@ std::string device_of(const Context& ctx, const services::Principal& p) {
   return device && *device ? (*device)->device_id : std::string();
 }
 
+using DeltaSink = std::function<bool(std::string_view)>;
+using Answering = std::function<core::Result<services::Answer>(const DeltaSink&, const engines::CancelCheck&)>;
+
+// Streams an answer in this face's events (see /messages/chatting).
+Response stream_answer(std::string device_id, Answering answering) {
+  return Response::stream([device_id = std::move(device_id), answering = std::move(answering)](http::SseSink& sink) {
+    auto answer = answering(
+        [&](std::string_view delta) {
+          return sink.send(json::serialize(json::object{{"type", "text"}, {"content", delta}}));
+        },
+        [&] { return sink.cancelled(); });
+    if (!answer) {
+      sink.send(json::serialize(json::object{{"type", "error"},
+                                             {"message", answer.error().message},
+                                             {"code", core::code_name(answer.error().code)}}));
+      return;
+    }
+    sink.send(json::serialize(json::object{{"type", "done"}, {"message", message_json(answer->answer, device_id)}}));
+  });
+}
+
 }  // namespace
 
 void register_conversation_routes(http::Router& router, const Context& ctx) {
@@ -184,20 +206,25 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     if (!conversation) return error(req, conversation.error());
     in.conversation_id = conversation->id;
     const std::string device_id = device_of(ctx, p);
-    return Response::stream([ctx, p, in, device_id](http::SseSink& sink) {
-      auto answer = ctx.chat->ask(
-          p, in,
-          [&](std::string_view delta) {
-            return sink.send(json::serialize(json::object{{"type", "text"}, {"content", delta}}));
-          },
-          [&] { return sink.cancelled(); });
-      if (!answer) {
-        sink.send(json::serialize(json::object{{"type", "error"},
-                                               {"message", answer.error().message},
-                                               {"code", core::code_name(answer.error().code)}}));
-        return;
-      }
-      sink.send(json::serialize(json::object{{"type", "done"}, {"message", message_json(answer->answer, device_id)}}));
+    return stream_answer(device_id, [ctx, p, in](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
+      return ctx.chat->ask(p, in, on_delta, cancel);
+    });
+  }, {}, errors);
+
+  // A summary of the conversation's file with three questions it answers, streamed in the events
+  // of /messages/chatting and stored as a question and its answer; the answer also becomes the
+  // conversation's "summary".
+  router.add(Method::Get, "/conversations/summarize", [ctx](Request& req) {
+    const auto source = req.query_param("sourceId");
+    if (!source || source->empty()) {
+      return error(req, core::Error(core::Code::MissingField, "sourceId is required", "sourceId"));
+    }
+    const services::Principal p = principal(req);
+    auto conversation = ctx.conversations->get_by_source(p, *source);
+    if (!conversation) return error(req, conversation.error());
+    const std::string id = conversation->id;
+    return stream_answer(device_of(ctx, p), [ctx, p, id](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
+      return ctx.chat->summarize(p, id, "", on_delta, cancel);
     });
   }, {}, errors);
 

@@ -88,6 +88,29 @@ TEST(BuiltinLlm, SummaryQuotesOnlySentencesOfThePassages) {
   }
 }
 
+TEST(BuiltinLlm, SuggestedQuestionsFollowTheTopicsTheTextReturnsTo) {
+  std::vector<Passage> passages = {
+      {"The solar panel output drops in winter. Solar panel cleaning happens monthly.", "f", "a.pdf", 1},
+      {"Battery storage keeps the solar panel output for the night. Battery storage lasts ten years.", "f", "a.pdf", 2},
+      {"The inverter converts current.", "f", "a.pdf", 3},
+  };
+  auto asks = suggested_questions(passages, 3);
+  ASSERT_EQ(asks.size(), 3u);
+  EXPECT_EQ(asks[0], "What does the document say about solar panel?");
+  // "panel output" overlaps the first topic; pairs seen twice come before single words.
+  EXPECT_EQ(asks[1], "What does the document say about battery storage?");
+  EXPECT_EQ(asks[2], "What does the document say about output?");
+  EXPECT_TRUE(suggested_questions({}, 3).empty());
+
+  // Asked for a summary and questions, the built-in engine gives both; a summary alone, no list.
+  auto both = extractive_answer("Summarize this file and give the 3 most relevant questions", passages);
+  ASSERT_TRUE(both.answered);
+  EXPECT_NE(both.text.find("\n\nQuestions this document can answer:\n1. What does the document say about solar panel?"),
+            std::string::npos)
+      << both.text;
+  EXPECT_EQ(extractive_answer("Summarize this file", passages).text.find("Questions"), std::string::npos);
+}
+
 TEST(BuiltinLlm, ChatAnswersFromTheConversationsOwnTextWhenGivenNoPassages) {
   BuiltinLlm llm;
   ChatRequest r;
