@@ -2,6 +2,7 @@
 
 #include "app/routes.h"
 #include "app/runtime.h"
+#include "core/crypto.h"
 #include "core/id.h"
 #include "services/principal.h"
 
@@ -10,6 +11,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <map>
+#include <functional>
 #include <iostream>
 #include <thread>
 
@@ -164,6 +167,36 @@ void draw_progress(size_t done, size_t total, const std::string& current) {
             << "  " << current.substr(0, 40) << "\033[K" << std::flush;
 }
 
+// Adds a copy of the local file at `path` (the service takes ownership of what it is given; the
+// user's file is never moved).
+core::Result<services::File> add_copy(Runtime& rt, const core::Config& config, const services::Principal& who,
+                                      const std::filesystem::path& path, std::optional<std::string> folder_id) {
+  std::error_code ec;
+  if (!std::filesystem::is_regular_file(path, ec)) return core::Error(core::Code::InvalidInput, "not a file");
+  auto copy = std::filesystem::path(config.data.dir) / "tmp" / ("ingest-" + core::random_hex(8));
+  std::filesystem::create_directories(copy.parent_path(), ec);
+  std::filesystem::copy_file(path, copy, ec);
+  if (ec) return core::Error(core::Code::Internal, ec.message());
+  services::NewFile info;
+  info.name = path.filename().string();
+  info.folder = std::move(folder_id);
+  auto file = rt.knowledge->add_file(who, copy, std::move(info));
+  std::filesystem::remove(copy, ec);
+  return file;
+}
+
+// Polls the file until its ingestion ends (processed or failed), calling on_poll each time.
+core::Result<services::File> wait_ingested(Runtime& rt, const services::Principal& who, const std::string& id,
+                                           const std::function<void(const services::File&)>& on_poll) {
+  while (true) {
+    auto f = rt.knowledge->get_file(who, id);
+    if (!f) return f.error();
+    if (on_poll) on_poll(*f);
+    if (f->status == "processed" || f->status == "failed") return f;
+    std::this_thread::sleep_for(std::chrono::milliseconds(10));
+  }
+}
+
 }  // namespace
 
 int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
@@ -196,27 +229,7 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
   std::vector<std::pair<std::string, std::string>> queued;  // (id, name)
   int failures = 0;
   for (const auto& p : paths) {
-    std::filesystem::path path(p);
-    std::error_code ec;
-    if (!std::filesystem::is_regular_file(path, ec)) {
-      std::cerr << "docent: " << p << ": not a file\n";
-      ++failures;
-      continue;
-    }
-    // The service takes ownership of what it is given: hand it a copy, never the user's file.
-    auto copy = std::filesystem::path(config.data.dir) / "tmp" / ("ingest-" + core::random_hex(8));
-    std::filesystem::create_directories(copy.parent_path(), ec);
-    std::filesystem::copy_file(path, copy, ec);
-    if (ec) {
-      std::cerr << "docent: " << p << ": " << ec.message() << "\n";
-      ++failures;
-      continue;
-    }
-    services::NewFile info;
-    info.name = path.filename().string();
-    info.folder = folder_id;
-    auto file = rt->knowledge->add_file(*who, copy, std::move(info));
-    std::filesystem::remove(copy, ec);
+    auto file = add_copy(*rt, config, *who, p, folder_id);
     if (!file) {
       std::cerr << "docent: " << p << ": " << file.error().message << "\n";
       ++failures;
@@ -227,21 +240,15 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
   size_t done = 0;
   std::vector<std::string> report;
   for (const auto& [id, name] : queued) {
-    while (true) {
-      auto f = rt->knowledge->get_file(*who, id);
-      if (!f) break;
-      draw_progress(done, queued.size(), name + " (" + f->status + ")");
-      if (f->status == "processed") {
-        report.push_back("  ok      " + name + ": " + std::to_string(f->pages) + " pages, " +
-                         std::to_string(f->chunk_count) + " chunks  " + id);
-        break;
-      }
-      if (f->status == "failed") {
-        report.push_back("  failed  " + name + ": " + f->status_reason);
-        ++failures;
-        break;
-      }
-      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    auto f = wait_ingested(*rt, *who, id, [&, name = name](const services::File& f) {
+      draw_progress(done, queued.size(), name + " (" + f.status + ")");
+    });
+    if (f && f->status == "processed") {
+      report.push_back("  ok      " + name + ": " + std::to_string(f->pages) + " pages, " +
+                       std::to_string(f->chunk_count) + " chunks  " + id);
+    } else {
+      report.push_back("  failed  " + name + ": " + (f ? f->status_reason : f.error().message));
+      ++failures;
     }
     ++done;
   }
@@ -281,6 +288,101 @@ int search_print(const core::Config& config, const std::string& query, const std
   if (as_json) std::cout << json::serialize(out) << "\n";
   if (!as_json && hits->empty()) std::cout << "no results\n";
   return 0;
+}
+
+int ask(const core::Config& config, const AskArgs& args) {
+  int code = 0;
+  auto rt = open_or_report(config, code);
+  if (!rt) return code;
+  if (auto admin = bootstrap_admin(*rt); admin && *admin) {
+    std::cerr << "docent: first start: created admin account 'admin'; its API key (shown once): " << **admin << "\n";
+  }
+  auto who = principal_of(*rt, args.account);
+  if (!who) return fail(who.error());
+  if (auto st = start_background_work(*rt); !st) return fail(st.error());
+  struct Stop {
+    Runtime& rt;
+    ~Stop() { stop_background_work(rt, std::chrono::steady_clock::now() + std::chrono::seconds(10)); }
+  } stop{*rt};
+
+  // A file already in the account's knowledge base (same bytes) is asked about as it is.
+  std::map<std::string, std::string> by_sha;  // sha256 -> file id
+  if (!args.files.empty()) {
+    std::string after;
+    while (true) {
+      auto page = rt->knowledge->list_files(*who, std::nullopt, after, 1000);
+      if (!page) return fail(page.error());
+      for (const auto& f : page->items) {
+        if (f.status != "failed") by_sha.emplace(f.sha256, f.id);
+      }
+      if (!page->has_more || page->next_cursor.empty()) break;
+      after = page->next_cursor;
+    }
+  }
+  services::NewConversation nc;
+  for (const auto& p : args.files) {
+    auto sha = core::crypto::sha256_file_hex(p);
+    if (!sha) {
+      std::cerr << "docent: " << p << ": " << sha.error().message << "\n";
+      return 2;
+    }
+    std::string id;
+    if (auto it = by_sha.find(*sha); it != by_sha.end()) {
+      id = it->second;
+    } else {
+      auto file = add_copy(*rt, config, *who, p, std::nullopt);
+      if (!file) {
+        std::cerr << "docent: " << p << ": " << file.error().message << "\n";
+        return 2;
+      }
+      id = file->id;
+      by_sha.emplace(*sha, id);
+    }
+    auto f = wait_ingested(*rt, *who, id, [&](const services::File& f) {
+      if (::isatty(2)) std::cerr << "\rreading " << f.name << " (" << f.status << ")\033[K" << std::flush;
+    });
+    if (::isatty(2)) std::cerr << "\r\033[K" << std::flush;
+    if (!f) return fail(f.error());
+    if (f->status == "failed") {
+      std::cerr << "docent: " << p << ": " << f->status_reason << "\n";
+      return 2;
+    }
+    if (std::find(nc.file_ids.begin(), nc.file_ids.end(), id) == nc.file_ids.end()) nc.file_ids.push_back(id);
+  }
+
+  std::string conversation_id = args.conversation;
+  if (conversation_id.empty()) {
+    auto c = rt->conversations->create(*who, nc);
+    if (!c) return fail(c.error());
+    conversation_id = c->id;
+  }
+  services::AskInput in;
+  in.conversation_id = conversation_id;
+  in.question = args.question;
+  in.model = args.model;
+  auto answer = rt->chat->ask(
+      *who, in,
+      [](std::string_view delta) {
+        std::cout << delta << std::flush;
+        return true;
+      },
+      {});
+  if (!answer) {
+    std::cout << std::flush;
+    return fail(answer.error());
+  }
+  std::cout << "\n";
+  if (!answer->answer.citations.empty()) {
+    std::cout << "\nSources:\n";
+    for (const auto& c : answer->answer.citations) {
+      std::cout << "  [" << c.number << "] " << c.file_name;
+      if (c.page > 0) std::cout << ", page " << c.page;
+      std::cout << "\n";
+    }
+  }
+  std::cerr << "conversation " << conversation_id << " (docent ask --conversation " << conversation_id
+            << " to go on)\n";
+  return answer->answer.status == "complete" ? 0 : 1;
 }
 
 }  // namespace docent::app

@@ -36,4 +36,17 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
 int search_print(const core::Config& config, const std::string& query, const std::string& account_login, int limit,
                  bool as_json);
 
+struct AskArgs {
+  std::string question;
+  std::vector<std::string> files;  // asked about (ingested first unless the same bytes already are)
+  std::string conversation;        // go on in this conversation instead of starting one
+  std::string model;               // empty: the default model
+  std::string account = "admin";
+};
+
+// Answers a question from the account's documents: streams the answer to stdout, then lists its
+// sources with pages. Exit code 0 for a complete answer, 1 when it failed midway, 2 for bad input,
+// 3 for an unknown conversation or account.
+int ask(const core::Config& config, const AskArgs& args);
+
 }  // namespace docent::app

@@ -165,6 +165,16 @@ int run_cli(int argc, char** argv) {
   on_run(search_cmd, search_flags,
          [&](const core::Config& c) { return search_print(c, search_query, as_account, search_limit, search_json); });
 
+  AskArgs ask_args;
+  auto [ask_cmd, ask_flags] = command(app, "ask", "Ask a question of your documents; the answer streams, then its sources");
+  ask_cmd->add_option("question", ask_args.question, "The question")->required();
+  ask_cmd->add_option("-f,--file", ask_args.files, "A file to ask about (repeatable; read first if it is new)")
+      ->allow_extra_args(false);
+  ask_cmd->add_option("--conversation", ask_args.conversation, "Go on in this conversation (id printed after an answer)");
+  ask_cmd->add_option("--model", ask_args.model, "Model (default: the configured default)");
+  ask_cmd->add_option("--account", ask_args.account, "Login of the account whose documents to use");
+  on_run(ask_cmd, ask_flags, [&](const core::Config& c) { return ask(c, ask_args); });
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {

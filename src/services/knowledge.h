@@ -139,7 +139,7 @@ class KnowledgeService {
 
   // A file's text for reading it whole (summaries): its chunks in document order, as SearchHits
   // with score 0. When the file holds more than max_chars, chunks are taken evenly across it
-  // (the first and last always) so the sample covers the whole document. Waits like search()
+  // (from the first towards the last) so the sample covers the whole document. Waits like search()
   // for a file still being ingested; NotFound for another account's file.
   core::Result<std::vector<SearchHit>> file_passages(const Principal& actor, std::string_view file_id,
                                                      size_t max_chars,

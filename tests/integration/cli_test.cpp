@@ -1,11 +1,13 @@
 // The command line: version, help, and configuration precedence as `docent config` shows it.
 
 #include "support/http_client.h"
+#include "support/pdf_writer.h"
 #include "support/server_process.h"
 
 #include <gtest/gtest.h>
 
 #include <fstream>
+#include <set>
 
 namespace docent::testing {
 namespace {
@@ -94,6 +96,42 @@ TEST(Cli, IngestThenSearchFromTheCommandLine) {
   EXPECT_EQ(hits[0].at("filename"), "birds.md");
   EXPECT_EQ(hits[0].at("page"), 1);
   EXPECT_EQ(run_docent({"search", "x", "--account", "nobody", "--data", data}).exit_code, 3);
+}
+
+TEST(Cli, AskReadsTheFileOnceStreamsTheAnswerAndListsItsPages) {
+  TempDir dir;
+  const auto pdf = dir.path() / "ferry.pdf";
+  std::ofstream(pdf, std::ios::binary) << make_pdf({{"The timetable starts on the next page."},
+                                                    {"Fares are paid on board."},
+                                                    {"The last ferry to the island leaves at eleven at night."}});
+  const std::string data = (dir.path() / "d").string();
+  auto first = run_docent({"ask", "--file", pdf.string(), "When does the last ferry leave?", "--data", data});
+  ASSERT_EQ(first.exit_code, 0) << first.err;
+  EXPECT_NE(first.out.find("The last ferry to the island leaves at eleven at night. [1]"), std::string::npos)
+      << first.out;
+  EXPECT_NE(first.out.find("Sources:\n  [1] ferry.pdf, page 3\n"), std::string::npos) << first.out;
+  EXPECT_NE(first.err.find("docent ask --conversation "), std::string::npos) << first.err;
+
+  // The same bytes again are not read again: the search still finds one copy of the file.
+  auto second = run_docent({"ask", "-f", pdf.string(), "How are fares paid?", "--data", data});
+  ASSERT_EQ(second.exit_code, 0) << second.err;
+  EXPECT_NE(second.out.find("Fares are paid on board. [1]"), std::string::npos) << second.out;
+  EXPECT_NE(second.out.find("ferry.pdf, page 2"), std::string::npos) << second.out;
+  auto hits = boost::json::parse(run_docent({"search", "ferry", "--json", "--data", data}).out).as_array();
+  std::set<std::string> files;
+  for (const auto& h : hits) files.insert(std::string(h.at("file_id").as_string()));
+  EXPECT_EQ(files.size(), 1u);
+
+  // Going on in a conversation; an unknown one, a missing file and an unknown account are errors.
+  const std::string err = first.err;
+  const size_t at = err.find("--conversation ") + 15;
+  const std::string conversation = err.substr(at, err.find(' ', at) - at);
+  auto more = run_docent({"ask", "--conversation", conversation, "Where are fares paid?", "--data", data});
+  EXPECT_EQ(more.exit_code, 0) << more.err;
+  EXPECT_NE(more.out.find("[1] ferry.pdf, page 2"), std::string::npos) << more.out;
+  EXPECT_EQ(run_docent({"ask", "--conversation", "nope", "Hi?", "--data", data}).exit_code, 3);
+  EXPECT_EQ(run_docent({"ask", "-f", (dir.path() / "missing.pdf").string(), "Hi?", "--data", data}).exit_code, 2);
+  EXPECT_EQ(run_docent({"ask", "Hi?", "--account", "nobody", "--data", data}).exit_code, 3);
 }
 
 }  // namespace
