@@ -572,5 +572,46 @@ TEST(UpstreamCancellation, AClientThatDisconnectsMidStreamStopsTheUpstreamReques
   EXPECT_EQ(fake.closed_by_client(), 1);
 }
 
+TEST(UpstreamCancellation, AConversationCutOffMidAnswerKeepsWhatWasSaidMarkedInterrupted) {
+  FakeUpstream fake(FakeUpstream::Mode::EndlessStream);
+  auto server = proxy_to(fake.url());
+  HttpClient c(server->port());
+  const Headers auth = bearer(server->admin_key());
+  auto created = c.post_json("/v1/conversations", R"({"title":"song"})", auth);
+  ASSERT_EQ(created.status, 201) << created.body;
+  const std::string id(created.json().at("id").as_string());
+  const std::string body = R"({"content":"Sing me a song","model":"endless"})";
+  std::string req = "POST /v1/conversations/" + id + "/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
+                    server->admin_key() + "\r\nContent-Type: application/json\r\nContent-Length: " +
+                    std::to_string(body.size()) + "\r\n\r\n" + body;
+  std::string got = c.raw_until(req, "la ");
+  ASSERT_NE(got.find("event: delta"), std::string::npos) << got;
+  c.close_raw();
+  for (int i = 0; i < 300 && fake.closed_by_client() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  EXPECT_EQ(fake.closed_by_client(), 1) << "the upstream request was stopped";
+
+  // The question and what was said of the answer are stored; the answer is marked interrupted.
+  json::value answer;
+  for (int i = 0; i < 100; ++i) {
+    auto page = c.get("/v1/conversations/" + id + "/messages", auth);
+    ASSERT_EQ(page.status, 200) << page.body;
+    const json::value listed = page.json();
+    const auto& data = listed.at("data").as_array();
+    if (!data.empty() && data[0].at("role") == "assistant") {
+      answer = data[0];
+      EXPECT_EQ(data.size(), 2u);
+      EXPECT_EQ(data[1].at("content"), "Sing me a song");
+      break;
+    }
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  ASSERT_TRUE(answer.is_object()) << "no stored answer";
+  EXPECT_EQ(answer.at("status"), "interrupted");
+  const std::string content(answer.at("content").as_string());
+  EXPECT_GE(content.size(), 3u);
+  EXPECT_EQ(content.find_first_not_of("la "), std::string::npos) << content;
+  EXPECT_EQ(answer.at("model"), "endless");
+}
+
 }  // namespace
 }  // namespace docent::testing
