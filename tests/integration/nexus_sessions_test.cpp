@@ -69,8 +69,14 @@ TEST_F(NexusSessionsTest, ASessionAnswersWordByWordFromTheCallersDocuments) {
   std::string text;
   for (size_t i = 0; i + 1 < events.size(); ++i) {
     EXPECT_EQ(events[i].at("complete"), false);
-    text += events[i].at("word").as_string();
+    const std::string word(events[i].at("word").as_string());
+    // One word per event, with the space after it.
+    const size_t end = word.find_last_not_of(' ');
+    ASSERT_NE(end, std::string::npos) << res.body;
+    EXPECT_EQ(word.substr(0, end + 1).find(' '), std::string::npos) << word;
+    text += word;
   }
+  EXPECT_GT(events.size(), 6u) << res.body;
   EXPECT_NE(text.find("ten in the evening"), std::string::npos) << text;
   const auto& last = events.back();
   EXPECT_EQ(last.at("word"), "");

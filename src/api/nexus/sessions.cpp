@@ -76,12 +76,31 @@ Response process_text(const Context& ctx, Request& req) {
   }
   services::AskInput in{.conversation_id = id, .question = message};
   return Response::stream([ctx, p, in](http::SseSink& sink) {
+    // The seed streams word by word: each event is one word with the whitespace after it, however
+    // the model's pieces fall (a word split across two pieces is sent once it is whole).
+    std::string pending;
+    auto send_word = [&](std::string_view word) {
+      return sink.send(json::serialize(json::object{{"word", word}, {"complete", false}}));
+    };
     auto answer = ctx.chat->ask(
         p, in,
         [&](std::string_view piece) {
-          return sink.send(json::serialize(json::object{{"word", piece}, {"complete", false}}));
+          pending += piece;
+          size_t start = 0;
+          for (size_t i = 0; i < pending.size(); ++i) {
+            const bool space = pending[i] == ' ' || pending[i] == '\n' || pending[i] == '\t' || pending[i] == '\r';
+            const bool next_space = i + 1 < pending.size() && (pending[i + 1] == ' ' || pending[i + 1] == '\n' ||
+                                                               pending[i + 1] == '\t' || pending[i + 1] == '\r');
+            if (space && !next_space && i + 1 < pending.size()) {
+              if (!send_word(std::string_view(pending).substr(start, i + 1 - start))) return false;
+              start = i + 1;
+            }
+          }
+          pending.erase(0, start);
+          return true;
         },
         [&] { return sink.cancelled(); });
+    if (!pending.empty() && answer) send_word(pending);
     if (!answer) {
       sink.send(json::serialize(json::object{{"success", false},
                                              {"error", answer.error().message},
