@@ -44,6 +44,13 @@ std::string stem(std::string w) {
              w[w.size() - 2] != 'i') {
     w.pop_back();
   }
+  // Verb endings, so "jumped", "jumping" and "jump" meet (and "closed", "closing", "close").
+  if (w.size() > 5 && w.ends_with("ing")) {
+    w.resize(w.size() - 3);
+  } else if (w.size() > 4 && w.ends_with("ed")) {
+    w.resize(w.size() - 2);
+  }
+  if (w.size() > 3 && w.back() == 'e') w.pop_back();
   return w;
 }
 
@@ -80,8 +87,8 @@ std::string_view trim(std::string_view s) {
   return s;
 }
 
-// Sentences: ends at . ! ? followed by whitespace (or the end), and at line breaks; internal
-// whitespace runs collapse to one space.
+// Sentences: ends at . ! ? followed by whitespace (or the end), and at line breaks that do not
+// fall inside a wrapped sentence (see below); internal whitespace runs collapse to one space.
 std::vector<std::string> sentences(std::string_view text) {
   std::vector<std::string> out;
   std::string cur;
@@ -99,6 +106,20 @@ std::vector<std::string> sentences(std::string_view text) {
   for (size_t i = 0; i < text.size(); ++i) {
     char c = text[i];
     if (c == '\n' || c == '\r') {
+      // A line break inside a wrapped sentence (the next line goes on in lower case, or this one
+      // ends in a comma or hyphen) is a space; otherwise, as after headings and list items, the
+      // sentence ends with the line.
+      size_t j = i + 1;
+      while (j < text.size() && (text[j] == ' ' || text[j] == '\t' || text[j] == '\r')) ++j;
+      const bool blank_line = j < text.size() && text[j] == '\n';
+      const unsigned char next = j < text.size() ? static_cast<unsigned char>(text[j]) : 0;
+      const char last = cur.empty() ? 0 : cur.back();
+      const bool wrapped = !blank_line && !cur.empty() &&
+                           (std::islower(next) || last == ',' || last == ';' || (last == '-' && cur.size() > 1));
+      if (wrapped) {
+        if (last != '-' && last != ' ') cur.push_back(' ');  // a hyphenated word stays one word
+        continue;
+      }
       flush();
       continue;
     }

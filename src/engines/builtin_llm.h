@@ -5,7 +5,7 @@
 // is the passage's 1-based number.
 //
 //   - Answer: the question (the last user message) is split into terms (lowercased words,
-//     English stopwords dropped, a plural "s" stripped); every sentence of every passage is scored
+//     English stopwords dropped, a plural "s" and the endings "ing", "ed" and "e" stripped); every sentence of every passage is scored
 //     with BM25 over the sentence collection (k1 1.2, b 0.75). The best sentences (up to 3, each
 //     scoring at least 35% of the best) are returned in document order (passage, then position).
 //   - It answers only when the best sentence covers at least 30% of the question's term weight
