@@ -19,6 +19,18 @@ core::Result<boost::json::value> json_body(const http::Request& req, const core:
   return core::parse_json(req.body, config.server.json_max_depth);
 }
 
+core::Result<services::Answer> ask_preferring_model(const Context& ctx, const services::Principal& p,
+                                                    services::AskInput in,
+                                                    const std::function<bool(std::string_view)>& on_delta,
+                                                    const engines::CancelCheck& cancel) {
+  auto answer = ctx.chat->ask(p, in, on_delta, cancel);
+  if (!answer && answer.error().code == core::Code::NotFound && answer.error().field == "model" && !in.model.empty()) {
+    in.model.clear();
+    answer = ctx.chat->ask(p, in, on_delta, cancel);
+  }
+  return answer;
+}
+
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max) {
   auto text = req.query_param(name);

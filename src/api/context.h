@@ -43,6 +43,13 @@ const services::Principal& principal(const http::Request& req);
 // The request body parsed as JSON within the configured depth limit.
 core::Result<boost::json::value> json_body(const http::Request& req, const core::Config& config);
 
+// ChatService::ask with `in.model` as a preference: a name no provider serves falls back to the
+// default model (the chatbot and sherpa seeds name models a docent may not have).
+core::Result<services::Answer> ask_preferring_model(const Context& ctx, const services::Principal& p,
+                                                    services::AskInput in,
+                                                    const std::function<bool(std::string_view)>& on_delta,
+                                                    const engines::CancelCheck& cancel);
+
 // Reads an integer query parameter within [min, max]; `fallback` when absent.
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max);

@@ -13,6 +13,7 @@
 #include "api/nexus/sessions.h"
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/storage.h"
+#include "api/sherpa/threads.h"
 #include "http/static_files.h"
 
 #include <set>
@@ -61,6 +62,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::nexus::register_session_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
+  api::sherpa::register_thread_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);

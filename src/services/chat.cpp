@@ -79,6 +79,8 @@ Message from_record(const store::MessageRecord& r) {
     m.usage.total_tokens = get("total_tokens");
     if (auto* x = o.if_contains("estimated"); x && x->is_bool()) m.usage.estimated = x->as_bool();
   }
+  json::value metadata = json::parse(r.metadata, ec);
+  if (!ec && metadata.is_object()) m.metadata = std::move(metadata.as_object());
   return m;
 }
 
@@ -129,6 +131,8 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
 
   GroundedRequest request;
   request.model = in.model;
+  if (in.temperature) request.options["temperature"] = *in.temperature;
+  if (!in.instructions.empty()) request.messages.push_back(json::object{{"role", "system"}, {"content", in.instructions}});
   request.file_ids = conversation->file_ids;
   request.folder_ids = conversation->folder_ids;
   request.search_all_files = request.file_ids.empty() && request.folder_ids.empty();
@@ -158,6 +162,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
     user.role = "user";
     user.content = question;
     user.created_at = now();
+    user.metadata = json::serialize(in.metadata);
   }
   return deliver(actor, *conversation, *prepared, user, !asked, replaced, on_delta, cancel);
 }
@@ -270,6 +275,47 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   if (!st) return st.error();
   if (auto r = quota_.record(actor.account_id, Metric::Question); !r) return r.error();
   return Answer{from_record(user), from_record(bot)};
+}
+
+core::Result<Message> ChatService::append(const Principal& actor, std::string_view conversation_id,
+                                          std::string_view role, std::string_view content,
+                                          const json::object& metadata) {
+  auto conversation = conversations_.get(actor, conversation_id);
+  if (!conversation) return conversation.error();
+  if (role != "user" && role != "assistant" && role != "system") {
+    return Error(Code::InvalidInput, "role must be user, assistant or system", "role");
+  }
+  if (content.find_first_not_of(" \t\r\n") == std::string_view::npos) {
+    return Error(Code::MissingField, "content must not be empty", "content");
+  }
+  if (core::utf8_length(content) > kMaxQuestionChars) {
+    return Error(Code::InvalidInput, "content must be at most 20000 characters", "content");
+  }
+  store::MessageRecord r;
+  r.id = core::new_id();
+  r.conversation_id = conversation->id;
+  r.role = std::string(role);
+  r.content = std::string(content);
+  r.created_at = now();
+  r.metadata = json::serialize(metadata);
+  auto st = db_.write([&](store::Tx& tx) { return store::conversations::add_message(tx, r); });
+  if (!st) return st.error();
+  return from_record(r);
+}
+
+core::Result<std::vector<Message>> ChatService::messages_after(const Principal& actor, std::string_view conversation_id,
+                                                               int64_t after_seq, int64_t limit) {
+  auto conversation = conversations_.get(actor, conversation_id);
+  if (!conversation) return conversation.error();
+  std::vector<Message> out;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto records = store::conversations::messages_after(tx, conversation->id, after_seq, limit);
+    if (!records) return records.error();
+    for (const auto& r : *records) out.push_back(from_record(r));
+    return {};
+  });
+  if (!st) return st.error();
+  return out;
 }
 
 core::Result<MessagePage> ChatService::messages(const Principal& actor, std::string_view conversation_id,

@@ -11,6 +11,8 @@
 #include "store/conversations.h"
 #include "store/database.h"
 
+#include <boost/json/object.hpp>
+
 #include <functional>
 #include <optional>
 #include <string>
@@ -37,6 +39,7 @@ struct Message {
   std::string model;
   std::string status;  // complete, interrupted (the client left mid-answer), failed
   std::string created_at;
+  boost::json::object metadata;  // what the face asked to keep with the message
 };
 
 // The question a summary is stored under (chatpdf shows it as the user's message).
@@ -48,6 +51,9 @@ struct AskInput {
   std::string question;  // 1 to 20,000 characters; for a regeneration, empty means the last question
   std::string model;     // empty: the default model
   bool regenerate = false;  // replace the last answer instead of asking anew
+  std::string instructions;  // a system message put before everything else; empty: none
+  std::optional<double> temperature;  // passed on to the model
+  boost::json::object metadata;       // kept with the question (a new one; a regeneration keeps its own)
 };
 
 struct Answer {
@@ -81,6 +87,17 @@ class ChatService {
   core::Result<Answer> summarize(const Principal& actor, std::string_view conversation_id, std::string_view model,
                                  const std::function<bool(std::string_view)>& on_delta,
                                  const engines::CancelCheck& cancel);
+
+  // Adds a message to the caller's conversation as it is, without asking anything: role user,
+  // assistant or system, content 1 to 20,000 characters (InvalidInput otherwise, field "role" or
+  // "content"). NotFound unless the conversation is the caller's.
+  core::Result<Message> append(const Principal& actor, std::string_view conversation_id, std::string_view role,
+                               std::string_view content, const boost::json::object& metadata);
+
+  // The conversation's messages after the one numbered `after_seq`, oldest first, at most `limit`.
+  // NotFound unless it is the caller's.
+  core::Result<std::vector<Message>> messages_after(const Principal& actor, std::string_view conversation_id,
+                                                    int64_t after_seq, int64_t limit);
 
   // The conversation's messages, newest first. NotFound unless it is the caller's.
   core::Result<MessagePage> messages(const Principal& actor, std::string_view conversation_id, int64_t limit,

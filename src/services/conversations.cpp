@@ -48,6 +48,7 @@ Conversation from_record(store::ConversationRecord r, const std::vector<store::C
   c.version = r.version;
   c.created_at = std::move(r.created_at);
   c.updated_at = std::move(r.updated_at);
+  c.thread_id = r.thread_id;
   for (const auto& item : context) {
     if (item.file_id) c.file_ids.push_back(*item.file_id);
     if (item.folder_id) c.folder_ids.push_back(*item.folder_id);
@@ -62,35 +63,82 @@ ConversationService::ConversationService(store::Database& db, KnowledgeService& 
 
 core::Result<Conversation> ConversationService::create(const Principal& actor, const NewConversation& in) {
   if (auto st = check_title(in.title); !st) return st.error();
+  if (in.thread_id && *in.thread_id < 0) return Error(Code::InvalidInput, "thread_id must not be negative", "thread_id");
   store::ConversationRecord r;
-  std::vector<store::ContextItem> context;
-  for (const auto& id : in.file_ids) {
-    auto f = knowledge_.get_file(actor, id);
-    if (!f) return f.error();
-    if (r.file_type.empty()) r.file_type = f->source_type;
-    context.push_back(store::ContextItem{.file_id = id});
-  }
-  for (const auto& id : in.folder_ids) {
-    auto folder = knowledge_.get_folder(actor, id);
-    if (!folder) return folder.error();
-    context.push_back(store::ContextItem{.folder_id = id});
-  }
+  auto context = context_items(actor, in.file_ids, in.folder_ids, &r.file_type);
+  if (!context) return context.error();
   r.id = core::new_id();
   r.account_id = actor.account_id;
   r.title = in.title;
   r.source_id = new_source_id();
   r.created_at = r.updated_at = core::rfc3339_ms(std::chrono::system_clock::now());
-  auto st = db_.write([&](store::Tx& tx) { return store::conversations::insert(tx, r, context); });
+  r.thread_id = in.thread_id;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (r.thread_id && *r.thread_id == 0) {
+      auto next = store::conversations::next_thread_id(tx, r.account_id);
+      if (!next) return next.error();
+      r.thread_id = *next;
+    }
+    return store::conversations::insert(tx, r, *context);
+  });
+  if (!st && st.error().code == Code::Conflict && r.thread_id) {
+    return Error(Code::Conflict, "thread " + std::to_string(*r.thread_id) + " already exists", "thread_id");
+  }
   if (!st) return st.error();
-  return from_record(std::move(r), context);
+  return from_record(std::move(r), *context);
+}
+
+core::Result<std::vector<store::ContextItem>> ConversationService::context_items(
+    const Principal& actor, const std::vector<std::string>& file_ids, const std::vector<std::string>& folder_ids,
+    std::string* first_file_type) {
+  std::vector<store::ContextItem> context;
+  for (const auto& id : file_ids) {
+    auto f = knowledge_.get_file(actor, id);
+    if (!f) return f.error();
+    if (first_file_type && first_file_type->empty()) *first_file_type = f->source_type;
+    context.push_back(store::ContextItem{.file_id = id});
+  }
+  for (const auto& id : folder_ids) {
+    auto folder = knowledge_.get_folder(actor, id);
+    if (!folder) return folder.error();
+    context.push_back(store::ContextItem{.folder_id = id});
+  }
+  return context;
+}
+
+core::Result<Conversation> ConversationService::attach(const Principal& actor, std::string_view id,
+                                                       const std::vector<std::string>& file_ids,
+                                                       const std::vector<std::string>& folder_ids) {
+  auto current = get(actor, id);
+  if (!current) return current.error();
+  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  std::vector<std::string> files, folders;
+  for (const auto& f : file_ids) {
+    if (!has(current->file_ids, f) && !has(files, f)) files.push_back(f);
+  }
+  for (const auto& f : folder_ids) {
+    if (!has(current->folder_ids, f) && !has(folders, f)) folders.push_back(f);
+  }
+  if (files.empty() && folders.empty()) return current;
+  auto context = context_items(actor, files, folders, nullptr);
+  if (!context) return context.error();
+  auto st = db_.write([&](store::Tx& tx) { return store::conversations::add_context(tx, current->id, *context); });
+  if (!st) return st.error();
+  return get(actor, id);
 }
 
 core::Result<Conversation> ConversationService::get(const Principal& actor, std::string_view id) {
-  return load(actor, id, false);
+  const std::string owner = actor.is_admin() ? std::string() : actor.account_id;
+  return load([&](store::Tx& tx) { return store::conversations::by_id(tx, id, owner); });
 }
 
 core::Result<Conversation> ConversationService::get_by_source(const Principal& actor, std::string_view source_id) {
-  return load(actor, source_id, true);
+  const std::string owner = actor.is_admin() ? std::string() : actor.account_id;
+  return load([&](store::Tx& tx) { return store::conversations::by_source_id(tx, source_id, owner); });
+}
+
+core::Result<Conversation> ConversationService::get_by_thread(const Principal& actor, int64_t thread_id) {
+  return load([&](store::Tx& tx) { return store::conversations::by_thread_id(tx, actor.account_id, thread_id); });
 }
 
 core::Result<ConversationPage> ConversationService::list(const Principal& actor, int64_t limit, int64_t offset) {
@@ -147,11 +195,11 @@ core::Status ConversationService::clear(const Principal& actor, std::string_view
   });
 }
 
-core::Result<Conversation> ConversationService::load(const Principal& actor, std::string_view value, bool by_source) {
+core::Result<Conversation> ConversationService::load(
+    const std::function<core::Result<std::optional<store::ConversationRecord>>(store::Tx&)>& lookup) {
   std::optional<Conversation> found;
-  const std::string owner = actor.is_admin() ? std::string() : actor.account_id;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto r = by_source ? store::conversations::by_source_id(tx, value, owner) : store::conversations::by_id(tx, value, owner);
+    auto r = lookup(tx);
     if (!r) return r.error();
     if (!*r) return {};
     auto context = store::conversations::context_of(tx, (*r)->id);

@@ -47,6 +47,20 @@ core::Status check_name(std::string_view name, std::string_view field, size_t ma
   return {};
 }
 
+// The record `lookup` finds in a read transaction, if any.
+template <class Record, class Lookup>
+core::Result<std::optional<Record>> read_record(store::Database& db, Lookup lookup) {
+  std::optional<Record> found;
+  auto st = db.read([&](store::Tx& tx) -> core::Status {
+    auto r = lookup(tx);
+    if (!r) return r.error();
+    found = std::move(*r);
+    return {};
+  });
+  if (!st) return st.error();
+  return found;
+}
+
 std::string tags_json(const std::vector<std::string>& tags) {
   json::array a;
   for (const auto& t : tags) a.emplace_back(t);
@@ -154,16 +168,17 @@ core::Result<Folder> KnowledgeService::create_folder(const Principal& actor, std
 }
 
 core::Result<Folder> KnowledgeService::get_folder(const Principal& actor, std::string_view id) {
-  std::optional<store::FolderRecord> found;
-  auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto r = store::folders::by_id(tx, id);
-    if (!r) return r.error();
-    found = std::move(*r);
-    return {};
-  });
-  if (!st) return st.error();
-  if (!found || !actor.may_access(found->account_id)) return kFolderNotFound;
-  return to_folder(*found);
+  auto found = read_record<store::FolderRecord>(db_, [&](store::Tx& tx) { return store::folders::by_id(tx, id); });
+  if (!found) return found.error();
+  if (!*found || !actor.may_access((*found)->account_id)) return kFolderNotFound;
+  return to_folder(**found);
+}
+
+core::Result<Folder> KnowledgeService::get_folder_by_seq(const Principal& actor, int64_t seq) {
+  auto found = read_record<store::FolderRecord>(db_, [&](store::Tx& tx) { return store::folders::by_seq(tx, seq); });
+  if (!found) return found.error();
+  if (!*found || !actor.may_access((*found)->account_id)) return kFolderNotFound;
+  return to_folder(**found);
 }
 
 core::Result<std::vector<Folder>> KnowledgeService::list_folders(const Principal& actor) {
@@ -344,16 +359,17 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
 }
 
 core::Result<File> KnowledgeService::get_file(const Principal& actor, std::string_view id) {
-  std::optional<store::FileRecord> found;
-  auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto r = store::files::by_id(tx, id);
-    if (!r) return r.error();
-    found = std::move(*r);
-    return {};
-  });
-  if (!st) return st.error();
-  if (!found || !actor.may_access(found->account_id)) return kFileNotFound;
-  return to_file(*found);
+  auto found = read_record<store::FileRecord>(db_, [&](store::Tx& tx) { return store::files::by_id(tx, id); });
+  if (!found) return found.error();
+  if (!*found || !actor.may_access((*found)->account_id)) return kFileNotFound;
+  return to_file(**found);
+}
+
+core::Result<File> KnowledgeService::get_file_by_seq(const Principal& actor, int64_t seq) {
+  auto found = read_record<store::FileRecord>(db_, [&](store::Tx& tx) { return store::files::by_seq(tx, seq); });
+  if (!found) return found.error();
+  if (!*found || !actor.may_access((*found)->account_id)) return kFileNotFound;
+  return to_file(**found);
 }
 
 core::Result<Page<File>> KnowledgeService::list_files(const Principal& actor, std::optional<std::string> folder,

@@ -109,6 +109,8 @@ class KnowledgeService {
   core::Result<Folder> create_folder(const Principal& actor, std::string_view name, std::string_view description,
                                      std::optional<std::string> parent);
   core::Result<Folder> get_folder(const Principal& actor, std::string_view id);
+  // By the folder's small number (its "seq", the sherpa face's "id").
+  core::Result<Folder> get_folder_by_seq(const Principal& actor, int64_t seq);
   core::Result<std::vector<Folder>> list_folders(const Principal& actor);
   core::Result<Folder> update_folder(const Principal& actor, std::string_view id, std::optional<std::string> name,
                                      std::optional<std::string> description);
@@ -124,6 +126,8 @@ class KnowledgeService {
   core::Result<File> add_file(const Principal& actor, const std::filesystem::path& content, NewFile info);
   core::Result<File> add_bytes(const Principal& actor, std::string_view bytes, NewFile info);
   core::Result<File> get_file(const Principal& actor, std::string_view id);
+  // By the file's small number (its "seq", the sherpa face's "id"); NotFound as get_file.
+  core::Result<File> get_file_by_seq(const Principal& actor, int64_t seq);
   core::Result<Page<File>> list_files(const Principal& actor, std::optional<std::string> folder,
                                       std::string_view after, int64_t limit);
   core::Result<File> update_file(const Principal& actor, std::string_view id, const FilePatch& patch);

@@ -6,7 +6,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, account_id, title, source_id, summary, last_message, total_messages, file_type, version, created_at, "
-    "updated_at";
+    "updated_at, thread_id";
 
 ConversationRecord from_row(const Row& r) {
   ConversationRecord c;
@@ -21,13 +21,14 @@ ConversationRecord from_row(const Row& r) {
   c.version = r.get_int(8);
   c.created_at = r.get_text(9);
   c.updated_at = r.get_text(10);
+  c.thread_id = r.opt_int(11);
   return c;
 }
 
-core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view column, std::string_view value,
+core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view column, Value value,
                                                     std::string_view account_id) {
   std::string sql = "SELECT " + std::string(kColumns) + " FROM conversations WHERE " + std::string(column) + " = ?";
-  std::vector<Value> args{std::string(value)};
+  std::vector<Value> args{std::move(value)};
   if (!account_id.empty()) {
     sql += " AND account_id = ?";
     args.emplace_back(std::string(account_id));
@@ -39,7 +40,7 @@ core::Result<std::optional<ConversationRecord>> one(Tx& tx, std::string_view col
 }
 
 constexpr std::string_view kMessageColumns =
-    "id, conversation_id, seq, role, content, citations, usage, model, status, created_at";
+    "id, conversation_id, seq, role, content, citations, usage, model, status, created_at, metadata";
 
 MessageRecord message_from_row(const Row& r) {
   MessageRecord m;
@@ -53,7 +54,18 @@ MessageRecord message_from_row(const Row& r) {
   m.model = r.get_text(7);
   m.status = r.get_text(8);
   m.created_at = r.get_text(9);
+  m.metadata = r.get_text(10);
   return m;
+}
+
+// The messages matching `where` (which may end in ORDER BY and LIMIT).
+core::Result<std::vector<MessageRecord>> message_list(Tx& tx, std::string_view where, std::vector<Value> args) {
+  auto rows = tx.query("SELECT " + std::string(kMessageColumns) + " FROM messages WHERE " + std::string(where), args);
+  if (!rows) return rows.error();
+  std::vector<MessageRecord> out;
+  out.reserve(rows->size());
+  for (const Row& r : *rows) out.push_back(message_from_row(r));
+  return out;
 }
 
 // The conversation's count and last message from its messages as they are now.
@@ -74,23 +86,23 @@ core::Status add_message(Tx& tx, MessageRecord& m) {
   if (!row) return row.error();
   m.seq = (*row)->get_int(0);
   auto st = tx.exec("INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
-                    "created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                    "created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     {m.id, m.conversation_id, m.seq, m.role, m.content, m.citations, m.usage, m.model, m.status,
-                     m.created_at});
+                     m.created_at, m.metadata});
   if (!st) return st;
   return refresh_summary(tx, m.conversation_id, m.created_at);
 }
 
 core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
                                                   int64_t offset) {
-  auto rows = tx.query("SELECT " + std::string(kMessageColumns) +
-                           " FROM messages WHERE conversation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
-                       {std::string(conversation_id), limit, offset});
-  if (!rows) return rows.error();
-  std::vector<MessageRecord> out;
-  out.reserve(rows->size());
-  for (const Row& r : *rows) out.push_back(message_from_row(r));
-  return out;
+  return message_list(tx, "conversation_id = ? ORDER BY seq DESC LIMIT ? OFFSET ?",
+                      {std::string(conversation_id), limit, offset});
+}
+
+core::Result<std::vector<MessageRecord>> messages_after(Tx& tx, std::string_view conversation_id, int64_t after_seq,
+                                                        int64_t limit) {
+  return message_list(tx, "conversation_id = ? AND seq > ? ORDER BY seq LIMIT ?",
+                      {std::string(conversation_id), after_seq, limit});
 }
 
 core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id) {
@@ -117,27 +129,45 @@ core::Status remove_message(Tx& tx, std::string_view conversation_id, std::strin
 core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context) {
   auto st = tx.exec(
       "INSERT INTO conversations (id, account_id, title, source_id, summary, last_message, total_messages, "
-      "file_type, version, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      "file_type, version, created_at, updated_at, thread_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
       {c.id, c.account_id, c.title, c.source_id, c.summary, c.last_message, c.total_messages, c.file_type, c.version,
-       c.created_at, c.updated_at});
+       c.created_at, c.updated_at, c.thread_id ? Value(*c.thread_id) : Value(nullptr)});
   if (!st) return st;
-  int64_t position = 0;
+  return add_context(tx, c.id, context);
+}
+
+core::Status add_context(Tx& tx, std::string_view conversation_id, const std::vector<ContextItem>& context) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(position), -1) + 1 FROM conversation_context WHERE conversation_id = ?",
+                          {std::string(conversation_id)});
+  if (!row) return row.error();
+  int64_t position = (*row)->get_int(0);
   for (const ContextItem& item : context) {
     auto nullable = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); };
-    st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
-                 {c.id, position++, nullable(item.file_id), nullable(item.folder_id)});
+    auto st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
+                      {std::string(conversation_id), position++, nullable(item.file_id), nullable(item.folder_id)});
     if (!st) return st;
   }
   return {};
 }
 
+core::Result<int64_t> next_thread_id(Tx& tx, std::string_view account_id) {
+  auto row = tx.query_one("SELECT COALESCE(MAX(thread_id), 0) + 1 FROM conversations WHERE account_id = ?",
+                          {std::string(account_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
 core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view id, std::string_view account_id) {
-  return one(tx, "id", id, account_id);
+  return one(tx, "id", std::string(id), account_id);
 }
 
 core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
                                                              std::string_view account_id) {
-  return one(tx, "source_id", source_id, account_id);
+  return one(tx, "source_id", std::string(source_id), account_id);
+}
+
+core::Result<std::optional<ConversationRecord>> by_thread_id(Tx& tx, std::string_view account_id, int64_t thread_id) {
+  return one(tx, "thread_id", thread_id, account_id);
 }
 
 core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id) {

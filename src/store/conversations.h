@@ -20,6 +20,7 @@ struct ConversationRecord {
   std::string file_type;
   int64_t version = 0;
   std::string created_at, updated_at;
+  std::optional<int64_t> thread_id;  // the account's own integer key for it (sherpa's thread_id), if any
 };
 
 // One file or one folder a conversation answers from.
@@ -39,12 +40,19 @@ struct MessageRecord {
   std::string model;
   std::string status = "complete";  // complete, interrupted, failed
   std::string created_at;
+  std::string metadata = "{}";  // JSON object a face keeps with the message
 };
 
 namespace conversations {
 
 // Inserts the conversation and its context items, in order.
 core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context);
+// Appends context items after the ones the conversation has.
+core::Status add_context(Tx& tx, std::string_view conversation_id, const std::vector<ContextItem>& context);
+// The smallest thread_id above every one the account uses (1 for none).
+core::Result<int64_t> next_thread_id(Tx& tx, std::string_view account_id);
+// The account's conversation with that thread_id, if any.
+core::Result<std::optional<ConversationRecord>> by_thread_id(Tx& tx, std::string_view account_id, int64_t thread_id);
 // The conversation if it exists and belongs to `account_id` (empty: any account).
 core::Result<std::optional<ConversationRecord>> by_id(Tx& tx, std::string_view id, std::string_view account_id);
 core::Result<std::optional<ConversationRecord>> by_source_id(Tx& tx, std::string_view source_id,
@@ -66,6 +74,9 @@ core::Status add_message(Tx& tx, MessageRecord& m);
 // Messages newest first: `limit` from `offset`.
 core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,
                                                   int64_t offset);
+// Messages with a seq above `after_seq`, oldest first, at most `limit`.
+core::Result<std::vector<MessageRecord>> messages_after(Tx& tx, std::string_view conversation_id, int64_t after_seq,
+                                                        int64_t limit);
 core::Result<int64_t> message_count(Tx& tx, std::string_view conversation_id);
 // Deletes every message of the conversation.
 core::Status clear_messages(Tx& tx, std::string_view conversation_id, std::string_view at);

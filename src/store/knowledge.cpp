@@ -88,6 +88,13 @@ core::Result<std::optional<FolderRecord>> by_id(Tx& tx, std::string_view id) {
   return std::optional<FolderRecord>(folder_from(**row));
 }
 
+core::Result<std::optional<FolderRecord>> by_seq(Tx& tx, int64_t seq) {
+  auto row = tx.query_one("SELECT " + std::string(kFolderColumns) + " FROM folders WHERE seq = ?", {seq});
+  if (!row) return row.error();
+  if (!*row) return std::optional<FolderRecord>();
+  return std::optional<FolderRecord>(folder_from(**row));
+}
+
 core::Result<std::vector<FolderRecord>> list(Tx& tx, std::string_view account_id) {
   auto rows = account_id.empty()
                   ? tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders ORDER BY seq")
@@ -145,6 +152,13 @@ core::Status insert(Tx& tx, FileRecord& f) {
 
 core::Result<std::optional<FileRecord>> by_id(Tx& tx, std::string_view id) {
   auto row = tx.query_one("SELECT " + std::string(kFileColumns) + " FROM files WHERE id = ?", {std::string(id)});
+  if (!row) return row.error();
+  if (!*row) return std::optional<FileRecord>();
+  return std::optional<FileRecord>(file_from(**row));
+}
+
+core::Result<std::optional<FileRecord>> by_seq(Tx& tx, int64_t seq) {
+  auto row = tx.query_one("SELECT " + std::string(kFileColumns) + " FROM files WHERE seq = ?", {seq});
   if (!row) return row.error();
   if (!*row) return std::optional<FileRecord>();
   return std::optional<FileRecord>(file_from(**row));

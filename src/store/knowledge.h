@@ -58,6 +58,8 @@ namespace folders {
 // Conflict when the parent already has a folder of that name.
 core::Status insert(Tx& tx, FolderRecord& folder);
 core::Result<std::optional<FolderRecord>> by_id(Tx& tx, std::string_view id);
+// By the small number the sherpa face shows as the folder's "id".
+core::Result<std::optional<FolderRecord>> by_seq(Tx& tx, int64_t seq);
 // An account's folders (all of them when account_id is empty), oldest first.
 core::Result<std::vector<FolderRecord>> list(Tx& tx, std::string_view account_id);
 core::Status update(Tx& tx, const FolderRecord& folder);
@@ -72,6 +74,8 @@ namespace files {
 
 core::Status insert(Tx& tx, FileRecord& file);
 core::Result<std::optional<FileRecord>> by_id(Tx& tx, std::string_view id);
+// By the small number the sherpa face shows as the file's "id".
+core::Result<std::optional<FileRecord>> by_seq(Tx& tx, int64_t seq);
 // Files of an account (all when empty), optionally in one folder, by seq after `after_seq`.
 core::Result<std::vector<FileRecord>> list(Tx& tx, std::string_view account_id, std::optional<std::string> folder_id,
                                            int64_t after_seq, int64_t limit);

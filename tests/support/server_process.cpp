@@ -134,9 +134,14 @@ std::string ServerProcess::stderr_text() const { return read_file(err_path_); }
 
 CommandResult run_docent(const std::vector<std::string>& args, const std::map<std::string, std::string>& env,
                          const fs::path& cwd) {
-  TempDir tmp;
   std::vector<std::string> argv{DOCENT_BINARY};
   argv.insert(argv.end(), args.begin(), args.end());
+  return run_program(argv, env, cwd);
+}
+
+CommandResult run_program(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
+                          const fs::path& cwd) {
+  TempDir tmp;
   pid_t pid = spawn(argv, env, tmp.path() / "out", tmp.path() / "err", cwd.empty() ? tmp.path() : cwd);
   int status = 0;
   waitpid(pid, &status, 0);

@@ -74,5 +74,8 @@ struct CommandResult {
 };
 CommandResult run_docent(const std::vector<std::string>& args, const std::map<std::string, std::string>& env = {},
                          const std::filesystem::path& cwd = {});
+// Runs any program (argv[0] an absolute path) to completion, with `env` on top of ours.
+CommandResult run_program(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env = {},
+                          const std::filesystem::path& cwd = {});
 
 }  // namespace docent::testing

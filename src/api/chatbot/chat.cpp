@@ -67,23 +67,11 @@ core::Result<Turn> read_turn(const Request& req, const Context& ctx, bool with_a
   return t;
 }
 
-// Asks, falling back to the default model when the named one is served by no provider.
-core::Result<services::Answer> ask(const Context& ctx, const services::Principal& p, services::AskInput in,
-                                   const std::function<bool(std::string_view)>& on_delta,
-                                   const engines::CancelCheck& cancel) {
-  auto answer = ctx.chat->ask(p, in, on_delta, cancel);
-  if (!answer && answer.error().code == core::Code::NotFound && answer.error().field == "model" && !in.model.empty()) {
-    in.model.clear();
-    answer = ctx.chat->ask(p, in, on_delta, cancel);
-  }
-  return answer;
-}
-
 Response answer_turn(const Context& ctx, Request& req, const std::string& chat_id, const Turn& t) {
   const services::Principal p = principal(req);
   services::AskInput in{.conversation_id = chat_id, .question = t.message, .model = t.model};
   if (!t.stream) {
-    auto answer = ask(ctx, p, in, [](std::string_view) { return true; }, {});
+    auto answer = ask_preferring_model(ctx, p, in, [](std::string_view) { return true; }, {});
     if (!answer) return error(req, answer.error());
     const auto& a = answer->answer;
     return Response::json(200, json::object{{"id", chat_id},
@@ -96,7 +84,7 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
                                             {"citations", citations_json(a.citations)}});
   }
   return Response::stream([ctx, p, in](http::SseSink& sink) {
-    auto answer = ask(
+    auto answer = ask_preferring_model(
         ctx, p, in,
         [&](std::string_view piece) {
           return sink.send(json::serialize(json::object{{"type", "text"}, {"content", piece}}));

@@ -1,6 +1,7 @@
 #include "api/sherpa/storage.h"
 
 #include "api/sherpa/errors.h"
+#include "api/sherpa/format.h"
 #include "core/crypto.h"
 #include "core/json.h"
 #include "core/time.h"
@@ -21,19 +22,7 @@ namespace {
 Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
 Response empty_array() { return Response::json(200, json::array{}); }
 
-// The seed's timestamps: "2023-01-29 10:29:25".
-std::string seed_time(const std::string& rfc3339) {
-  std::string t = rfc3339.substr(0, 19);
-  if (t.size() > 10) t[10] = ' ';
-  return t;
-}
-
-
 json::object folder_json(const services::Folder& f, const Context& ctx) {
-  int64_t account_seq = 0;
-  if (auto a = ctx.accounts->get(services::Principal{f.account_id, services::Role::Admin}, f.account_id)) {
-    account_seq = a->seq;
-  }
   return json::object{{"id", f.seq},
                       {"guid", f.id},
                       {"name", f.name},
@@ -41,7 +30,7 @@ json::object folder_json(const services::Folder& f, const Context& ctx) {
                       {"created", seed_time(f.created_at)},
                       {"updated", seed_time(f.updated_at)},
                       {"is_deleted", 0},
-                      {"account_id", account_seq},
+                      {"account_id", account_seq(ctx, f.account_id)},
                       {"parent_guid", f.parent_id ? json::value(*f.parent_id) : json::value(nullptr)}};
 }
 
