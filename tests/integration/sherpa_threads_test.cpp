@@ -46,12 +46,16 @@ class SherpaThreadsTest : public ::testing::Test {
   std::string make_user_key(const std::string& login) { return create_user_key(client, server_->admin_key(), login); }
 
   // Uploads through the storage face and waits until it is indexed; returns its number ("id").
-  int64_t upload(const std::string& key, const std::string& name, const std::string& bytes) {
-    auto res = client.request("POST", "/api/files/uploadfile", multipart_body("sh", {{"file", name, "", bytes}}),
+  int64_t upload(const std::string& key, const std::string& name, const std::string& bytes,
+                 const std::string& folder_guid = "") {
+    std::vector<MultipartPart> parts{{"file", name, "", bytes}};
+    if (!folder_guid.empty()) parts.push_back({"folder_id", "", "", folder_guid});
+    auto res = client.request("POST", "/api/files/uploadfile", multipart_body("sh", parts),
                               {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=sh"}});
     EXPECT_EQ(res.status, 200) << res.body;
     auto o = res.json().as_object();
     const std::string guid = str(o.at("guid"));
+    last_guid = guid;
     for (int i = 0; i < 400 && str(client.get("/api/files/read/" + guid, bearer(key)).json().at("status")) != "processed";
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
@@ -70,6 +74,7 @@ class SherpaThreadsTest : public ::testing::Test {
 
   static ServerProcess* server_;
   HttpClient client{server_->port()};
+  std::string last_guid;  // of the file upload() sent last
 };
 ServerProcess* SherpaThreadsTest::server_ = nullptr;
 
@@ -154,6 +159,40 @@ TEST_F(SherpaThreadsTest, AUserMessageIsAnsweredWithAPage3CitationAndGetUpdatesP
   auto follow = updates(key, 5, 4);
   ASSERT_EQ(follow.size(), 1u);
   EXPECT_NE(text_of(follow[0]).find("180"), std::string::npos) << text_of(follow[0]);
+}
+
+TEST_F(SherpaThreadsTest, FoldersAndGuidsAttachAsContext) {
+  const std::string key = make_user_key("sherpa-folders");
+  auto made = client.post_json("/api/folders/create", R"({"Name":"Policies"})", bearer(key));
+  ASSERT_EQ(made.status, 200) << made.body;
+  const std::string guid = str(made.json().at("guid"));
+  const int64_t folder = client.get("/api/folders/read/" + guid, bearer(key)).json().at("id").as_int64();
+  const int64_t inside = upload(key, "handbook.pdf", kPolicyPdf, guid);
+  const int64_t other = upload(key, "other.pdf", make_pdf({{"Hotel bookings are never approved on Sundays."}}));
+
+  // The folder named as the seed allows, an object with "id": only its file answers.
+  auto sent = client.post_json("/api/threads/chat",
+                               R"({"thread_id":8,"role":"user","content":"Which hotel bookings need a director's approval?",)"
+                               R"("folder_id":[{"id":)" + std::to_string(folder) + "}]}",
+                               bearer(key));
+  ASSERT_EQ(sent.status, 200) << sent.body;
+  EXPECT_EQ(sent.json().at("data").at("folder_id"), json::value(json::array({folder})));
+  auto all = updates(key, 8, 0);
+  ASSERT_EQ(all.size(), 2u);
+  EXPECT_EQ(all[0].at("folder_id"), json::value("[" + std::to_string(folder) + "]"));
+  auto notes = content_of(all[1]).at("text").at("annotations").as_array();
+  ASSERT_FALSE(notes.empty()) << all[1];
+  for (const auto& n : notes) {
+    EXPECT_EQ(n.at("file_citation").at("file_id"), inside) << all[1];
+    EXPECT_EQ(n.at("file_citation").at("page"), 3) << all[1];
+  }
+
+  // A file's guid works where its number does, and shows as its number.
+  auto by_guid = client.post_json("/api/threads/chat",
+                                  R"({"thread_id":8,"role":"system","content":"Noted.","file_id":[")" + last_guid + R"("]})",
+                                  bearer(key));
+  ASSERT_EQ(by_guid.status, 200) << by_guid.body;
+  EXPECT_EQ(by_guid.json().at("data").at("file_id"), json::value(json::array({other})));
 }
 
 TEST_F(SherpaThreadsTest, MessageAnswersTheLastUserMessageInAThread) {

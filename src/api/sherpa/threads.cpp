@@ -151,7 +151,8 @@ core::Result<services::Conversation> open_thread(const Context& ctx, const servi
       if (c.error().code != Code::NotFound) return c.error();
     }
     auto made = ctx.conversations->create(
-        p, services::NewConversation{.title = title, .file_ids = files.ids, .folder_ids = folders.ids, .thread_id = thread_id});
+        p, services::NewConversation{
+               .title = title, .file_ids = files.ids, .folder_ids = folders.ids, .thread_id = thread_id});
     // Conflict: a concurrent first post made the thread just now; join it.
     if (made || made.error().code != Code::Conflict || thread_id == 0) return made;
   }
@@ -175,7 +176,9 @@ json::array annotations(const Context& ctx, const services::Principal& p, const 
   for (const auto& marker : services::find_citations(m.content, static_cast<size_t>(highest))) {
     auto c = std::find_if(m.citations.begin(), m.citations.end(), [&](const auto& x) { return x.number == marker.number; });
     if (c == m.citations.end()) continue;
-    const std::string text = "[" + std::to_string(marker.number) + "]";
+    std::string text = "[";  // built up, not by operator+: GCC 12 warns falsely (-Wrestrict) on that
+    text += std::to_string(marker.number);
+    text += ']';
     auto file = ctx.knowledge->get_file(p, c->file_id);
     out.push_back(json::object{
         {"type", "file_citation"},
@@ -281,7 +284,9 @@ core::Result<MessageRequest> read_message_request(const json::value& body) {
     core::ObjectReader m(messages[i], "messages[" + std::to_string(i) + "]");
     std::string content, role = "user", name;
     m.required("content", content).optional("role", role).optional("name", name);
-    if (m.ok() && role != "system" && role != "user" && role != "assistant") m.invalid("role", "must be system, user or assistant");
+    if (m.ok() && role != "system" && role != "user" && role != "assistant") {
+      m.invalid("role", "must be system, user or assistant");
+    }
     if (!m.ok()) return m.error();
     if (role == "system") {
       if (!out.instructions.empty()) out.instructions += "\n\n";
@@ -293,7 +298,9 @@ core::Result<MessageRequest> read_message_request(const json::value& body) {
   auto last_user = std::find_if(turns.rbegin(), turns.rend(), [](const auto& t) {
     return t.first == "user" && t.second.find_first_not_of(" \t\r\n") != std::string::npos;
   });
-  if (last_user == turns.rend()) return Error(Code::MissingField, "messages must hold a user message with content", "messages");
+  if (last_user == turns.rend()) {
+    return Error(Code::MissingField, "messages must hold a user message with content", "messages");
+  }
   out.question = last_user->second;
   out.earlier.assign(turns.begin(), std::prev(last_user.base()));
   return out;
@@ -393,7 +400,9 @@ Response get_threads_updates(const Context& ctx, Request& req) {
     return error(req, Error(Code::MissingField, "assistant_id is required", "assistant_id"));
   }
   auto thread_text = req.query_param("thread_id");
-  if (!thread_text || thread_text->empty()) return error(req, Error(Code::MissingField, "thread_id is required", "thread_id"));
+  if (!thread_text || thread_text->empty()) {
+    return error(req, Error(Code::MissingField, "thread_id is required", "thread_id"));
+  }
   auto thread_id = integer(json::value(std::string(*thread_text)), "thread_id", 1);
   if (!thread_id) return error(req, thread_id.error());
   auto offset = int_query(req, "offset", 0, 0, kMaxInteger);
