@@ -21,11 +21,7 @@
 
 namespace docent::engines {
 
-struct PositionedWord {
-  std::string text;
-  Box box;                  // points, top-left origin, after the page's /Rotate
-  double confidence = 1.0;  // 0..1; 1 for a text layer, tesseract's word confidence for OCR
-};
+// PositionedWord (a word and its box) is in document.h, shared with ocr.h.
 
 struct PageWords {
   int number = 1;  // 1-based
@@ -48,7 +44,8 @@ core::Result<std::vector<PageWords>> words_isolated(const std::filesystem::path&
                                                     const std::filesystem::path& file, const ParseLimits& limits,
                                                     const IsolateOptions& options);
 
-// main() of `docent __words --file F [--ocr-language L] [--tessdata D] [--no-ocr] ...`.
+// main() of `docent __words --file F [--ocr 0|1] [--ocr-lang L] [--tessdata D] ...` (isolate.h's
+// worker_arguments); prints to_json of the pages.
 int words_worker_main(int argc, char** argv);
 
 // JSON form: [{"number": 1, "width": 595, "height": 842, "ocr": false,
