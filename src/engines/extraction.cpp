@@ -94,6 +94,8 @@ bool type_value(Field& f) {
       if (is_identifier(f.name)) {
         v.text.erase(std::remove(v.text.begin(), v.text.end(), ' '), v.text.end());
         for (char& c : v.text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (f.name.ends_with("gstin") || f.name == "transporter_id") v.text = repair_gstin(v.text);
+        if (f.name == "ewaybill_number") v.text = repair_digits(v.text, 12);
       }
       break;
   }

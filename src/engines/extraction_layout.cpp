@@ -91,7 +91,9 @@ std::vector<Line> build_lines(const PageWords& page) {
     std::vector<double> heights;
     for (const PositionedWord* w : p.words) heights.push_back(height(w->box));
     std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
-    const double gap_limit = 0.75 * heights[heights.size() / 2];
+    // OCR boxes hug the glyphs (cap height, not the font's ascent to descent), so the same
+    // space is a larger share of their height.
+    const double gap_limit = (page.ocr ? 1.25 : 0.75) * heights[heights.size() / 2];
     for (const PositionedWord* w : p.words) {
       if (line.segments.empty() || w->box.x0 - line.segments.back().box.x1 > gap_limit) {
         line.segments.push_back(Segment{.words = {w}, .box = w->box});
