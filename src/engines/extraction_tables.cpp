@@ -46,16 +46,23 @@ struct Column {
   double lo = 0, hi = 0;  // the zone its cells fall in
 };
 
-// At most one letter added, dropped or changed (OCR's "Particulas" is "Particulars").
+// Within OCR's reach of each other: one letter added, dropped or changed for names of five
+// letters or more, two for eight or more ("Particulas", "MISN/SAC").
 bool near(const std::string& a, const std::string& b) {
   if (a == b) return true;
-  if (std::max(a.size(), b.size()) < 6 || (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > 1)
-    return false;
-  size_t i = 0;
-  while (i < a.size() && i < b.size() && a[i] == b[i]) ++i;
-  size_t ja = a.size(), jb = b.size();
-  while (ja > i && jb > i && a[ja - 1] == b[jb - 1]) --ja, --jb;
-  return ja - i <= 1 && jb - i <= 1;
+  const size_t longest = std::max(a.size(), b.size());
+  const size_t allowed = longest >= 8 ? 2 : longest >= 5 ? 1 : 0;
+  if (allowed == 0 || (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > allowed) return false;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()] <= allowed;
 }
 
 // The columns a line names, or none when it is not a header: words matched greedily, longest

@@ -98,10 +98,66 @@ void split_at_rules(std::vector<PositionedWord>& words) {
   words = std::move(out);
 }
 
+// Ruled lines of a table or box, erased from a rendered scan before OCR: tesseract reads them
+// as '|', '_' and '—' glued to the words nearby, or merges rows over them. A dark run at least
+// an inch long across, or a third of an inch down, is a rule; no glyph is that long.
+void erase_rules(poppler::image& img, int dpi) {
+  const int w = img.width(), h = img.height(), stride = img.bytes_per_row();
+  auto* px = reinterpret_cast<unsigned char*>(img.data());
+  constexpr unsigned char kDark = 128, kLight = 255;
+  auto at = [&](int x, int y) -> unsigned char& { return px[static_cast<ptrdiff_t>(y) * stride + x]; };
+  std::vector<std::pair<int, int>> runs;
+  const int min_h = std::max(20, dpi), min_v = std::max(10, dpi / 3);
+  // Mark first, erase after: erasing while scanning would cut the crossing rule into pieces.
+  std::vector<unsigned char> mark(static_cast<size_t>(w) * h, 0);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w;) {
+      if (at(x, y) >= kDark) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      while (end < w && at(end, y) < kDark) ++end;
+      if (end - x >= min_h) {
+        for (int k = x; k < end; ++k) {
+          for (int dy = -2; dy <= 2; ++dy) {
+            if (y + dy >= 0 && y + dy < h) mark[static_cast<size_t>(y + dy) * w + k] = 1;
+          }
+        }
+      }
+      x = end;
+    }
+  }
+  for (int x = 0; x < w; ++x) {
+    for (int y = 0; y < h;) {
+      if (at(x, y) >= kDark) {
+        ++y;
+        continue;
+      }
+      int end = y;
+      while (end < h && at(x, end) < kDark) ++end;
+      if (end - y >= min_v) {
+        for (int k = y; k < end; ++k) {
+          for (int dx = -2; dx <= 2; ++dx) {
+            if (x + dx >= 0 && x + dx < w) mark[static_cast<size_t>(k) * w + x + dx] = 1;
+          }
+        }
+      }
+      y = end;
+    }
+  }
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      if (mark[static_cast<size_t>(y) * w + x]) at(x, y) = kLight;
+    }
+  }
+}
+
 core::Result<std::vector<PositionedWord>> ocr_words(const poppler::page& page, int dpi, Ocr& ocr) {
   auto rendered = poppler_doc::render_gray(page, dpi);
   if (!rendered) return std::move(rendered).error();
-  const poppler::image& img = rendered->image;
+  poppler::image& img = rendered->image;
+  erase_rules(img, rendered->dpi);
   OcrOptions options{.dpi = rendered->dpi, .scale = 72.0 / rendered->dpi};
   auto words = ocr.recognize_words(reinterpret_cast<const uint8_t*>(img.const_data()), img.width(), img.height(), 1,
                                    img.bytes_per_row(), options);
