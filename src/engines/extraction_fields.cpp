@@ -148,7 +148,7 @@ Tokens tokenize(const Segment& s) {
 
 // How many words of the segment `label` covers from its start (0 when it does not match, or
 // stops inside a word's alphanumerics).
-size_t match_words(const Tokens& t, const Segment& s, std::string_view label) {
+size_t match_words(const Tokens& t, std::string_view label) {
   const std::vector<std::string> want = split(std::string(label));
   if (want.empty() || want.size() > t.tokens.size()) return 0;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -156,7 +156,6 @@ size_t match_words(const Tokens& t, const Segment& s, std::string_view label) {
   }
   const size_t last_word = t.word[want.size() - 1];
   if (want.size() < t.tokens.size() && t.word[want.size()] == last_word) return 0;  // "No.12" is not "No"
-  (void)s;
   return last_word + 1;
 }
 
@@ -172,7 +171,7 @@ LabelHit match_label(const Segment& s, unsigned kind) {
   for (const LabelSpec& spec : label_specs()) {
     if ((spec.kinds & kind) == 0) continue;
     for (std::string_view label : spec.labels) {
-      const size_t n = match_words(t, s, label);
+      const size_t n = match_words(t, label);
       const size_t len = split(std::string(label)).size();
       if (n > 0 && len > best.tokens) best = LabelHit{&spec.field, n, len};
     }
@@ -282,7 +281,7 @@ void read_block(std::vector<Line>& lines, size_t line_index, const Segment& head
     size_t covered = 0, longest = 0;
     for (const SubLabel& sl : block_labels()) {
       for (std::string_view label : sl.labels) {
-        const size_t n = match_words(t, *inside.front(), label);
+        const size_t n = match_words(t, label);
         const size_t len = split(std::string(label)).size();
         if (n > 0 && len > longest) sub = &sl, covered = n, longest = len;
       }
