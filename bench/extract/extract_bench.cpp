@@ -9,11 +9,7 @@
 // Markdown report: precision, recall and F1 micro-averaged, text and scanned apart, and
 // documents per second for both.
 
-#include "engines/extraction.h"
-#include "engines/layout.h"
-#include "engines/pdf.h"
-#include "support/business_docs.h"
-#include "support/extraction_score.h"
+#include <unistd.h>
 
 #include <chrono>
 #include <cstdio>
@@ -22,7 +18,11 @@
 #include <filesystem>
 #include <string>
 
-#include <unistd.h>
+#include "engines/extraction.h"
+#include "engines/layout.h"
+#include "engines/pdf.h"
+#include "support/business_docs.h"
+#include "support/extraction_score.h"
 
 namespace bd = docent::business_docs;
 namespace engines = docent::engines;
@@ -51,11 +51,16 @@ int main(int argc, char** argv) {
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
     auto next = [&] { return i + 1 < argc ? std::string(argv[++i]) : std::string(); };
-    if (a == "--text") text = std::atoi(next().c_str());
-    else if (a == "--scanned") scanned = std::atoi(next().c_str());
-    else if (a == "--seed") seed = std::strtoull(next().c_str(), nullptr, 10);
-    else if (a == "--keep") keep = next();
-    else if (a == "--verbose") verbose = true;
+    if (a == "--text")
+      text = std::atoi(next().c_str());
+    else if (a == "--scanned")
+      scanned = std::atoi(next().c_str());
+    else if (a == "--seed")
+      seed = std::strtoull(next().c_str(), nullptr, 10);
+    else if (a == "--keep")
+      keep = next();
+    else if (a == "--verbose")
+      verbose = true;
     else {
       std::fprintf(stderr, "usage: bench_extract [--text N] [--scanned N] [--seed S] [--keep DIR] [--verbose]\n");
       return 2;
@@ -108,10 +113,11 @@ int main(int argc, char** argv) {
   }
   if (keep.empty()) std::filesystem::remove_all(dir);
 
-  std::printf("Corpus: %d text and %d scanned documents (invoices, purchase orders, delivery challans, e-way bills; "
-              "left-column and boxed layouts and the e-way bill form; DejaVu Sans, Serif and Sans Mono; "
-              "one to three pages), seed %llu.\n\n",
-              text, scanned, static_cast<unsigned long long>(seed));
+  std::printf(
+      "Corpus: %d text and %d scanned documents (invoices, purchase orders, delivery challans, e-way bills; "
+      "left-column and boxed layouts and the e-way bill form; DejaVu Sans, Serif and Sans Mono; "
+      "one to three pages), seed %llu.\n\n",
+      text, scanned, static_cast<unsigned long long>(seed));
   std::printf("| values | TP | FP | FN | precision | recall | F1 |\n|---|---:|---:|---:|---:|---:|---:|\n");
   const char* names[2] = {"text", "scanned"};
   for (int k = 0; k < 2; ++k) {
@@ -122,8 +128,9 @@ int main(int argc, char** argv) {
     row(b.c_str(), groups[k].lines);
     row(c.c_str(), groups[k].all);
   }
-  std::printf("\n| documents | count | extraction docs/s | baseline (extract_pdf) docs/s | extraction time / baseline |\n"
-              "|---|---:|---:|---:|---:|\n");
+  std::printf(
+      "\n| documents | count | extraction docs/s | baseline (extract_pdf) docs/s | extraction time / baseline |\n"
+      "|---|---:|---:|---:|---:|\n");
   for (int k = 0; k < 2; ++k) {
     const Group& g = groups[k];
     if (g.docs == 0) continue;

@@ -2,13 +2,12 @@
 
 #include "engines/extraction.h"
 
-#include "engines/extraction_internal.h"
-
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
+
+#include "engines/extraction_internal.h"
 
 namespace docent::engines {
 
@@ -19,12 +18,18 @@ namespace extraction {
 
 double base_confidence(Found how) {
   switch (how) {
-    case Found::SameSegment: return 0.95;
-    case Found::Table: return 0.93;
-    case Found::RightOf: return 0.92;
-    case Found::Block: return 0.88;
-    case Found::Below: return 0.85;
-    case Found::Pattern: return 0.7;
+    case Found::SameSegment:
+      return 0.95;
+    case Found::Table:
+      return 0.93;
+    case Found::RightOf:
+      return 0.92;
+    case Found::Block:
+      return 0.88;
+    case Found::Below:
+      return 0.85;
+    case Found::Pattern:
+      return 0.7;
   }
   return 0.7;
 }
@@ -69,8 +74,8 @@ std::string clean_text(std::string_view raw) {
 
 // Identifiers are printed with stray spaces and mixed case by OCR and by people alike.
 bool is_identifier(std::string_view name) {
-  return name.ends_with("gstin") || name.ends_with("_pan") || name == "ewaybill_number" ||
-         name == "vehicle_number" || name == "transporter_id" || name == "currency";
+  return name.ends_with("gstin") || name.ends_with("_pan") || name == "ewaybill_number" || name == "vehicle_number" ||
+         name == "transporter_id" || name == "currency";
 }
 
 }  // namespace
@@ -154,10 +159,14 @@ Field make_field(std::string name, const std::vector<const PositionedWord*>& wor
 
 std::string_view kind_name(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice: return "invoice";
-    case DocKind::PurchaseOrder: return "po";
-    case DocKind::DeliveryChallan: return "dc";
-    case DocKind::EwayBill: return "ewaybill";
+    case DocKind::Invoice:
+      return "invoice";
+    case DocKind::PurchaseOrder:
+      return "po";
+    case DocKind::DeliveryChallan:
+      return "dc";
+    case DocKind::EwayBill:
+      return "ewaybill";
   }
   return "invoice";
 }
@@ -171,19 +180,23 @@ std::optional<DocKind> parse_kind(std::string_view name) {
 
 std::string_view kind_title(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice: return "Invoice";
-    case DocKind::PurchaseOrder: return "Purchase order";
-    case DocKind::DeliveryChallan: return "Delivery challan";
-    case DocKind::EwayBill: return "E-way bill";
+    case DocKind::Invoice:
+      return "Invoice";
+    case DocKind::PurchaseOrder:
+      return "Purchase order";
+    case DocKind::DeliveryChallan:
+      return "Delivery challan";
+    case DocKind::EwayBill:
+      return "E-way bill";
   }
   return "Invoice";
 }
 
 std::string field_label(std::string_view name) {
   static const std::vector<std::pair<std::string_view, std::string_view>> kWords = {
-      {"gstin", "GSTIN"}, {"pan", "PAN"},   {"hsn", "HSN"},   {"sac", "SAC"},     {"cgst", "CGST"},
-      {"sgst", "SGST"},   {"igst", "IGST"}, {"po", "PO"},     {"ewaybill", "E-way bill"}, {"km", "(km)"},
-      {"id", "ID"},       {"doc", "document"},
+      {"gstin", "GSTIN"},         {"pan", "PAN"},   {"hsn", "HSN"},   {"sac", "SAC"},
+      {"cgst", "CGST"},           {"sgst", "SGST"}, {"igst", "IGST"}, {"po", "PO"},
+      {"ewaybill", "E-way bill"}, {"km", "(km)"},   {"id", "ID"},     {"doc", "document"},
   };
   std::string out;
   size_t start = 0;
@@ -264,11 +277,16 @@ namespace {
 
 std::string_view type_name(TypedValue::Type t) {
   switch (t) {
-    case TypedValue::Type::Text: return "text";
-    case TypedValue::Type::Number: return "number";
-    case TypedValue::Type::Amount: return "amount";
-    case TypedValue::Type::Percent: return "percent";
-    case TypedValue::Type::Date: return "date";
+    case TypedValue::Type::Text:
+      return "text";
+    case TypedValue::Type::Number:
+      return "number";
+    case TypedValue::Type::Amount:
+      return "amount";
+    case TypedValue::Type::Percent:
+      return "percent";
+    case TypedValue::Type::Date:
+      return "date";
   }
   return "text";
 }
@@ -278,8 +296,10 @@ json::object field_json(const Field& f) {
   o["raw"] = f.raw;
   const bool numeric = f.value.type == TypedValue::Type::Number || f.value.type == TypedValue::Type::Amount ||
                        f.value.type == TypedValue::Type::Percent;
-  if (numeric) o["value"] = f.value.number;
-  else o["value"] = f.value.text;
+  if (numeric)
+    o["value"] = f.value.number;
+  else
+    o["value"] = f.value.text;
   o["type"] = type_name(f.value.type);
   if (f.value.type == TypedValue::Type::Amount) o["currency"] = f.value.currency;
   o["confidence"] = std::round(f.confidence * 1000) / 1000;
@@ -291,13 +311,19 @@ json::object field_json(const Field& f) {
   return o;
 }
 
-core::Error bad(const std::string& what) { return core::Error(core::Code::InvalidInput, "malformed extraction: " + what); }
+core::Error bad(const std::string& what) {
+  return core::Error(core::Code::InvalidInput, "malformed extraction: " + what);
+}
 
 bool as_number(const json::value& v, double& out) {
-  if (v.is_double()) out = v.get_double();
-  else if (v.is_int64()) out = static_cast<double>(v.get_int64());
-  else if (v.is_uint64()) out = static_cast<double>(v.get_uint64());
-  else return false;
+  if (v.is_double())
+    out = v.get_double();
+  else if (v.is_int64())
+    out = static_cast<double>(v.get_int64());
+  else if (v.is_uint64())
+    out = static_cast<double>(v.get_uint64());
+  else
+    return false;
   return true;
 }
 
@@ -323,9 +349,12 @@ core::Result<Field> field_from_json(std::string name, const json::value& v) {
   }
   if (!known) return bad("field \"" + f.name + "\" has an unknown type \"" + type + "\"");
   if (const json::value* value = o.if_contains("value")) {
-    if (value->is_string()) f.value.text = std::string(value->get_string());
-    else if (!as_number(*value, f.value.number)) return bad("field \"" + f.name + "\" has a value of the wrong type");
-    else f.value.text = f.raw;
+    if (value->is_string())
+      f.value.text = std::string(value->get_string());
+    else if (!as_number(*value, f.value.number))
+      return bad("field \"" + f.name + "\" has a value of the wrong type");
+    else
+      f.value.text = f.raw;
   }
   if (const json::value* c = o.if_contains("confidence"); c != nullptr && !as_number(*c, f.confidence))
     return bad("field \"" + f.name + "\" has a non-numeric confidence");
@@ -377,9 +406,14 @@ json::value to_json(const Extraction& x) {
   }
   json::array warnings;
   for (const std::string& w : x.warnings) warnings.push_back(json::string(w));
-  return json::object{{"kind", kind_name(x.kind)}, {"pages", x.pages},          {"ocr", x.ocr},
-                      {"fields", std::move(fields)}, {"lines", std::move(lines)}, {"taxes", std::move(taxes)},
-                      {"checks", std::move(checks)}, {"warnings", std::move(warnings)}};
+  return json::object{{"kind", kind_name(x.kind)},
+                      {"pages", x.pages},
+                      {"ocr", x.ocr},
+                      {"fields", std::move(fields)},
+                      {"lines", std::move(lines)},
+                      {"taxes", std::move(taxes)},
+                      {"checks", std::move(checks)},
+                      {"warnings", std::move(warnings)}};
 }
 
 core::Result<Extraction> extraction_from_json(const json::value& v) {
@@ -440,8 +474,10 @@ core::Result<Extraction> extraction_from_json(const json::value& v) {
         return bad("a check lacks \"name\" or \"passed\"");
       check.name = std::string(name->get_string());
       check.passed = passed->get_bool();
-      if (const json::value* f = co.if_contains("field"); f != nullptr && f->is_string()) check.field = std::string(f->get_string());
-      if (const json::value* d = co.if_contains("detail"); d != nullptr && d->is_string()) check.detail = std::string(d->get_string());
+      if (const json::value* f = co.if_contains("field"); f != nullptr && f->is_string())
+        check.field = std::string(f->get_string());
+      if (const json::value* d = co.if_contains("detail"); d != nullptr && d->is_string())
+        check.detail = std::string(d->get_string());
       x.checks.push_back(std::move(check));
     }
   }

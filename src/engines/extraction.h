@@ -70,7 +70,7 @@ struct TaxRow {
 
 // A validation: its name (below), whether it passed, and a sentence saying what was compared.
 struct Check {
-  std::string name;   // "gstin_checksum", "gstin_state", "ewaybill_format", "line_sum",
+  std::string name;   // "gstin_checksum", "gstin_state" (also: printed state = GSTIN's), "ewaybill_format", "line_sum",
                       // "line_tax", "tax_total", "grand_total", "date_valid", "amount_in_words"
   bool passed = false;
   std::string field;  // the field (or "line N") it concerns

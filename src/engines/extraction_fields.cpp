@@ -1,12 +1,12 @@
 // Labelled header fields: a label from the vocabulary, then its value in the same segment, to
 // the right on the same line, or below; seller and buyer blocks for names and addresses.
 
-#include "engines/extraction_internal.h"
-
 #include <algorithm>
 #include <cmath>
 #include <set>
 #include <sstream>
+
+#include "engines/extraction_internal.h"
 
 namespace docent::engines::extraction {
 
@@ -16,10 +16,14 @@ constexpr unsigned kInv = 1, kPo = 2, kDc = 4, kEwb = 8, kAll = 15;
 
 unsigned kind_bit(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice: return kInv;
-    case DocKind::PurchaseOrder: return kPo;
-    case DocKind::DeliveryChallan: return kDc;
-    case DocKind::EwayBill: return kEwb;
+    case DocKind::Invoice:
+      return kInv;
+    case DocKind::PurchaseOrder:
+      return kPo;
+    case DocKind::DeliveryChallan:
+      return kDc;
+    case DocKind::EwayBill:
+      return kEwb;
   }
   return kInv;
 }
@@ -46,17 +50,25 @@ const std::vector<LabelSpec>& label_specs() {
       {"po_number", kInv | kDc, {"po no", "po number", "purchase order no", "order no", "po ref", "buyers order no"}},
       {"po_date", kInv | kDc, {"po date", "order date", "purchase order date"}},
       {"seller_name", kAll, {"seller name", "supplier name", "vendor name", "consignor name", "from name"}},
-      {"seller_address", kAll, {"seller address", "supplier address", "vendor address", "consignor address",
-                                "place of dispatch", "dispatch from"}},
-      {"seller_gstin", kAll, {"seller gstin", "supplier gstin", "gstin of supplier", "vendor gstin", "consignor gstin",
-                              "our gstin"}},
+      {"seller_address",
+       kAll,
+       {"seller address", "supplier address", "vendor address", "consignor address", "place of dispatch",
+        "dispatch from"}},
+      {"seller_gstin",
+       kAll,
+       {"seller gstin", "supplier gstin", "gstin of supplier", "vendor gstin", "consignor gstin", "our gstin"}},
       {"seller_pan", kAll, {"seller pan", "supplier pan", "vendor pan"}},
-      {"seller_state", kAll, {"seller state", "supplier state", "state of supplier", "vendor state", "consignor state"}},
+      {"seller_state",
+       kAll,
+       {"seller state", "supplier state", "state of supplier", "vendor state", "consignor state"}},
       {"buyer_name", kAll, {"buyer name", "customer name", "consignee name", "recipient name"}},
-      {"buyer_address", kAll, {"buyer address", "customer address", "consignee address", "recipient address",
-                               "place of delivery", "ship to address"}},
-      {"buyer_gstin", kAll, {"buyer gstin", "customer gstin", "gstin of recipient", "recipient gstin",
-                             "consignee gstin"}},
+      {"buyer_address",
+       kAll,
+       {"buyer address", "customer address", "consignee address", "recipient address", "place of delivery",
+        "ship to address"}},
+      {"buyer_gstin",
+       kAll,
+       {"buyer gstin", "customer gstin", "gstin of recipient", "recipient gstin", "consignee gstin"}},
       {"buyer_pan", kAll, {"buyer pan", "customer pan"}},
       {"buyer_state", kAll, {"buyer state", "customer state", "state of recipient", "consignee state"}},
       {"place_of_supply", kAll, {"place of supply"}},
@@ -64,8 +76,10 @@ const std::vector<LabelSpec>& label_specs() {
       {"vehicle_number", kAll, {"vehicle no", "vehicle number", "vehicle"}},
       {"transporter_name", kAll, {"transporter", "transporter name", "transport name", "carrier"}},
       {"transporter_id", kAll, {"transporter id", "transporter gstin"}},
-      {"transport_doc_number", kAll, {"lr no", "lr number", "transport doc no", "transporter doc no", "trans doc no",
-                                      "lr rr no", "gr no", "docket no"}},
+      {"transport_doc_number",
+       kAll,
+       {"lr no", "lr number", "transport doc no", "transporter doc no", "trans doc no", "lr rr no", "gr no",
+        "docket no"}},
       {"transport_doc_date", kAll, {"lr date", "transport doc date", "transporter doc date", "trans doc date"}},
       {"ewaybill_number", kAll, {"e way bill no", "eway bill no", "ewb no", "e way bill number", "ewaybill no"}},
       {"ewaybill_date", kAll, {"generated date", "ewb date", "e way bill date", "generated on"}},
@@ -80,8 +94,10 @@ const std::vector<LabelSpec>& label_specs() {
       {"igst_total", kAll, {"igst", "total igst", "add igst", "igst amount"}},
       {"cess_total", kAll, {"cess", "total cess"}},
       {"round_off", kAll, {"round off", "rounding off", "rounded off"}},
-      {"grand_total", kAll, {"grand total", "total amount", "invoice total", "total invoice value", "net amount",
-                             "amount payable", "total po value", "po total", "total value", "net payable", "value of goods"}},
+      {"grand_total",
+       kAll,
+       {"grand total", "total amount", "invoice total", "total invoice value", "net amount", "amount payable",
+        "total po value", "po total", "total value", "net payable", "value of goods"}},
       {"amount_in_words", kAll, {"amount in words", "amount chargeable in words", "total in words", "in words"}},
   };
   return kSpecs;
@@ -95,15 +111,19 @@ struct BlockHeading {
 };
 const std::vector<BlockHeading>& block_headings() {
   static const std::vector<BlockHeading> kHeadings = {
-      {"seller", Role::Seller},         {"supplier", Role::Seller},          {"bill from", Role::Seller},
-      {"from", Role::Seller},           {"consignor", Role::Seller},         {"vendor", Role::Seller},
-      {"sold by", Role::Seller},        {"seller details", Role::Seller},    {"supplier details", Role::Seller},
-      {"details of supplier", Role::Seller}, {"vendor details", Role::Seller},
-      {"buyer", Role::Buyer},           {"bill to", Role::Buyer},            {"billed to", Role::Buyer},
-      {"customer", Role::Buyer},        {"to", Role::Buyer},                 {"consignee", Role::Buyer},
-      {"buyer details", Role::Buyer},   {"recipient", Role::Buyer},          {"details of recipient", Role::Buyer},
-      {"customer details", Role::Buyer}, {"ship to", Role::Other},           {"shipped to", Role::Other},
-      {"delivery address", Role::Other}, {"deliver to", Role::Other},
+      {"seller", Role::Seller},           {"supplier", Role::Seller},
+      {"bill from", Role::Seller},        {"from", Role::Seller},
+      {"consignor", Role::Seller},        {"vendor", Role::Seller},
+      {"sold by", Role::Seller},          {"seller details", Role::Seller},
+      {"supplier details", Role::Seller}, {"details of supplier", Role::Seller},
+      {"vendor details", Role::Seller},   {"buyer", Role::Buyer},
+      {"bill to", Role::Buyer},           {"billed to", Role::Buyer},
+      {"customer", Role::Buyer},          {"to", Role::Buyer},
+      {"consignee", Role::Buyer},         {"buyer details", Role::Buyer},
+      {"recipient", Role::Buyer},         {"details of recipient", Role::Buyer},
+      {"customer details", Role::Buyer},  {"ship to", Role::Other},
+      {"shipped to", Role::Other},        {"delivery address", Role::Other},
+      {"deliver to", Role::Other},
   };
   return kHeadings;
 }
@@ -161,8 +181,8 @@ size_t match_words(const Tokens& t, std::string_view label) {
 
 struct LabelHit {
   const std::string_view* field = nullptr;
-  size_t words = 0;     // words the label covers
-  size_t tokens = 0;    // its length, for longest-match
+  size_t words = 0;   // words the label covers
+  size_t tokens = 0;  // its length, for longest-match
 };
 
 LabelHit match_label(const Segment& s, unsigned kind) {
@@ -201,7 +221,8 @@ std::vector<const PositionedWord*> value_words(const Segment& s, size_t from) {
     if (n == "no" || n == "number" || n == "num") ++from;
   }
   for (size_t i = from; i < s.words.size(); ++i) {
-    if (out.empty() && normalize(s.words[i]->text).empty() && s.words[i]->text.find_first_of("0123456789") == std::string::npos)
+    if (out.empty() && normalize(s.words[i]->text).empty() &&
+        s.words[i]->text.find_first_of("0123456789") == std::string::npos)
       continue;  // ":" "-" "#"
     out.push_back(s.words[i]);
   }
@@ -229,8 +250,8 @@ const Segment* segment_below(const std::vector<Line>& lines, size_t line_index, 
 
 // A date field's value may carry a time ("15/04/2026 11:59 PM"): keep the words a date parses from.
 bool is_typed(std::string_view name) {
-  return name.ends_with("_date") || name == "ewaybill_valid_until" || name.ends_with("_total") ||
-         name == "subtotal" || name == "round_off" || name == "distance_km";
+  return name.ends_with("_date") || name == "ewaybill_valid_until" || name.ends_with("_total") || name == "subtotal" ||
+         name == "round_off" || name == "distance_km";
 }
 
 // Trims a date value to the words that parse as a date.
@@ -317,7 +338,8 @@ void read_block(std::vector<Line>& lines, size_t line_index, const Segment& head
   if (role == Role::Other || text_lines.empty()) return;
   add_field(x, found, prefix + "name", text_lines.front(), page, Found::Block);
   std::vector<const PositionedWord*> address;
-  for (size_t i = 1; i < text_lines.size(); ++i) address.insert(address.end(), text_lines[i].begin(), text_lines[i].end());
+  for (size_t i = 1; i < text_lines.size(); ++i)
+    address.insert(address.end(), text_lines[i].begin(), text_lines[i].end());
   if (!address.empty() && !found.count(prefix + "address")) {
     Field f = make_field(prefix + "address", address, page, Found::Block);
     // Lines of an address read as one, comma-separated.
@@ -421,7 +443,8 @@ void find_fields(DocKind kind, std::vector<Line>& lines, Extraction& x) {
       for (const Segment& s : lines[i].segments) {
         const Tokens t = tokenize(s);
         size_t covered = 0;
-        for (std::string_view label : {"gstin", "gstin uin", "gstin no", "gst no"}) covered = std::max(covered, match_words(t, label));
+        for (std::string_view label : {"gstin", "gstin uin", "gstin no", "gst no"})
+          covered = std::max(covered, match_words(t, label));
         if (covered == 0) continue;
         auto words = value_words(s, covered);
         if (words.empty()) continue;

@@ -2,12 +2,12 @@
 // The pieces extract_fields is made of, shared by extraction*.cpp and gst.cpp (internal to
 // src/engines; tests include it for the value parsers).
 
-#include "engines/extraction.h"
-
 #include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
+
+#include "engines/extraction.h"
 
 namespace docent::engines::extraction {
 

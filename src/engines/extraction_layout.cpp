@@ -1,9 +1,9 @@
 // Lines and segments rebuilt from word boxes.
 
-#include "engines/extraction_internal.h"
-
 #include <algorithm>
 #include <cmath>
+
+#include "engines/extraction_internal.h"
 
 namespace docent::engines::extraction {
 
@@ -23,7 +23,8 @@ void extend(Box& box, const Box& other) {
 bool on_line(const Box& line, const Box& w) {
   const double c = center_y(w);
   const double h = std::min(height(line), height(w));
-  return c > line.y0 + 0.1 * h && c < line.y1 - 0.1 * h && std::abs(center_y(line) - c) < 0.45 * std::max(height(line), height(w));
+  return c > line.y0 + 0.1 * h && c < line.y1 - 0.1 * h &&
+         std::abs(center_y(line) - c) < 0.45 * std::max(height(line), height(w));
 }
 
 }  // namespace
@@ -64,9 +65,8 @@ std::vector<Line> build_lines(const PageWords& page) {
   std::nth_element(all_heights.begin(), all_heights.begin() + all_heights.size() / 2, all_heights.end());
   const double usual = all_heights[all_heights.size() / 2];
   if (page.ocr) std::erase_if(words, [&](const PositionedWord* w) { return height(w->box) > 2.5 * usual; });
-  std::sort(words.begin(), words.end(), [](const PositionedWord* a, const PositionedWord* b) {
-    return center_y(a->box) < center_y(b->box);
-  });
+  std::sort(words.begin(), words.end(),
+            [](const PositionedWord* a, const PositionedWord* b) { return center_y(a->box) < center_y(b->box); });
 
   struct Pending {
     Box box;

@@ -1,10 +1,10 @@
 // Line-item and tax-summary tables: a header line found by its column names, rows assigned to
 // columns by position, continuing across pages until a totals line.
 
-#include "engines/extraction_internal.h"
-
 #include <algorithm>
 #include <limits>
+
+#include "engines/extraction_internal.h"
 
 namespace docent::engines::extraction {
 
@@ -18,9 +18,9 @@ struct ColumnSpec {
 const std::vector<ColumnSpec>& column_specs() {
   static const std::vector<ColumnSpec> kSpecs = {
       {"sr", {"sr", "sr no", "s no", "sl no", "sno", "no"}},
-      {"description", {"description", "particulars", "item", "item description", "description of goods",
-                       "product", "goods", "item name", "product name", "description of goods services",
-                       "product name description"}},
+      {"description",
+       {"description", "particulars", "item", "item description", "description of goods", "product", "goods",
+        "item name", "product name", "description of goods services", "product name description"}},
       {"hsn_sac", {"hsn sac", "hsn", "sac", "hsn code", "hsn sac code"}},
       {"quantity", {"qty", "quantity"}},
       {"unit", {"unit", "uom", "units"}},
@@ -38,7 +38,6 @@ const std::vector<ColumnSpec>& column_specs() {
   };
   return kSpecs;
 }
-
 
 struct Column {
   std::string name;
@@ -146,9 +145,10 @@ bool numeric_column(std::string_view name) {
 bool stops_table(const Line& line) {
   if (line.segments.empty()) return true;
   const std::string n = normalize(line.segments.front().text());
-  for (std::string_view stop : {"total", "sub total", "subtotal", "grand total", "taxable", "amount in words",
-                                "rupees", "cgst", "sgst", "igst", "round off", "bank", "declaration", "terms",
-                                "less", "add", "net", "for ", "authorised", "authorized"}) {
+  for (std::string_view stop :
+       {"total", "sub total", "subtotal", "grand total", "taxable",    "amount in words", "rupees",
+        "cgst",  "sgst",      "igst",     "round off",   "bank",       "declaration",     "terms",
+        "less",  "add",       "net",      "for ",        "authorised", "authorized"}) {
     if (n.starts_with(stop)) return true;
   }
   return false;
@@ -211,7 +211,8 @@ Cells assign(const Line& line, const std::vector<Column>& cols) {
   // A dash under a number means none.
   for (auto& [name, words] : out.cells) {
     if (numeric_column(name) && words.size() == 1 &&
-        (words[0]->text == "-" || words[0]->text == "\xe2\x80\x94" || words[0]->text == "--" || words[0]->text == "Nil"))
+        (words[0]->text == "-" || words[0]->text == "\xe2\x80\x94" || words[0]->text == "--" ||
+         words[0]->text == "Nil"))
       words.clear();
   }
   return out;

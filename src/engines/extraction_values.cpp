@@ -1,13 +1,13 @@
 // Typed values as Indian business documents print them: numbers, dates, amounts in words.
 
-#include "engines/extraction_internal.h"
-
 #include <array>
 #include <cctype>
 #include <charconv>
 #include <cmath>
 #include <cstdio>
 #include <sstream>
+
+#include "engines/extraction_internal.h"
 
 namespace docent::engines::extraction {
 
@@ -48,9 +48,9 @@ int month_number(std::string_view name) {
   for (size_t i = 0; i < kMonths.size(); ++i) {
     if (l.starts_with(kMonths[i])) {
       // "sept" and full names are fine; "marks" is not a month.
-      static constexpr std::array<std::string_view, 12> kFull = {"january", "february", "march",     "april",
-                                                                 "may",     "june",     "july",      "august",
-                                                                 "september", "october", "november", "december"};
+      static constexpr std::array<std::string_view, 12> kFull = {"january",   "february", "march",    "april",
+                                                                 "may",       "june",     "july",     "august",
+                                                                 "september", "october",  "november", "december"};
       if (l.size() == 3 || kFull[i].starts_with(l) || l == "sept") return static_cast<int>(i) + 1;
     }
   }
@@ -107,8 +107,10 @@ std::optional<double> parse_number(std::string_view text) {
   bool negative = false, seen_digit = false, seen_point = false, percent = false;
   size_t i = 0;
   while (i < s.size() && (s[i] == ' ' || s[i] == ':')) ++i;
-  if (i < s.size() && (s[i] == '-' || s[i] == '(')) negative = true, ++i;
-  else if (i < s.size() && s[i] == '+') ++i;
+  if (i < s.size() && (s[i] == '-' || s[i] == '('))
+    negative = true, ++i;
+  else if (i < s.size() && s[i] == '+')
+    ++i;
   while (i < s.size() && s[i] == ' ') ++i;
   for (; i < s.size(); ++i) {
     const char c = s[i];
@@ -156,8 +158,8 @@ std::optional<std::string> parse_date(std::string_view text) {
   int a = 0, b = 0, c = 0;
   const bool a_num = to_int(parts[0], a), b_num = to_int(parts[1], b), c_num = to_int(parts[2], c);
   if (a_num && b_num && c_num) {
-    if (parts[0].size() == 4) return iso(a, b, c);                                   // 2026-04-01
-    if (parts[2].size() == 4 || parts[2].size() == 2) return iso(c, b, a);           // 01/04/2026
+    if (parts[0].size() == 4) return iso(a, b, c);                          // 2026-04-01
+    if (parts[2].size() == 4 || parts[2].size() == 2) return iso(c, b, a);  // 01/04/2026
     return std::nullopt;
   }
   if (a_num && !b_num && c_num) {  // 01-Apr-2026, 1 April 2026
@@ -175,12 +177,11 @@ std::optional<std::string> parse_date(std::string_view text) {
 
 std::optional<double> parse_amount_in_words(std::string_view text) {
   static const std::vector<std::pair<std::string_view, int>> kUnits = {
-      {"zero", 0},      {"one", 1},       {"two", 2},        {"three", 3},     {"four", 4},
-      {"five", 5},      {"six", 6},       {"seven", 7},      {"eight", 8},     {"nine", 9},
-      {"ten", 10},      {"eleven", 11},   {"twelve", 12},    {"thirteen", 13}, {"fourteen", 14},
-      {"fifteen", 15},  {"sixteen", 16},  {"seventeen", 17}, {"eighteen", 18}, {"nineteen", 19},
-      {"twenty", 20},   {"thirty", 30},   {"forty", 40},     {"fourty", 40},   {"fifty", 50},
-      {"sixty", 60},    {"seventy", 70},  {"eighty", 80},    {"ninety", 90},
+      {"zero", 0},      {"one", 1},       {"two", 2},       {"three", 3},    {"four", 4},     {"five", 5},
+      {"six", 6},       {"seven", 7},     {"eight", 8},     {"nine", 9},     {"ten", 10},     {"eleven", 11},
+      {"twelve", 12},   {"thirteen", 13}, {"fourteen", 14}, {"fifteen", 15}, {"sixteen", 16}, {"seventeen", 17},
+      {"eighteen", 18}, {"nineteen", 19}, {"twenty", 20},   {"thirty", 30},  {"forty", 40},   {"fourty", 40},
+      {"fifty", 50},    {"sixty", 60},    {"seventy", 70},  {"eighty", 80},  {"ninety", 90},
   };
   double rupees = 0, paise = 0;
   double* target = &rupees;
@@ -207,8 +208,8 @@ std::optional<double> parse_amount_in_words(std::string_view text) {
       group_at_and = group;
       continue;
     }
-    if (t == "only" || t == "rupees" || t == "rupee" || t == "inr" || t == "rs" || t == "amount" ||
-        t == "in" || t == "words" || t == "indian")
+    if (t == "only" || t == "rupees" || t == "rupee" || t == "inr" || t == "rs" || t == "amount" || t == "in" ||
+        t == "words" || t == "indian")
       continue;
     if (t == "paise" || t == "paisa") {
       if (target != &rupees) return std::nullopt;

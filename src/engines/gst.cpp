@@ -1,14 +1,13 @@
 // GST identifiers and the checks an accountant makes on a document.
 
-#include "engines/extraction.h"
-
-#include "engines/extraction_internal.h"
-
 #include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
 #include <utility>
+
+#include "engines/extraction.h"
+#include "engines/extraction_internal.h"
 
 namespace docent::engines {
 
@@ -60,24 +59,42 @@ std::string repair_gstin(std::string_view text) {
   if (g.size() != 15 || gstin_checksum_ok(g)) return g;
   auto digit = [](char c) {
     switch (c) {
-      case 'O': case 'D': case 'Q': return '0';
-      case 'I': case 'L': case 'T': return '1';
-      case 'Z': return '2';
-      case 'S': return '5';
-      case 'G': return '6';
-      case 'B': return '8';
-      default: return c;
+      case 'O':
+      case 'D':
+      case 'Q':
+        return '0';
+      case 'I':
+      case 'L':
+      case 'T':
+        return '1';
+      case 'Z':
+        return '2';
+      case 'S':
+        return '5';
+      case 'G':
+        return '6';
+      case 'B':
+        return '8';
+      default:
+        return c;
     }
   };
   auto letter = [](char c) {
     switch (c) {
-      case '0': return 'O';
-      case '1': return 'I';
-      case '2': return 'Z';
-      case '5': return 'S';
-      case '6': return 'G';
-      case '8': return 'B';
-      default: return c;
+      case '0':
+        return 'O';
+      case '1':
+        return 'I';
+      case '2':
+        return 'Z';
+      case '5':
+        return 'S';
+      case '6':
+        return 'G';
+      case '8':
+        return 'B';
+      default:
+        return c;
     }
   };
   std::string fixed = g;
@@ -90,10 +107,14 @@ std::string repair_gstin(std::string_view text) {
 std::string repair_digits(std::string_view text, size_t length) {
   std::string out(text);
   for (char& c : out) {
-    if (c == 'O' || c == 'D') c = '0';
-    else if (c == 'I' || c == 'L') c = '1';
-    else if (c == 'S') c = '5';
-    else if (c == 'B') c = '8';
+    if (c == 'O' || c == 'D')
+      c = '0';
+    else if (c == 'I' || c == 'L')
+      c = '1';
+    else if (c == 'S')
+      c = '5';
+    else if (c == 'B')
+      c = '8';
   }
   const bool all_digits = std::all_of(out.begin(), out.end(), [](char c) { return is_digit(c); });
   return all_digits && out.size() == length ? out : std::string(text);
@@ -107,20 +128,45 @@ bool gstin_checksum_ok(std::string_view gstin) {
 
 std::string_view gst_state_name(std::string_view code) {
   static constexpr std::array<std::pair<std::string_view, std::string_view>, 39> kStates = {{
-      {"01", "Jammu and Kashmir"}, {"02", "Himachal Pradesh"}, {"03", "Punjab"},
-      {"04", "Chandigarh"},        {"05", "Uttarakhand"},      {"06", "Haryana"},
-      {"07", "Delhi"},             {"08", "Rajasthan"},        {"09", "Uttar Pradesh"},
-      {"10", "Bihar"},             {"11", "Sikkim"},           {"12", "Arunachal Pradesh"},
-      {"13", "Nagaland"},          {"14", "Manipur"},          {"15", "Mizoram"},
-      {"16", "Tripura"},           {"17", "Meghalaya"},        {"18", "Assam"},
-      {"19", "West Bengal"},       {"20", "Jharkhand"},        {"21", "Odisha"},
-      {"22", "Chhattisgarh"},      {"23", "Madhya Pradesh"},   {"24", "Gujarat"},
-      {"25", "Daman and Diu"},     {"26", "Dadra and Nagar Haveli and Daman and Diu"},
-      {"27", "Maharashtra"},       {"28", "Andhra Pradesh (before 2014)"},
-      {"29", "Karnataka"},         {"30", "Goa"},              {"31", "Lakshadweep"},
-      {"32", "Kerala"},            {"33", "Tamil Nadu"},       {"34", "Puducherry"},
-      {"35", "Andaman and Nicobar Islands"}, {"36", "Telangana"}, {"37", "Andhra Pradesh"},
-      {"38", "Ladakh"},            {"97", "Other Territory"},
+      {"01", "Jammu and Kashmir"},
+      {"02", "Himachal Pradesh"},
+      {"03", "Punjab"},
+      {"04", "Chandigarh"},
+      {"05", "Uttarakhand"},
+      {"06", "Haryana"},
+      {"07", "Delhi"},
+      {"08", "Rajasthan"},
+      {"09", "Uttar Pradesh"},
+      {"10", "Bihar"},
+      {"11", "Sikkim"},
+      {"12", "Arunachal Pradesh"},
+      {"13", "Nagaland"},
+      {"14", "Manipur"},
+      {"15", "Mizoram"},
+      {"16", "Tripura"},
+      {"17", "Meghalaya"},
+      {"18", "Assam"},
+      {"19", "West Bengal"},
+      {"20", "Jharkhand"},
+      {"21", "Odisha"},
+      {"22", "Chhattisgarh"},
+      {"23", "Madhya Pradesh"},
+      {"24", "Gujarat"},
+      {"25", "Daman and Diu"},
+      {"26", "Dadra and Nagar Haveli and Daman and Diu"},
+      {"27", "Maharashtra"},
+      {"28", "Andhra Pradesh (before 2014)"},
+      {"29", "Karnataka"},
+      {"30", "Goa"},
+      {"31", "Lakshadweep"},
+      {"32", "Kerala"},
+      {"33", "Tamil Nadu"},
+      {"34", "Puducherry"},
+      {"35", "Andaman and Nicobar Islands"},
+      {"36", "Telangana"},
+      {"37", "Andhra Pradesh"},
+      {"38", "Ladakh"},
+      {"97", "Other Territory"},
   }};
   if (code == "99") return "Centre Jurisdiction";
   for (auto [c, name] : kStates) {
@@ -142,7 +188,8 @@ struct Checker {
 
   const Field* number(std::string_view name) const {
     const Field* f = x.field(name);
-    if (f == nullptr || f->value.type == TypedValue::Type::Text || f->value.type == TypedValue::Type::Date) return nullptr;
+    if (f == nullptr || f->value.type == TypedValue::Type::Text || f->value.type == TypedValue::Type::Date)
+      return nullptr;
     return f;
   }
 
@@ -159,14 +206,23 @@ struct Checker {
       const bool shape = gstin_shape_ok(g);
       add("gstin_checksum", shape && gstin_checksum_ok(g), f.name,
           !shape ? "'" + g + "' is not shaped like a GSTIN (15 characters: state code, PAN, entity, Z, check)"
-                 : gstin_checksum_ok(g) ? "the check character " + g.substr(14) + " matches"
-                                        : "the check character should be " + std::string(1, gstin_check_char(g)) +
-                                              ", not " + g.substr(14));
+          : gstin_checksum_ok(g)
+              ? "the check character " + g.substr(14) + " matches"
+              : "the check character should be " + std::string(1, gstin_check_char(g)) + ", not " + g.substr(14));
       if (g.size() >= 2) {
         const std::string_view state = gst_state_name(g.substr(0, 2));
         add("gstin_state", !state.empty(), f.name,
             state.empty() ? "state code " + g.substr(0, 2) + " is not a GST state"
                           : "state code " + g.substr(0, 2) + " is " + std::string(state));
+        // The party's printed state should be the one its GSTIN was issued in.
+        const std::string role = f.name.substr(0, f.name.size() - std::string_view("gstin").size());
+        const Field* printed = role.empty() ? nullptr : x.field(role + "state");
+        if (!state.empty() && printed != nullptr) {
+          const bool same = extraction::normalize(printed->value.text) == extraction::normalize(state);
+          add("gstin_state", same, printed->name,
+              "the printed state " + printed->value.text + (same ? " matches" : " differs from") + " the GSTIN's " +
+                  std::string(state));
+        }
       }
     }
   }
@@ -264,8 +320,9 @@ struct Checker {
     const Field* s = number("sgst_total");
     if (c && s)
       add("tax_total", close(c->value.number, s->value.number, 0.01), "sgst_total",
-          "CGST " + money(c->value.number) + (close(c->value.number, s->value.number, 0.01) ? " equals" : " differs from") +
-              " SGST " + money(s->value.number));
+          "CGST " + money(c->value.number) +
+              (close(c->value.number, s->value.number, 0.01) ? " equals" : " differs from") + " SGST " +
+              money(s->value.number));
     const Field* grand = number("grand_total");
     const Field* base = number("taxable_total");
     if (base == nullptr) base = number("subtotal");

@@ -1,14 +1,13 @@
 #include "engines/layout.h"
 
-#include "engines/poppler_doc.h"
-
-#include <boost/json.hpp>
-
 #include <algorithm>
+#include <boost/json.hpp>
 #include <cctype>
 #include <cmath>
 #include <memory>
 #include <utility>
+
+#include "engines/poppler_doc.h"
 
 namespace docent::engines {
 
@@ -42,8 +41,9 @@ std::vector<PositionedWord> text_layer_words(const poppler::page& page) {
 // and "-" are kept: "Steel & Co", "CGST %", "Mumbai - 400069").
 void drop_specks(std::vector<PositionedWord>& words) {
   auto punctuation = [](const PositionedWord& w) {
-    return w.text != "&" && w.text != "%" && w.text != "-" &&
-           std::none_of(w.text.begin(), w.text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+    return w.text != "&" && w.text != "%" && w.text != "-" && std::none_of(w.text.begin(), w.text.end(), [](char c) {
+             return std::isalnum(static_cast<unsigned char>(c));
+           });
   };
   auto isolated = [&](const PositionedWord& w) {
     const double h = w.box.y1 - w.box.y0;
@@ -173,10 +173,14 @@ core::Error malformed(const std::string& what) {
 
 bool number_at(const json::array& a, size_t i, double& out) {
   if (i >= a.size()) return false;
-  if (a[i].is_double()) out = a[i].get_double();
-  else if (a[i].is_int64()) out = static_cast<double>(a[i].get_int64());
-  else if (a[i].is_uint64()) out = static_cast<double>(a[i].get_uint64());
-  else return false;
+  if (a[i].is_double())
+    out = a[i].get_double();
+  else if (a[i].is_int64())
+    out = static_cast<double>(a[i].get_int64());
+  else if (a[i].is_uint64())
+    out = static_cast<double>(a[i].get_uint64());
+  else
+    return false;
   return std::isfinite(out);
 }
 
@@ -222,12 +226,14 @@ core::Result<std::vector<PageWords>> words_isolated(const std::filesystem::path&
                                                     const IsolateOptions& options) {
   // Each word costs its text plus about 40 bytes of coordinates in JSON.
   const uint64_t max_output = 8 * limits.max_text_bytes + (16ull << 20);
-  auto json = run_isolated_worker(docent_exe, kWordsCommand, worker_arguments(file, file.filename().string(), limits, options),
-                                  limits, file.filename().string(), max_output);
+  auto json =
+      run_isolated_worker(docent_exe, kWordsCommand, worker_arguments(file, file.filename().string(), limits, options),
+                          limits, file.filename().string(), max_output);
   if (!json) return std::move(json).error();
   auto pages = page_words_from_json(*json);
   if (pages) return pages;
-  return core::Error(core::Code::ProcessingError, "the parser returned malformed output (" + pages.error().message + ")");
+  return core::Error(core::Code::ProcessingError,
+                     "the parser returned malformed output (" + pages.error().message + ")");
 }
 
 int words_worker_main(int argc, char** argv) {
@@ -256,11 +262,8 @@ json::value to_json(const std::vector<PageWords>& pages) {
     for (const PositionedWord& w : p.words) {
       words.push_back(json::array{json::string(w.text), w.box.x0, w.box.y0, w.box.x1, w.box.y1, w.confidence});
     }
-    out.push_back(json::object{{"number", p.number},
-                               {"width", p.width},
-                               {"height", p.height},
-                               {"ocr", p.ocr},
-                               {"words", std::move(words)}});
+    out.push_back(json::object{
+        {"number", p.number}, {"width", p.width}, {"height", p.height}, {"ocr", p.ocr}, {"words", std::move(words)}});
   }
   return out;
 }
@@ -279,7 +282,8 @@ core::Result<std::vector<PageWords>> page_words_from_json(const json::value& val
     p.number = static_cast<int>(number->get_int64());
     json::array dims{o.contains("width") ? o.at("width") : json::value(0),
                      o.contains("height") ? o.at("height") : json::value(0)};
-    if (!number_at(dims, 0, p.width) || !number_at(dims, 1, p.height)) return malformed("a page's size is not a number");
+    if (!number_at(dims, 0, p.width) || !number_at(dims, 1, p.height))
+      return malformed("a page's size is not a number");
     if (const json::value* ocr = o.if_contains("ocr"); ocr != nullptr) {
       if (!ocr->is_bool()) return malformed("\"ocr\" is not a boolean");
       p.ocr = ocr->get_bool();

@@ -1,7 +1,5 @@
 #include "engines/poppler_doc.h"
 
-#include "engines/ocr.h"
-
 #include <poppler-page-renderer.h>
 
 #include <algorithm>
@@ -9,6 +7,8 @@
 #include <mutex>
 #include <string_view>
 #include <system_error>
+
+#include "engines/ocr.h"
 
 namespace docent::engines::poppler_doc {
 

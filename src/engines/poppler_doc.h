@@ -3,9 +3,6 @@
 // file with the errors users see, UTF-16 to UTF-8, and rendering a page for OCR. Internal to
 // src/engines; poppler's headers stay out of every public header.
 
-#include "core/error.h"
-#include "engines/document.h"
-
 #include <poppler-document.h>
 #include <poppler-global.h>
 #include <poppler-image.h>
@@ -14,6 +11,9 @@
 #include <filesystem>
 #include <memory>
 #include <string>
+
+#include "core/error.h"
+#include "engines/document.h"
 
 namespace docent::engines::poppler_doc {
 

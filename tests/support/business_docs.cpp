@@ -1,19 +1,19 @@
 #include "support/business_docs.h"
 
-#include "support/business_docs_draw.h"
-
-#include <boost/json.hpp>
 #include <cairo-pdf.h>
 #include <cairo.h>
 
 #include <algorithm>
 #include <array>
+#include <boost/json.hpp>
 #include <cmath>
 #include <cstdio>
 #include <functional>
 #include <memory>
 #include <random>
 #include <sstream>
+
+#include "support/business_docs_draw.h"
 
 namespace docent::business_docs {
 
@@ -40,9 +40,8 @@ std::string fixed2(double v) {
 
 std::string words_below_thousand(int n) {
   static const std::array<const char*, 20> kOnes = {
-      "",        "One",     "Two",       "Three",    "Four",     "Five",    "Six",
-      "Seven",   "Eight",   "Nine",      "Ten",      "Eleven",   "Twelve",  "Thirteen",
-      "Fourteen", "Fifteen", "Sixteen",  "Seventeen", "Eighteen", "Nineteen"};
+      "",    "One",    "Two",    "Three",    "Four",     "Five",    "Six",     "Seven",     "Eight",    "Nine",
+      "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
   static const std::array<const char*, 10> kTens = {"",      "",      "Twenty",  "Thirty", "Forty",
                                                     "Fifty", "Sixty", "Seventy", "Eighty", "Ninety"};
   std::string out;
@@ -79,16 +78,15 @@ constexpr std::array<City, 10> kCities = {{{"Mumbai", "Maharashtra", "27", "4000
                                            {"Jaipur", "Rajasthan", "08", "302001"},
                                            {"Lucknow", "Uttar Pradesh", "09", "226010"}}};
 
-constexpr std::array<const char*, 12> kFirst = {"Shree Ganesh", "Kaveri",   "Sai Krishna", "Orient",
-                                               "Bharat",       "Sunrise",  "Mahalaxmi",   "Indus",
-                                               "Everest",      "Trident",  "Narmada",     "Vishwa"};
-constexpr std::array<const char*, 10> kSecond = {"Traders",    "Steel Works", "Enterprises", "Polymers",
-                                                "Electricals", "Agencies",   "Industries",  "Textiles",
-                                                "Hardware",    "Pharma"};
+constexpr std::array<const char*, 12> kFirst = {"Shree Ganesh", "Kaveri",  "Sai Krishna", "Orient",
+                                                "Bharat",       "Sunrise", "Mahalaxmi",   "Indus",
+                                                "Everest",      "Trident", "Narmada",     "Vishwa"};
+constexpr std::array<const char*, 10> kSecond = {"Traders",  "Steel Works", "Enterprises", "Polymers", "Electricals",
+                                                 "Agencies", "Industries",  "Textiles",    "Hardware", "Pharma"};
 constexpr std::array<const char*, 5> kSuffix = {"Pvt Ltd", "LLP", "", "Private Limited", "& Co"};
-constexpr std::array<const char*, 10> kStreets = {"MG Road",       "Station Road",  "Link Road",   "Nehru Nagar",
-                                                 "Industrial Area", "Ring Road",   "Gandhi Marg", "Market Yard",
-                                                 "MIDC Phase II",  "Anna Salai"};
+constexpr std::array<const char*, 10> kStreets = {"MG Road",         "Station Road", "Link Road",   "Nehru Nagar",
+                                                  "Industrial Area", "Ring Road",    "Gandhi Marg", "Market Yard",
+                                                  "MIDC Phase II",   "Anna Salai"};
 struct Product {
   const char* name;
   const char* hsn;
@@ -218,8 +216,10 @@ Data make_data(Rng& r, const Spec& spec, int items) {
     if (d.discount && r.chance(0.5)) it.discount = round2(it.qty * it.rate * r.range(2, 10) / 100.0);
     it.taxable = round2(it.qty * it.rate - it.discount);
     it.gst = taxed ? p.gst : 0;
-    if (d.inter) it.igst = round2(it.taxable * it.gst / 100);
-    else it.cgst = it.sgst = round2(it.taxable * it.gst / 200);
+    if (d.inter)
+      it.igst = round2(it.taxable * it.gst / 100);
+    else
+      it.cgst = it.sgst = round2(it.taxable * it.gst / 200);
     it.total = round2(it.taxable + it.cgst + it.sgst + it.igst);
     d.taxable += it.taxable;
     d.cgst += it.cgst;
@@ -240,15 +240,26 @@ Data make_data(Rng& r, const Spec& spec, int items) {
 std::string date_text(int y, int m, int d, int format) {
   static const std::array<const char*, 12> kMon = {"Jan", "Feb", "Mar", "Apr", "May", "Jun",
                                                    "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"};
-  static const std::array<const char*, 12> kMonth = {"January", "February", "March",     "April",   "May",      "June",
-                                                     "July",    "August",   "September", "October", "November", "December"};
+  static const std::array<const char*, 12> kMonth = {"January",   "February", "March",    "April",
+                                                     "May",       "June",     "July",     "August",
+                                                     "September", "October",  "November", "December"};
   char buf[40];
   switch (format) {
-    case 0: std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y); break;
-    case 1: std::snprintf(buf, sizeof buf, "%02d-%02d-%04d", d, m, y); break;
-    case 2: std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d, m, y); break;
-    case 3: std::snprintf(buf, sizeof buf, "%02d-%s-%04d", d, kMon[m - 1], y); break;
-    default: std::snprintf(buf, sizeof buf, "%d %s %04d", d, kMonth[m - 1], y); break;
+    case 0:
+      std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
+      break;
+    case 1:
+      std::snprintf(buf, sizeof buf, "%02d-%02d-%04d", d, m, y);
+      break;
+    case 2:
+      std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d, m, y);
+      break;
+    case 3:
+      std::snprintf(buf, sizeof buf, "%02d-%s-%04d", d, kMon[m - 1], y);
+      break;
+    default:
+      std::snprintf(buf, sizeof buf, "%d %s %04d", d, kMonth[m - 1], y);
+      break;
   }
   return buf;
 }
@@ -266,7 +277,7 @@ std::string number_text(double v) {
 }
 
 struct Col {
-  std::string key;     // truth name; "sr" for the row number
+  std::string key;  // truth name; "sr" for the row number
   std::string header;
   bool numeric;
   double x0 = 0, x1 = 0;
@@ -274,7 +285,9 @@ struct Col {
 
 std::vector<Col> columns_for(const Spec& spec, const Data& d) {
   std::vector<Col> c = {{"sr", "Sr", false}};
-  c.push_back({"description", spec.kind == "ewaybill" ? "Product Name" : (d.seller.name.size() % 2 ? "Description" : "Particulars"), false});
+  c.push_back({"description",
+               spec.kind == "ewaybill" ? "Product Name" : (d.seller.name.size() % 2 ? "Description" : "Particulars"),
+               false});
   c.push_back({"hsn_sac", spec.kind == "ewaybill" ? "HSN Code" : "HSN/SAC", false});
   c.push_back({"quantity", "Qty", true});
   c.push_back({"unit", d.seller.pan[0] < 'N' ? "Unit" : "UOM", false});
@@ -361,7 +374,8 @@ struct Builder {
       for (Col& c : cols) {
         if (c.key == "description") continue;
         double wmax = w.width(c.header, tsize, true);
-        for (size_t i = 0; i < d.items.size(); ++i) wmax = std::max(wmax, w.width(cell_text(c, d.items[i], 1 + int(i)), tsize));
+        for (size_t i = 0; i < d.items.size(); ++i)
+          wmax = std::max(wmax, w.width(cell_text(c, d.items[i], 1 + int(i)), tsize));
         c.x1 = wmax + 10;  // width for now
         fixed += c.x1;
       }
@@ -380,8 +394,10 @@ struct Builder {
     auto header = [&] {
       if (ruled) w.rule(kMargin, w.y - tsize - 3, kPageW - kMargin, w.y - tsize - 3);
       for (const Col& c : cols) {
-        if (c.numeric) w.text(c.header, c.x1 - 4, tsize, 1, true);
-        else w.text(c.header, c.x0 + 4, tsize, 0, true);
+        if (c.numeric)
+          w.text(c.header, c.x1 - 4, tsize, 1, true);
+        else
+          w.text(c.header, c.x0 + 4, tsize, 0, true);
       }
       if (ruled) w.rule(kMargin, w.y + 4, kPageW - kMargin, w.y + 4);
       w.y += pitch + 2;
@@ -414,8 +430,10 @@ struct Builder {
         const std::string v = cell_truth(c, it);
         if (!v.empty()) truth[c.key] = v;
         if (c.key == "description") continue;
-        if (c.numeric) w.text(cell_text(c, it, 0), c.x1 - 4, tsize, 1);
-        else w.text(cell_text(c, it, 0), c.x0 + 4, tsize);
+        if (c.numeric)
+          w.text(cell_text(c, it, 0), c.x1 - 4, tsize, 1);
+        else
+          w.text(cell_text(c, it, 0), c.x0 + 4, tsize);
       }
       for (const std::string& l : lines) {
         w.text(l, desc.x0 + 4, tsize);
@@ -440,7 +458,8 @@ struct Builder {
     if (spec.kind == "dc") {
       row("Total Value", d.taxable, "grand_total");
     } else {
-      row(spec.kind == "po" ? "Sub Total" : "Total Taxable Value", d.taxable, spec.kind == "po" ? "subtotal" : "taxable_total");
+      row(spec.kind == "po" ? "Sub Total" : "Total Taxable Value", d.taxable,
+          spec.kind == "po" ? "subtotal" : "taxable_total");
       if (d.inter) {
         row("IGST", d.igst, "igst_total");
       } else {
@@ -467,7 +486,8 @@ struct Builder {
     // One row per HSN and rate.
     std::vector<Item> rows;
     for (const Item& it : d.items) {
-      auto at = std::find_if(rows.begin(), rows.end(), [&](const Item& r) { return r.hsn == it.hsn && r.gst == it.gst; });
+      auto at =
+          std::find_if(rows.begin(), rows.end(), [&](const Item& r) { return r.hsn == it.hsn && r.gst == it.gst; });
       if (at == rows.end()) {
         rows.push_back(it);
       } else {
@@ -501,7 +521,8 @@ struct Builder {
     for (const Item& r : rows) {
       std::map<std::string, std::string> truth;
       const double tax = round2(r.cgst + r.sgst + r.igst);
-      std::vector<std::pair<std::string, std::string>> cells = {{r.hsn, r.hsn}, {indian_number(r.taxable), fixed2(r.taxable)}};
+      std::vector<std::pair<std::string, std::string>> cells = {{r.hsn, r.hsn},
+                                                                {indian_number(r.taxable), fixed2(r.taxable)}};
       if (d.inter) {
         cells.push_back({number_text(r.gst) + "%", fixed2(r.gst)});
         cells.push_back({indian_number(r.igst), fixed2(r.igst)});
@@ -665,7 +686,8 @@ void layout_ewaybill(Builder& b, Rng& r) {
   w.text("e-Way Bill", kPageW / 2, b.size + 5, 2, true);
   w.y += b.size * 3;
   const double lx = kMargin, vx = 200;
-  auto put = [&](const std::string& label, const std::string& value, const std::string& name, const std::string& truth) {
+  auto put = [&](const std::string& label, const std::string& value, const std::string& name,
+                 const std::string& truth) {
     b.labelled(label, value, lx, vx);
     if (!name.empty()) b.field(name, truth);
     w.y += b.size * 1.55;
@@ -768,22 +790,26 @@ std::optional<Truth> write_document(const fs::path& pdf, const Spec& spec) {
   t.scanned = spec.scanned;
   static const std::array<const char*, 3> kFonts = {"DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"};
   t.font = spec.font.empty() ? std::string(r.pick(kFonts)) : spec.font;
-  t.layout = spec.kind == "ewaybill" ? "form" : (spec.layout.empty() ? (r.chance(0.5) ? "left" : "boxes") : spec.layout);
+  t.layout =
+      spec.kind == "ewaybill" ? "form" : (spec.layout.empty() ? (r.chance(0.5) ? "left" : "boxes") : spec.layout);
   const int items = spec.items > 0 ? spec.items : r.range(2, 8);
   Data d = make_data(r, spec, items);
   Writer w(t.font);
   const double size = t.font == "DejaVu Sans Mono" ? r.real(7.5, 8.5) : r.real(8.5, 10);
   Builder b{spec, d, w, t, size, t.layout == "boxes", [] {}};
-  if (t.layout == "form") layout_ewaybill(b, r);
-  else if (t.layout == "boxes") layout_boxes(b, r);
-  else layout_left(b, r);
+  if (t.layout == "form")
+    layout_ewaybill(b, r);
+  else if (t.layout == "boxes")
+    layout_boxes(b, r);
+  else
+    layout_left(b, r);
 
   auto& pages = w.pages();
   t.pages = static_cast<int>(pages.size());
   if (pages.size() > 1) {
     for (size_t i = 0; i < pages.size(); ++i) {
-      pages[i].texts.push_back(Text{"Page " + std::to_string(i + 1) + " of " + std::to_string(pages.size()),
-                                    kPageW / 2, kPageH - 30, 7, false, 2});
+      pages[i].texts.push_back(Text{"Page " + std::to_string(i + 1) + " of " + std::to_string(pages.size()), kPageW / 2,
+                                    kPageH - 30, 7, false, 2});
     }
   }
   SurfacePtr surface(cairo_pdf_surface_create(pdf.c_str(), kPageW, kPageH));
@@ -817,9 +843,14 @@ boost::json::value to_json(const Truth& t) {
   json::array lines, taxes;
   for (const auto& l : t.lines) lines.push_back(obj(l));
   for (const auto& l : t.taxes) taxes.push_back(obj(l));
-  return json::object{{"kind", t.kind},       {"layout", t.layout},         {"font", t.font},
-                      {"scanned", t.scanned}, {"pages", t.pages},           {"fields", obj(t.fields)},
-                      {"lines", std::move(lines)}, {"taxes", std::move(taxes)}};
+  return json::object{{"kind", t.kind},
+                      {"layout", t.layout},
+                      {"font", t.font},
+                      {"scanned", t.scanned},
+                      {"pages", t.pages},
+                      {"fields", obj(t.fields)},
+                      {"lines", std::move(lines)},
+                      {"taxes", std::move(taxes)}};
 }
 
 std::vector<Spec> corpus(int text, int scanned, uint64_t seed) {

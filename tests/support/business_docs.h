@@ -14,7 +14,6 @@
 // Everything is decided by the seed.
 
 #include <boost/json/value.hpp>
-
 #include <cstdint>
 #include <filesystem>
 #include <map>

@@ -12,7 +12,8 @@ namespace {
 constexpr double kPageW = 595, kPageH = 842;
 
 void set_font(cairo_t* cr, const std::string& font, double size, bool bold) {
-  cairo_select_font_face(cr, font.c_str(), CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
+  cairo_select_font_face(cr, font.c_str(), CAIRO_FONT_SLANT_NORMAL,
+                         bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL);
   cairo_set_font_size(cr, size);
 }
 
@@ -130,6 +131,5 @@ SurfacePtr scan(const PageOps& page, const std::string& font, int dpi, std::mt19
   cairo_surface_mark_dirty(img.get());
   return img;
 }
-
 
 }  // namespace docent::business_docs::draw

@@ -32,7 +32,8 @@ void compare(const engines::Field* got, const std::string& name, const std::stri
   } else {
     ++s.false_positive;
     ++s.false_negative;
-    s.mismatches.push_back(name + ": expected '" + truth + "', got '" + value_text(*got) + "' (raw '" + got->raw + "')");
+    s.mismatches.push_back(name + ": expected '" + truth + "', got '" + value_text(*got) + "' (raw '" + got->raw +
+                           "')");
   }
 }
 

@@ -3,18 +3,18 @@
 // value, whether the engine found it and found it right. Used by the extraction tests and by
 // bench/extract, which micro-averages precision and recall over header fields and line cells.
 
-#include "engines/extraction.h"
-#include "support/business_docs.h"
-
 #include <string>
 #include <vector>
+
+#include "engines/extraction.h"
+#include "support/business_docs.h"
 
 namespace docent::business_docs {
 
 struct Score {
-  int true_positive = 0;   // extracted and equal to the truth
-  int false_positive = 0;  // extracted but wrong, or not in the truth
-  int false_negative = 0;  // in the truth but missing or wrong
+  int true_positive = 0;                // extracted and equal to the truth
+  int false_positive = 0;               // extracted but wrong, or not in the truth
+  int false_negative = 0;               // in the truth but missing or wrong
   std::vector<std::string> mismatches;  // "field: expected 'X', got 'Y'"
 
   void add(const Score& other);

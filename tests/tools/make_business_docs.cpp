@@ -5,14 +5,13 @@
 // OUT_DIR/NNN-<kind>.pdf and OUT_DIR/NNN-<kind>.json (support/business_docs.h's to_json), and
 // OUT_DIR/index.json listing them.
 
-#include "support/business_docs.h"
-
 #include <boost/json/serialize.hpp>
-
 #include <cstdio>
 #include <cstdlib>
 #include <fstream>
 #include <string>
+
+#include "support/business_docs.h"
 
 int main(int argc, char** argv) {
   if (argc < 2) {
@@ -37,8 +36,10 @@ int main(int argc, char** argv) {
       return 1;
     }
     std::ofstream(dir / (std::string(stem) + ".json")) << boost::json::serialize(bd::to_json(*truth)) << "\n";
-    index.push_back(boost::json::object{{"pdf", pdf.filename().string()}, {"truth", std::string(stem) + ".json"},
-                                        {"kind", spec.kind}, {"scanned", spec.scanned}});
+    index.push_back(boost::json::object{{"pdf", pdf.filename().string()},
+                                        {"truth", std::string(stem) + ".json"},
+                                        {"kind", spec.kind},
+                                        {"scanned", spec.scanned}});
   }
   std::ofstream(dir / "index.json") << boost::json::serialize(index) << "\n";
   std::printf("%d documents in %s\n", n, dir.c_str());

@@ -3,16 +3,17 @@
 
 #include "engines/extraction.h"
 
+#include <gmock/gmock.h>
+#include <gtest/gtest.h>
+
+#include <boost/json/serialize.hpp>
+#include <random>
+
 #include "engines/extraction_internal.h"
 #include "engines/layout.h"
 #include "support/business_docs.h"
 #include "support/extraction_score.h"
 #include "unit/engines/pdf_fixtures.h"
-
-#include <boost/json/serialize.hpp>
-#include <gmock/gmock.h>
-#include <random>
-#include <gtest/gtest.h>
 
 namespace docent::engines {
 namespace {
@@ -195,7 +196,8 @@ TEST_F(ExtractionDocTest, InterStateInvoiceHasIgst) {
 TEST_F(ExtractionDocTest, TablesContinueAcrossPagesWithAndWithoutARepeatedHeader) {
   for (bool repeat : {true, false}) {
     SCOPED_TRACE(repeat ? "repeated header" : "no repeated header");
-    Run r = run({.kind = "invoice", .layout = repeat ? "boxes" : "left", .items = 70, .repeat_header = repeat, .seed = 11});
+    Run r =
+        run({.kind = "invoice", .layout = repeat ? "boxes" : "left", .items = 70, .repeat_header = repeat, .seed = 11});
     ASSERT_GE(r.truth.pages, 2);
     expect_exact(r);
     ASSERT_EQ(r.x.lines.size(), 70u);
@@ -209,7 +211,8 @@ TEST_F(ExtractionDocTest, EwayBillNumberFormatIsChecked) {
   const Field* n = r.x.field("ewaybill_number");
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->value.text.size(), 12u);
-  auto check = std::find_if(r.x.checks.begin(), r.x.checks.end(), [](const Check& c) { return c.name == "ewaybill_format"; });
+  auto check =
+      std::find_if(r.x.checks.begin(), r.x.checks.end(), [](const Check& c) { return c.name == "ewaybill_format"; });
   ASSERT_NE(check, r.x.checks.end());
   EXPECT_TRUE(check->passed);
 }
@@ -226,6 +229,11 @@ TEST_F(ExtractionDocTest, WrongValuesFailTheirChecks) {
                        [&](const Check& c) { return c.name == name && c.field == field && !c.passed; });
   };
   EXPECT_TRUE(failed("gstin_checksum", "seller_gstin"));
+  for (Field& f : r.x.fields) {
+    if (f.name == "buyer_state") f.value.text = f.value.text == "Goa" ? "Kerala" : "Goa";
+  }
+  validate(r.x);
+  EXPECT_TRUE(failed("gstin_state", "buyer_state"));
   EXPECT_TRUE(failed("grand_total", "grand_total"));
   EXPECT_TRUE(failed("amount_in_words", "amount_in_words"));
 }
@@ -233,8 +241,9 @@ TEST_F(ExtractionDocTest, WrongValuesFailTheirChecks) {
 TEST_F(ExtractionDocTest, ScannedInvoiceIsReadThroughOcr) {
   auto ocr = Ocr::create();
   if (!ocr) GTEST_SKIP() << ocr.error().message;
-  Run r = run({.kind = "invoice", .layout = "left", .font = "DejaVu Sans", .scanned = true, .scan_dpi = 250, .seed = 12},
-              ocr->get());
+  Run r =
+      run({.kind = "invoice", .layout = "left", .font = "DejaVu Sans", .scanned = true, .scan_dpi = 250, .seed = 12},
+          ocr->get());
   EXPECT_TRUE(r.x.ocr);
   const bd::Score s = [&] {
     bd::Score all = bd::score_fields(r.x, r.truth);
@@ -291,8 +300,9 @@ TEST_F(ExtractionDocTest, BareGstinLinesGoToTheIssuerFirst) {
 }
 
 TEST_F(ExtractionDocTest, NumberWordAfterALabelIsNotPartOfTheValue) {
-  Extraction x = extract_fields(DocKind::Invoice, {page_of({{"Customer", "GSTIN", "No.:", "27AAPFU0939F1ZV"},
-                                                            {"Vehicle", "Number:", "MH12AB1234"}})});
+  Extraction x = extract_fields(
+      DocKind::Invoice,
+      {page_of({{"Customer", "GSTIN", "No.:", "27AAPFU0939F1ZV"}, {"Vehicle", "Number:", "MH12AB1234"}})});
   ASSERT_NE(x.field("buyer_gstin"), nullptr);
   EXPECT_EQ(x.field("buyer_gstin")->value.text, "27AAPFU0939F1ZV");
   ASSERT_NE(x.field("vehicle_number"), nullptr);
@@ -301,8 +311,9 @@ TEST_F(ExtractionDocTest, NumberWordAfterALabelIsNotPartOfTheValue) {
 
 TEST_F(ExtractionDocTest, GarbageWordsNeverCrashOrInventTotals) {
   std::mt19937 rng(5);
-  const std::vector<std::string> vocabulary = {"Total", "GSTIN", ":", "1,23", "Qty", "Rate", "Amount", "Description",
-                                               "Rupees", "Only", "-", "%", "31/02/2026", "Grand", "\xe2\x82\xb9", ""};
+  const std::vector<std::string> vocabulary = {"Total",        "GSTIN",  ":",    "1,23", "Qty", "Rate",       "Amount",
+                                               "Description",  "Rupees", "Only", "-",    "%",   "31/02/2026", "Grand",
+                                               "\xe2\x82\xb9", ""};
   for (int round = 0; round < 200; ++round) {
     PageWords p{.number = 1, .width = 595, .height = 842};
     const int n = static_cast<int>(rng() % 120);
@@ -332,9 +343,10 @@ TEST_F(ExtractionDocTest, BlankDocumentGivesNoFieldsAndAWarning) {
 
 TEST_F(ExtractionDocTest, ProseGivesNoInventedFields) {
   const fs::path pdf = dir_ / "prose.pdf";
-  ASSERT_TRUE(fixtures::write_text_pdf(
-      pdf, {{.heading = "Minutes", .paragraphs = {"The committee met on a Tuesday and discussed the garden.",
-                                                  "Nobody mentioned money, taxes or any numbers at all."}}}));
+  ASSERT_TRUE(
+      fixtures::write_text_pdf(pdf, {{.heading = "Minutes",
+                                      .paragraphs = {"The committee met on a Tuesday and discussed the garden.",
+                                                     "Nobody mentioned money, taxes or any numbers at all."}}}));
   auto pages = pdf_words(pdf, ParseLimits{}, nullptr);
   ASSERT_TRUE(pages.ok());
   Extraction x = extract_fields(DocKind::Invoice, *pages);

@@ -3,13 +3,13 @@
 
 #include "engines/layout.h"
 
-#include "support/business_docs.h"
-#include "unit/engines/pdf_fixtures.h"
-
 #include <gmock/gmock.h>
 #include <gtest/gtest.h>
 
 #include <algorithm>
+
+#include "support/business_docs.h"
+#include "unit/engines/pdf_fixtures.h"
 
 namespace docent::engines {
 namespace {
@@ -74,9 +74,13 @@ TEST_F(LayoutTest, ScannedPageIsReadWordByWordWithOcr) {
 }
 
 TEST_F(LayoutTest, JsonRoundTrips) {
-  std::vector<PageWords> pages = {{.number = 1, .width = 595, .height = 842, .ocr = true,
-                                   .words = {{"GSTIN", {10, 20, 40, 30}, 0.91}, {"27AAPFU0939F1ZV", {45, 20, 120, 30}, 1}}},
-                                  {.number = 2, .width = 842, .height = 595}};
+  std::vector<PageWords> pages = {
+      {.number = 1,
+       .width = 595,
+       .height = 842,
+       .ocr = true,
+       .words = {{"GSTIN", {10, 20, 40, 30}, 0.91}, {"27AAPFU0939F1ZV", {45, 20, 120, 30}, 1}}},
+      {.number = 2, .width = 842, .height = 595}};
   auto back = page_words_from_json(to_json(pages));
   ASSERT_TRUE(back.ok()) << back.error().message;
   ASSERT_EQ(back->size(), 2u);
@@ -109,7 +113,8 @@ TEST_F(LayoutTest, BrokenAndMissingFilesGiveClearErrors) {
 }
 
 TEST_F(LayoutTest, EncryptedPdfSaysItIsPasswordProtected) {
-  const fs::path path = fixtures::shared_testdata() / "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
+  const fs::path path =
+      fixtures::shared_testdata() / "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
   if (fixtures::shared_testdata().empty() || !fs::exists(path)) GTEST_SKIP() << "shared/testdata is not present";
   auto r = pdf_words(path, ParseLimits{}, nullptr);
   ASSERT_FALSE(r.ok());
