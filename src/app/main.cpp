@@ -1,12 +1,17 @@
 #include "app/cli.h"
 #include "engines/isolate.h"
+#include "engines/layout.h"
 
 #include <string_view>
 
 int main(int argc, char** argv) {
-  // The isolated document parser (engines/isolate.h): the server runs its own binary this way.
+  // The isolated document parsers (engines/isolate.h, engines/layout.h): the server runs its own
+  // binary this way.
   if (argc > 1 && std::string_view(argv[1]) == docent::engines::kExtractCommand) {
     return docent::engines::extract_worker_main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == docent::engines::kWordsCommand) {
+    return docent::engines::words_worker_main(argc - 1, argv + 1);
   }
   return docent::app::run_cli(argc, argv);
 }

@@ -17,6 +17,13 @@ struct Box {
   double x0 = 0, y0 = 0, x1 = 0, y1 = 0;
 };
 
+// A word with its box, as read from a PDF text layer or by OCR (layout.h).
+struct PositionedWord {
+  std::string text;
+  Box box;                  // points, top-left origin, after the page's /Rotate
+  double confidence = 1.0;  // 0..1; 1 for a text layer, tesseract's word confidence for OCR
+};
+
 struct Block {
   std::string text;
   bool heading = false;

@@ -24,6 +24,7 @@
 #include <chrono>
 #include <cstdlib>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <memory>
 #include <new>
@@ -193,18 +194,14 @@ std::optional<Code> code_from_name(std::string_view name) {
 }
 
 // What the child printed, when it exited on its own.
-core::Result<Document> read_output(int exit_status, const std::string& out, const ParseLimits& limits) {
+core::Result<boost::json::value> read_output(int exit_status, const std::string& out, const ParseLimits& limits) {
   if (exit_status == kWorkerExitOutOfMemory) {
     Error e = processing_error("the parser ran out of memory");
     e.details["memory_limit_bytes"] = limits.max_memory_bytes;
     return e;
   }
   auto json = core::parse_json(out, 32);
-  if (exit_status == kWorkerExitOk && json) {
-    auto doc = document_from_json(*json);
-    if (doc) return doc;
-    return processing_error("the parser returned malformed output (" + doc.error().message + ")");
-  }
+  if (exit_status == kWorkerExitOk && json) return std::move(*json);
   if (exit_status == kWorkerExitError && json && json->is_object()) {
     const auto* error = json->get_object().if_contains("error");
     if (error != nullptr && error->is_object()) {
@@ -220,7 +217,7 @@ core::Result<Document> read_output(int exit_status, const std::string& out, cons
   return processing_error("the parser failed (exit status " + std::to_string(exit_status) + ")");
 }
 
-core::Result<Document> outcome(int status, bool timed_out, const std::string& out, const std::string& err_tail,
+core::Result<boost::json::value> outcome(int status, bool timed_out, const std::string& out, const std::string& err_tail,
                                const ParseLimits& limits) {
   if (timed_out) {
     Error e = processing_error("the parser took longer than " + seconds_text(limits.timeout));
@@ -249,34 +246,49 @@ core::Result<Document> outcome(int status, bool timed_out, const std::string& ou
 
 std::filesystem::path self_executable() { return "/proc/self/exe"; }
 
+std::vector<std::string> worker_arguments(const std::filesystem::path& file, std::string_view filename,
+                                          const ParseLimits& limits, const IsolateOptions& options) {
+  return {"--file",
+          file.string(),
+          "--name",
+          std::string(filename),
+          "--max-pages",
+          std::to_string(limits.max_pages),
+          "--max-text-bytes",
+          std::to_string(limits.max_text_bytes),
+          "--max-uncompressed-bytes",
+          std::to_string(limits.max_uncompressed_bytes),
+          "--ocr-dpi",
+          std::to_string(limits.ocr_dpi),
+          "--timeout",
+          std::to_string(limits.timeout.count()),
+          "--max-memory",
+          std::to_string(limits.max_memory_bytes),
+          "--ocr",
+          options.ocr ? "1" : "0",
+          "--ocr-lang",
+          options.ocr_language,
+          "--tessdata",
+          options.tessdata_dir};
+}
+
 core::Result<Document> extract_isolated(const std::filesystem::path& docent_exe, const std::filesystem::path& file,
                                         std::string_view filename, const ParseLimits& limits,
                                         const IsolateOptions& options) {
+  auto json = run_isolated_worker(docent_exe, kExtractCommand, worker_arguments(file, filename, limits, options),
+                                  limits, filename);
+  if (!json) return std::move(json).error();
+  auto doc = document_from_json(*json);
+  if (doc) return doc;
+  return processing_error("the parser returned malformed output (" + doc.error().message + ")");
+}
+
+core::Result<boost::json::value> run_isolated_worker(const std::filesystem::path& docent_exe, std::string_view command,
+                                                     std::vector<std::string> arguments, const ParseLimits& limits,
+                                                     std::string_view label, uint64_t max_output) {
   ChildSetup setup;
-  setup.args = {docent_exe.string(),
-                std::string(kExtractCommand),
-                "--file",
-                file.string(),
-                "--name",
-                std::string(filename),
-                "--max-pages",
-                std::to_string(limits.max_pages),
-                "--max-text-bytes",
-                std::to_string(limits.max_text_bytes),
-                "--max-uncompressed-bytes",
-                std::to_string(limits.max_uncompressed_bytes),
-                "--ocr-dpi",
-                std::to_string(limits.ocr_dpi),
-                "--timeout",
-                std::to_string(limits.timeout.count()),
-                "--max-memory",
-                std::to_string(limits.max_memory_bytes),
-                "--ocr",
-                options.ocr ? "1" : "0",
-                "--ocr-lang",
-                options.ocr_language,
-                "--tessdata",
-                options.tessdata_dir};
+  setup.args = {docent_exe.string(), std::string(command)};
+  for (auto& a : arguments) setup.args.push_back(std::move(a));
   for (auto& a : setup.args) setup.argv.push_back(a.data());
   setup.argv.push_back(nullptr);
   setup.env = child_environment();
@@ -330,7 +342,7 @@ core::Result<Document> extract_isolated(const std::filesystem::path& docent_exe,
 
   const bool bounded = limits.timeout.count() > 0;
   const auto deadline = started + limits.timeout;
-  const uint64_t max_output = 2 * limits.max_text_bytes + (16ull << 20);
+  if (max_output == 0) max_output = 2 * limits.max_text_bytes + (16ull << 20);
   std::string output;
   std::string err_tail;
   bool timed_out = false;
@@ -397,7 +409,7 @@ core::Result<Document> extract_isolated(const std::filesystem::path& docent_exe,
   auto result = outcome(status, timed_out, output, err_tail, limits);
   if (!result && result.error().code == Code::ProcessingError) {
     if (err_tail.size() > kStderrTailBytes) err_tail.erase(0, err_tail.size() - kStderrTailBytes);
-    core::log::warn("isolated parser failed", {{"file", filename},
+    core::log::warn("isolated parser failed", {{"file", label},
                                                {"error", result.error().message},
                                                {"ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count()},
                                                {"stderr", err_tail}});
@@ -425,28 +437,19 @@ int report_error(int fd, const Error& e) {
   return kWorkerExitError;
 }
 
-struct WorkerArgs {
-  std::string file;
-  std::string name;
-  ParseLimits limits;
-  bool ocr = true;
-  std::string ocr_language = "eng";
-  std::string tessdata_dir;
-};
-
 template <typename T>
 bool parse_number(std::string_view text, T& out) {
   auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), out);
   return ec == std::errc() && end == text.data() + text.size();
 }
 
-core::Result<WorkerArgs> parse_worker_args(int argc, char** argv) {
+core::Result<WorkerArgs> parse_worker_args(int argc, char** argv, std::string_view usage) {
   WorkerArgs a;
   std::map<std::string_view, std::string_view> values;
   for (int i = 1; i < argc; i += 2) {
     std::string_view key = argv[i];
     if (key.substr(0, 2) != "--" || i + 1 >= argc) {
-      return Error(Code::InvalidInput, "usage: docent __extract --file PATH [--name NAME] [--max-pages N] ...");
+      return Error(Code::InvalidInput, std::string(usage));
     }
     values[key.substr(2)] = argv[i + 1];
   }
@@ -533,37 +536,21 @@ void inject_test_fault() {
 
 }  // namespace
 
-int extract_worker_main(int argc, char** argv) {
+int run_worker_main(int argc, char** argv, std::string_view usage,
+                    const std::function<core::Result<boost::json::value>(const WorkerArgs&)>& body) {
   // stdout carries only our JSON: keep a private descriptor for it and point fd 1 (where a
   // library's stray printf would go) at stderr.
   const int out = ::fcntl(STDOUT_FILENO, F_DUPFD_CLOEXEC, STDERR_FILENO + 1);
   if (out < 0) return kWorkerExitError;
   ::dup2(STDERR_FILENO, STDOUT_FILENO);
   try {
-    auto args = parse_worker_args(argc, argv);
+    auto args = parse_worker_args(argc, argv, usage);
     if (!args) return report_error(out, args.error());
     apply_own_limits(args->limits);
     inject_test_fault();
-
-    // Loading tesseract costs about as much as parsing a typical PDF, so a PDF is first read
-    // without it, and again with it only when a page came out empty (a scan).
-    std::unique_ptr<Ocr> ocr;
-    const DocumentKind kind = kind_of(sniff_mime(args->file), args->name);
-    if (args->ocr && kind == DocumentKind::Image) {
-      auto created = Ocr::create(args->ocr_language, args->tessdata_dir);
-      if (!created) return report_error(out, created.error());
-      ocr = std::move(*created);
-    }
-    auto doc = extract_file(args->file, args->name, args->limits, ocr.get());
-    if (doc && args->ocr && kind == DocumentKind::Pdf && has_empty_page(*doc)) {
-      auto created = Ocr::create(args->ocr_language, args->tessdata_dir);
-      if (created) {  // else the text layer is all there is
-        ocr = std::move(*created);
-        doc = extract_file(args->file, args->name, args->limits, ocr.get());
-      }
-    }
-    if (!doc) return report_error(out, doc.error());
-    std::string json = boost::json::serialize(to_json(*doc));
+    auto result = body(*args);
+    if (!result) return report_error(out, result.error());
+    std::string json = boost::json::serialize(*result);
     json += '\n';
     if (!write_all(out, json)) return kWorkerExitError;
     return kWorkerExitOk;
@@ -572,6 +559,31 @@ int extract_worker_main(int argc, char** argv) {
   } catch (const std::exception& e) {
     return report_error(out, Error(Code::ProcessingError, std::string("the parser failed: ") + e.what()));
   }
+}
+
+int extract_worker_main(int argc, char** argv) {
+  return run_worker_main(argc, argv, "usage: docent __extract --file PATH [--name NAME] [--max-pages N] ...",
+                         [](const WorkerArgs& args) -> core::Result<boost::json::value> {
+    // Loading tesseract costs about as much as parsing a typical PDF, so a PDF is first read
+    // without it, and again with it only when a page came out empty (a scan).
+    std::unique_ptr<Ocr> ocr;
+    const DocumentKind kind = kind_of(sniff_mime(args.file), args.name);
+    if (args.ocr && kind == DocumentKind::Image) {
+      auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
+      if (!created) return std::move(created).error();
+      ocr = std::move(*created);
+    }
+    auto doc = extract_file(args.file, args.name, args.limits, ocr.get());
+    if (doc && args.ocr && kind == DocumentKind::Pdf && has_empty_page(*doc)) {
+      auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
+      if (created) {  // else the text layer is all there is
+        ocr = std::move(*created);
+        doc = extract_file(args.file, args.name, args.limits, ocr.get());
+      }
+    }
+    if (!doc) return std::move(doc).error();
+    return to_json(*doc);
+  });
 }
 
 }  // namespace docent::engines

@@ -18,9 +18,14 @@
 #include "core/error.h"
 #include "engines/document.h"
 
+#include <boost/json/value.hpp>
+
+#include <cstdint>
 #include <filesystem>
+#include <functional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace docent::engines {
 
@@ -72,5 +77,35 @@ std::filesystem::path self_executable();
 // returns one of the kWorkerExit* statuses. Anything a library prints on stdout is sent to
 // stderr instead, so stdout carries only the JSON.
 int extract_worker_main(int argc, char** argv);
+
+// ---- the machinery every isolated command shares (`__extract`, layout.h's `__words`) ----------
+
+// The options extract_isolated passes its child (--file, --name, the limits and OCR settings).
+std::vector<std::string> worker_arguments(const std::filesystem::path& file, std::string_view filename,
+                                          const ParseLimits& limits, const IsolateOptions& options);
+
+// Runs `docent_exe command arguments...` in a child with the bounds described at the top of this
+// file and returns the JSON it printed, or the errors listed at extract_isolated. `label` names
+// the file in the log; output beyond max_output bytes (0: 2 * limits.max_text_bytes + 16 MiB)
+// is an error.
+core::Result<boost::json::value> run_isolated_worker(const std::filesystem::path& docent_exe, std::string_view command,
+                                                     std::vector<std::string> arguments, const ParseLimits& limits,
+                                                     std::string_view label, uint64_t max_output = 0);
+
+// What a worker was asked to do (the options worker_arguments writes).
+struct WorkerArgs {
+  std::string file;
+  std::string name;
+  ParseLimits limits;
+  bool ocr = true;
+  std::string ocr_language = "eng";
+  std::string tessdata_dir;
+};
+
+// A worker's main around `body`: parses the options (`usage` on a malformed command line), lowers
+// its own limits, honours kTestFaultVariable, and prints body's JSON (or its error) on a stdout
+// nothing else may write to. Returns a kWorkerExit* status.
+int run_worker_main(int argc, char** argv, std::string_view usage,
+                    const std::function<core::Result<boost::json::value>(const WorkerArgs&)>& body);
 
 }  // namespace docent::engines

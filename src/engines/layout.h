@@ -21,11 +21,7 @@
 
 namespace docent::engines {
 
-struct PositionedWord {
-  std::string text;
-  Box box;                  // points, top-left origin, after the page's /Rotate
-  double confidence = 1.0;  // 0..1; 1 for a text layer, tesseract's word confidence for OCR
-};
+// PositionedWord (a word and its box) is in document.h, shared with ocr.h.
 
 struct PageWords {
   int number = 1;  // 1-based
@@ -38,7 +34,8 @@ struct PageWords {
 inline constexpr std::string_view kWordsCommand = "__words";
 
 // Reads the words of every page of a PDF. A page without a text layer is rendered at
-// limits.ocr_dpi and OCR'd word by word when `ocr` is not null (PageWords::ocr = true).
+// limits.ocr_dpi and OCR'd word by word when `ocr` is not null (PageWords::ocr = true); specks of
+// noise (punctuation alone, or a short doubtful word standing apart) are left out.
 // Errors as extract_pdf (pdf.h): Code::InvalidFormat "the PDF is password-protected", "not a
 // readable PDF (...)", page/text bounds; Code::NotFound for a missing file.
 core::Result<std::vector<PageWords>> pdf_words(const std::filesystem::path& path, const ParseLimits& limits, Ocr* ocr);
@@ -48,7 +45,8 @@ core::Result<std::vector<PageWords>> words_isolated(const std::filesystem::path&
                                                     const std::filesystem::path& file, const ParseLimits& limits,
                                                     const IsolateOptions& options);
 
-// main() of `docent __words --file F [--ocr-language L] [--tessdata D] [--no-ocr] ...`.
+// main() of `docent __words --file F [--ocr 0|1] [--ocr-lang L] [--tessdata D] ...` (isolate.h's
+// worker_arguments); prints to_json of the pages.
 int words_worker_main(int argc, char** argv);
 
 // JSON form: [{"number": 1, "width": 595, "height": 842, "ocr": false,

@@ -64,8 +64,8 @@ core::Result<std::unique_ptr<Ocr>> Ocr::create(std::string language, std::string
   return std::unique_ptr<Ocr>(new Ocr(std::move(api), std::move(language)));
 }
 
-core::Result<std::vector<Block>> Ocr::recognize(const uint8_t* pixels, int width, int height, int bytes_per_pixel,
-                                                int bytes_per_line, const OcrOptions& options) {
+core::Status Ocr::set_image(const uint8_t* pixels, int width, int height, int bytes_per_pixel, int bytes_per_line,
+                            const OcrOptions& options) {
   if (pixels == nullptr || width <= 0 || height <= 0)
     return core::Error(core::Code::InvalidInput, "OCR needs a non-empty image");
   if (bytes_per_pixel != 1 && bytes_per_pixel != 3 && bytes_per_pixel != 4)
@@ -77,7 +77,40 @@ core::Result<std::vector<Block>> Ocr::recognize(const uint8_t* pixels, int width
                        "the image is larger than the OCR limit of " + std::to_string(kMaxImagePixels) + " pixels");
   api_->SetImage(pixels, width, height, bytes_per_pixel, bytes_per_line);
   api_->SetSourceResolution(options.dpi >= kMinPlausibleDpi ? options.dpi : kMinPlausibleDpi);
+  return core::Status::Ok();
+}
+
+core::Result<std::vector<Block>> Ocr::recognize(const uint8_t* pixels, int width, int height, int bytes_per_pixel,
+                                                int bytes_per_line, const OcrOptions& options) {
+  if (auto set = set_image(pixels, width, height, bytes_per_pixel, bytes_per_line, options); !set) return set.error();
   return read_blocks(options);
+}
+
+core::Result<std::vector<PositionedWord>> Ocr::recognize_words(const uint8_t* pixels, int width, int height,
+                                                               int bytes_per_pixel, int bytes_per_line,
+                                                               const OcrOptions& options) {
+  if (auto set = set_image(pixels, width, height, bytes_per_pixel, bytes_per_line, options); !set) return set.error();
+  struct ClearOnExit {
+    tesseract::TessBaseAPI* api;
+    ~ClearOnExit() { api->Clear(); }
+  } clear{api_.get()};
+  if (api_->Recognize(nullptr) != 0) return core::Error(core::Code::ProcessingError, "OCR failed on the image");
+  std::vector<PositionedWord> words;
+  std::unique_ptr<tesseract::ResultIterator> it(api_->GetIterator());
+  if (!it || it->Empty(tesseract::RIL_WORD)) return words;
+  const double scale = options.scale > 0 ? options.scale : 1.0;
+  do {
+    TessText word{it->GetUTF8Text(tesseract::RIL_WORD)};
+    std::string text = word.str();
+    const float confidence = it->Confidence(tesseract::RIL_WORD);
+    if (!has_visible_text(text) || confidence < options.min_word_confidence) continue;
+    int left = 0, top = 0, right = 0, bottom = 0;
+    it->BoundingBox(tesseract::RIL_WORD, &left, &top, &right, &bottom);
+    words.push_back(PositionedWord{.text = std::move(text),
+                                   .box = Box{left * scale, top * scale, right * scale, bottom * scale},
+                                   .confidence = std::clamp(confidence / 100.0, 0.0, 1.0)});
+  } while (it->Next(tesseract::RIL_WORD));
+  return words;
 }
 
 core::Result<std::vector<Block>> Ocr::recognize_file(const std::filesystem::path& path, const OcrOptions& options) {

@@ -65,11 +65,21 @@ class Ocr {
   // file or it is larger than kMaxImagePixels. Transparent pixels are read as white.
   core::Result<std::vector<Block>> recognize_file(const std::filesystem::path& path, const OcrOptions& options = {});
 
+  // Recognizes the words of an image held in memory (arguments as recognize()): every word
+  // tesseract finds, in its reading order, with its box (times OcrOptions::scale) and its
+  // confidence as 0..1. Words below OcrOptions::min_word_confidence are left out; the block
+  // floor does not apply. Same errors as recognize().
+  core::Result<std::vector<PositionedWord>> recognize_words(const uint8_t* pixels, int width, int height,
+                                                            int bytes_per_pixel, int bytes_per_line,
+                                                            const OcrOptions& options = {});
+
   const std::string& language() const { return language_; }
 
  private:
   Ocr(std::unique_ptr<tesseract::TessBaseAPI> api, std::string language);
   core::Result<std::vector<Block>> read_blocks(const OcrOptions& options);
+  core::Status set_image(const uint8_t* pixels, int width, int height, int bytes_per_pixel, int bytes_per_line,
+                         const OcrOptions& options);
 
   std::unique_ptr<tesseract::TessBaseAPI> api_;
   std::string language_;
