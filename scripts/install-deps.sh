@@ -19,6 +19,8 @@ PACKAGES=(
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
   # test fixtures: PDFs drawn with cairo, poppler's pdftotext as the ingest benchmark's yardstick
   libcairo2-dev poppler-utils
+  # fonts the business-document generator draws with (tests/support/business_docs)
+  fonts-dejavu-core
   # workbooks read back in the extraction tests; the seeds' Python examples run as written
   python3-openpyxl python3-requests
 )
