@@ -42,7 +42,7 @@ services::ExtractionOptions extraction_options(const core::Config& config) {
   o.max_files = config.extraction.max_files;
   o.concurrency = config.extraction.concurrency;
   o.work_dir = std::filesystem::path(config.data.dir) / "tmp";
-  o.model = config.extraction.model;
+  o.model = config.extraction.model.empty() ? config.llm.model : config.extraction.model;
   return o;
 }
 

@@ -143,7 +143,7 @@ std::vector<SettingInfo> build_table() {
      .help = "Time allowed to read one PDF's words (its child process is killed after)", .min = 1},
     {.key = "extraction.model", .env = "DOCENT_EXTRACTION_MODEL",
      .ref = field<&Config::extraction, &ExtractionConfig::model>,
-     .help = "Upstream model of the extraction's model pass; empty = llm.model"},
+     .help = "Upstream model of the extraction's model pass; empty = llm.model, else an upstream's first"},
   };
   // clang-format on
   return rows;

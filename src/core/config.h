@@ -108,7 +108,7 @@ struct ExtractionConfig {
   int max_pages = 200;   // pages of one PDF
   int concurrency = 2;   // PDFs parsed at once across requests; each is a child process
   std::chrono::seconds timeout{120};  // wall clock of one PDF's parse (its child is killed after)
-  std::string model;     // model of the model pass; empty = llm.model
+  std::string model;     // model of the model pass; empty = llm.model, else an upstream's first
 };
 
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.

@@ -317,8 +317,8 @@ core::Result<engines::Extraction> ExtractionService::read(const Source& source, 
   if (!x) return x;
   if (!models_.has_upstream()) return x;
   // The model pass: only an upstream can fill JSON (the built-in engine quotes passages).
-  auto route = models_.route_chat(options_.model, [] { return false; });
-  if (!route || route->builtin) return x;
+  auto route = model_route();
+  if (!route) return x;
   auto added = fill_missing_fields(*x, words, *route->provider, route->model);
   if (!added) {
     x->warnings.push_back("the model pass failed: " + added.error().message);
@@ -326,6 +326,19 @@ core::Result<engines::Extraction> ExtractionService::read(const Source& source, 
     x->warnings.push_back(std::to_string(*added) + " field(s) were filled by the model " + route->model);
   }
   return x;
+}
+
+std::optional<ModelRoute> ExtractionService::model_route() {
+  const auto never = [] { return false; };
+  auto route = models_.route_chat(options_.model, never);
+  if (route && !route->builtin) return *route;
+  if (!options_.model.empty()) return std::nullopt;  // the named model is not an upstream's
+  // No model named anywhere: the first one an upstream serves.
+  for (const auto& m : models_.list_models(never)) {
+    auto r = models_.route_chat(m.id, never);
+    if (r && !r->builtin) return *r;
+  }
+  return std::nullopt;
 }
 
 core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, engines::DocKind kind,

@@ -37,7 +37,7 @@ struct ExtractionOptions {
   int max_files = 20;   // documents per request
   int concurrency = 2;  // documents parsed at once, across requests
   std::filesystem::path work_dir;  // where workbooks are written before the blob store takes them
-  std::string model;               // the model of the model pass; empty = llm.model / the upstream's first
+  std::string model;               // the model pass's model; empty: llm.model, else an upstream's first
 };
 
 // One document to read: an upload spooled to disk.
@@ -103,6 +103,9 @@ class ExtractionService {
 
   core::Result<ExtractionResult> run(const Principal& actor, engines::DocKind kind, std::vector<Source> sources);
   core::Result<engines::Extraction> read(const Source& source, engines::DocKind kind);
+  // The upstream model of the model pass: options.model's, else the first an upstream serves;
+  // nullopt when no upstream model can take it.
+  std::optional<ModelRoute> model_route();
   core::Result<store::ExtractionRecord> owned(const Principal& actor, std::string_view id);
 
   // One of the `concurrency` parsing slots, held for its lifetime.
