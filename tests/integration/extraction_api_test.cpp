@@ -245,6 +245,20 @@ TEST_F(ExtractionApiTest, NativeEndpointsAnswerTheFieldsAsJson) {
   EXPECT_EQ(from_file.json().at("documents").at(0).at("fields"), doc.at("fields"));
 }
 
+TEST_F(ExtractionApiTest, AScannedDocumentIsReadByOcr) {
+  auto path = dir_.path() / "scanned.pdf";
+  auto truth = business_docs::write_document(path, {.kind = "invoice", .items = 2, .scanned = true, .seed = 501});
+  ASSERT_TRUE(truth);
+  auto res = post_files(client, "/api/pdf/invoice", server_->admin_key(), {{"scanned.pdf", read_file(path)}});
+  ASSERT_EQ(res.status, 200) << res.body;
+  auto x = client.get("/v1/extractions/" + std::string(res.json().at("fileId").as_string()), auth()).json();
+  const auto& doc = x.at("documents").at(0);
+  EXPECT_EQ(doc.at("ocr"), true);
+  const auto& fields = doc.at("fields").as_object();
+  ASSERT_TRUE(fields.contains("document_number")) << json::serialize(doc);
+  expect_cell(fields.at("document_number").at("value"), truth->fields.at("document_number"), "document number");
+}
+
 TEST_F(ExtractionApiTest, CliWritesAWorkbookThatReadsBack) {
   std::vector<Truth> truths;
   std::vector<std::string> args{"extract", "--kind", "po"};
