@@ -41,7 +41,22 @@ TypedValue::Type type_for(std::string_view name) {
   return TypedValue::Type::Text;
 }
 
+// OCR's stray marks at a value's ends: quotes, brackets and colons that belong to no value.
+std::string_view strip_marks(std::string_view s) {
+  auto stray = [](std::string_view t, bool front) {
+    for (std::string_view m : {"\xe2\x80\x98", "\xe2\x80\x99", "'", "`", "\"", "|", "}", "{", "[", "]", ":", ";"}) {
+      if (front ? t.starts_with(m) : t.ends_with(m)) return m.size();
+    }
+    return size_t{0};
+  };
+  for (size_t n; (n = stray(s, true)) > 0;) s.remove_prefix(n);
+  for (size_t n; (n = stray(s, false)) > 0;) s.remove_suffix(n);
+  if (s.ends_with(")") && s.find('(') == std::string_view::npos) s.remove_suffix(1);
+  return s;
+}
+
 std::string clean_text(std::string_view raw) {
+  raw = strip_marks(raw);
   std::string out;
   for (char c : raw) {
     if (c == '\n' || c == '\t') c = ' ';
@@ -94,6 +109,8 @@ bool type_value(Field& f) {
       if (is_identifier(f.name)) {
         v.text.erase(std::remove(v.text.begin(), v.text.end(), ' '), v.text.end());
         for (char& c : v.text) c = static_cast<char>(std::toupper(static_cast<unsigned char>(c)));
+        if (f.name.ends_with("gstin") || f.name == "transporter_id") v.text = repair_gstin(v.text);
+        if (f.name == "ewaybill_number") v.text = repair_digits(v.text, 12);
       }
       break;
   }

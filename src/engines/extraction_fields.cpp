@@ -148,7 +148,7 @@ Tokens tokenize(const Segment& s) {
 
 // How many words of the segment `label` covers from its start (0 when it does not match, or
 // stops inside a word's alphanumerics).
-size_t match_words(const Tokens& t, const Segment& s, std::string_view label) {
+size_t match_words(const Tokens& t, std::string_view label) {
   const std::vector<std::string> want = split(std::string(label));
   if (want.empty() || want.size() > t.tokens.size()) return 0;
   for (size_t i = 0; i < want.size(); ++i) {
@@ -156,7 +156,6 @@ size_t match_words(const Tokens& t, const Segment& s, std::string_view label) {
   }
   const size_t last_word = t.word[want.size() - 1];
   if (want.size() < t.tokens.size() && t.word[want.size()] == last_word) return 0;  // "No.12" is not "No"
-  (void)s;
   return last_word + 1;
 }
 
@@ -172,7 +171,7 @@ LabelHit match_label(const Segment& s, unsigned kind) {
   for (const LabelSpec& spec : label_specs()) {
     if ((spec.kinds & kind) == 0) continue;
     for (std::string_view label : spec.labels) {
-      const size_t n = match_words(t, s, label);
+      const size_t n = match_words(t, label);
       const size_t len = split(std::string(label)).size();
       if (n > 0 && len > best.tokens) best = LabelHit{&spec.field, n, len};
     }
@@ -193,9 +192,14 @@ bool is_label(const Segment& s, unsigned kind) {
   return block_role(s).has_value();
 }
 
-// Value words: what follows the label, without the ':' or '-' between them.
+// Value words: what follows the label, without the ':' or '-' between them, nor a "No." or
+// "Number" the vocabulary's label did not include ("Customer GSTIN No.: ...").
 std::vector<const PositionedWord*> value_words(const Segment& s, size_t from) {
   std::vector<const PositionedWord*> out;
+  if (from + 1 < s.words.size()) {
+    const std::string n = normalize(s.words[from]->text);
+    if (n == "no" || n == "number" || n == "num") ++from;
+  }
   for (size_t i = from; i < s.words.size(); ++i) {
     if (out.empty() && normalize(s.words[i]->text).empty() && s.words[i]->text.find_first_of("0123456789") == std::string::npos)
       continue;  // ":" "-" "#"
@@ -282,7 +286,7 @@ void read_block(std::vector<Line>& lines, size_t line_index, const Segment& head
     size_t covered = 0, longest = 0;
     for (const SubLabel& sl : block_labels()) {
       for (std::string_view label : sl.labels) {
-        const size_t n = match_words(t, *inside.front(), label);
+        const size_t n = match_words(t, label);
         const size_t len = split(std::string(label)).size();
         if (n > 0 && len > longest) sub = &sl, covered = n, longest = len;
       }
@@ -402,6 +406,50 @@ void find_fields(DocKind kind, std::vector<Line>& lines, Extraction& x) {
         const Segment* below = segment_below(lines, i, s);
         if (below != nullptr && !is_label(*below, bit) && (!is_typed(name) || types_cleanly(name, below->words)))
           add_field(x, found, name, below->words, line.page, Found::Below);
+      }
+    }
+  }
+
+  // A bare "GSTIN: ..." outside any party block: the first belongs to whoever issued the
+  // document (printed under its name at the top), the next to the other party. Then any
+  // GSTIN-shaped word whose check character matches and that no field holds yet.
+  for (std::string_view role : {"seller_gstin", "buyer_gstin"}) {
+    if (found.count(std::string(role))) continue;
+    bool taken = false;
+    for (size_t i = 0; i < lines.size() && !taken; ++i) {
+      if (lines[i].used || in_block[i]) continue;
+      for (const Segment& s : lines[i].segments) {
+        const Tokens t = tokenize(s);
+        size_t covered = 0;
+        for (std::string_view label : {"gstin", "gstin uin", "gstin no", "gst no"}) covered = std::max(covered, match_words(t, label));
+        if (covered == 0) continue;
+        auto words = value_words(s, covered);
+        if (words.empty()) continue;
+        Field candidate = make_field(std::string(role), words, lines[i].page, Found::SameSegment);
+        const bool held = std::any_of(x.fields.begin(), x.fields.end(),
+                                      [&](const Field& f) { return f.value.text == candidate.value.text; });
+        if (held) continue;
+        x.fields.push_back(std::move(candidate));
+        found.insert(std::string(role));
+        taken = true;
+        break;
+      }
+    }
+    for (size_t i = 0; i < lines.size() && !taken; ++i) {
+      if (lines[i].used) continue;
+      for (const Segment& s : lines[i].segments) {
+        for (const PositionedWord* w : s.words) {
+          const std::string g = repair_gstin(w->text);
+          if (!gstin_checksum_ok(g)) continue;
+          const bool held =
+              std::any_of(x.fields.begin(), x.fields.end(), [&](const Field& f) { return f.value.text == g; });
+          if (held) continue;
+          x.fields.push_back(make_field(std::string(role), {w}, lines[i].page, Found::Pattern));
+          found.insert(std::string(role));
+          taken = true;
+          break;
+        }
+        if (taken) break;
       }
     }
   }

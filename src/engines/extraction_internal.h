@@ -31,6 +31,12 @@ std::optional<double> parse_amount_in_words(std::string_view text);
 // The ISO 4217 code a currency mark or word stands for ("₹", "Rs", "INR" -> "INR", "$" -> "USD").
 std::string currency_of(std::string_view text);
 
+// OCR's usual confusions (O/0, I/1, S/5, B/8, Z/2, G/6) undone by position in a GSTIN, when
+// that makes its check character match; the text unchanged otherwise (gst.cpp).
+std::string repair_gstin(std::string_view text);
+// Letters read for digits undone, when that leaves exactly `length` digits (e-way bill numbers).
+std::string repair_digits(std::string_view text, size_t length);
+
 // ---- layout (extraction_layout.cpp) ------------------------------------------------------------
 
 // A run of words on one line with no wide gap inside: a label, a value, a table cell.

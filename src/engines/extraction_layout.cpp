@@ -54,9 +54,16 @@ std::string Line::text() const {
 
 std::vector<Line> build_lines(const PageWords& page) {
   std::vector<const PositionedWord*> words;
+  std::vector<double> all_heights;
   for (const PositionedWord& w : page.words) {
-    if (height(w.box) > 0 && w.box.x1 > w.box.x0) words.push_back(&w);
+    if (height(w.box) > 0 && w.box.x1 > w.box.x0) words.push_back(&w), all_heights.push_back(height(w.box));
   }
+  if (words.empty()) return {};
+  // OCR sometimes returns a "word" as tall as several rows (a smudge, a rule): it would join
+  // them into one line.
+  std::nth_element(all_heights.begin(), all_heights.begin() + all_heights.size() / 2, all_heights.end());
+  const double usual = all_heights[all_heights.size() / 2];
+  if (page.ocr) std::erase_if(words, [&](const PositionedWord* w) { return height(w->box) > 2.5 * usual; });
   std::sort(words.begin(), words.end(), [](const PositionedWord* a, const PositionedWord* b) {
     return center_y(a->box) < center_y(b->box);
   });
@@ -91,7 +98,9 @@ std::vector<Line> build_lines(const PageWords& page) {
     std::vector<double> heights;
     for (const PositionedWord* w : p.words) heights.push_back(height(w->box));
     std::nth_element(heights.begin(), heights.begin() + heights.size() / 2, heights.end());
-    const double gap_limit = 0.75 * heights[heights.size() / 2];
+    // OCR boxes hug the glyphs (cap height, not the font's ascent to descent), so the same
+    // space is a larger share of their height.
+    const double gap_limit = (page.ocr ? 1.25 : 0.75) * heights[heights.size() / 2];
     for (const PositionedWord* w : p.words) {
       if (line.segments.empty() || w->box.x0 - line.segments.back().box.x1 > gap_limit) {
         line.segments.push_back(Segment{.words = {w}, .box = w->box});

@@ -5,7 +5,6 @@
 
 #include <algorithm>
 #include <limits>
-#include <sstream>
 
 namespace docent::engines::extraction {
 
@@ -40,12 +39,6 @@ const std::vector<ColumnSpec>& column_specs() {
   return kSpecs;
 }
 
-std::vector<std::string> split(const std::string& s) {
-  std::vector<std::string> out;
-  std::istringstream in(s);
-  for (std::string t; in >> t;) out.push_back(t);
-  return out;
-}
 
 struct Column {
   std::string name;
@@ -53,47 +46,62 @@ struct Column {
   double lo = 0, hi = 0;  // the zone its cells fall in
 };
 
+// Within OCR's reach of each other: one letter added, dropped or changed for names of five
+// letters or more, two for eight or more ("Particulas", "MISN/SAC").
+bool near(const std::string& a, const std::string& b) {
+  if (a == b) return true;
+  const size_t longest = std::max(a.size(), b.size());
+  const size_t allowed = longest >= 8 ? 2 : longest >= 5 ? 1 : 0;
+  if (allowed == 0 || (a.size() > b.size() ? a.size() - b.size() : b.size() - a.size()) > allowed) return false;
+  std::vector<size_t> prev(b.size() + 1), cur(b.size() + 1);
+  for (size_t j = 0; j <= b.size(); ++j) prev[j] = j;
+  for (size_t i = 1; i <= a.size(); ++i) {
+    cur[0] = i;
+    for (size_t j = 1; j <= b.size(); ++j) {
+      cur[j] = std::min({prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] == b[j - 1] ? 0 : 1)});
+    }
+    std::swap(prev, cur);
+  }
+  return prev[b.size()] <= allowed;
+}
+
 // The columns a line names, or none when it is not a header: words matched greedily, longest
-// label first, at most one word left unexplained.
+// label first, at most one word left unexplained. A label matches a run of words whose letters
+// read as it with the spaces taken out ("IGST Amt" or OCR's "IGSTAmt").
 std::vector<Column> header_columns(const Line& line) {
   std::vector<const PositionedWord*> words;
   for (const Segment& s : line.segments) words.insert(words.end(), s.words.begin(), s.words.end());
-  std::vector<std::vector<std::string>> toks;
-  for (const PositionedWord* w : words) toks.push_back(split(normalize(w->text)));
+  std::vector<std::string> squashed;
+  for (const PositionedWord* w : words) {
+    std::string n = normalize(w->text);
+    n.erase(std::remove(n.begin(), n.end(), ' '), n.end());
+    squashed.push_back(std::move(n));
+  }
   std::vector<Column> cols;
   int unexplained = 0;
+  constexpr size_t kMaxWordsPerHeader = 4;
   for (size_t i = 0; i < words.size();) {
-    if (toks[i].empty()) {
+    if (squashed[i].empty()) {
       ++i;
       continue;
     }
     size_t best_words = 0, best_len = 0;
     std::string_view best_name;
-    for (const ColumnSpec& spec : column_specs()) {
-      for (std::string_view label : spec.labels) {
-        const auto want = split(std::string(label));
-        // Match whole words: label tokens against the tokens of words i, i+1, ...
-        size_t t = 0, w = i;
-        bool ok = true;
-        while (t < want.size() && ok) {
-          if (w >= words.size()) {
-            ok = false;
-            break;
-          }
-          for (const std::string& tok : toks[w]) {
-            if (t >= want.size() || tok != want[t]) {
-              ok = false;
-              break;
-            }
-            ++t;
-          }
-          ++w;
-          // Words of one header cell sit close together.
-          if (ok && t < want.size() && w < words.size() &&
-              words[w]->box.x0 - words[w - 1]->box.x1 > 0.9 * (words[w]->box.y1 - words[w]->box.y0))
-            ok = false;
+    std::string run;
+    for (size_t j = i; j < words.size() && j < i + kMaxWordsPerHeader; ++j) {
+      // Words of one header cell sit close together.
+      if (j > i && words[j]->box.x0 - words[j - 1]->box.x1 > 0.9 * (words[j]->box.y1 - words[j]->box.y0)) break;
+      run += squashed[j];
+      for (const ColumnSpec& spec : column_specs()) {
+        for (std::string_view label : spec.labels) {
+          std::string want(label);
+          want.erase(std::remove(want.begin(), want.end(), ' '), want.end());
+          // CGST, SGST and IGST are one letter apart: those only exactly.
+          const bool exact = run == want;
+          if (!exact && (want.find("gst") != std::string::npos || !near(run, want))) continue;
+          const size_t score = 2 * want.size() + (exact ? 1 : 0);
+          if (score > best_len) best_words = j - i + 1, best_len = score, best_name = spec.name;
         }
-        if (ok && t == want.size() && want.size() > best_len) best_words = w - i, best_len = want.size(), best_name = spec.name;
       }
     }
     if (best_words == 0) {

@@ -101,6 +101,8 @@ std::optional<double> parse_number(std::string_view text) {
     size_t at;
     while ((at = s.find(mark)) != std::string::npos) s.erase(at, mark.size());
   }
+  // OCR reads "5,86,199.80" as "5, 86, 199.80".
+  for (size_t at; (at = s.find(", ")) != std::string::npos;) s.erase(at + 1, 1);
   std::string digits;
   bool negative = false, seen_digit = false, seen_point = false, percent = false;
   size_t i = 0;

@@ -4,6 +4,7 @@
 
 #include "engines/extraction_internal.h"
 
+#include <algorithm>
 #include <array>
 #include <cmath>
 #include <cstdio>
@@ -51,6 +52,54 @@ char gstin_check_char(std::string_view first14) {
   }
   return kBase36[(36 - sum % 36) % 36];
 }
+
+namespace extraction {
+
+std::string repair_gstin(std::string_view text) {
+  std::string g(text);
+  if (g.size() != 15 || gstin_checksum_ok(g)) return g;
+  auto digit = [](char c) {
+    switch (c) {
+      case 'O': case 'D': case 'Q': return '0';
+      case 'I': case 'L': case 'T': return '1';
+      case 'Z': return '2';
+      case 'S': return '5';
+      case 'G': return '6';
+      case 'B': return '8';
+      default: return c;
+    }
+  };
+  auto letter = [](char c) {
+    switch (c) {
+      case '0': return 'O';
+      case '1': return 'I';
+      case '2': return 'Z';
+      case '5': return 'S';
+      case '6': return 'G';
+      case '8': return 'B';
+      default: return c;
+    }
+  };
+  std::string fixed = g;
+  for (int i : {0, 1, 7, 8, 9, 10}) fixed[i] = digit(fixed[i]);
+  for (int i : {2, 3, 4, 5, 6, 11}) fixed[i] = letter(fixed[i]);
+  if (fixed[13] == '2') fixed[13] = 'Z';
+  return gstin_checksum_ok(fixed) ? fixed : g;
+}
+
+std::string repair_digits(std::string_view text, size_t length) {
+  std::string out(text);
+  for (char& c : out) {
+    if (c == 'O' || c == 'D') c = '0';
+    else if (c == 'I' || c == 'L') c = '1';
+    else if (c == 'S') c = '5';
+    else if (c == 'B') c = '8';
+  }
+  const bool all_digits = std::all_of(out.begin(), out.end(), [](char c) { return is_digit(c); });
+  return all_digits && out.size() == length ? out : std::string(text);
+}
+
+}  // namespace extraction
 
 bool gstin_checksum_ok(std::string_view gstin) {
   return gstin_shape_ok(gstin) && gstin_check_char(gstin.substr(0, 14)) == gstin[14];

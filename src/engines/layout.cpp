@@ -4,6 +4,8 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
+#include <cctype>
 #include <cmath>
 #include <memory>
 #include <utility>
@@ -13,6 +15,9 @@ namespace docent::engines {
 namespace {
 
 namespace json = boost::json;
+
+// Below this confidence (0..1) a short word standing alone on a scanned page is taken for noise.
+constexpr double kDoubtfulWord = 0.5;
 
 bool blank(const std::string& s) {
   for (unsigned char c : s) {
@@ -32,13 +37,134 @@ std::vector<PositionedWord> text_layer_words(const poppler::page& page) {
   return words;
 }
 
+// Specks of scanner noise come back as words: punctuation alone, or a few letters tesseract
+// doubts standing apart from any other word. A form has nothing to say in either (but "&", "%"
+// and "-" are kept: "Steel & Co", "CGST %", "Mumbai - 400069").
+void drop_specks(std::vector<PositionedWord>& words) {
+  auto punctuation = [](const PositionedWord& w) {
+    return w.text != "&" && w.text != "%" && w.text != "-" &&
+           std::none_of(w.text.begin(), w.text.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+  };
+  auto isolated = [&](const PositionedWord& w) {
+    const double h = w.box.y1 - w.box.y0;
+    for (const PositionedWord& o : words) {
+      if (&o == &w || punctuation(o)) continue;
+      const bool same_line = std::min(o.box.y1, w.box.y1) - std::max(o.box.y0, w.box.y0) > 0.3 * h;
+      const double gap = std::max(o.box.x0 - w.box.x1, w.box.x0 - o.box.x1);
+      if (same_line && gap < 2.5 * h) return false;
+    }
+    return true;
+  };
+  std::vector<bool> drop(words.size());
+  for (size_t i = 0; i < words.size(); ++i) {
+    const PositionedWord& w = words[i];
+    drop[i] = punctuation(w) || (w.confidence < kDoubtfulWord && w.text.size() <= 3 && isolated(w));
+  }
+  size_t k = 0;
+  for (size_t i = 0; i < words.size(); ++i) {
+    if (drop[i]) continue;
+    if (k != i) words[k] = std::move(words[i]);
+    ++k;
+  }
+  words.resize(k);
+}
+
+// Table rules read as '|' glued to the words beside them ("Qty|UOM|"): split there, giving
+// each piece its share of the box by characters.
+void split_at_rules(std::vector<PositionedWord>& words) {
+  std::vector<PositionedWord> out;
+  out.reserve(words.size());
+  for (PositionedWord& w : words) {
+    if (w.text.find('|') == std::string::npos) {
+      out.push_back(std::move(w));
+      continue;
+    }
+    const double per_char = (w.box.x1 - w.box.x0) / static_cast<double>(std::max<size_t>(1, w.text.size()));
+    size_t start = 0;
+    while (start <= w.text.size()) {
+      size_t end = w.text.find('|', start);
+      if (end == std::string::npos) end = w.text.size();
+      size_t a = start, b = end;
+      while (a < b && (w.text[a] == '[' || w.text[a] == ']')) ++a;
+      while (b > a && (w.text[b - 1] == '[' || w.text[b - 1] == ']')) --b;
+      if (b > a) {
+        out.push_back(PositionedWord{.text = w.text.substr(a, b - a),
+                                     .box = Box{w.box.x0 + per_char * a, w.box.y0, w.box.x0 + per_char * b, w.box.y1},
+                                     .confidence = w.confidence});
+      }
+      start = end + 1;
+    }
+  }
+  words = std::move(out);
+}
+
+// Ruled lines of a table or box, erased from a rendered scan before OCR: tesseract reads them
+// as '|', '_' and '—' glued to the words nearby, or merges rows over them. A dark run at least
+// an inch long across, or a third of an inch down, is a rule; no glyph is that long.
+void erase_rules(poppler::image& img, int dpi) {
+  const int w = img.width(), h = img.height(), stride = img.bytes_per_row();
+  auto* px = reinterpret_cast<unsigned char*>(img.data());
+  constexpr unsigned char kDark = 128, kLight = 255;
+  auto at = [&](int x, int y) -> unsigned char& { return px[static_cast<ptrdiff_t>(y) * stride + x]; };
+  std::vector<std::pair<int, int>> runs;
+  const int min_h = std::max(20, dpi), min_v = std::max(10, dpi / 3);
+  // Mark first, erase after: erasing while scanning would cut the crossing rule into pieces.
+  std::vector<unsigned char> mark(static_cast<size_t>(w) * h, 0);
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w;) {
+      if (at(x, y) >= kDark) {
+        ++x;
+        continue;
+      }
+      int end = x;
+      while (end < w && at(end, y) < kDark) ++end;
+      if (end - x >= min_h) {
+        for (int k = x; k < end; ++k) {
+          for (int dy = -2; dy <= 2; ++dy) {
+            if (y + dy >= 0 && y + dy < h) mark[static_cast<size_t>(y + dy) * w + k] = 1;
+          }
+        }
+      }
+      x = end;
+    }
+  }
+  for (int x = 0; x < w; ++x) {
+    for (int y = 0; y < h;) {
+      if (at(x, y) >= kDark) {
+        ++y;
+        continue;
+      }
+      int end = y;
+      while (end < h && at(x, end) < kDark) ++end;
+      if (end - y >= min_v) {
+        for (int k = y; k < end; ++k) {
+          for (int dx = -2; dx <= 2; ++dx) {
+            if (x + dx >= 0 && x + dx < w) mark[static_cast<size_t>(k) * w + x + dx] = 1;
+          }
+        }
+      }
+      y = end;
+    }
+  }
+  for (int y = 0; y < h; ++y) {
+    for (int x = 0; x < w; ++x) {
+      if (mark[static_cast<size_t>(y) * w + x]) at(x, y) = kLight;
+    }
+  }
+}
+
 core::Result<std::vector<PositionedWord>> ocr_words(const poppler::page& page, int dpi, Ocr& ocr) {
   auto rendered = poppler_doc::render_gray(page, dpi);
   if (!rendered) return std::move(rendered).error();
-  const poppler::image& img = rendered->image;
+  poppler::image& img = rendered->image;
+  erase_rules(img, rendered->dpi);
   OcrOptions options{.dpi = rendered->dpi, .scale = 72.0 / rendered->dpi};
-  return ocr.recognize_words(reinterpret_cast<const uint8_t*>(img.const_data()), img.width(), img.height(), 1,
-                             img.bytes_per_row(), options);
+  auto words = ocr.recognize_words(reinterpret_cast<const uint8_t*>(img.const_data()), img.width(), img.height(), 1,
+                                   img.bytes_per_row(), options);
+  if (!words) return words;
+  split_at_rules(*words);
+  drop_specks(*words);
+  return words;
 }
 
 core::Error malformed(const std::string& what) {

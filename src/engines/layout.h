@@ -34,7 +34,8 @@ struct PageWords {
 inline constexpr std::string_view kWordsCommand = "__words";
 
 // Reads the words of every page of a PDF. A page without a text layer is rendered at
-// limits.ocr_dpi and OCR'd word by word when `ocr` is not null (PageWords::ocr = true).
+// limits.ocr_dpi and OCR'd word by word when `ocr` is not null (PageWords::ocr = true); specks of
+// noise (punctuation alone, or a short doubtful word standing apart) are left out.
 // Errors as extract_pdf (pdf.h): Code::InvalidFormat "the PDF is password-protected", "not a
 // readable PDF (...)", page/text bounds; Code::NotFound for a missing file.
 core::Result<std::vector<PageWords>> pdf_words(const std::filesystem::path& path, const ParseLimits& limits, Ocr* ocr);

@@ -643,7 +643,7 @@ void party_truth(Builder& b, const std::string& role, const Party& p, bool pan, 
   if (state) b.field(role + "_state", p.state);
 }
 
-void common_header_fields(Builder& b, Rng& r, const Names& n, double x, double value_x,
+void common_header_fields(Builder& b, Rng& r, const Names& n,
                           const std::function<void(const std::string&, const std::string&)>& put) {
   Data& d = b.d;
   put(n.number, d.number);
@@ -671,8 +671,6 @@ void common_header_fields(Builder& b, Rng& r, const Names& n, double x, double v
     put("LR No", d.lr);
     b.field("transport_doc_number", d.lr);
   }
-  (void)x;
-  (void)value_x;
 }
 
 void layout_left(Builder& b, Rng& r) {
@@ -686,7 +684,7 @@ void layout_left(Builder& b, Rng& r) {
     b.labelled(label, value, lx, vx);
     w.y += b.size * 1.55;
   };
-  common_header_fields(b, r, n, lx, vx, put);
+  common_header_fields(b, r, n, put);
   w.y += b.size * 0.6;
   const std::string s = n.seller, bu = n.buyer;
   put(s + " Name", d.seller.name);
@@ -722,7 +720,7 @@ void layout_boxes(Builder& b, Rng& r) {
     b.labelled(label, value, rx, 0);
     w.y += b.size * 1.5;
   };
-  common_header_fields(b, r, n, rx, 0, put);
+  common_header_fields(b, r, n, put);
   w.y += b.size;
   // Seller and buyer side by side.
   const double top = w.y - b.size - 4;

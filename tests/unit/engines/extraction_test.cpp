@@ -11,6 +11,7 @@
 
 #include <boost/json/serialize.hpp>
 #include <gmock/gmock.h>
+#include <random>
 #include <gtest/gtest.h>
 
 namespace docent::engines {
@@ -244,6 +245,78 @@ TEST_F(ExtractionDocTest, ScannedInvoiceIsReadThroughOcr) {
   const Field* total = r.x.field("grand_total");
   ASSERT_NE(total, nullptr);
   EXPECT_LT(total->confidence, 1.0);
+}
+
+TEST_F(ExtractionDocTest, ScannedRuledTableIsReadOnceItsRulesAreErased) {
+  auto ocr = Ocr::create();
+  if (!ocr) GTEST_SKIP() << ocr.error().message;
+  Run r = run({.kind = "dc", .layout = "boxes", .font = "DejaVu Serif", .scanned = true, .seed = 31}, ocr->get());
+  const bd::Score lines = bd::score_lines(r.x, r.truth);
+  EXPECT_EQ(r.x.lines.size(), r.truth.lines.size()) << ::testing::PrintToString(lines.mismatches);
+  EXPECT_GE(lines.f1(), 0.85) << ::testing::PrintToString(lines.mismatches);
+}
+
+// Words as a plain letterhead prints them, without a "Seller" or "Buyer" heading.
+PageWords page_of(const std::vector<std::vector<std::string>>& rows) {
+  PageWords p{.number = 1, .width = 595, .height = 842};
+  double y = 50;
+  for (const auto& row : rows) {
+    double x = 40;
+    for (const std::string& text : row) {
+      if (text.empty()) {
+        x += 60;  // a column gap
+        continue;
+      }
+      const double w = 6.0 * static_cast<double>(text.size());
+      p.words.push_back(PositionedWord{.text = text, .box = Box{x, y, x + w, y + 12}});
+      x += w + 3;
+    }
+    y += 16;
+  }
+  return p;
+}
+
+TEST_F(ExtractionDocTest, BareGstinLinesGoToTheIssuerFirst) {
+  const std::string other = std::string("07AAACB2230M1Z") + gstin_check_char("07AAACB2230M1Z");
+  Extraction x = extract_fields(DocKind::Invoice, {page_of({{"Kaveri", "Steel", "Works"},
+                                                            {"GSTIN:", "27AAPFU0939F1ZV"},
+                                                            {"Invoice", "No:", "A-17"},
+                                                            {"GSTIN:", other}})});
+  ASSERT_NE(x.field("seller_gstin"), nullptr);
+  EXPECT_EQ(x.field("seller_gstin")->value.text, "27AAPFU0939F1ZV");
+  ASSERT_NE(x.field("buyer_gstin"), nullptr);
+  EXPECT_EQ(x.field("buyer_gstin")->value.text, other);
+  ASSERT_NE(x.field("document_number"), nullptr);
+  EXPECT_EQ(x.field("document_number")->value.text, "A-17");
+}
+
+TEST_F(ExtractionDocTest, NumberWordAfterALabelIsNotPartOfTheValue) {
+  Extraction x = extract_fields(DocKind::Invoice, {page_of({{"Customer", "GSTIN", "No.:", "27AAPFU0939F1ZV"},
+                                                            {"Vehicle", "Number:", "MH12AB1234"}})});
+  ASSERT_NE(x.field("buyer_gstin"), nullptr);
+  EXPECT_EQ(x.field("buyer_gstin")->value.text, "27AAPFU0939F1ZV");
+  ASSERT_NE(x.field("vehicle_number"), nullptr);
+  EXPECT_EQ(x.field("vehicle_number")->value.text, "MH12AB1234");
+}
+
+TEST_F(ExtractionDocTest, GarbageWordsNeverCrashOrInventTotals) {
+  std::mt19937 rng(5);
+  const std::vector<std::string> vocabulary = {"Total", "GSTIN", ":", "1,23", "Qty", "Rate", "Amount", "Description",
+                                               "Rupees", "Only", "-", "%", "31/02/2026", "Grand", "\xe2\x82\xb9", ""};
+  for (int round = 0; round < 200; ++round) {
+    PageWords p{.number = 1, .width = 595, .height = 842};
+    const int n = static_cast<int>(rng() % 120);
+    for (int i = 0; i < n; ++i) {
+      const double x = rng() % 600, y = rng() % 850, w = rng() % 80, h = rng() % 20;
+      p.words.push_back(PositionedWord{.text = vocabulary[rng() % vocabulary.size()], .box = Box{x, y, x + w, y + h}});
+    }
+    Extraction x = extract_fields(DocKind::Invoice, {p});
+    for (const Field& f : x.fields) {
+      EXPECT_FALSE(f.raw.empty()) << f.name;
+      EXPECT_GE(f.confidence, 0);
+      EXPECT_LE(f.confidence, 1);
+    }
+  }
 }
 
 TEST_F(ExtractionDocTest, BlankDocumentGivesNoFieldsAndAWarning) {
