@@ -9,6 +9,7 @@
 #include "services/chat.h"
 #include "services/conversations.h"
 #include "services/devices.h"
+#include "services/extraction.h"
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
@@ -34,6 +35,7 @@ struct Context {
   services::AnswerService* answers = nullptr;
   services::ConversationService* conversations = nullptr;
   services::ChatService* chat = nullptr;
+  services::ExtractionService* extraction = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

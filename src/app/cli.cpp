@@ -1,6 +1,7 @@
 #include "app/cli.h"
 
 #include "app/admin_commands.h"
+#include "app/extract_command.h"
 #include "app/serve.h"
 #include "core/config.h"
 #include "core/log.h"
@@ -174,6 +175,15 @@ int run_cli(int argc, char** argv) {
   ask_cmd->add_option("--model", ask_args.model, "Model (default: the configured default)");
   ask_cmd->add_option("--account", ask_args.account, "Login of the account whose documents to use");
   on_run(ask_cmd, ask_flags, [&](const core::Config& c) { return ask(c, ask_args); });
+
+  ExtractArgs extract_args;
+  auto [extract_cmd, extract_flags] =
+      command(app, "extract", "Read invoices, purchase orders, challans or e-way bills into an Excel workbook");
+  extract_cmd->add_option("--kind", extract_args.kind, "invoice, po, dc or ewaybill");
+  extract_cmd->add_option("inputs", extract_args.inputs, "The PDFs to read");
+  extract_cmd->add_option("-o,--output", extract_args.output, "The workbook to write (.xlsx)");
+  extract_cmd->add_flag("--json", extract_args.json, "Print each document's extraction as JSON");
+  on_run(extract_cmd, extract_flags, [&](const core::Config& c) { return extract_command(c, extract_args); });
 
   try {
     app.parse(argc, argv);

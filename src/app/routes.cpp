@@ -7,6 +7,7 @@
 #include "api/native/accounts.h"
 #include "api/native/conversations.h"
 #include "api/native/errors.h"
+#include "api/native/extractions.h"
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
 #include "api/native/vector_stores.h"
@@ -14,6 +15,7 @@
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/storage.h"
 #include "api/sherpa/threads.h"
+#include "api/spherechat/pdf.h"
 #include "http/static_files.h"
 
 #include <set>
@@ -59,6 +61,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_chat_completion_routes(router, ctx);
   api::native::register_response_routes(router, ctx);
   api::native::register_conversation_routes(router, ctx);
+  api::native::register_extraction_routes(router, ctx);
   api::nexus::register_session_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
@@ -67,6 +70,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);
   api::chatbot::register_chat_routes(router, ctx);
+  api::spherechat::register_pdf_routes(router, ctx);
 
   if (!web_dir.empty()) {
     auto files = http::static_files(web_dir, "path", api::native::render_error);

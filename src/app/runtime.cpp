@@ -4,6 +4,7 @@
 #include "core/id.h"
 #include "core/log.h"
 #include "engines/builtin_llm.h"
+#include "engines/isolate.h"
 #include "engines/openai_client.h"
 #include "engines/outbound_url.h"
 
@@ -33,12 +34,24 @@ core::Result<std::unique_ptr<engines::LlmProvider>> upstream_client(const core::
 
 }  // namespace
 
+services::ExtractionOptions extraction_options(const core::Config& config) {
+  services::ExtractionOptions o;
+  o.docent_exe = engines::self_executable();
+  o.limits.max_pages = config.extraction.max_pages;
+  o.limits.timeout = config.extraction.timeout;
+  o.max_files = config.extraction.max_files;
+  o.concurrency = config.extraction.concurrency;
+  o.work_dir = std::filesystem::path(config.data.dir) / "tmp";
+  o.model = config.extraction.model.empty() ? config.llm.model : config.extraction.model;
+  return o;
+}
+
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) {
   auto rt = std::make_unique<Runtime>();
   rt->config = config;
   const std::filesystem::path dir = config.data.dir;
   std::error_code ec;
-  std::filesystem::create_directories(dir, ec);
+  std::filesystem::create_directories(dir / "tmp", ec);
   if (ec) return core::Error(core::Code::Internal, "cannot create data folder " + dir.string() + ": " + ec.message());
   ::chmod(dir.c_str(), 0700);
 
@@ -87,6 +100,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);
   rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, rt->metrics, ingest);
+  rt->extraction = std::make_unique<services::ExtractionService>(*rt->db, *rt->blobs, *rt->knowledge, *rt->models,
+                                                                 *rt->quota, extraction_options(config));
   return rt;
 }
 

@@ -9,6 +9,7 @@
 #include "services/accounts.h"
 #include "services/auth.h"
 #include "services/devices.h"
+#include "services/extraction.h"
 #include "services/ingest.h"
 #include "services/jobs.h"
 #include "services/keys.h"
@@ -45,10 +46,12 @@ struct Runtime {
   std::unique_ptr<services::AnswerService> answers;
   std::unique_ptr<services::ConversationService> conversations;
   std::unique_ptr<services::ChatService> chat;
+  std::unique_ptr<services::ExtractionService> extraction;
 
   api::Context context() const {
     return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get(),
-                        vector_stores.get(), models.get(), answers.get(), conversations.get(), chat.get()};
+                        vector_stores.get(), models.get(), answers.get(), conversations.get(), chat.get(),
+                        extraction.get()};
   }
 };
 
@@ -56,6 +59,9 @@ struct Runtime {
 core::Status start_background_work(Runtime& rt);
 // Stops the workers within the deadline and saves the vector index.
 void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline);
+
+// The extraction service's options from the configuration (shared with `docent extract`).
+services::ExtractionOptions extraction_options(const core::Config& config);
 
 // Opens (creating on first use) the data folder, its database (migrated) and master key.
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config);

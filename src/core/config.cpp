@@ -129,6 +129,21 @@ std::vector<SettingInfo> build_table() {
     {.key = "accounts.self_upgrade", .env = "DOCENT_SELF_UPGRADE",
      .ref = field<&Config::accounts, &AccountsConfig::self_upgrade>,
      .help = "Let users change their own plan with PUT /user/upgrade-plan"},
+    {.key = "extraction.max_files", .env = "DOCENT_EXTRACTION_MAX_FILES",
+     .ref = field<&Config::extraction, &ExtractionConfig::max_files>,
+     .help = "PDFs one extraction request may carry (a batch)", .min = 1, .max = 1000},
+    {.key = "extraction.max_pages", .env = "DOCENT_EXTRACTION_MAX_PAGES",
+     .ref = field<&Config::extraction, &ExtractionConfig::max_pages>,
+     .help = "Pages one PDF may have to be extracted", .min = 1, .max = 5000},
+    {.key = "extraction.concurrency", .env = "DOCENT_EXTRACTION_CONCURRENCY",
+     .ref = field<&Config::extraction, &ExtractionConfig::concurrency>,
+     .help = "PDFs parsed at once across requests (each in a child process)", .min = 1, .max = 256},
+    {.key = "extraction.timeout", .env = "DOCENT_EXTRACTION_TIMEOUT",
+     .ref = field<&Config::extraction, &ExtractionConfig::timeout>,
+     .help = "Time allowed to read one PDF's words (its child process is killed after)", .min = 1},
+    {.key = "extraction.model", .env = "DOCENT_EXTRACTION_MODEL",
+     .ref = field<&Config::extraction, &ExtractionConfig::model>,
+     .help = "Upstream model of the extraction's model pass; empty = llm.model, else an upstream's first"},
   };
   // clang-format on
   return rows;

@@ -102,6 +102,15 @@ struct AccountsConfig {
   bool self_upgrade = true;                // PUT /user/upgrade-plan allowed without an admin
 };
 
+// [extraction]: business documents into Excel (docs/EXTRACTION.md).
+struct ExtractionConfig {
+  int max_files = 20;    // PDFs in one request (a batch)
+  int max_pages = 200;   // pages of one PDF
+  int concurrency = 2;   // PDFs parsed at once across requests; each is a child process
+  std::chrono::seconds timeout{120};  // wall clock of one PDF's parse (its child is killed after)
+  std::string model;     // model of the model pass; empty = llm.model, else an upstream's first
+};
+
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
@@ -134,6 +143,7 @@ struct Config {
   LlmConfig llm;
   EmbeddingsConfig embeddings;
   AccountsConfig accounts;
+  ExtractionConfig extraction;
   std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.

@@ -8,6 +8,7 @@
 #include "services/jobs.h"
 #include "services/search_index.h"
 #include "store/accounts.h"
+#include "store/extractions.h"
 #include "store/knowledge.h"
 
 #include <boost/json.hpp>
@@ -457,7 +458,9 @@ void KnowledgeService::collect_garbage(const std::vector<std::string>& shas) {
     auto st = db_.read([&](store::Tx& tx) -> core::Status {
       auto n = store::files::count_sha(tx, sha);
       if (!n) return n.error();
-      users = *n;
+      auto extracted = store::extractions::count_sha(tx, sha);  // a source or workbook of an extraction
+      if (!extracted) return extracted.error();
+      users = *n + *extracted;
       return {};
     });
     if (st && users == 0) {

@@ -33,7 +33,6 @@ http::Response render_error(const http::Request&, const core::Error& error) {
       {"success", false},
       {"message", summary(error.status())},
       {"error", error.message},
-      {"code", core::code_name(error.code)},
   };
   return http::Response::json(error.status(), body);
 }

@@ -205,6 +205,9 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_LLM_READ_TIMEOUT", "5m"},   {"DOCENT_LLM_RETRIES", "0"},
       {"DOCENT_LLM_MODELS_CACHE", "0"},    {"DOCENT_EMBEDDINGS_URL", "http://e.example/v1"},
       {"DOCENT_EMBEDDINGS_KEY", "ek"},     {"DOCENT_EMBEDDINGS_MODEL", "bge"},
+      {"DOCENT_EXTRACTION_MAX_FILES", "5"}, {"DOCENT_EXTRACTION_MAX_PAGES", "50"},
+      {"DOCENT_EXTRACTION_CONCURRENCY", "4"}, {"DOCENT_EXTRACTION_TIMEOUT", "1m"},
+      {"DOCENT_EXTRACTION_MODEL", "qwen"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -241,6 +244,11 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->embeddings.url, "http://e.example/v1");
   EXPECT_EQ(config->embeddings.key, "ek");
   EXPECT_EQ(config->embeddings.model, "bge");
+  EXPECT_EQ(config->extraction.max_files, 5);
+  EXPECT_EQ(config->extraction.max_pages, 50);
+  EXPECT_EQ(config->extraction.concurrency, 4);
+  EXPECT_EQ(config->extraction.timeout, seconds(60));
+  EXPECT_EQ(config->extraction.model, "qwen");
   for (const auto& [key, source] : config->sources) EXPECT_EQ(source, ConfigSource::Environment) << key;
 }
 
@@ -554,7 +562,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 33u);
+  EXPECT_EQ(setting_table().size(), 38u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
