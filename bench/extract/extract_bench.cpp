@@ -16,6 +16,7 @@
 #include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <set>
 #include <string>
 
 #include "engines/extraction.h"
@@ -127,6 +128,34 @@ int main(int argc, char** argv) {
     row(a.c_str(), groups[k].fields);
     row(b.c_str(), groups[k].lines);
     row(c.c_str(), groups[k].all);
+  }
+  // Per field and per column: precision / recall, text and scanned side by side.
+  std::printf("\nBy field (header) and column (line cells): precision / recall (values counted).\n\n"
+              "| field | text P | text R | text n | scanned P | scanned R | scanned n |\n"
+              "|---|---:|---:|---:|---:|---:|---:|\n");
+  auto ratio = [](int num, int den) {
+    if (den == 0) return std::string("–");
+    char buf[16];
+    std::snprintf(buf, sizeof buf, "%.3f", static_cast<double>(num) / den);
+    return std::string(buf);
+  };
+  for (const bool header : {true, false}) {
+    std::set<std::string> names_seen;
+    for (const Group& g : groups) {
+      for (const auto& [n, c] : (header ? g.fields : g.lines).by_name) names_seen.insert(n);
+    }
+    for (const auto& n : names_seen) {
+      std::printf("| %s%s |", header ? "" : "line: ", n.c_str());
+      for (const Group& g : groups) {
+        const auto& m = (header ? g.fields : g.lines).by_name;
+        auto it = m.find(n);
+        bd::Counts c = it == m.end() ? bd::Counts{} : it->second;
+        std::printf(" %s | %s | %d |", ratio(c.true_positive, c.true_positive + c.false_positive).c_str(),
+                    ratio(c.true_positive, c.true_positive + c.false_negative).c_str(),
+                    c.true_positive + c.false_negative);
+      }
+      std::printf("\n");
+    }
   }
   std::printf(
       "\n| documents | count | extraction docs/s | baseline (extract_pdf) docs/s | extraction time / baseline |\n"

@@ -23,15 +23,22 @@ std::string canonical(const std::string& s) {
   return out;
 }
 
-void compare(const engines::Field* got, const std::string& name, const std::string& truth, Score& s) {
+// `key` is the field or column name the counts are kept under; `name` says where, for messages.
+void compare(const engines::Field* got, const std::string& key, const std::string& name, const std::string& truth,
+             Score& s) {
+  Counts& c = s.by_name[key];
   if (got == nullptr) {
     ++s.false_negative;
+    ++c.false_negative;
     s.mismatches.push_back(name + ": missing (expected '" + truth + "')");
   } else if (same_value(*got, truth)) {
     ++s.true_positive;
+    ++c.true_positive;
   } else {
     ++s.false_positive;
     ++s.false_negative;
+    ++c.false_positive;
+    ++c.false_negative;
     s.mismatches.push_back(name + ": expected '" + truth + "', got '" + value_text(*got) + "' (raw '" + got->raw +
                            "')");
   }
@@ -44,6 +51,12 @@ void Score::add(const Score& o) {
   false_positive += o.false_positive;
   false_negative += o.false_negative;
   mismatches.insert(mismatches.end(), o.mismatches.begin(), o.mismatches.end());
+  for (const auto& [name, c] : o.by_name) {
+    Counts& mine = by_name[name];
+    mine.true_positive += c.true_positive;
+    mine.false_positive += c.false_positive;
+    mine.false_negative += c.false_negative;
+  }
 }
 
 double Score::precision() const {
@@ -83,10 +96,11 @@ bool same_value(const engines::Field& f, const std::string& truth) {
 
 Score score_fields(const engines::Extraction& x, const Truth& truth) {
   Score s;
-  for (const auto& [name, value] : truth.fields) compare(x.field(name), name, value, s);
+  for (const auto& [name, value] : truth.fields) compare(x.field(name), name, name, value, s);
   for (const engines::Field& f : x.fields) {
     if (!truth.fields.count(f.name)) {
       ++s.false_positive;
+      ++s.by_name[f.name].false_positive;
       s.mismatches.push_back(f.name + ": not on the document, got '" + value_text(f) + "'");
     }
   }
@@ -98,12 +112,13 @@ Score score_lines(const engines::Extraction& x, const Truth& truth) {
   for (size_t i = 0; i < truth.lines.size(); ++i) {
     const engines::LineItem* line = i < x.lines.size() ? &x.lines[i] : nullptr;
     for (const auto& [name, value] : truth.lines[i]) {
-      compare(line ? line->cell(name) : nullptr, "line " + std::to_string(i + 1) + " " + name, value, s);
+      compare(line ? line->cell(name) : nullptr, name, "line " + std::to_string(i + 1) + " " + name, value, s);
     }
     if (line == nullptr) continue;
     for (const engines::Field& f : line->cells) {
       if (!truth.lines[i].count(f.name)) {
         ++s.false_positive;
+        ++s.by_name[f.name].false_positive;
         s.mismatches.push_back("line " + std::to_string(i + 1) + " " + f.name + ": not on the document, got '" +
                                value_text(f) + "'");
       }
@@ -111,6 +126,7 @@ Score score_lines(const engines::Extraction& x, const Truth& truth) {
   }
   for (size_t i = truth.lines.size(); i < x.lines.size(); ++i) {
     s.false_positive += static_cast<int>(x.lines[i].cells.size());
+    for (const engines::Field& f : x.lines[i].cells) ++s.by_name[f.name].false_positive;
     s.mismatches.push_back("line " + std::to_string(i + 1) + ": not on the document");
   }
   return s;

@@ -3,6 +3,7 @@
 // value, whether the engine found it and found it right. Used by the extraction tests and by
 // bench/extract, which micro-averages precision and recall over header fields and line cells.
 
+#include <map>
 #include <string>
 #include <vector>
 
@@ -11,11 +12,17 @@
 
 namespace docent::business_docs {
 
+struct Counts {
+  int true_positive = 0, false_positive = 0, false_negative = 0;
+};
+
 struct Score {
   int true_positive = 0;                // extracted and equal to the truth
   int false_positive = 0;               // extracted but wrong, or not in the truth
   int false_negative = 0;               // in the truth but missing or wrong
   std::vector<std::string> mismatches;  // "field: expected 'X', got 'Y'"
+  // The same counts by field name (header fields) or column name (line cells).
+  std::map<std::string, Counts> by_name;
 
   void add(const Score& other);
   double precision() const;
