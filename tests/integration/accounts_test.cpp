@@ -13,11 +13,8 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 // Every key of every object in a JSON document, recursively, lowercased.
 void collect_keys(const json::value& v, std::vector<std::string>& out) {

@@ -16,7 +16,6 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
 std::string sample_pdf() {
   auto path = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata" / "pdf-sample-files" /

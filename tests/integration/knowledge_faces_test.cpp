@@ -12,10 +12,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 class KnowledgeFacesTest : public ::testing::Test {
  protected:

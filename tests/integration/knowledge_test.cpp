@@ -17,10 +17,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 std::filesystem::path shared_testdata() {
   auto p = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata";

@@ -23,9 +23,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
 // The "data:" payloads of an SSE body, in order.
 std::vector<std::string> sse_data(const std::string& body) {

@@ -13,9 +13,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 
 class NexusSessionsTest : public ::testing::Test {

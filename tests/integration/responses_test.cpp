@@ -15,9 +15,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
 class ResponsesTest : public ::testing::Test {
  protected:

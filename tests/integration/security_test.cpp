@@ -18,10 +18,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 // Replaces each {param} of a route pattern with a fresh value.
 std::string concrete(const std::string& pattern) {

@@ -15,10 +15,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
-std::string str(const json::value& v) { return std::string(v.as_string()); }
 
 // getUpdates' content is JSON text: {"type":"text","text":{"value":...,"annotations":[...]}}.
 json::object content_of(const json::value& message) { return json::parse(message.at("content").as_string()).as_object(); }

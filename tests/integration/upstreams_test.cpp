@@ -16,9 +16,7 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-using Headers = std::vector<std::pair<std::string, std::string>>;
 
-Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
 
 std::string base_url(const ServerProcess& s) { return "http://127.0.0.1:" + std::to_string(s.port()) + "/v1"; }
 

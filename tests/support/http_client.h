@@ -13,6 +13,11 @@
 
 namespace docent::testing {
 
+// Request headers as tests spell them, and the two shorthands every suite uses.
+using Headers = std::vector<std::pair<std::string, std::string>>;
+inline Headers bearer(const std::string& key) { return {{"Authorization", "Bearer " + key}}; }
+inline std::string str(const boost::json::value& v) { return std::string(v.as_string()); }
+
 struct HttpResponse {
   int status = 0;
   std::map<std::string, std::string> headers;  // names lowercased
