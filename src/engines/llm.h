@@ -89,6 +89,32 @@ class ChatStream {
   virtual core::Result<std::optional<ChatChunk>> next(const CancelCheck& cancel) = 0;
 };
 
+// The receiving end of a stream started with LlmProvider::stream_async.
+enum class Flow {
+  Continue,
+  Pause,  // keep this chunk, but send no more until ChatStreamControl::resume()
+  Stop,   // end the stream (on_end follows with ServiceUnavailable "cancelled")
+};
+
+struct StreamCallbacks {
+  // Every chunk, in order. Runs on the provider's own thread (for an upstream, the one reactor
+  // thread every stream shares): it must not block.
+  std::function<Flow(ChatChunk&&)> on_chunk;
+  // Exactly once, last: ok when the stream ended normally, else its error — the same errors as
+  // ChatStream::next, and ServiceUnavailable("cancelled") after cancel() or Flow::Stop. Both
+  // callbacks are released right after it returns.
+  std::function<void(core::Status)> on_end;
+};
+
+// Steers a stream started with stream_async. Thread-safe. Letting go of it does not cancel the
+// stream (it runs to its end on its own).
+class ChatStreamControl {
+ public:
+  virtual ~ChatStreamControl() = default;
+  virtual void cancel() = 0;  // on_end(cancelled) follows, unless the stream ended already
+  virtual void resume() = 0;  // after on_chunk answered Flow::Pause; harmless at any other time
+};
+
 struct EmbeddingResult {
   std::string model;
   std::vector<std::vector<float>> vectors;  // one per input, in order
@@ -109,6 +135,11 @@ class LlmProvider {
   // Starts a streamed answer; returns once the first chunk is available (or the stream ended or
   // failed), so that an error is reported before the caller commits to a 200 event stream.
   virtual core::Result<std::unique_ptr<ChatStream>> stream(const ChatRequest& request, const CancelCheck& cancel) = 0;
+  // Starts a streamed answer and returns at once; chunks and the end arrive through
+  // `callbacks`, without a thread held per stream while the model is writing. Errors (the
+  // upstream refused, failed, or went quiet) come as on_end's status, possibly before any chunk.
+  // The default runs stream() on a thread of its own, for providers that answer from memory.
+  virtual std::shared_ptr<ChatStreamControl> stream_async(const ChatRequest& request, StreamCallbacks callbacks);
   // Embeddings of `inputs` with `model`. Errors: UpstreamError; ServiceUnavailable when the
   // provider has no embeddings.
   virtual core::Result<EmbeddingResult> embed(const std::string& model, const std::vector<std::string>& inputs,

@@ -1,5 +1,6 @@
 #include "engines/openai_client.h"
 
+#include "engines/curl_reactor.h"
 #include "engines/outbound_url.h"
 #include "engines/sse_parser.h"
 
@@ -7,6 +8,7 @@
 
 #include <boost/json.hpp>
 
+#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -54,7 +56,7 @@ std::string upstream_message(const std::string& body) {
   return s.empty() ? "(empty body)" : s;
 }
 
-bool retryable(CURLcode code) {
+bool retryable_code(CURLcode code) {
   switch (code) {
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
@@ -68,105 +70,144 @@ bool retryable(CURLcode code) {
   }
 }
 
-// One HTTP exchange with the upstream, driven step by step through a curl multi handle so the
-// caller can check for cancellation between steps. RAII over the curl handles.
-class Transfer {
+// The curl easy handle of one request to the upstream, set up the same way for every kind of
+// transfer; the owner supplies the write callback and receives the headers' bytes count.
+class EasyRequest {
  public:
-  Transfer(const OpenAiClientOptions& options, const std::string& path, const std::string* body, bool sse)
-      : options_(options), url_(options.base_url), body_(body ? *body : std::string()), post_(body != nullptr),
-        sse_(sse) {
+  EasyRequest(const OpenAiClientOptions& options, const std::string& path, const std::string* body, bool sse)
+      : options(options), url_(options.base_url), body_(body ? *body : std::string()) {
     global_init();
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     url_ += path;
-    easy_ = curl_easy_init();
-    multi_ = curl_multi_init();
-    if (!options_.api_key.empty()) headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + options_.api_key).c_str());
+    easy = curl_easy_init();
+    if (!options.api_key.empty()) headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + options.api_key).c_str());
     headers_ = curl_slist_append(headers_, "Content-Type: application/json");
     headers_ = curl_slist_append(headers_, sse ? "Accept: text/event-stream" : "Accept: application/json");
     headers_ = curl_slist_append(headers_, "Expect:");
-    curl_easy_setopt(easy_, CURLOPT_URL, url_.c_str());
-    curl_easy_setopt(easy_, CURLOPT_HTTPHEADER, headers_);
-    curl_easy_setopt(easy_, CURLOPT_PROTOCOLS_STR, "http,https");
-    curl_easy_setopt(easy_, CURLOPT_FOLLOWLOCATION, 0L);
-    curl_easy_setopt(easy_, CURLOPT_NOSIGNAL, 1L);
-    curl_easy_setopt(easy_, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options_.connect_timeout.count() * 1000));
-    curl_easy_setopt(easy_, CURLOPT_ERRORBUFFER, errbuf_);
-    curl_easy_setopt(easy_, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
-    curl_easy_setopt(easy_, CURLOPT_WRITEDATA, this);
-    curl_easy_setopt(easy_, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
-    curl_easy_setopt(easy_, CURLOPT_HEADERDATA, this);
-    curl_easy_setopt(easy_, CURLOPT_NOPROGRESS, 0L);
-    curl_easy_setopt(easy_, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
-    curl_easy_setopt(easy_, CURLOPT_XFERINFODATA, this);
-    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETFUNCTION, &Transfer::on_open_socket);
-    curl_easy_setopt(easy_, CURLOPT_OPENSOCKETDATA, this);
-    curl_easy_setopt(easy_, CURLOPT_USERAGENT, "docent/" DOCENT_VERSION);
-    if (post_) {
-      curl_easy_setopt(easy_, CURLOPT_POST, 1L);
-      curl_easy_setopt(easy_, CURLOPT_POSTFIELDS, body_.c_str());
-      curl_easy_setopt(easy_, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
+    curl_easy_setopt(easy, CURLOPT_URL, url_.c_str());
+    curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers_);
+    curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
+    curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT_MS, static_cast<long>(options.connect_timeout.count() * 1000));
+    curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf_);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, &EasyRequest::on_open_socket);
+    curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, this);
+    curl_easy_setopt(easy, CURLOPT_USERAGENT, "docent/" DOCENT_VERSION);
+    if (sse) curl_easy_setopt(easy, CURLOPT_BUFFERSIZE, 8192L);  // events are small; thousands of streams share memory
+    if (body) {
+      curl_easy_setopt(easy, CURLOPT_POST, 1L);
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDS, body_.c_str());
+      curl_easy_setopt(easy, CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(body_.size()));
     }
-    start();
+  }
+  ~EasyRequest() {
+    if (easy) curl_easy_cleanup(easy);
+    curl_slist_free_all(headers_);
+  }
+  EasyRequest(const EasyRequest&) = delete;
+  EasyRequest& operator=(const EasyRequest&) = delete;
+
+  // The UpstreamError for a transfer that ended with `code` (not CURLE_OK) after `received`
+  // bytes, when no callback of ours caused it.
+  core::Error failure(CURLcode code, size_t received) const {
+    if (refused_private_) {
+      return upstream_error("upstream " + options.base_url +
+                            " resolves to a private or loopback address; set llm.allow_private=true to allow it");
+    }
+    std::string detail = errbuf_[0] ? std::string(errbuf_) : std::string(curl_easy_strerror(code));
+    if (code == CURLE_OPERATION_TIMEDOUT && received == 0) {
+      detail = "could not connect within " + std::to_string(options.connect_timeout.count()) + "s";
+    }
+    return upstream_error("upstream " + options.base_url + " failed: " + detail);
+  }
+  bool retryable(CURLcode code, size_t received, int attempts) const {
+    return !refused_private_ && retryable_code(code) && received == 0 && attempts < options.retries;
+  }
+  // Clears what an attempt left behind, before a retry.
+  void reset() { errbuf_[0] = '\0'; }
+
+  const OpenAiClientOptions options;
+  CURL* easy = nullptr;
+
+ private:
+  static curl_socket_t on_open_socket(void* self_ptr, curlsocktype, curl_sockaddr* address) {
+    auto* self = static_cast<EasyRequest*>(self_ptr);
+    if (!self->options.allow_private && is_private_address(&address->addr)) {
+      self->refused_private_ = true;
+      return CURL_SOCKET_BAD;
+    }
+    return ::socket(address->family, address->socktype, address->protocol);
   }
 
+  std::string url_;
+  std::string body_;
+  curl_slist* headers_ = nullptr;
+  char errbuf_[CURL_ERROR_SIZE] = {};
+  bool refused_private_ = false;
+};
+
+// The UpstreamError for a finished exchange that answered `status` (not 2xx) with `body`.
+core::Error http_error(const OpenAiClientOptions& options, long status, const std::string& body) {
+  core::Error e = upstream_error("upstream " + options.base_url + " answered HTTP " + std::to_string(status) + ": " +
+                                 upstream_message(body));
+  e.details["upstream_status"] = status;
+  return e;
+}
+
+// One whole (not streamed) HTTP exchange with the upstream, driven step by step through a curl
+// multi handle of its own so that the calling thread can check for cancellation between steps.
+class Transfer {
+ public:
+  Transfer(const OpenAiClientOptions& options, const std::string& path, const std::string* body)
+      : request_(options, path, body, false), multi_(curl_multi_init()) {
+    curl_easy_setopt(request_.easy, CURLOPT_WRITEFUNCTION, &Transfer::on_write);
+    curl_easy_setopt(request_.easy, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(request_.easy, CURLOPT_HEADERFUNCTION, &Transfer::on_header);
+    curl_easy_setopt(request_.easy, CURLOPT_HEADERDATA, this);
+    curl_easy_setopt(request_.easy, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(request_.easy, CURLOPT_XFERINFOFUNCTION, &Transfer::on_progress);
+    curl_easy_setopt(request_.easy, CURLOPT_XFERINFODATA, this);
+    start();
+  }
   ~Transfer() {
-    if (multi_ && easy_) curl_multi_remove_handle(multi_, easy_);
-    if (easy_) curl_easy_cleanup(easy_);
-    if (multi_) curl_multi_cleanup(multi_);
-    curl_slist_free_all(headers_);
+    curl_multi_remove_handle(multi_, request_.easy);
+    curl_multi_cleanup(multi_);
   }
   Transfer(const Transfer&) = delete;
   Transfer& operator=(const Transfer&) = delete;
 
-  // Drives the transfer until it has new events (streams), finished, or failed. For a
-  // streamed 200 response, events are moved into `events`; the finished body is in body().
-  core::Status pump(const CancelCheck& cancel, std::vector<SseEvent>& events) {
+  // Drives the transfer until it finished or failed.
+  core::Status run(const CancelCheck& cancel) {
     cancel_ = &cancel;
     struct Reset {
       const CancelCheck** p;
       ~Reset() { *p = nullptr; }
     } reset{&cancel_};
+    const auto& options = request_.options;
     while (!finished_) {
       if (cancel && cancel()) return cancelled_error();
       int running = 0;
       curl_multi_perform(multi_, &running);
       if (auto st = collect(); !st) return st;
-      if (!events_.empty()) {
-        for (auto& e : events_) events.push_back(std::move(e));
-        events_.clear();
-        return {};
-      }
       if (finished_) break;
-      if (Clock::now() - last_activity_ > options_.read_timeout) {
-        return upstream_error("upstream " + options_.base_url + " sent nothing for " +
-                              std::to_string(options_.read_timeout.count()) + "s (" + options_.read_timeout_setting +
-                              ")");
+      if (Clock::now() - last_activity_ > options.read_timeout) {
+        return upstream_error("upstream " + options.base_url + " sent nothing for " +
+                              std::to_string(options.read_timeout.count()) + "s (" + options.read_timeout_setting + ")");
       }
       curl_multi_poll(multi_, nullptr, 0, static_cast<int>(kPollInterval.count()), nullptr);
-    }
-    if (sse_ && status_ == 200) {
-      parser_.finish(events);
     }
     return {};
   }
 
-  bool finished() const { return finished_; }
   long status() const { return status_; }
   const std::string& body() const { return response_; }
-
-  // For a finished transfer with status >= 400: the UpstreamError it maps to.
-  core::Error http_error() const {
-    core::Error e = upstream_error("upstream " + options_.base_url + " answered HTTP " + std::to_string(status_) +
-                                   ": " + upstream_message(response_));
-    e.details["upstream_status"] = status_;
-    return e;
-  }
 
  private:
   void start() {
     last_activity_ = Clock::now();
     received_ = 0;
-    curl_multi_add_handle(multi_, easy_);
+    curl_multi_add_handle(multi_, request_.easy);
   }
 
   // Looks for the transfer's completion message; retries a connection failure when allowed.
@@ -174,11 +215,9 @@ class Transfer {
     int left = 0;
     while (CURLMsg* msg = curl_multi_info_read(multi_, &left)) {
       if (msg->msg != CURLMSG_DONE) continue;
-      CURLcode code = msg->data.result;
+      const CURLcode code = msg->data.result;
       if (code == CURLE_OK) {
-        long s = 0;
-        curl_easy_getinfo(easy_, CURLINFO_RESPONSE_CODE, &s);
-        status_ = s;
+        curl_easy_getinfo(request_.easy, CURLINFO_RESPONSE_CODE, &status_);
         finished_ = true;
         return {};
       }
@@ -191,14 +230,10 @@ class Transfer {
         finished_ = true;
         return cancelled_error();
       }
-      if (refused_private_) {
-        finished_ = true;
-        return upstream_error("upstream " + options_.base_url +
-                              " resolves to a private or loopback address; set llm.allow_private=true to allow it");
-      }
-      if (retryable(code) && received_ == 0 && attempts_ < options_.retries) {
+      if (request_.retryable(code, received_, attempts_)) {
         ++attempts_;
-        curl_multi_remove_handle(multi_, easy_);
+        curl_multi_remove_handle(multi_, request_.easy);
+        request_.reset();
         auto until = Clock::now() + std::chrono::milliseconds(200 * attempts_);
         while (Clock::now() < until) {
           if (cancel_ && *cancel_ && (*cancel_)()) return cancelled_error();
@@ -208,16 +243,12 @@ class Transfer {
         return {};
       }
       finished_ = true;
-      std::string detail = errbuf_[0] ? std::string(errbuf_) : std::string(curl_easy_strerror(code));
-      if (code == CURLE_OPERATION_TIMEDOUT && received_ == 0) {
-        detail = "could not connect within " + std::to_string(options_.connect_timeout.count()) + "s";
-      }
-      return upstream_error("upstream " + options_.base_url + " failed: " + detail);
+      return request_.failure(code, received_);
     }
     return {};
   }
 
-  static size_t on_header(char* data, size_t size, size_t n, void* self_ptr) {
+  static size_t on_header(char*, size_t size, size_t n, void* self_ptr) {
     auto* self = static_cast<Transfer*>(self_ptr);
     self->received_ += size * n;
     self->last_activity_ = Clock::now();
@@ -230,20 +261,8 @@ class Transfer {
     self->received_ += len;
     self->last_activity_ = Clock::now();
     if (self->cancel_ && *self->cancel_ && (*self->cancel_)()) return 0;  // aborts the transfer
-    if (self->status_ == 0) {
-      long s = 0;
-      curl_easy_getinfo(self->easy_, CURLINFO_RESPONSE_CODE, &s);
-      self->status_ = s;
-    }
-    if (self->sse_ && self->status_ == 200) {
-      if (auto st = self->parser_.feed(std::string_view(data, len), self->events_); !st) {
-        self->failure_ = st.error();
-        return 0;
-      }
-      return len;
-    }
     if (self->response_.size() + len > kMaxBody) {
-      self->failure_ = upstream_error("upstream " + self->options_.base_url + " answer is larger than 64 MiB");
+      self->failure_ = upstream_error("upstream " + self->request_.options.base_url + " answer is larger than 64 MiB");
       return 0;
     }
     self->response_.append(data, len);
@@ -255,35 +274,16 @@ class Transfer {
     return (self->cancel_ && *self->cancel_ && (*self->cancel_)()) ? 1 : 0;
   }
 
-  static curl_socket_t on_open_socket(void* self_ptr, curlsocktype, curl_sockaddr* address) {
-    auto* self = static_cast<Transfer*>(self_ptr);
-    if (!self->options_.allow_private && is_private_address(&address->addr)) {
-      self->refused_private_ = true;
-      return CURL_SOCKET_BAD;
-    }
-    return ::socket(address->family, address->socktype, address->protocol);
-  }
-
-  const OpenAiClientOptions options_;
-  std::string url_;
-  std::string body_;
-  bool post_;
-  bool sse_;
-  CURL* easy_ = nullptr;
+  EasyRequest request_;
   CURLM* multi_ = nullptr;
-  curl_slist* headers_ = nullptr;
-  char errbuf_[CURL_ERROR_SIZE] = {};
-  const CancelCheck* cancel_ = nullptr;  // set while pump() runs
+  const CancelCheck* cancel_ = nullptr;  // set while run() runs
 
   long status_ = 0;
   bool finished_ = false;
-  bool refused_private_ = false;
   int attempts_ = 0;
   size_t received_ = 0;
   Clock::time_point last_activity_;
   std::string response_;
-  SseParser parser_;
-  std::vector<SseEvent> events_;
   std::optional<core::Error> failure_;
 };
 
@@ -292,22 +292,19 @@ class Transfer {
 // hold a request); generation is bounded by the read timeout only.
 core::Result<json::object> exchange(const OpenAiClientOptions& options, const std::string& path, const std::string* body,
                                     const CancelCheck& cancel, std::optional<Clock::time_point> deadline = {}) {
-  Transfer t(options, path, body, false);
-  std::vector<SseEvent> unused;
+  Transfer t(options, path, body);
   CancelCheck bounded = cancel;
   if (deadline) {
     bounded = [&cancel, d = *deadline] { return Clock::now() > d || (cancel && cancel()); };
   }
-  while (!t.finished()) {
-    if (auto st = t.pump(bounded, unused); !st) {
-      if (deadline && Clock::now() > *deadline) {
-        return upstream_error("upstream " + options.base_url + " did not finish " + path + " within " +
-                              std::to_string(options.read_timeout.count()) + "s (" + options.read_timeout_setting + ")");
-      }
-      return st.error();
+  if (auto st = t.run(bounded); !st) {
+    if (deadline && Clock::now() > *deadline) {
+      return upstream_error("upstream " + options.base_url + " did not finish " + path + " within " +
+                            std::to_string(options.read_timeout.count()) + "s (" + options.read_timeout_setting + ")");
     }
+    return st.error();
   }
-  if (t.status() >= 400 || t.status() < 200) return t.http_error();
+  if (t.status() >= 400 || t.status() < 200) return http_error(options, t.status(), t.body());
   boost::system::error_code ec;
   json::value v = json::parse(t.body(), ec);
   if (ec || !v.is_object()) {
@@ -330,60 +327,263 @@ std::string first_choice_text(const json::object& o, const char* part, std::opti
   return content ? message_text(*content) : std::string();
 }
 
-class UpstreamStream : public ChatStream {
+// A streamed chat completion on the shared CurlReactor. Everything below runs on the reactor
+// thread except the constructor, cancel() and resume(), which post to it. The reactor holds the
+// stream while its transfer runs; the caller holds it through ChatStreamControl.
+class AsyncStream final : public ChatStreamControl, public std::enable_shared_from_this<AsyncStream> {
  public:
-  UpstreamStream(const OpenAiClientOptions& options, std::string body)
-      : body_(std::move(body)), transfer_(options, "/chat/completions", &body_, true), base_(options.base_url) {}
+  AsyncStream(const OpenAiClientOptions& options, const std::string& body, StreamCallbacks callbacks)
+      : reactor_(CurlReactor::shared()), request_(options, "/chat/completions", &body, true),
+        callbacks_(std::move(callbacks)) {
+    curl_easy_setopt(request_.easy, CURLOPT_WRITEFUNCTION, &AsyncStream::on_write);
+    curl_easy_setopt(request_.easy, CURLOPT_WRITEDATA, this);
+    curl_easy_setopt(request_.easy, CURLOPT_HEADERFUNCTION, &AsyncStream::on_header);
+    curl_easy_setopt(request_.easy, CURLOPT_HEADERDATA, this);
+  }
+
+  void start() {
+    reactor_.post([self = shared_from_this()] { self->begin(); });
+  }
+  void cancel() override {
+    reactor_.post([self = shared_from_this()] { self->end(cancelled_error()); });
+  }
+  void resume() override {
+    reactor_.post([self = shared_from_this()] {
+      if (!self->paused_ || self->ended_) return;
+      self->paused_ = false;
+      self->last_activity_ = Clock::now();  // the wait was the client's, not the upstream's
+      self->deliver();                       // what was parsed before the pause goes first
+      if (self->paused_ || self->ended_) return;
+      if (self->transfer_done_) return self->end_of_transfer();
+      self->reactor_.unpause(self->request_.easy);
+    });
+  }
+
+ private:
+  const OpenAiClientOptions& options() const { return request_.options; }
+
+  void begin() {
+    if (ended_) return;
+    last_activity_ = Clock::now();
+    reactor_.add(request_.easy, [self = shared_from_this()](CURLcode code) { self->finished(code); });
+    if (!watching_) watch(options().read_timeout);
+  }
+
+  // The read timeout: one timer a period, not one reset per chunk.
+  void watch(Clock::duration in) {
+    watching_ = true;
+    std::weak_ptr<AsyncStream> weak = shared_from_this();
+    reactor_.after(std::chrono::ceil<std::chrono::milliseconds>(in), [weak] {
+      auto self = weak.lock();
+      if (!self || self->ended_) return;
+      const auto quiet = Clock::now() - self->last_activity_;
+      if (self->paused_ || quiet < self->options().read_timeout) {
+        self->watch(self->paused_ ? self->options().read_timeout : self->options().read_timeout - quiet);
+        return;
+      }
+      self->end(upstream_error("upstream " + self->options().base_url + " sent nothing for " +
+                               std::to_string(self->options().read_timeout.count()) + "s (" +
+                               self->options().read_timeout_setting + ")"));
+    });
+  }
+
+  void finished(CURLcode code) {
+    if (ended_) return;
+    if (code == CURLE_OK) {
+      curl_easy_getinfo(request_.easy, CURLINFO_RESPONSE_CODE, &status_);
+      if (status_ != 200) {
+        if (status_ >= 400 || status_ < 200) return end(http_error(options(), status_, error_body_));
+        return end(upstream_error("upstream " + options().base_url + " answered HTTP " + std::to_string(status_) +
+                                  " without an event stream"));
+      }
+      parser_.finish(events_);
+      transfer_done_ = true;
+      deliver();
+      if (!paused_) end_of_transfer();
+      return;
+    }
+    if (failure_) return end(*failure_);
+    if (request_.retryable(code, received_, attempts_)) {
+      ++attempts_;
+      request_.reset();
+      reactor_.after(std::chrono::milliseconds(200 * attempts_), [self = shared_from_this()] { self->begin(); });
+      return;
+    }
+    end(request_.failure(code, received_));
+  }
+
+  // The whole event stream was received and delivered without a [DONE].
+  void end_of_transfer() {
+    end(upstream_error("upstream " + options().base_url + " ended its event stream before [DONE]"));
+  }
+
+  // Hands the parsed events on, in order, until the stream ends or the receiver pauses it (the
+  // rest then wait in events_ for resume()).
+  void deliver() {
+    size_t i = 0;
+    for (; i < events_.size() && !ended_ && !paused_; ++i) {
+      const SseEvent& e = events_[i];
+      if (e.data == "[DONE]") {
+        end({});
+        break;
+      }
+      boost::system::error_code ec;
+      json::value v = json::parse(e.data, ec);
+      if (ec || !v.is_object()) {
+        end(upstream_error("upstream " + options().base_url + " sent a malformed stream event (not a JSON object)"));
+        break;
+      }
+      json::object& o = v.get_object();
+      if (o.contains("error")) {
+        end(upstream_error("upstream " + options().base_url + " failed mid-stream: " +
+                           upstream_message(json::serialize(o))));
+        break;
+      }
+      ChatChunk c;
+      c.content = first_choice_text(o, "delta", c.finish_reason);
+      c.usage = parse_usage(o.if_contains("usage"));
+      c.raw = std::move(o);
+      switch (callbacks_.on_chunk(std::move(c))) {
+        case Flow::Continue: break;
+        case Flow::Pause: paused_ = true; break;
+        case Flow::Stop: end(cancelled_error()); break;
+      }
+    }
+    if (ended_) {
+      events_.clear();
+    } else {
+      events_.erase(events_.begin(), events_.begin() + static_cast<std::ptrdiff_t>(i));
+    }
+  }
+
+  // Ends the stream once: the transfer is stopped (posted: this may run inside a curl callback)
+  // and on_end gets the status; the callbacks, and whatever they hold, are released.
+  void end(core::Status status) {
+    if (ended_) return;
+    ended_ = true;
+    reactor_.post([self = shared_from_this()] { self->reactor_.remove(self->request_.easy); });
+    StreamCallbacks callbacks = std::move(callbacks_);
+    callbacks_ = {};
+    callbacks.on_end(std::move(status));
+  }
+
+  static size_t on_header(char*, size_t size, size_t n, void* self_ptr) {
+    auto* self = static_cast<AsyncStream*>(self_ptr);
+    self->received_ += size * n;
+    self->last_activity_ = Clock::now();
+    return size * n;
+  }
+
+  static size_t on_write(char* data, size_t size, size_t n, void* self_ptr) {
+    auto* self = static_cast<AsyncStream*>(self_ptr);
+    const size_t len = size * n;
+    if (self->ended_) return 0;                        // aborts the transfer
+    if (self->paused_) return CURL_WRITEFUNC_PAUSE;    // curl keeps the bytes until unpause
+    self->received_ += len;
+    self->last_activity_ = Clock::now();
+    if (self->status_ == 0) curl_easy_getinfo(self->request_.easy, CURLINFO_RESPONSE_CODE, &self->status_);
+    if (self->status_ != 200) {
+      if (self->error_body_.size() < kMaxErrorBody) self->error_body_.append(data, std::min(len, kMaxErrorBody));
+      return len;
+    }
+    if (auto st = self->parser_.feed(std::string_view(data, len), self->events_); !st) {
+      self->failure_ = st.error();
+      return 0;
+    }
+    self->deliver();
+    return len;
+  }
+
+  static constexpr size_t kMaxErrorBody = 64 * 1024;
+
+  CurlReactor& reactor_;
+  EasyRequest request_;
+  StreamCallbacks callbacks_;
+  long status_ = 0;
+  size_t received_ = 0;
+  int attempts_ = 0;
+  bool paused_ = false;
+  bool ended_ = false;
+  bool watching_ = false;
+  bool transfer_done_ = false;  // curl finished; events_ may still wait for a resume()
+  Clock::time_point last_activity_;
+  std::string error_body_;
+  SseParser parser_;
+  std::vector<SseEvent> events_;  // parsed, not yet delivered
+  std::optional<core::Error> failure_;
+};
+
+// The pull form (ChatStream) over an AsyncStream, for callers that consume a stream on a thread
+// of their own: chunks wait in a queue; a full queue pauses the upstream until it drains.
+class BlockingStream final : public ChatStream {
+ public:
+  static constexpr size_t kPauseAt = 256;
+  static constexpr size_t kResumeAt = 64;
+
+  BlockingStream(const OpenAiClientOptions& options, const std::string& body) : state_(std::make_shared<State>()) {
+    StreamCallbacks callbacks;
+    callbacks.on_chunk = [state = state_](ChatChunk&& c) {
+      std::lock_guard lock(state->mu);
+      state->queue.push_back(std::move(c));
+      state->cv.notify_one();
+      if (state->queue.size() < kPauseAt) return Flow::Continue;
+      state->paused = true;
+      return Flow::Pause;
+    };
+    callbacks.on_end = [state = state_](core::Status st) {
+      std::lock_guard lock(state->mu);
+      state->end = std::move(st);
+      state->cv.notify_one();
+    };
+    auto stream = std::shared_ptr<AsyncStream>(new AsyncStream(options, body, std::move(callbacks)));
+    stream->start();
+    control_ = std::move(stream);
+  }
+  ~BlockingStream() override { control_->cancel(); }
+
+  // Waits until a chunk is queued or the stream ended (its error, when it failed before any).
+  core::Status wait_first(const CancelCheck& cancel) {
+    std::unique_lock lock(state_->mu);
+    while (state_->queue.empty() && !state_->end) {
+      if (cancel && cancel()) return cancelled_error();
+      state_->cv.wait_for(lock, kPollInterval);
+    }
+    if (state_->queue.empty() && !*state_->end) return state_->end->error();
+    return {};
+  }
 
   core::Result<std::optional<ChatChunk>> next(const CancelCheck& cancel) override {
+    std::unique_lock lock(state_->mu);
     while (true) {
-      if (!pending_.empty()) {
-        ChatChunk c = std::move(pending_.front());
-        pending_.pop_front();
+      if (!state_->queue.empty()) {
+        ChatChunk c = std::move(state_->queue.front());
+        state_->queue.pop_front();
+        if (state_->paused && state_->queue.size() <= kResumeAt) {
+          state_->paused = false;
+          lock.unlock();
+          control_->resume();
+        }
         return std::optional<ChatChunk>(std::move(c));
       }
-      if (done_) return std::optional<ChatChunk>();
-      if (transfer_.finished()) {
-        if (transfer_.status() >= 400 || transfer_.status() < 200) return transfer_.http_error();
-        return upstream_error("upstream " + base_ + " ended its event stream before [DONE]");
+      if (state_->end) {
+        if (!*state_->end) return state_->end->error();
+        return std::optional<ChatChunk>();
       }
-      std::vector<SseEvent> events;
-      if (auto st = transfer_.pump(cancel, events); !st) return st.error();
-      for (auto& e : events) {
-        if (done_) break;
-        if (auto st = take(e); !st) return st.error();
-      }
+      if (cancel && cancel()) return cancelled_error();
+      state_->cv.wait_for(lock, kPollInterval);
     }
   }
 
  private:
-  core::Status take(const SseEvent& e) {
-    if (e.data == "[DONE]") {
-      done_ = true;
-      return {};
-    }
-    boost::system::error_code ec;
-    json::value v = json::parse(e.data, ec);
-    if (ec || !v.is_object()) {
-      return upstream_error("upstream " + base_ + " sent a malformed stream event (not a JSON object)");
-    }
-    json::object& o = v.get_object();
-    if (o.contains("error")) {
-      return upstream_error("upstream " + base_ + " failed mid-stream: " + upstream_message(json::serialize(o)));
-    }
-    ChatChunk c;
-    c.content = first_choice_text(o, "delta", c.finish_reason);
-    c.usage = parse_usage(o.if_contains("usage"));
-    c.raw = std::move(o);
-    pending_.push_back(std::move(c));
-    return {};
-  }
-
-  std::string body_;
-  Transfer transfer_;
-  std::string base_;
-  std::deque<ChatChunk> pending_;
-  bool done_ = false;
+  struct State {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::deque<ChatChunk> queue;       // GUARDED_BY(mu)
+    std::optional<core::Status> end;   // GUARDED_BY(mu)
+    bool paused = false;               // GUARDED_BY(mu)
+  };
+  std::shared_ptr<State> state_;
+  std::shared_ptr<ChatStreamControl> control_;
 };
 
 json::object upstream_body(const ChatRequest& request, bool stream) {
@@ -451,27 +651,18 @@ core::Result<ChatResult> OpenAiClient::chat(const ChatRequest& request, const Ca
 }
 
 core::Result<std::unique_ptr<ChatStream>> OpenAiClient::stream(const ChatRequest& request, const CancelCheck& cancel) {
-  auto s = std::make_unique<UpstreamStream>(options_, json::serialize(upstream_body(request, true)));
+  auto s = std::make_unique<BlockingStream>(options_, json::serialize(upstream_body(request, true)));
   // Wait for the first chunk so that a failing upstream is reported before the caller commits to
   // a 200 event stream; the chunk stays queued for the caller.
-  auto first = s->next(cancel);
-  if (!first) return first.error();
-  struct Replay : ChatStream {
-    std::unique_ptr<ChatStream> inner;
-    std::optional<std::optional<ChatChunk>> head;
-    core::Result<std::optional<ChatChunk>> next(const CancelCheck& c) override {
-      if (head) {
-        auto h = std::move(*head);
-        head.reset();
-        return h;
-      }
-      return inner->next(c);
-    }
-  };
-  auto r = std::make_unique<Replay>();
-  r->inner = std::move(s);
-  r->head = std::move(*first);
-  return std::unique_ptr<ChatStream>(std::move(r));
+  if (auto st = s->wait_first(cancel); !st) return st.error();
+  return std::unique_ptr<ChatStream>(std::move(s));
+}
+
+std::shared_ptr<ChatStreamControl> OpenAiClient::stream_async(const ChatRequest& request, StreamCallbacks callbacks) {
+  auto s = std::shared_ptr<AsyncStream>(
+      new AsyncStream(options_, json::serialize(upstream_body(request, true)), std::move(callbacks)));
+  s->start();
+  return s;
 }
 
 core::Result<EmbeddingResult> OpenAiClient::embed(const std::string& model, const std::vector<std::string>& inputs,
@@ -508,36 +699,6 @@ core::Result<EmbeddingResult> OpenAiClient::embed(const std::string& model, cons
   if (const auto* m = o->if_contains("model"); m && m->is_string()) r.model = std::string(m->get_string());
   if (auto u = parse_usage(o->if_contains("usage"))) r.usage = *u;
   return r;
-}
-
-// ---- llm.h helpers ----
-
-core::Status stream_chat(LlmProvider& provider, const ChatRequest& request, const CancelCheck& cancel,
-                         const std::function<bool(const ChatChunk&)>& on_chunk) {
-  auto s = provider.stream(request, cancel);
-  if (!s) return s.error();
-  while (true) {
-    auto c = (*s)->next(cancel);
-    if (!c) return c.error();
-    if (!*c) return {};
-    if (!on_chunk(**c)) return {};
-  }
-}
-
-std::string message_text(const json::value& content) {
-  if (content.is_string()) return std::string(content.get_string());
-  std::string out;
-  if (content.is_array()) {
-    for (const auto& part : content.get_array()) {
-      if (!part.is_object()) continue;
-      const auto* t = part.get_object().if_contains("text");
-      if (t && t->is_string()) {
-        if (!out.empty()) out.push_back('\n');
-        out.append(t->get_string());
-      }
-    }
-  }
-  return out;
 }
 
 }  // namespace docent::engines

@@ -16,7 +16,9 @@
 //     destroyed transfer closes its connection at once;
 //   - unless allow_private, every address a host resolves to is checked with
 //     is_private_address() before connecting (outbound_url.h).
-// Thread-safe: every call uses its own curl handles.
+// Streams run on the shared CurlReactor (engines/curl_reactor.h), whose one multi handle also
+// keeps upstream connections alive between requests; whole exchanges (model lists, non-streamed
+// answers, embeddings) run on the calling thread with curl handles of their own. Thread-safe.
 
 #include "engines/llm.h"
 
@@ -43,6 +45,8 @@ class OpenAiClient : public LlmProvider {
   core::Result<std::vector<ModelInfo>> list_models(const CancelCheck& cancel) override;
   core::Result<ChatResult> chat(const ChatRequest& request, const CancelCheck& cancel) override;
   core::Result<std::unique_ptr<ChatStream>> stream(const ChatRequest& request, const CancelCheck& cancel) override;
+  // On the process's one CurlReactor thread (engines/curl_reactor.h): no thread per stream.
+  std::shared_ptr<ChatStreamControl> stream_async(const ChatRequest& request, StreamCallbacks callbacks) override;
   core::Result<EmbeddingResult> embed(const std::string& model, const std::vector<std::string>& inputs,
                                       const CancelCheck& cancel) override;
 

@@ -68,6 +68,26 @@ class SseSink {
   // request with `response` instead (a JSON error found while starting), and the stream ends.
   // False once the stream has started (then report the error as an event).
   virtual bool reject(Response response) = 0;
+
+  // ---- for producers that go on after their function returns (an upstream model's stream on
+  // the shared reactor thread, not a thread of its own) ----
+  // Keeps the stream open after the producer function returns: it ends when the last copy of
+  // the returned handle is gone. Call it from the producer function.
+  virtual std::shared_ptr<SseSink> hold() = 0;
+  enum class Offered {
+    Queued,  // written soon
+    Full,    // queued, but the client reads slower than events come: produce no more until the
+             // when_drained() callback runs
+    Closed,  // the client has gone away or the server is stopping; nothing was queued
+  };
+  // Queues one event without ever blocking (send() blocks when the queue is full).
+  virtual Offered offer(std::string_view data, std::string_view event = {}, std::string_view id = {}) = 0;
+  // Runs `fn` once the queue has been taken for writing (at once when it is not full, or the
+  // stream has been cancelled). It may run on an I/O thread: it must not block.
+  virtual void when_drained(std::function<void()> fn) = 0;
+  // Runs `fn` once, when the stream is cancelled (at once if it already is), on the thread that
+  // cancels it: it must not block.
+  virtual void on_cancel(std::function<void()> fn) = 0;
 };
 
 // Formats one SSE event: optional "event:" and "id:" lines, one "data:" line per line of data,

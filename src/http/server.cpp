@@ -61,6 +61,54 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
     return cancelled_;
   }
 
+  std::shared_ptr<SseSink> hold() override {
+    struct Holder {
+      std::shared_ptr<void> life;
+      std::shared_ptr<SseSinkImpl> sink;
+    };
+    auto h = std::make_shared<Holder>(Holder{life_.lock(), shared_from_this()});
+    return std::shared_ptr<SseSink>(h, h->sink.get());
+  }
+
+  Offered offer(std::string_view data, std::string_view event, std::string_view id) override {
+    std::string chunk = format_sse_event(data, event, id);
+    std::unique_lock lock(mu_);
+    if (cancelled_ || rejection_) return Offered::Closed;
+    sent_any_ = true;
+    queue_.push_back(std::move(chunk));
+    const bool full = queue_.size() >= kMaxQueued;
+    notify(lock);
+    return full ? Offered::Full : Offered::Queued;
+  }
+
+  void when_drained(std::function<void()> fn) override {
+    std::unique_lock lock(mu_);
+    if (cancelled_ || queue_.size() < kMaxQueued) {
+      lock.unlock();
+      fn();
+      return;
+    }
+    drained_ = std::move(fn);
+  }
+
+  void on_cancel(std::function<void()> fn) override {
+    std::unique_lock lock(mu_);
+    if (cancelled_) {
+      lock.unlock();
+      fn();
+      return;
+    }
+    on_cancel_ = std::move(fn);
+  }
+
+  // The producer's lifetime: while the returned handle or a hold() of it lives, the stream is
+  // open; when the last goes, the stream ends (`ended` runs).
+  std::shared_ptr<void> make_life(std::function<void()> ended) {
+    std::shared_ptr<void> life(static_cast<void*>(this), [ended = std::move(ended)](void*) { ended(); });
+    life_ = life;
+    return life;
+  }
+
   bool reject(Response response) override {
     std::unique_lock lock(mu_);
     if (sent_any_ || rejection_) return false;
@@ -96,9 +144,14 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   // The client went away, or the server is stopping.
   void cancel() {
     std::unique_lock lock(mu_);
+    if (cancelled_) return;
     cancelled_ = true;
     cv_.notify_all();
-    notify(lock);
+    auto on_cancel = std::move(on_cancel_);
+    on_cancel_ = nullptr;
+    drained_ = nullptr;
+    notify(lock);  // unlocks
+    if (on_cancel) on_cancel();
   }
 
   struct Batch {
@@ -109,7 +162,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   // Takes what is queued. When nothing is, marks the consumer as waiting so that the next
   // push wakes it.
   Batch drain() {
-    std::lock_guard lock(mu_);
+    std::unique_lock lock(mu_);
     Batch b;
     b.items.swap(queue_);
     cv_.notify_all();
@@ -117,6 +170,10 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
       if (done_ || cancelled_) b.ended = true;
       else waiting_ = true;
     }
+    auto drained = std::move(drained_);
+    drained_ = nullptr;
+    lock.unlock();
+    if (drained) drained();
     return b;
   }
 
@@ -148,6 +205,9 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   bool cancelled_ = false;         // GUARDED_BY(mu_)
   bool sent_any_ = false;          // GUARDED_BY(mu_): an event was queued (reject() is too late)
   std::optional<Response> rejection_;  // GUARDED_BY(mu_)
+  std::function<void()> drained_;      // GUARDED_BY(mu_)
+  std::function<void()> on_cancel_;    // GUARDED_BY(mu_)
+  std::weak_ptr<void> life_;           // set before the producer starts
 };
 
 std::string status_label(int status) { return std::to_string(status); }
@@ -314,10 +374,18 @@ struct Server::Impl {
   }
 
   awaitable<void> sse_writer(std::shared_ptr<Connection> c, std::shared_ptr<SseSinkImpl> sink) {
+    std::string joined;
     for (;;) {
       auto batch = sink->drain();
-      for (const auto& item : batch.items) {
-        auto [ec, n] = co_await asio::async_write(c->stream, bhttp::make_chunk(asio::buffer(item)), kTuple);
+      if (!batch.items.empty()) {
+        // Whatever queued up since the last write goes out as one chunk, in one syscall.
+        const std::string* out = &batch.items.front();
+        if (batch.items.size() > 1) {
+          joined.clear();
+          for (const auto& item : batch.items) joined += item;
+          out = &joined;
+        }
+        auto [ec, n] = co_await asio::async_write(c->stream, bhttp::make_chunk(asio::buffer(*out)), kTuple);
         if (ec) {
           sink->cancel();
           co_return;
@@ -368,15 +436,19 @@ struct Server::Impl {
     };
     // The producer may block for as long as its stream lasts (an upstream model's answer): it
     // gets a thread of its own, counted so that shutdown can wait for it.
+    // The stream ends when the producer returned and let go of every hold() it took.
     auto start_producer = [&] {
-      std::thread([count = producers, sink, producer = std::move(res.sse)] {
+      auto life = sink->make_life([count = producers, sink] {
+        sink->finish();
+        count->release();
+      });
+      std::thread([life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
         try {
           producer(*sink);
         } catch (const std::exception& e) {
           core::log::error("stream producer threw", {{"what", e.what()}});
         }
-        sink->finish();
-        count->release();
+        life.reset();
       }).detach();
     };
     int status = res.status;

@@ -90,6 +90,12 @@ std::string HttpClient::raw_until(const std::string& bytes, const std::string& u
   impl_->raw_socket->connect(tcp::endpoint(asio::ip::make_address(impl_->host), impl_->port));
   beast::error_code ec;
   asio::write(*impl_->raw_socket, asio::buffer(bytes), ec);
+  return raw_more(until, timeout);
+}
+
+std::string HttpClient::raw_more(const std::string& until, std::chrono::milliseconds timeout) {
+  if (!impl_->raw_socket) return {};
+  beast::error_code ec;
   std::string out;
   auto deadline = std::chrono::steady_clock::now() + timeout;
   std::array<char, 4096> buf;

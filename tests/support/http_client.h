@@ -55,6 +55,8 @@ class HttpClient {
   // and returns what was read; the connection stays open until close_raw().
   std::string raw_until(const std::string& bytes, const std::string& until,
                         std::chrono::milliseconds timeout = std::chrono::milliseconds(5000));
+  // Reads on from the connection raw_until() opened, until `until` appears (or the timeout).
+  std::string raw_more(const std::string& until, std::chrono::milliseconds timeout = std::chrono::milliseconds(3000));
   void close_raw();
 
   // The status code of a raw HTTP response text ("HTTP/1.1 413 ..."), or 0.

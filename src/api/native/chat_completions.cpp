@@ -5,6 +5,7 @@
 
 #include "api/native/errors.h"
 #include "api/native/models.h"
+#include "api/stream_relay.h"
 #include "core/id.h"
 #include "core/json.h"
 #include "core/log.h"
@@ -241,42 +242,30 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
       return Response::json(200, completion_json(id, created, route->model, *result));
     }
 
-    // Started on the stream's own thread, which holds the response head until the first chunk:
-    // an upstream that fails before answering is still a JSON error, and waiting for a slow
-    // model's first token holds no request worker.
+    // The response head waits for the first chunk, so that an upstream that fails before
+    // answering is still a JSON error. The producer only starts the stream: chunks then arrive
+    // on the provider's reactor thread (an upstream) and are relayed from there, so a stream
+    // holds no thread of its own while the model writes, and waiting for a slow model's first
+    // token holds no request worker.
     auto shaper = std::make_shared<ChunkShaper>(ChunkShaper{id, created, route->model, in->include_usage});
     std::string request_id = req.request_id;
     engines::LlmProvider* provider = route->provider;
     return Response::stream_on_first_event([provider, chat = std::move(chat), shaper, request_id](http::SseSink& sink) {
-      auto started = provider->stream(chat, [&sink] { return sink.cancelled(); });
-      if (!started) {
-        if (sink.cancelled()) return;
-        if (!sink.reject(render_error(Request(), started.error()))) sink.send(stream_error_event(started.error()));
-        return;
-      }
-      std::shared_ptr<engines::ChatStream> stream = std::move(*started);
-      const engines::CancelCheck cancel = [&sink] { return sink.cancelled(); };
-      while (true) {
-        auto chunk = stream->next(cancel);
-        if (!chunk) {
-          if (sink.cancelled()) return;  // the client left; the upstream transfer is closed with the stream
-          core::log::warn("chat stream failed", {{"request_id", request_id}, {"error", chunk.error().message}});
-          sink.send(stream_error_event(chunk.error()));
+      RelayHooks hooks;
+      hooks.shape = [shaper](const engines::ChatChunk& c) -> std::optional<std::string> {
+        if (!c.raw.empty()) return json::serialize(c.raw);
+        if (auto shaped = shaper->shape(c)) return json::serialize(*shaped);
+        return std::nullopt;
+      };
+      hooks.end = [request_id](http::SseSink& out, const core::Status& st) {
+        if (st) {
+          out.offer("[DONE]");
           return;
         }
-        if (!*chunk) break;
-        const engines::ChatChunk& c = **chunk;
-        std::string data;
-        if (!c.raw.empty()) {
-          data = json::serialize(c.raw);
-        } else if (auto shaped = shaper->shape(c)) {
-          data = json::serialize(*shaped);
-        } else {
-          continue;
-        }
-        if (!sink.send(data)) return;
-      }
-      sink.send("[DONE]");
+        core::log::warn("chat stream failed", {{"request_id", request_id}, {"error", st.error().message}});
+        if (!out.reject(render_error(Request(), st.error()))) out.offer(stream_error_event(st.error()));
+      };
+      relay_stream(sink, *provider, chat, std::move(hooks));
     });
   }, {.max_body_bytes = 16 * 1024 * 1024}, errors);
 }

@@ -11,6 +11,7 @@
 #include <atomic>
 #include <fstream>
 #include <future>
+#include <mutex>
 #include <thread>
 
 namespace docent::http {
@@ -324,6 +325,100 @@ TEST(HttpServer, HandlersDoNotBlockNetworkThreads) {
   EXPECT_EQ(HttpClient(s.port()).get("/fast").body, "fast");
   EXPECT_EQ(running.load(), 3) << "the fast answer should come while all slow handlers still run";
   for (auto& f : slow) EXPECT_EQ(f.get().body, "slow");
+}
+
+// ---- producers that go on after their function returns (SseSink::hold) ----
+
+TEST(HttpServer, AHeldStreamGoesOnAfterTheProducerReturnsAndEndsWithTheLastHold) {
+  Router r;
+  std::atomic<bool> returned{false};
+  r.add(Method::Get, "/held", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      auto held = sink.hold();
+      std::thread([held, &returned] {
+        while (!returned) std::this_thread::sleep_for(1ms);  // the producer has returned by now
+        for (int i = 0; i < 5; ++i) {
+          EXPECT_NE(held->offer(std::to_string(i)), SseSink::Offered::Closed);
+          std::this_thread::sleep_for(5ms);
+        }
+      }).detach();
+      returned = true;
+    });
+  });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  auto res = c.get("/held");  // returns only once the stream ended: when the thread let go
+  EXPECT_EQ(res.status, 200);
+  EXPECT_EQ(res.body, "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n");
+  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+}
+
+TEST(HttpServer, OfferNeverBlocksReportsFullAndWhenDrainedRunsOnceTheClientReads) {
+  Router r;
+  std::atomic<int> full_at{0};
+  std::atomic<bool> drained{false};
+  const std::string big(16 * 1024, 'x');
+  r.add(Method::Get, "/flood", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      // The client reads nothing yet: the socket's buffers fill, then the queue does.
+      for (int i = 1; i <= 3000; ++i) {
+        const auto offered = sink.offer(std::to_string(i) + big);
+        ASSERT_NE(offered, SseSink::Offered::Closed);
+        if (offered == SseSink::Offered::Full) {
+          full_at = i;
+          break;
+        }
+      }
+      sink.when_drained([&] { drained = true; });
+      sink.send("last");  // the blocking form waits for room instead
+    });
+  });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  std::string request = "GET /flood HTTP/1.1\r\nHost: x\r\n\r\n";
+  // Starts the request and reads only its first bytes.
+  std::string first = c.raw_until(request, "data: 1", 5000ms);
+  ASSERT_TRUE(wait_for([&] { return full_at.load() > 0; }, 10000ms)) << "the queue never reported Full";
+  EXPECT_FALSE(drained.load());
+  std::string rest = c.raw_more("data: last", 20000ms);
+  c.close_raw();
+  EXPECT_TRUE(drained.load());
+  const std::string all = first + rest;
+  EXPECT_NE(all.find("data: " + std::to_string(full_at.load()) + "xxx"), std::string::npos);
+  EXPECT_NE(all.find("data: last"), std::string::npos);
+}
+
+TEST(HttpServer, OnCancelRunsWhenTheClientLeavesAHeldStream) {
+  Router r;
+  std::atomic<bool> cancelled{false};
+  std::shared_ptr<SseSink> keep;  // released by the cancel callback, as an upstream's end would
+  std::mutex keep_mu;
+  r.add(Method::Get, "/held", [&](Request&) {
+    return Response::stream([&](SseSink& sink) {
+      std::lock_guard lock(keep_mu);
+      keep = sink.hold();
+      keep->offer("hello");
+      sink.on_cancel([&] {
+        cancelled = true;
+        std::thread([&] {
+          std::lock_guard lock(keep_mu);
+          keep.reset();
+        }).detach();
+      });
+    });
+  });
+  InProcessServer s(r);
+  HttpClient c(s.port());
+  std::string out = c.raw_until("GET /held HTTP/1.1\r\nHost: x\r\n\r\n", "data: hello", 5000ms);
+  ASSERT_NE(out.find("data: hello"), std::string::npos) << out;
+  EXPECT_FALSE(cancelled.load());
+  c.close_raw();
+  EXPECT_TRUE(wait_for([&] { return cancelled.load(); }, 3000ms));
+  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+  EXPECT_TRUE(wait_for([&] {
+    std::lock_guard lock(keep_mu);
+    return keep == nullptr;
+  }));
 }
 
 }  // namespace
