@@ -1,9 +1,11 @@
 #pragma once
 // The asynchronous HTTP/1.1 server: Boost.Beast + Asio with C++20 coroutines on N network
 // threads, one coroutine per connection, handlers on a separate worker pool so that no handler
-// ever blocks a network thread. Each SSE producer runs on a thread of its own, so long streams
-// (a model's answer may take minutes) never hold the worker pool that ordinary requests need. Keep-alive, streamed bodies with limits, multipart spooling,
-// SSE, metrics and graceful shutdown. Beast never leaks out of server.cpp.
+// ever blocks a network thread. Each SSE producer starts on a thread of its own, so long streams
+// (a model's answer may take minutes) never hold the worker pool that ordinary requests need; a
+// producer may also hand its stream to asynchronous code and return (SseSink::hold). Keep-alive,
+// streamed bodies with limits, multipart spooling, SSE, metrics and graceful shutdown. Beast
+// never leaks out of server.cpp.
 
 #include "core/error.h"
 #include "core/metrics.h"

@@ -8,6 +8,10 @@
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <optional>
 
 namespace docent::services {
 
@@ -21,6 +25,7 @@ constexpr size_t kMaxQuestionChars = 20000;
 constexpr size_t kHistoryMessages = 20;       // earlier turns offered to the model at most
 constexpr size_t kHistoryBudgetChars = 12000;  // ~3,000 tokens of earlier turns
 constexpr size_t kSnippetChars = 300;
+constexpr auto kCancelPoll = std::chrono::milliseconds(250);  // an idle stream's client checked this often
 constexpr size_t kSummaryBudgetChars = 12000;  // ~3,000 tokens of the file, sampled across it
 
 std::string now() { return core::rfc3339_ms(std::chrono::system_clock::now()); }
@@ -232,20 +237,63 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
     (void)conversations_.rename(actor, conversation.id, title);  // a title is a nicety: never fail the answer
   }
 
+  // The answer streams on the provider's thread (for an upstream, the reactor thread every stream
+  // shares), which calls on_delta for each piece; this thread only waits for the end, so a token
+  // wakes nothing here. on_delta, and what it refers to, stay valid because nothing returns
+  // before on_end has run.
+  struct Streamed {
+    std::mutex mu;
+    std::condition_variable cv;
+    std::string content;           // GUARDED_BY(mu)
+    engines::Usage usage;          // GUARDED_BY(mu)
+    bool stopped = false;          // GUARDED_BY(mu): on_delta asked to stop
+    std::optional<core::Status> end;  // GUARDED_BY(mu)
+  };
+  auto state = std::make_shared<Streamed>();
+  engines::StreamCallbacks callbacks;
+  callbacks.on_chunk = [state, &on_delta](engines::ChatChunk&& chunk) {
+    {
+      std::lock_guard lock(state->mu);
+      if (chunk.usage) state->usage = *chunk.usage;
+      if (chunk.content.empty()) return engines::Flow::Continue;
+      state->content += chunk.content;
+    }
+    if (on_delta(chunk.content)) return engines::Flow::Continue;
+    std::lock_guard lock(state->mu);
+    state->stopped = true;
+    return engines::Flow::Stop;
+  };
+  callbacks.on_end = [state](core::Status st) {
+    std::lock_guard lock(state->mu);
+    state->end = std::move(st);
+    state->cv.notify_all();
+  };
+  auto control = prepared.route.provider->stream_async(prepared.request, std::move(callbacks));
+  {
+    // The caller's cancel flag (a client that left an idle stream) is looked at a few times a
+    // second; one that leaves while tokens flow is seen by on_delta at once.
+    std::unique_lock lock(state->mu);
+    bool cancel_sent = false;
+    while (!state->cv.wait_for(lock, kCancelPoll, [&] { return state->end.has_value(); })) {
+      if (!cancel_sent && cancel && cancel()) {
+        cancel_sent = true;
+        lock.unlock();
+        control->cancel();
+        lock.lock();
+      }
+    }
+  }
   std::string content;
   engines::Usage usage;
+  core::Status streamed;
   bool stopped = false;
-  auto streamed = engines::stream_chat(*prepared.route.provider, prepared.request, cancel,
-                                       [&](const engines::ChatChunk& chunk) {
-                                         if (chunk.usage) usage = *chunk.usage;
-                                         if (chunk.content.empty()) return true;
-                                         content += chunk.content;
-                                         if (!on_delta(chunk.content)) {
-                                           stopped = true;
-                                           return false;
-                                         }
-                                         return true;
-                                       });
+  {
+    std::lock_guard lock(state->mu);
+    content = std::move(state->content);
+    usage = state->usage;
+    streamed = *state->end;
+    stopped = state->stopped;
+  }
   const bool cancelled = stopped || (cancel && cancel());
   if (!streamed && content.empty() && !cancelled) return streamed.error();
   if (usage.total_tokens == 0) {  // no count from the provider: the documented estimate

@@ -73,7 +73,9 @@ class ChatService {
 
   // Answers `in.question` in the caller's conversation. `on_delta` receives the answer's text as
   // it is produced and returns false to stop (the client went away): what was produced is stored
-  // marked interrupted. Errors before anything is streamed: NotFound (not the caller's
+  // marked interrupted. on_delta runs on the model provider's thread (for an upstream, the one
+  // reactor thread every stream shares) and must not block: use SseSink::offer, not send. The
+  // calling thread waits for the end (checking `cancel` a few times a second). Errors before anything is streamed: NotFound (not the caller's
   // conversation), InvalidInput (question), QuotaExceeded, NotReady (files still ingesting past
   // the wait), UpstreamError.
   core::Result<Answer> ask(const Principal& actor, const AskInput& in,

@@ -87,7 +87,8 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
     auto answer = ask_preferring_model(
         ctx, p, in,
         [&](std::string_view piece) {
-          return sink.send(json::serialize(json::object{{"type", "text"}, {"content", piece}}));
+          return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", piece}})) !=
+                 http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
         },
         [&] { return sink.cancelled(); });
     if (!answer) {

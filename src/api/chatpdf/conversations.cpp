@@ -118,7 +118,8 @@ Response stream_answer(std::string device_id, Answering answering) {
   return Response::stream([device_id = std::move(device_id), answering = std::move(answering)](http::SseSink& sink) {
     auto answer = answering(
         [&](std::string_view delta) {
-          return sink.send(json::serialize(json::object{{"type", "text"}, {"content", delta}}));
+          return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", delta}})) !=
+                 http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
         },
         [&] { return sink.cancelled(); });
     if (!answer) {

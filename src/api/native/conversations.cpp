@@ -148,7 +148,9 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     }
     return Response::stream([ctx, p, in](http::SseSink& sink) {
       auto answer = ctx.chat->ask(
-          p, in, [&](std::string_view d) { return sink.send(json::serialize(json::object{{"content", d}}), "delta"); },
+          p, in, [&](std::string_view d) {  // on the provider's thread: never blocks
+            return sink.offer(json::serialize(json::object{{"content", d}}), "delta") != http::SseSink::Offered::Closed;
+          },
           [&] { return sink.cancelled(); });
       if (!answer) {
         sink.send(json::serialize(json::object{{"error", json::object{{"message", answer.error().message},

@@ -80,7 +80,8 @@ Response process_text(const Context& ctx, Request& req) {
     // the model's pieces fall (a word split across two pieces is sent once it is whole).
     std::string pending;
     auto send_word = [&](std::string_view word) {
-      return sink.send(json::serialize(json::object{{"word", word}, {"complete", false}}));
+      return sink.offer(json::serialize(json::object{{"word", word}, {"complete", false}})) !=
+             http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
     };
     auto answer = ctx.chat->ask(
         p, in,
