@@ -65,11 +65,19 @@ def main():
     per_stream_up = (rss_peak[1] - rss_before[1]) / n
     held = hold["all_held"] and hold["failed"] == 0
 
+    conv_path = os.path.join(a.results, "hold_conv.json")
+    conv = load(conv_path) if os.path.exists(conv_path) else None
+
     targets = [
         ("added TTFT p50 < 2 ms", added < 2.0, f"{added:.2f} ms"),
         ("paced tokens/s via docent / direct ≥ 0.98", ratio["paced"] >= 0.98, f"{ratio['paced']:.3f}"),
-        (f"{n} streams held at once", held, f"{hold['peak_open']} of {n} open together, {hold['failed']} failed"),
+        (f"{n} streams held at once (chat completions)", held,
+         f"{hold['peak_open']} of {n} open together, {hold['failed']} failed"),
     ]
+    if conv:
+        targets.append((f"{conv['streams']} streams held at once (conversations)",
+                        conv["all_held"] and conv["failed"] == 0,
+                        f"{conv['peak_open']} of {conv['streams']} open together, {conv['failed']} failed"))
 
     load1 = float(a.load_before.split()[0]) if a.load_before else 0.0
     busy = load1 > 1.0
@@ -130,15 +138,29 @@ def main():
     L.append(f"| upstream (yardstick: a coroutine per connection) | {rss_before[1] / 1024:.1f} MiB | "
              f"{rss_peak[1] / 1024:.1f} MiB | {per_stream_up:.1f} KiB |")
     L.append("")
-    cpu_path = os.path.join(a.results, "hold_cpu.txt")
-    if os.path.exists(cpu_path):
-        d_ticks, u_ticks, hz, wall = open(cpu_path).read().split()
+    def cpu_line(name, what, streams):
+        path = os.path.join(a.results, name)
+        if not os.path.exists(path):
+            return
+        d_ticks, u_ticks, hz, wall = open(path).read().split()
         d_s, u_s, wall = int(d_ticks) / int(hz), int(u_ticks) / int(hz), float(wall)
-        events = n * a.hold_tokens
-        L.append(f"CPU over the hold ({wall:.1f} s wall, {events:,} token events): docent {d_s:.1f} s "
+        events = streams * a.hold_tokens
+        L.append(f"CPU over the {what} ({wall:.1f} s wall, {events:,} token events): docent {d_s:.1f} s "
                  f"({d_s / events * 1e6:.0f} µs an event), upstream {u_s:.1f} s ({u_s / events * 1e6:.0f} µs an event; "
                  f"docent / upstream {d_s / max(u_s, 0.01):.1f}x).")
         L.append("")
+
+    cpu_line("hold_cpu.txt", "hold", n)
+    if conv:
+        cb, cp = conv["rss_before_kib"], conv["rss_max_kib"]
+        L.append(f"The same {conv['streams']} streams as questions in conversations (`POST /v1/conversations/{{id}}/messages`, "
+                 "answered by ChatService, both turns stored; the path of the chatpdf, nexus, chatbot and sherpa faces): "
+                 f"**{conv['peak_open']} open together** ({conv['completed']} completed, {conv['failed']} failed), "
+                 f"TTFT p50 {ms(conv['ttft_p50_ms'])} / p99 {ms(conv['ttft_p99_ms'])} with all opened at once; docent's VmRSS "
+                 f"{cb[0] / 1024:.1f} MiB before, {cp[0] / 1024:.1f} MiB at the highest "
+                 f"({(cp[0] - cb[0]) / conv['streams']:.1f} KiB a stream).")
+        L.append("")
+        cpu_line("hold_conv_cpu.txt", "conversation hold", conv["streams"])
     L.append("| Target | Result |")
     L.append("|---|---|")
     for name, ok, value in targets:
@@ -154,6 +176,8 @@ def main():
     L.append(f"- prefill, docent: `{json.dumps(pv)}`")
     L.append(f"- hold, direct: `{json.dumps(hd)}`")
     L.append(f"- hold, docent: `{json.dumps(hold)}`")
+    if conv:
+        L.append(f"- hold, docent conversations: `{json.dumps(conv)}`")
     L.append("")
     L.append("</details>")
     section = "\n".join(L).replace("{SAMPLED}", sampled_at)

@@ -159,7 +159,8 @@ start_server() {
   echo "$name: $url (pid $pid)" >&2
 }
 
-start_server upstream "$upstream_bin" --port 0 --threads 1
+# The defaults are the hold's pace: conversations pass no bench_* fields on to the upstream.
+start_server upstream "$upstream_bin" --port 0 --threads 1 --tokens "$HOLD_TOKENS" --token-delay-ms "$HOLD_DELAY_MS"
 mkdir -p "$work/data"
 # The key is a dummy (the fake upstream checks none); loopback needs llm.allow_private.
 start_server docent "$docent_bin" serve --host 127.0.0.1 --port 0 --data "$work/data" \
@@ -232,6 +233,17 @@ echo "hold docent: $(cat "$results/hold.json")" >&2
 sleep 1
 run_client direct "$results/hold__direct.json" "${hold_args[@]}"
 echo "hold direct: $(cat "$results/hold__direct.json")" >&2
+# The same hold through conversations (each stream a question in a conversation of its own,
+# answered by ChatService and stored): the path chatpdf, nexus, chatbot and sherpa take.
+sleep 1
+echo "hold: $STREAMS streams through docent's conversations" >&2
+docent_cpu0=$(cpu_ticks "$docent_pid") upstream_cpu0=$(cpu_ticks "$upstream_pid") hold_t0=$EPOCHREALTIME
+run_client docent "$results/hold_conv.json" hold --streams "$STREAMS" --conversations --settle 2 \
+  --pid "$docent_pid" --pid "$upstream_pid"
+hold_wall=$(awk -v a="$hold_t0" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.2f", b - a }')
+echo "$(( $(cpu_ticks "$docent_pid") - docent_cpu0 )) $(( $(cpu_ticks "$upstream_pid") - upstream_cpu0 )) $(getconf CLK_TCK) $hold_wall" \
+  >"$results/hold_conv_cpu.txt"
+echo "hold conversations: $(cat "$results/hold_conv.json")" >&2
 elapsed=$((SECONDS - start_s))
 
 # --- report -----------------------------------------------------------------
@@ -248,7 +260,7 @@ report_args=(
   --paced-delay "$PACED_DELAY_MS" --burst-tokens "$BURST_TOKENS" --streams "$STREAMS"
   --hold-tokens "$HOLD_TOKENS" --hold-delay "$HOLD_DELAY_MS"
   --prefill-streams "$PREFILL_STREAMS" --prefill-delay "$PREFILL_DELAY_MS"
-  --upstream-cmd "${upstream_bin#"$repo_root"/} --port 0 --threads 1"
+  --upstream-cmd "${upstream_bin#"$repo_root"/} --port 0 --threads 1 --tokens $HOLD_TOKENS --token-delay-ms $HOLD_DELAY_MS"
   --docent-cmd "${docent_bin#"$repo_root"/} serve --host 127.0.0.1 --port 0 --data <tmpdir> --llm-url http://127.0.0.1:PORT/v1 --llm-key x --set llm.allow_private=true"
 )
 [[ -z $PERF_DOC ]] || report_args+=(--doc "$PERF_DOC")

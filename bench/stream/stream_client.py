@@ -14,6 +14,11 @@ SSE events split on blank lines).
         Opens C streams at once (each answer: T tokens, MS apart) and reports how many were
         open at the same time (a stream is open from its first token to its [DONE]). With
         --pid (repeatable), samples those processes' VmRSS (KiB) before the streams open and while they are open.
+        With --conversations, each stream is a question in a conversation of its own
+        (POST /v1/conversations first, then POST /v1/conversations/{id}/messages, whose answer
+        streams as "delta" events and ends with a "done" event); the token count and pace are then
+        the upstream's defaults (its --tokens and --token-delay-ms), as docent's conversations pass
+        no bench_* fields on.
 
 BASE_URL is the server root (http://127.0.0.1:PORT, the /v1 is added). T and MS are sent as
 "bench_tokens" / "bench_token_delay_ms" / "bench_first_delay_ms", which bench_stream_upstream reads and docent passes on.
@@ -60,6 +65,35 @@ def request_bytes(host, port, key, tokens, delay_ms, first_delay_ms=None):
     if key:
         head += f"Authorization: Bearer {key}\r\n"
     return (head + "\r\n").encode() + payload
+
+
+def conversation_request_bytes(host, port, key, conversation_id):
+    payload = json.dumps({"content": "Say tok as often as you are told.", "model": "bench-model"},
+                         separators=(",", ":")).encode()
+    head = (
+        f"POST /v1/conversations/{conversation_id}/messages HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
+        f"Content-Length: {len(payload)}\r\nConnection: close\r\n"
+    )
+    if key:
+        head += f"Authorization: Bearer {key}\r\n"
+    return (head + "\r\n").encode() + payload
+
+
+def create_conversations(base_url, key, count):
+    """Creates `count` conversations (16 requests in flight) and returns their ids."""
+    import concurrent.futures
+    import urllib.request
+
+    def create(i):
+        req = urllib.request.Request(base_url + "/v1/conversations", method="POST",
+                                     data=json.dumps({"title": f"bench {i}"}).encode(),
+                                     headers={"Content-Type": "application/json", "Authorization": f"Bearer {key}"})
+        with urllib.request.urlopen(req, timeout=30) as res:
+            return json.loads(res.read())["id"]
+
+    with concurrent.futures.ThreadPoolExecutor(16) as pool:
+        return list(pool.map(create, range(count)))
 
 
 class StreamError(Exception):
@@ -121,9 +155,11 @@ async def one_stream(host, port, req, on_first=None, on_done=None):
                 events = sse.split(b"\n\n")
                 sse = events.pop()
                 for ev in events:
-                    if ev.startswith(b"data: [DONE]") or ev.startswith(b"data:[DONE]"):
+                    if ev.startswith(b"data: [DONE]") or ev.startswith(b"data:[DONE]") or ev.startswith(b"event: done"):
                         done = True
                         break
+                    if ev.startswith(b"event: error"):
+                        raise StreamError(f"error event: {ev[:300]!r}")
                     if b'"error"' in ev and CONTENT not in ev:
                         raise StreamError(f"error event: {ev[:300]!r}")
                     n = ev.count(CONTENT) - ev.count(EMPTY_CONTENT)
@@ -187,7 +223,12 @@ async def run_seq(args):
 
 async def run_hold(args):
     u = urlsplit(args.base_url)
-    req = request_bytes(u.hostname, u.port, args.key, args.tokens, args.token_delay_ms, args.first_delay_ms)
+    if args.conversations:
+        ids = create_conversations(args.base_url, args.key, args.streams)
+        reqs = [conversation_request_bytes(u.hostname, u.port, args.key, i) for i in ids]
+    else:
+        req = request_bytes(u.hostname, u.port, args.key, args.tokens, args.token_delay_ms, args.first_delay_ms)
+        reqs = [req] * args.streams
     pids = args.pid or []
     state = {"open": 0, "peak": 0, "rss_at_peak": [0] * len(pids), "rss_max": [0] * len(pids)}
     rss_before = [rss_kib(pid) for pid in pids]
@@ -209,7 +250,7 @@ async def run_hold(args):
                 state["rss_max"][i] = max(state["rss_max"][i], rss_kib(pid))
             await asyncio.sleep(0.25)
 
-    async def guarded():
+    async def guarded(req):
         try:
             return await one_stream(u.hostname, u.port, req, on_first, on_done)
         except (StreamError, OSError) as e:
@@ -225,7 +266,7 @@ async def run_hold(args):
     t0 = time.perf_counter()
     sample_task = asyncio.create_task(sampler())
     peak_task = asyncio.create_task(at_peak())
-    results = await asyncio.gather(*(guarded() for _ in range(args.streams)))
+    results = await asyncio.gather(*(guarded(r) for r in reqs))
     sample_task.cancel()
     peak_task.cancel()
     errors = [r for r in results if isinstance(r, Exception)]
@@ -266,6 +307,7 @@ def main():
     p.add_argument("--streams", type=int, default=1000)
     p.add_argument("--pid", type=int, action="append", help="sample this process's VmRSS (repeatable)")
     p.add_argument("--settle", type=float, default=1.0, help="seconds between all open and the RSS sample")
+    p.add_argument("--conversations", action="store_true", help="hold mode: stream answers in conversations")
     args = p.parse_args()
     try:
         asyncio.run(run_seq(args) if args.mode == "seq" else run_hold(args))
