@@ -341,8 +341,10 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   std::string match = fts_query(query);
   if (match.empty()) return out;
   std::string sql =
-      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
-      "WHERE chunks_fts MATCH ?";
+      // The planner would read each match's whole row to check its owner; chunks_owner has
+      // what the filters need, densely (migration 0008).
+      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
+      "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?";
   std::vector<Value> params{match};
   if (!account_id.empty()) {
     sql += " AND chunks.account_id = ?";
