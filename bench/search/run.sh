@@ -1,20 +1,25 @@
 #!/usr/bin/env bash
-# bench/search/run.sh — docent's HNSW vector index vs. an exact scan, on HashedEmbedder vectors.
+# bench/search/run.sh — docent's search at 100k and 1M chunks of HashedEmbedder-embedded text:
+# the HNSW vector index vs. an exact scan, then hybrid search end to end
+# (services::KnowledgeService::search over a real docent database: FTS5 BM25, query embedding,
+# HNSW, reciprocal-rank fusion, row fetch) vs. the same path with the exact scan and vs. FTS5 alone.
 #
 # Usage: bench/search/run.sh [--quick] [BUILD_DIR]     (default: build, or $BUILD_DIR)
 #
-#   --quick   N = 100k only (minutes). Without it N = 100k and 1M; the 1M build alone takes
-#             tens of minutes on 2 cores and needs ~6 GB of memory.
+#   --quick   N = 100k only (about 5 minutes). Without it N = 100k and 1M (about 30 minutes on
+#             2 quiet cores: the 1M HNSW build is most of it); 1M needs ~9 GB of memory and
+#             ~6 GB of disk for the database (under $TMPDIR, or BENCH_ARGS="--db-dir DIR").
 #
 # Builds `bench_search` in BUILD_DIR (configuring it first if needed), runs it, and writes the
 # bench:search section of docs/PERFORMANCE.md: machine, date, command, commit, then the report
-# bench_search prints (every figure beside the exact-scan baseline measured in the same run).
+# bench_search prints (every figure beside a baseline measured in the same run).
 # The raw report and progress log stay in BUILD_DIR/bench/search-results/.
 #
 # Knobs (environment):
 #   BUILD_JOBS=2       parallelism of the build step;  SKIP_BUILD=1 skips it
 #   PERF_DOC=docs/PERFORMANCE.md   where the section goes ("" = don't write)
-#   BENCH_ARGS="..."   extra arguments for bench_search (e.g. "--threads 1 --M 24")
+#   BENCH_ARGS="..."   extra arguments for bench_search (e.g. "--threads 1 --M 24",
+#                      "--hybrid-queries 0" to skip hybrid mode)
 set -euo pipefail
 
 invocation=""
@@ -32,7 +37,7 @@ build_arg=""
 for arg in "$@"; do
   case $arg in
     --quick) quick=1 ;;
-    -h|--help) sed -n '2,17p' "${BASH_SOURCE[0]}"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "${BASH_SOURCE[0]}"; exit 0 ;;
     -*) echo "run.sh: unknown option $arg" >&2; exit 2 ;;
     *) build_arg=$arg ;;
   esac
@@ -81,7 +86,7 @@ elapsed=$(( $(date +%s) - t0 ))
 
 section=$(cat <<EOF
 <!-- bench:search:begin -->
-## Search: HNSW vector index vs. exact scan
+## Search: HNSW vector index vs. exact scan; hybrid search end to end
 
 _Written by \`bench/search/run.sh\`; everything between the \`bench:search\` markers is replaced on each run._
 

@@ -1,18 +1,24 @@
 // bench/search: the HNSW vector index against an exact scan, on chunks of synthetic text
-// embedded with the built-in HashedEmbedder.
+// embedded with the built-in HashedEmbedder; then hybrid search end to end.
 //
 // For each collection size N it generates N chunk texts from a Zipf vocabulary with topics
 // (so embeddings cluster as real ones do), embeds them (measuring embedding throughput),
 // builds the VectorIndex (measuring build rate and resident memory) and an ExactIndex, tunes
 // ef on a sample of queries until recall@10 against the exact scan reaches the target, then
-// measures query latency percentiles for both. It prints a markdown report on stdout (progress
-// goes to stderr); bench/search/run.sh puts that report into docs/PERFORMANCE.md.
+// measures query latency percentiles for both. Hybrid mode (hybrid.h) stores the same chunks and
+// embeddings in a real docent database and times KnowledgeService::search with the same HNSW
+// index, beside the same calls with the exact scan and full-text search alone. It prints a
+// markdown report on stdout (progress goes to stderr); bench/search/run.sh puts that report into
+// docs/PERFORMANCE.md.
 //
 // Usage: bench_search [--quick] [--sizes N1,N2,...] [--queries 1000] [--recall-queries 200]
 //                     [--threads T] [--M 32] [--ef-construction 200] [--dim 384] [--vocabulary 1000000]
+//                     [--hybrid-queries 200 (0: no hybrid mode)] [--db-dir $TMPDIR]
 
 #include "engines/embedder.h"
 #include "engines/vector_index.h"
+#include "corpus.h"
+#include "hybrid.h"
 
 #include <algorithm>
 #include <atomic>
@@ -22,6 +28,7 @@
 #include <cstdio>
 #include <cstdlib>
 #include <ctime>
+#include <filesystem>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -33,6 +40,7 @@
 
 namespace {
 
+using docent::bench::Corpus;
 using docent::engines::ExactIndex;
 using docent::engines::HashedEmbedder;
 using docent::engines::ScoredLabel;
@@ -43,6 +51,7 @@ constexpr size_t kK = 10;
 constexpr double kTargetRecall = 0.95;
 constexpr double kTargetP99Ms = 20.0;
 constexpr double kTargetEmbedMBps = 20.0;
+constexpr size_t kHybridWarmup = 20;  // hybrid queries run before the timed ones, untimed
 
 struct Options {
   std::vector<size_t> sizes{100000, 1000000};
@@ -53,6 +62,8 @@ struct Options {
   int ef_construction = 200;  // VectorIndex's default
   int dim = HashedEmbedder::kDefaultDimensions;
   size_t vocabulary = 1000000;  // distinct words: text of 1M chunks has a long tail of rare terms
+  size_t hybrid_queries = 200;  // 0: no hybrid mode
+  std::filesystem::path db_dir = std::filesystem::temp_directory_path();  // where hybrid mode's database goes
 };
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -74,162 +85,6 @@ size_t resident_bytes() {
   }
   return 0;
 }
-
-// ---- synthetic text --------------------------------------------------------------------------
-
-// splitmix64: small, fast, and seedable per chunk so every thread generates the same corpus.
-struct Rng {
-  uint64_t s;
-  uint64_t next() {
-    uint64_t z = (s += 0x9e3779b97f4a7c15ull);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    return z ^ (z >> 31);
-  }
-  double uniform() { return static_cast<double>(next() >> 11) * (1.0 / 9007199254740992.0); }
-  size_t below(size_t n) { return static_cast<size_t>(uniform() * static_cast<double>(n)); }
-};
-
-// Zipf(s) over ranks [0, n): a CDF and a binary search.
-class Zipf {
- public:
-  Zipf(size_t n, double s) : cdf_(n) {
-    double sum = 0;
-    for (size_t i = 0; i < n; ++i) cdf_[i] = (sum += 1.0 / std::pow(static_cast<double>(i + 1), s));
-    for (auto& c : cdf_) c /= sum;
-  }
-  size_t sample(Rng& rng) const {
-    const auto it = std::lower_bound(cdf_.begin(), cdf_.end(), rng.uniform());
-    return std::min<size_t>(static_cast<size_t>(it - cdf_.begin()), cdf_.size() - 1);
-  }
-
- private:
-  std::vector<double> cdf_;
-};
-
-// A vocabulary whose most frequent words are real English function words, then invented
-// words; topics are subsets of the content words with their own Zipf.
-class Corpus {
- public:
-  static constexpr size_t kTopics = 1000;
-  static constexpr size_t kTopicWords = 150;
-  static constexpr size_t kTopicPool = 100000;  // topic words come from the most frequent ones
-
-  explicit Corpus(size_t vocabulary)
-      : vocabulary_(std::max<size_t>(vocabulary, kTopicPool)), background_(vocabulary_, 1.0), topical_(kTopicWords, 0.9) {
-    static const char* kFunctionWords[] = {"the", "of",   "and",  "to",   "a",    "in",    "is",   "that", "for",
-                                           "it",  "as",   "was",  "with", "be",   "by",    "on",   "not",  "he",
-                                           "this", "are", "or",   "his",  "from", "at",    "which", "but", "have",
-                                           "an",  "had",  "they", "you",  "were", "their", "one",  "all",  "we"};
-    std::unordered_set<std::string> seen;
-    for (const char* w : kFunctionWords) {
-      words_.emplace_back(w);
-      seen.insert(w);
-    }
-    function_words_ = words_.size();
-    static const char* kOnsets[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
-                                    "w", "z", "br", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "th", "tr", "ch"};
-    static const char* kNuclei[] = {"a", "e", "i", "o", "u", "ai", "ea", "ou", "io", "y"};
-    static const char* kCodas[] = {"", "", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck", "ng", "x"};
-    Rng rng{12345};
-    while (words_.size() < vocabulary_) {
-      std::string w;
-      const size_t syllables = 1 + rng.below(5);
-      for (size_t s = 0; s < syllables; ++s) {
-        w += kOnsets[rng.below(std::size(kOnsets))];
-        w += kNuclei[rng.below(std::size(kNuclei))];
-        w += kCodas[rng.below(std::size(kCodas))];
-      }
-      if (seen.insert(w).second) words_.push_back(std::move(w));
-    }
-    topics_.resize(kTopics);
-    for (auto& topic : topics_) {
-      for (size_t i = 0; i < kTopicWords; ++i) topic.push_back(200 + rng.below(kTopicPool - 200));
-    }
-  }
-
-  // The text of chunk id: ~600-1200 bytes of sentences about a main and a side topic.
-  void chunk(uint64_t id, std::string& out) const {
-    Rng rng{id * 0x9e3779b97f4a7c15ull + 1};
-    const auto& main = topics_[rng.below(kTopics)];
-    const auto& side = topics_[rng.below(kTopics)];
-    const size_t target = 600 + rng.below(600);
-    out.clear();
-    while (out.size() < target) sentence(rng, main, side, 6 + rng.below(13), out);
-  }
-
-  // A search query of 3-8 words. Even ids ask about a topic (words drawn from one topic);
-  // odd ids ask about a passage (content words picked from one of the n chunks), as a user
-  // looking for something they half remember would.
-  void query(uint64_t id, size_t n_chunks, std::string& out) const {
-    Rng rng{id * 0xbf58476d1ce4e5b9ull + 7};
-    const size_t n = 3 + rng.below(6);
-    out.clear();
-    if (id % 2 == 0) {
-      const auto& topic = topics_[rng.below(kTopics)];
-      for (size_t i = 0; i < n; ++i) {
-        if (!out.empty()) out += ' ';
-        out += rng.uniform() < 0.75 ? words_[topic[topical_.sample(rng)]] : words_[background_.sample(rng)];
-      }
-      return;
-    }
-    std::string text;
-    chunk(rng.below(n_chunks), text);
-    std::vector<std::string_view> content;
-    size_t start = 0;
-    for (size_t i = 0; i <= text.size(); ++i) {
-      if (i == text.size() || text[i] == ' ') {
-        std::string_view w(text.data() + start, i - start);
-        while (!w.empty() && (w.back() == '.' || w.back() == ',')) w.remove_suffix(1);
-        if (!w.empty() && !is_function_word(w)) content.push_back(w);
-        start = i + 1;
-      }
-    }
-    for (size_t i = 0; i < n && !content.empty(); ++i) {
-      if (!out.empty()) out += ' ';
-      out += content[rng.below(content.size())];
-    }
-  }
-
- private:
-  void sentence(Rng& rng, const std::vector<size_t>& main, const std::vector<size_t>& side, size_t n,
-                std::string& out) const {
-    if (!out.empty()) out += ' ';
-    for (size_t i = 0; i < n; ++i) {
-      const double u = rng.uniform();
-      const std::string& w = u < 0.45   ? words_[background_.sample(rng)]
-                             : u < 0.88 ? words_[main[topical_.sample(rng)]]
-                                        : words_[side[topical_.sample(rng)]];
-      if (i == 0) {
-        out += static_cast<char>(w[0] - 32);
-        out.append(w, 1);
-      } else {
-        out += ' ';
-        out += w;
-        if (i + 1 < n && rng.uniform() < 0.06) out += ',';
-      }
-    }
-    out += '.';
-  }
-
-  bool is_function_word(std::string_view w) const {
-    for (size_t i = 0; i < function_words_; ++i) {
-      if (w.size() == words_[i].size() && std::equal(w.begin(), w.end(), words_[i].begin(), [](char a, char b) {
-            return (a | 0x20) == b;
-          })) {
-        return true;
-      }
-    }
-    return false;
-  }
-
-  size_t vocabulary_;
-  size_t function_words_ = 0;  // words_[0, function_words_) are English function words
-  std::vector<std::string> words_;
-  std::vector<std::vector<size_t>> topics_;
-  Zipf background_;
-  Zipf topical_;
-};
 
 // ---- measurement -----------------------------------------------------------------------------
 
@@ -302,12 +157,48 @@ struct SizeResult {
   Percentiles hnsw_ms, exact_ms, filtered_ms, exact_filtered_ms;
   double filtered_recall = 0;
   double query_embed_us = 0;
+  // Hybrid mode (bench/search/hybrid.h); hybrid_queries == 0 when it did not run.
+  size_t hybrid_queries = 0;
+  std::string example_question;
+  Percentiles service_ms, text_ms, staged_ms, staged_exact_ms;
+  Percentiles fts_ms, embed_ms, vector_ms, fuse_fetch_ms, exact_vector_ms;
+  double staged_agreement = 0, load_s = 0, adopt_s = 0, db_file_mb = 0, owners_rss_mb = 0, sqlite_rss_mb = 0;
 };
 
 std::string fmt(const char* f, double v) {
   char buf[64];
   std::snprintf(buf, sizeof buf, f, v);
   return buf;
+}
+
+// 8. Hybrid mode: the service's whole query path over the stored chunks, with the index built
+// above (at the tuned ef), beside the same path with the exact scan and full-text search alone.
+void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIndex> index, const ExactIndex& exact,
+                docent::bench::HybridBench& hybrid, SizeResult& r) {
+  std::vector<std::string> questions(o.hybrid_queries + kHybridWarmup);
+  for (size_t q = 0; q < questions.size(); ++q) corpus.question(q, r.n, questions[q]);
+  std::fprintf(stderr, "[N=%zu] %zu hybrid queries through KnowledgeService::search, e.g. \"%s\"\n", r.n,
+               o.hybrid_queries, questions[kHybridWarmup].c_str());
+  const auto s = hybrid.run(std::move(index), exact, questions, kHybridWarmup);
+  r.hybrid_queries = o.hybrid_queries;
+  r.example_question = questions[kHybridWarmup];
+  r.service_ms = percentiles(s.service_hybrid);
+  r.text_ms = percentiles(s.service_text);
+  r.staged_ms = percentiles(s.hnsw.total);
+  r.staged_exact_ms = percentiles(s.exact.total);
+  r.fts_ms = percentiles(s.hnsw.fts);
+  r.embed_ms = percentiles(s.hnsw.embed);
+  r.vector_ms = percentiles(s.hnsw.vector);
+  r.fuse_fetch_ms = percentiles(s.hnsw.fuse_fetch);
+  r.exact_vector_ms = percentiles(s.exact.vector);
+  r.staged_agreement = s.staged_agreement;
+  r.load_s = s.load_s;
+  r.adopt_s = s.adopt_s;
+  r.db_file_mb = s.db_file_bytes / 1e6;
+  r.owners_rss_mb = s.owners_rss_bytes / 1e6;
+  r.sqlite_rss_mb = s.sqlite_rss_bytes / 1e6;
+  std::fprintf(stderr, "[N=%zu] hybrid p50 %.2f ms p99 %.2f ms (FTS p50 %.2f, HNSW p50 %.2f); exact-scan hybrid p99 %.2f ms\n",
+               r.n, r.service_ms.p50, r.service_ms.p99, r.fts_ms.p50, r.vector_ms.p50, r.staged_exact_ms.p99);
 }
 
 SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
@@ -350,8 +241,10 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
                r.embed_mbps_per_core, r.embed_wall_s);
 
   // 2. HNSW index, built by all threads; resident memory measured around it.
+  // Labels are chunk ids as the database will number them: 1..n.
   const size_t rss_before = resident_bytes();
-  VectorIndex index(dim, n, o.m, o.ef_construction);
+  auto owned_index = std::make_unique<VectorIndex>(dim, n, o.m, o.ef_construction);
+  VectorIndex& index = *owned_index;
   t0 = Clock::now();
   {
     std::atomic<size_t> done{0};
@@ -359,7 +252,7 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
     for (int t = 0; t < o.threads; ++t) {
       workers.emplace_back([&, t] {
         for (size_t id = t; id < n; id += o.threads) {
-          if (!index.add(id, &vectors[id * dim]).ok()) std::abort();
+          if (!index.add(id + 1, &vectors[id * dim]).ok()) std::abort();
           const size_t d = ++done;
           if (d % 100000 == 0) {
             std::fprintf(stderr, "[N=%zu]   %zu added (%.0f/s)\n", n, d, static_cast<double>(d) / seconds_since(t0));
@@ -380,7 +273,14 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   ExactIndex exact(dim);
   exact.reserve(n);
   for (size_t id = 0; id < n; ++id) {
-    if (!exact.add(id, &vectors[id * dim]).ok()) std::abort();
+    if (!exact.add(id + 1, &vectors[id * dim]).ok()) std::abort();
+  }
+  // 3b. Hybrid mode: the chunks, with these embeddings, into a real docent database.
+  std::unique_ptr<docent::bench::HybridBench> hybrid;
+  if (o.hybrid_queries > 0) {
+    std::fprintf(stderr, "[N=%zu] storing %zu chunks in a docent database under %s...\n", n, n, o.db_dir.c_str());
+    hybrid = std::make_unique<docent::bench::HybridBench>(o.db_dir, embedder);
+    hybrid->load(n, [&](uint64_t id, std::string& text) { corpus.chunk(id, text); }, vectors.data());
   }
   std::vector<float>().swap(vectors);
 
@@ -451,6 +351,7 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   r.filtered_recall = recall_at_k(got, want);
   std::fprintf(stderr, "[N=%zu] p50 %.3f ms p99 %.3f ms (exact p50 %.1f ms); filtered recall %.3f\n", n,
                r.hnsw_ms.p50, r.hnsw_ms.p99, r.exact_ms.p50, r.filtered_recall);
+  if (hybrid) run_hybrid(corpus, o, std::move(owned_index), exact, *hybrid, r);
   return r;
 }
 
@@ -458,6 +359,73 @@ std::string human(size_t n) {
   if (n % 1000000 == 0) return std::to_string(n / 1000000) + "M";
   if (n % 1000 == 0) return std::to_string(n / 1000) + "k";
   return std::to_string(n);
+}
+
+std::string ms(double v) { return fmt(v < 10 ? "%.2f" : "%.1f", v) + " ms"; }
+std::string ms_pair(const Percentiles& p) { return ms(p.p50) + " / " + ms(p.p99); }
+
+void report_hybrid(const std::vector<SizeResult>& results) {
+  if (std::none_of(results.begin(), results.end(), [](const auto& r) { return r.hybrid_queries > 0; })) return;
+  const auto& first = *std::find_if(results.begin(), results.end(), [](const auto& r) { return r.hybrid_queries > 0; });
+  std::printf("\n### Hybrid search: `KnowledgeService::search` end to end\n\n");
+  std::printf("- **Setup:** the same chunks, stored through the store layer (migrations, `files::insert`, "
+              "`chunks::insert`, 5,000 chunks a transaction, 100 chunks a file) in a docent SQLite database, so "
+              "the product's triggers fill FTS5; the service is wired as `docent serve` wires it, its `SearchIndex` "
+              "adopting the HNSW index above (same ef). One account owns every chunk; no filters; limit 10.\n");
+  std::printf("- **Queries:** %zu per N (after %zu untimed), one at a time: the vector queries' words phrased as "
+              "questions with the corpus's most frequent function words (an opening such as \"what is the\", "
+              "then \"of\", \"and\", \"the\", \"in\"... between half the words), e.g. \"%s\". "
+              "\"the\" is in nearly every chunk, so full-text search scores a large share of the collection.\n",
+              first.hybrid_queries, kHybridWarmup, first.example_question.c_str());
+  std::printf("- **Baselines (same run):** the same sequence of calls the service makes, timed one by one, with "
+              "`ExactIndex` in place of HNSW (\"exact-scan hybrid\"); and the service with full-text search "
+              "alone (`Mode::Text`). The split below is that staged sequence with HNSW; it returns the service's "
+              "hits (agreement column).\n\n");
+  std::printf("| Figure | N | Hybrid (service) | Exact-scan hybrid (baseline) | Hybrid / baseline | FTS5 alone "
+              "(service) | Hybrid / FTS5 alone | Target |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const auto& r : results) {
+    if (r.hybrid_queries == 0) continue;
+    const std::string n = human(r.n);
+    std::printf("| Hybrid latency p50 | %s | %s | %s | %s | %s | %s | |\n", n.c_str(), ms(r.service_ms.p50).c_str(),
+                ms(r.staged_exact_ms.p50).c_str(), fmt("%.3f", r.service_ms.p50 / r.staged_exact_ms.p50).c_str(),
+                ms(r.text_ms.p50).c_str(), fmt("%.2f", r.service_ms.p50 / r.text_ms.p50).c_str());
+    std::printf("| Hybrid latency p99 | %s | %s | %s | %s | %s | %s | %s |\n", n.c_str(), ms(r.service_ms.p99).c_str(),
+                ms(r.staged_exact_ms.p99).c_str(), fmt("%.3f", r.service_ms.p99 / r.staged_exact_ms.p99).c_str(),
+                ms(r.text_ms.p99).c_str(), fmt("%.2f", r.service_ms.p99 / r.text_ms.p99).c_str(),
+                r.n >= 1000000 ? (r.service_ms.p99 < kTargetP99Ms ? "< 20 ms: **met**" : "< 20 ms: **missed**") : "");
+  }
+  std::printf("\nWhere the time goes (staged calls with HNSW; p50 / p99 of each step, and each step's p50 as a share "
+              "of the staged total's p50):\n\n");
+  std::printf("| N | FTS5 (`search_text`) | Embed query | HNSW (`SearchIndex::search`) | Fuse + fetch rows | Staged "
+              "total | Exact scan in HNSW's place | Agreement with the service |\n");
+  std::printf("|---|---|---|---|---|---|---|---|\n");
+  for (const auto& r : results) {
+    if (r.hybrid_queries == 0) continue;
+    auto share = [&](const Percentiles& p) { return fmt(" (%.0f%%)", 100 * p.p50 / r.staged_ms.p50); };
+    std::printf("| %s | %s%s | %s%s | %s%s | %s%s | %s | %s | %s |\n", human(r.n).c_str(), ms_pair(r.fts_ms).c_str(),
+                share(r.fts_ms).c_str(), ms_pair(r.embed_ms).c_str(), share(r.embed_ms).c_str(),
+                ms_pair(r.vector_ms).c_str(), share(r.vector_ms).c_str(), ms_pair(r.fuse_fetch_ms).c_str(),
+                share(r.fuse_fetch_ms).c_str(), ms_pair(r.staged_ms).c_str(), ms_pair(r.exact_vector_ms).c_str(),
+                fmt("%.3f", r.staged_agreement).c_str());
+  }
+  std::printf("\nMemory and storage per 1M chunks (resident: the process's RSS growth, heap trimmed; the database "
+              "file is on disk and in the OS page cache as far as memory allows):\n\n");
+  std::printf("| N | HNSW index (resident) | Chunk owners in `SearchIndex` (resident) | SQLite connections after the "
+              "queries (resident) | Resident total | Database file (rows, embeddings, FTS5) | Raw embeddings (baseline) "
+              "| Database / raw embeddings | Load |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
+  for (const auto& r : results) {
+    if (r.hybrid_queries == 0) continue;
+    const double per = 1e6 / static_cast<double>(r.n);
+    auto mb = [&](double v) { return fmt("%.0f", v * per) + " MB"; };
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s chunks/s (%s s; owners read in %s s) |\n",
+                human(r.n).c_str(), mb(r.hnsw_rss_mb).c_str(), mb(r.owners_rss_mb).c_str(), mb(r.sqlite_rss_mb).c_str(),
+                mb(r.hnsw_rss_mb + r.owners_rss_mb + r.sqlite_rss_mb).c_str(), mb(r.db_file_mb).c_str(),
+                mb(r.raw_vectors_mb).c_str(), fmt("%.2f", r.db_file_mb / r.raw_vectors_mb).c_str(),
+                fmt("%.0f", static_cast<double>(r.n) / r.load_s).c_str(), fmt("%.0f", r.load_s).c_str(),
+                fmt("%.1f", r.adopt_s).c_str());
+  }
 }
 
 void report(const Options& o, const std::vector<SizeResult>& results) {
@@ -530,6 +498,7 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
     std::printf("\n");
   }
   std::printf("\nQuery embedding (3-8 words) takes %.1f us on average.\n", results.back().query_embed_us);
+  report_hybrid(results);
 }
 
 std::vector<size_t> parse_sizes(const std::string& s) {
@@ -573,10 +542,15 @@ int main(int argc, char** argv) {
       o.vocabulary = std::stoull(value());
     } else if (arg == "--dim") {
       o.dim = std::stoi(value());
+    } else if (arg == "--hybrid-queries") {
+      o.hybrid_queries = std::stoull(value());
+    } else if (arg == "--db-dir") {
+      o.db_dir = value();
     } else {
       std::fprintf(stderr,
                    "usage: bench_search [--quick] [--sizes N1,N2] [--queries Q] [--recall-queries R] "
-                   "[--threads T] [--M M] [--ef-construction E] [--dim D] [--vocabulary V]\n");
+                   "[--threads T] [--M M] [--ef-construction E] [--dim D] [--vocabulary V] [--hybrid-queries H] "
+                   "[--db-dir DIR]\n");
       return 2;
     }
   }

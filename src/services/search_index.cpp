@@ -71,30 +71,48 @@ core::Status SearchIndex::open() {
       auto loaded = engines::VectorIndex::load((dir_ / kIndexFile).string(), embedder_.dimensions());
       if (loaded) {
         std::unique_lock lock(mu_);
-        index_ = std::move(*loaded);
-        // Labels' owners come from the table (cheap: no embeddings read).
-        auto rows = db_.read([&](store::Tx& tx) -> core::Status {
-          auto r = tx.query("SELECT id, account_id, file_id FROM chunks WHERE embedding IS NOT NULL");
-          if (!r) return r.error();
-          for (const auto& row : *r) {
-            int64_t id = row.get_int(0);
-            meta_[id] = Meta{row.get_text(1), row.get_text(2)};
-            labels_of_file_[row.get_text(2)].push_back(id);
-          }
-          return {};
-        });
-        if (rows) {
+        if (install_locked(std::move(*loaded))) {
           core::log::info("vector index loaded", {{"chunks", static_cast<int64_t>(meta_.size())}});
           return {};
         }
-        meta_.clear();
-        labels_of_file_.clear();
       } else {
         core::log::warn("saved vector index unusable; rebuilding", {{"error", loaded.error().message}});
       }
     }
   }
   return rebuild();
+}
+
+// Reading the owners needs no embeddings, so it is cheap next to a rebuild.
+core::Status SearchIndex::install_locked(std::unique_ptr<engines::VectorIndex> index) {
+  index_ = std::move(index);
+  meta_.clear();
+  labels_of_file_.clear();
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto r = tx.query("SELECT id, account_id, file_id FROM chunks WHERE embedding IS NOT NULL");
+    if (!r) return r.error();
+    for (const auto& row : *r) {
+      int64_t id = row.get_int(0);
+      meta_[id] = Meta{row.get_text(1), row.get_text(2)};
+      labels_of_file_[row.get_text(2)].push_back(id);
+    }
+    return {};
+  });
+  if (!st) {
+    meta_.clear();
+    labels_of_file_.clear();
+  }
+  return st;
+}
+
+core::Status SearchIndex::adopt(std::unique_ptr<engines::VectorIndex> index) {
+  std::unique_lock lock(mu_);
+  if (!index || index->dim() != embedder_.dimensions()) {
+    return core::Error(core::Code::InvalidInput, "the vector index does not match the embedder's dimensions");
+  }
+  auto st = install_locked(std::move(index));
+  dirty_ = true;
+  return st;
 }
 
 core::Status SearchIndex::rebuild() {

@@ -26,6 +26,11 @@ class SearchIndex {
 
   // Loads the saved index if it matches the database, else rebuilds it from the embeddings.
   core::Status open();
+  // Takes `index` in place of the one open() would load or rebuild, for a caller that built it
+  // itself over exactly the chunks' stored embeddings (labels are chunk ids), as bench/search
+  // does. The owners of its labels are read from the chunks table, as when a saved index loads.
+  // The index counts as changed: save() writes it.
+  core::Status adopt(std::unique_ptr<engines::VectorIndex> index);
   // Adds chunks whose `embedding` holds float32 bytes of the embedder's dimension.
   core::Status add(const std::vector<store::ChunkRecord>& chunks);
   void remove_file(const std::string& file_id);
@@ -46,6 +51,7 @@ class SearchIndex {
     std::string file_id;
   };
   core::Status rebuild();
+  core::Status install_locked(std::unique_ptr<engines::VectorIndex> index);
   void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v);
 
   store::Database& db_;

@@ -1,6 +1,8 @@
 #include "store/knowledge.h"
 
+#include <algorithm>
 #include <cctype>
+#include <iterator>
 
 namespace docent::store {
 
@@ -290,13 +292,31 @@ core::Result<int64_t> count(Tx& tx) {
   return (*row)->get_int(0);
 }
 
+namespace {
+
+// English function words: in nearly every chunk of English text, so their BM25 weight is about
+// zero, yet each one OR-ed into a query made FTS5 score (and join) nearly every chunk.
+bool is_function_word(std::string_view word) {
+  static constexpr std::string_view kWords[] = {
+      "a",    "an",   "and",   "are",  "as",    "at",   "be",    "but",  "by",   "do",    "does", "for",
+      "from", "had",  "has",   "have", "he",    "her",  "his",   "how",  "i",    "if",    "in",   "into",
+      "is",   "it",   "its",   "of",   "on",    "or",   "our",   "she",  "so",   "than",  "that", "the",
+      "their", "them", "then", "there", "these", "they", "this", "to",   "was",  "we",    "were", "what",
+      "when", "where", "which", "who", "why",   "will", "with",  "you",  "your"};
+  if (word.size() > 5) return false;
+  char lower[6] = {};
+  for (size_t i = 0; i < word.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+  const std::string_view w(lower, word.size());
+  return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
+}
+
+}  // namespace
+
 std::string fts_query(std::string_view text) {
-  std::string out;
+  std::vector<std::string> words;
   std::string word;
   auto flush = [&] {
-    if (word.empty()) return;
-    if (!out.empty()) out += " OR ";
-    out += "\"" + word + "\"";
+    if (!word.empty()) words.push_back(std::move(word));
     word.clear();
   };
   for (unsigned char c : text) {
@@ -305,6 +325,13 @@ std::string fts_query(std::string_view text) {
     else flush();
   }
   flush();
+  const bool all_function_words = std::all_of(words.begin(), words.end(), is_function_word);
+  std::string out;
+  for (const auto& w : words) {
+    if (!all_function_words && is_function_word(w)) continue;
+    if (!out.empty()) out += " OR ";
+    out += "\"" + w + "\"";
+  }
   return out;
 }
 
@@ -314,8 +341,10 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   std::string match = fts_query(query);
   if (match.empty()) return out;
   std::string sql =
-      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks ON chunks.id = chunks_fts.rowid "
-      "WHERE chunks_fts MATCH ?";
+      // The planner would read each match's whole row to check its owner; chunks_owner has
+      // what the filters need, densely (migration 0008).
+      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
+      "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?";
   std::vector<Value> params{match};
   if (!account_id.empty()) {
     sql += " AND chunks.account_id = ?";

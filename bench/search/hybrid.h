@@ -1,0 +1,69 @@
+#pragma once
+// bench/search's hybrid mode: the product's whole query path, KnowledgeService::search (FTS5
+// BM25, query embedding, HNSW, reciprocal-rank fusion, row fetch), timed over the bench's
+// synthetic chunks loaded into a real docent database.
+//
+// The database is made by the store's own migrations in a temporary folder and filled through
+// store::files::insert and store::chunks::insert in bulk transactions, so FTS5 is populated by
+// the product's triggers. The service is built as src/app/runtime.cpp builds it, around a
+// SearchIndex that adopts the HNSW index the bench built for its vector figures.
+
+#include "engines/embedder.h"
+#include "engines/vector_index.h"
+
+#include <cstddef>
+#include <cstdint>
+#include <filesystem>
+#include <functional>
+#include <memory>
+#include <string>
+#include <vector>
+
+namespace docent::bench {
+
+// Milliseconds per query, one entry per query, in query order.
+struct StagedTimes {
+  std::vector<double> fts, embed, vector, fuse_fetch, total;
+};
+
+struct HybridSamples {
+  std::vector<double> service_hybrid;  // KnowledgeService::search, Mode::Hybrid
+  std::vector<double> service_text;    // KnowledgeService::search, Mode::Text (FTS5 alone)
+  // The same calls the service makes, in its order, timed one by one: with the service's HNSW
+  // index, and with the exact scan in its place.
+  StagedTimes hnsw, exact;
+  double staged_agreement = 0;     // share of the service's hits that the staged HNSW run returned
+  double load_s = 0;               // filling the database (rows, FTS5, embeddings), wall seconds
+  double adopt_s = 0;              // SearchIndex::adopt: reading every chunk's owner
+  double db_file_bytes = 0;        // the database's main file after the queries (WAL left out)
+  double owners_rss_bytes = 0;     // resident memory SearchIndex adds for the chunks' owners
+  double sqlite_rss_bytes = 0;     // resident memory the database connections hold after the queries
+};
+
+class HybridBench {
+ public:
+  // A docent database (migrated) and the service stack in a new folder under `parent`, deleted
+  // again by the destructor. Aborts the program on failure (a benchmark has no one to tell).
+  HybridBench(const std::filesystem::path& parent, engines::HashedEmbedder& embedder);
+  ~HybridBench();
+  HybridBench(const HybridBench&) = delete;
+  HybridBench& operator=(const HybridBench&) = delete;
+
+  // Stores n chunks, ids 1..n: chunk i's text from text(i - 1, out), its embedding at
+  // vectors[(i - 1) * dim]. 100 chunks per file, like a 30-page document.
+  void load(size_t n, const std::function<void(uint64_t, std::string&)>& text, const float* vectors);
+
+  // Hands `index` (labels = chunk ids, search width already set) to the service, runs the first
+  // `warmup` queries untimed, then times each of the others through the service and through the
+  // staged calls (the samples hold the timed ones only).
+  HybridSamples run(std::unique_ptr<engines::VectorIndex> index, const engines::ExactIndex& exact,
+                    const std::vector<std::string>& queries, size_t warmup);
+
+ private:
+  struct Stack;
+  std::filesystem::path dir_;
+  std::unique_ptr<Stack> stack_;
+  double load_s_ = 0;
+};
+
+}  // namespace docent::bench

@@ -1,0 +1,108 @@
+// SearchIndex::adopt: an index built outside the service answers the service's searches, with
+// owners read from the chunks table.
+
+#include "services/search_index.h"
+
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "services/accounts.h"
+#include "store/database.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace docent::services {
+namespace {
+
+class SearchIndexTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("docent-search-index-" + core::random_hex(8));
+    std::filesystem::create_directories(dir_);
+    db_ = std::move(store::open_sqlite(dir_ / "t.db").value());
+    accounts_ = std::make_unique<AccountService>(*db_, config_, core::crypto::PasswordParams{1, 1024, 1});
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string make_account(const std::string& login) {
+    AccountInput in;
+    in.login = login;
+    in.password = "password-" + login;
+    return accounts_->create_unchecked(in).value().id;
+  }
+
+  // A file of `texts` owned by account, its chunks stored with their embeddings; their ids.
+  std::vector<int64_t> add_file(const std::string& account, const std::vector<std::string>& texts) {
+    store::FileRecord f;
+    f.id = core::new_id();
+    f.account_id = account;
+    f.name = "notes.txt";
+    f.mime = "text/plain";
+    f.source_type = "text";
+    f.sha256 = std::string(64, '0');
+    f.status = "processed";
+    f.created_at = f.updated_at = core::rfc3339_now();
+    std::vector<store::ChunkRecord> chunks;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      store::ChunkRecord c;
+      c.file_id = f.id;
+      c.account_id = account;
+      c.ordinal = static_cast<int64_t>(i);
+      c.page = 1;
+      c.text = texts[i];
+      c.embedding = SearchIndex::to_bytes(embedder_.embed({texts[i]}).value().front());
+      chunks.push_back(std::move(c));
+    }
+    EXPECT_TRUE(db_->write([&](store::Tx& tx) -> core::Status {
+      if (auto st = store::files::insert(tx, f); !st) return st;
+      return store::chunks::insert(tx, chunks);
+    }));
+    std::vector<int64_t> ids;
+    for (const auto& c : chunks) ids.push_back(c.id);
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  core::Config config_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<AccountService> accounts_;
+  engines::HashedEmbedder embedder_;
+};
+
+TEST_F(SearchIndexTest, AdoptedIndexAnswersWithOwnersFromTheTable) {
+  const std::string alice = make_account("alice"), bob = make_account("bob");
+  const std::vector<std::string> texts{"invoice totals and tax", "the harbour at dawn", "rust on iron bridges"};
+  const auto ids = add_file(alice, texts);
+  add_file(bob, {"invoice totals and tax"});
+
+  auto built = std::make_unique<engines::VectorIndex>(embedder_.dimensions(), 16);
+  for (size_t i = 0; i < texts.size(); ++i) {
+    const auto v = embedder_.embed({texts[i]}).value().front();
+    ASSERT_TRUE(built->add(static_cast<uint64_t>(ids[i]), v.data()));
+  }
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.adopt(std::move(built)));
+  EXPECT_EQ(index.size(), 4u);  // every chunk with an embedding has an owner, bob's included
+
+  const auto query = embedder_.embed({"harbour dawn"}).value().front();
+  auto hits = index.search(query, 2, alice, nullptr);
+  ASSERT_FALSE(hits.empty());
+  EXPECT_EQ(hits.front().first, ids[1]);
+  // Bob's chunk was never added to the adopted index, and alice's are not his.
+  EXPECT_TRUE(index.search(query, 2, bob, nullptr).empty());
+}
+
+TEST_F(SearchIndexTest, AdoptRefusesAnIndexOfAnotherDimension) {
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  auto wrong = std::make_unique<engines::VectorIndex>(embedder_.dimensions() + 1, 16);
+  EXPECT_FALSE(index.adopt(std::move(wrong)));
+  EXPECT_FALSE(index.adopt(nullptr));
+}
+
+}  // namespace
+}  // namespace docent::services
