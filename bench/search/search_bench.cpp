@@ -371,7 +371,8 @@ void report_hybrid(const std::vector<SizeResult>& results) {
   std::printf("- **Setup:** the same chunks, stored through the store layer (migrations, `files::insert`, "
               "`chunks::insert`, 5,000 chunks a transaction, 100 chunks a file) in a docent SQLite database, so "
               "the product's triggers fill FTS5; the service is wired as `docent serve` wires it, its `SearchIndex` "
-              "adopting the HNSW index above (same ef). One account owns every chunk; no filters; limit 10.\n");
+              "adopting the HNSW index above and searching it with its own beam width (`SearchIndex::ef_for`: 256 at "
+              "100k chunks, 2048 at 1M). One account owns every chunk; no filters; limit 10.\n");
   std::printf("- **Queries:** %zu per N (after %zu untimed), one at a time: the vector queries' words phrased as "
               "questions with the corpus's most frequent function words (an opening such as \"what is the\", "
               "then \"of\", \"and\", \"the\", \"in\"... between half the words), e.g. \"%s\". "

@@ -84,7 +84,11 @@ void CurlReactor::add(CURL* easy, std::function<void(CURLcode)> done) {
 }
 
 void CurlReactor::remove(CURL* easy) {
-  if (done_.erase(easy) == 0) return;
+  auto it = done_.find(easy);
+  if (it == done_.end()) return;
+  // `done` may hold the last reference to the handle's owner: it goes only after curl let go.
+  auto done = std::move(it->second);
+  done_.erase(it);
   running_.store(done_.size(), std::memory_order_relaxed);
   curl_multi_remove_handle(multi_, easy);
 }

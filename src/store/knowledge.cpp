@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <iterator>
+#include <set>
 
 namespace docent::store {
 
@@ -310,9 +311,50 @@ bool is_function_word(std::string_view word) {
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
 
+std::string join_terms(const std::vector<std::string>& terms, std::string_view op) {
+  std::string out;
+  for (const auto& t : terms) {
+    if (!out.empty()) out += op;
+    out += t;
+  }
+  return out;
+}
+
+// The FTS5 expressions to try in turn for `terms` within `budget` (see TextSearchBudget).
+core::Result<std::vector<std::string>> budgeted_matches(Tx& tx, const std::vector<std::string>& terms,
+                                                        const TextSearchBudget& budget) {
+  if (terms.size() <= 1) return std::vector<std::string>{join_terms(terms, " OR ")};
+  struct Counted {
+    const std::string* term;
+    int64_t chunks;
+  };
+  std::vector<Counted> counted;
+  for (const auto& t : terms) {
+    auto row = tx.query_one("SELECT count(*) FROM (SELECT rowid FROM chunks_fts WHERE chunks_fts MATCH ? LIMIT ?)",
+                            {t, budget.term_cap});
+    if (!row) return row.error();
+    const int64_t n = *row ? (*row)->get_int(0) : 0;
+    if (n > 0) counted.push_back(Counted{&t, n});  // a term in no chunk matches nothing
+  }
+  if (counted.empty()) return std::vector<std::string>{};
+  std::stable_sort(counted.begin(), counted.end(), [](const auto& a, const auto& b) { return a.chunks < b.chunks; });
+  std::vector<std::string> kept;
+  int64_t postings = 0;
+  for (const auto& c : counted) {
+    if (c.chunks >= budget.term_cap) break;
+    if (!kept.empty() && postings + c.chunks > budget.postings) break;
+    kept.push_back(*c.term);
+    postings += c.chunks;
+  }
+  if (!kept.empty()) return std::vector<std::string>{join_terms(kept, " OR ")};
+  std::vector<std::string> common;
+  for (const auto& c : counted) common.push_back(*c.term);
+  return std::vector<std::string>{join_terms(common, " AND "), common.front()};
+}
+
 }  // namespace
 
-std::string fts_query(std::string_view text) {
+std::vector<std::string> fts_terms(std::string_view text) {
   std::vector<std::string> words;
   std::string word;
   auto flush = [&] {
@@ -326,26 +368,34 @@ std::string fts_query(std::string_view text) {
   }
   flush();
   const bool all_function_words = std::all_of(words.begin(), words.end(), is_function_word);
-  std::string out;
+  std::vector<std::string> out;
+  std::set<std::string> seen;
   for (const auto& w : words) {
     if (!all_function_words && is_function_word(w)) continue;
-    if (!out.empty()) out += " OR ";
-    out += "\"" + w + "\"";
+    std::string lower = w;
+    for (char& ch : lower) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    if (!seen.insert(lower).second) continue;
+    out.push_back("\"" + w + "\"");
   }
   return out;
 }
 
+std::string fts_query(std::string_view text) { return join_terms(fts_terms(text), " OR "); }
+
 core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, std::string_view account_id,
-                                               const std::vector<std::string>& file_ids, int64_t limit) {
+                                               const std::vector<std::string>& file_ids, int64_t limit,
+                                               const TextSearchBudget& budget) {
   std::vector<TextHit> out;
-  std::string match = fts_query(query);
-  if (match.empty()) return out;
+  const auto terms = fts_terms(query);
+  if (terms.empty()) return out;
+  auto matches = budgeted_matches(tx, terms, budget);
+  if (!matches) return matches.error();
   std::string sql =
       // The planner would read each match's whole row to check its owner; chunks_owner has
       // what the filters need, densely (migration 0008).
       "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
       "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?";
-  std::vector<Value> params{match};
+  std::vector<Value> params{std::string()};  // the match, set per attempt below
   if (!account_id.empty()) {
     sql += " AND chunks.account_id = ?";
     params.emplace_back(std::string(account_id));
@@ -356,9 +406,13 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   }
   sql += " ORDER BY bm25(chunks_fts) LIMIT ?";
   params.emplace_back(limit);
-  auto rows = tx.query(sql, params);
-  if (!rows) return rows.error();
-  for (const auto& r : *rows) out.push_back(TextHit{r.get_int(0), r.get_double(1)});
+  for (const auto& match : *matches) {
+    params[0] = match;
+    auto rows = tx.query(sql, params);
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) out.push_back(TextHit{r.get_int(0), r.get_double(1)});
+    if (!out.empty()) break;
+  }
   return out;
 }
 

@@ -105,15 +105,32 @@ struct TextHit {
   int64_t id = 0;
   double score = 0;  // higher is better (negated bm25)
 };
+// What one full-text query may cost. FTS5 scores (BM25) and owner-checks every chunk matching
+// any term of an OR query, so a question with a word found in 100,000 chunks costs 100,000
+// scored rows. The terms are counted first (each up to `term_cap` chunks, by stepping through
+// its list without scoring) and kept rarest first while the chunks they match add up to at most
+// `postings` (the rarest is always kept). Terms matching `term_cap` chunks or more are left out
+// while rarer ones remain: their BM25 weight is low, and in hybrid search the vector half still
+// reads them. When every term is that common, a chunk must hold them all (AND), which FTS5
+// answers by stepping through the rarest list; if none does, one of them alone (counts stop at
+// the cap, so which is the rarest is not known).
+struct TextSearchBudget {
+  int64_t term_cap = 2000;
+  int64_t postings = 6000;
+};
+
 // Full-text search (FTS5, BM25) of chunks visible to `account_id` (all when empty), limited to
 // `file_ids` when not empty. `query` is plain text; it is turned into a safe FTS5 expression.
 core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, std::string_view account_id,
-                                               const std::vector<std::string>& file_ids, int64_t limit);
+                                               const std::vector<std::string>& file_ids, int64_t limit,
+                                               const TextSearchBudget& budget = {});
 
-// Plain user text as an FTS5 query: each word quoted, OR-ed, so no user input is FTS syntax.
-// English function words ("the", "of", "what"...) are left out unless the text has nothing else:
-// they are in nearly every chunk, so they barely move BM25's ranking, but each one made the query
-// score every chunk holding it (at 1M chunks, seconds).
+// The words of plain user text, each quoted for FTS5 so no user input is FTS syntax, without
+// repeats (case-insensitively). English function words ("the", "of", "what"...) are left out
+// unless the text has nothing else: they are in nearly every chunk, so they barely move BM25's
+// ranking, but each one made the query score every chunk holding it (at 1M chunks, seconds).
+std::vector<std::string> fts_terms(std::string_view text);
+// fts_terms OR-ed: the FTS5 expression for every word of the text.
 std::string fts_query(std::string_view text);
 
 }  // namespace chunks

@@ -104,5 +104,14 @@ TEST_F(SearchIndexTest, AdoptRefusesAnIndexOfAnotherDimension) {
   EXPECT_FALSE(index.adopt(nullptr));
 }
 
+TEST(SearchIndexEf, WidensTheBeamAsTheIndexGrows) {
+  // The widths bench/search found for recall@10 >= 0.95: 256 at 100k chunks, 2048 at 1M.
+  EXPECT_EQ(SearchIndex::ef_for(0), engines::VectorIndex::kDefaultEf);
+  EXPECT_EQ(SearchIndex::ef_for(10000), engines::VectorIndex::kDefaultEf);
+  EXPECT_EQ(SearchIndex::ef_for(100000), 256u);
+  EXPECT_EQ(SearchIndex::ef_for(1000000), 2048u);
+  EXPECT_EQ(SearchIndex::ef_for(100000000), 4096u);
+}
+
 }  // namespace
 }  // namespace docent::services

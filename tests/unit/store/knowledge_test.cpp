@@ -8,6 +8,8 @@
 
 #include <gtest/gtest.h>
 
+#include <set>
+
 namespace docent::store {
 namespace {
 
@@ -84,6 +86,99 @@ TEST_F(SearchTextTest, AQuestionFindsTheChunksOfItsContentWordsOnly) {
 
 TEST_F(SearchTextTest, AQuestionOfFunctionWordsOnlyStillSearches) {
   EXPECT_EQ(search("to be, or is it?"), std::vector<int64_t>{ids_[2]});
+}
+
+TEST(FtsQuery, EachWordOnceWhateverItsCase) {
+  EXPECT_EQ(chunks::fts_query("Tax tax TAX rate"), "\"Tax\" OR \"rate\"");
+}
+
+// A corpus where "harbour" is in every chunk, "tax" in a few and "pier" in one, searched with a
+// small budget: common terms are left out while rarer ones remain, and all-common questions
+// need every term.
+class TextBudgetTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    db_ = std::move(open_sqlite(dir_ / "t.db").value());
+    ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
+      AccountRecord a;
+      a.id = "acct";
+      a.login = "reader";
+      a.plan = "unlimited";
+      a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
+      if (auto st = accounts::insert(tx, a); !st) return st;
+      FileRecord f;
+      f.id = "file";
+      f.account_id = "acct";
+      f.name = "port.txt";
+      f.mime = "text/plain";
+      f.source_type = "text";
+      f.sha256 = std::string(64, '0');
+      f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
+      if (auto st = files::insert(tx, f); !st) return st;
+      std::vector<ChunkRecord> chunks;
+      for (int i = 0; i < 20; ++i) {
+        ChunkRecord c;
+        c.file_id = "file";
+        c.account_id = "acct";
+        c.ordinal = i;
+        c.page = 1;
+        c.text = "harbour crane number " + std::to_string(i);
+        if (i < 3) c.text += " tax";
+        if (i == 7) c.text += " pier";
+        if (i % 2 == 0) c.text += " boat";
+        chunks.push_back(std::move(c));
+      }
+      if (auto st = chunks::insert(tx, chunks); !st) return st;
+      for (const auto& c : chunks) ids_.push_back(c.id);
+      return {};
+    }));
+  }
+
+  std::set<int64_t> search(std::string_view q, chunks::TextSearchBudget budget) {
+    std::set<int64_t> found;
+    EXPECT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+      auto hits = chunks::search_text(tx, q, "acct", {}, 50, budget);
+      if (!hits) return hits.error();
+      for (const auto& h : *hits) found.insert(h.id);
+      return {};
+    }));
+    return found;
+  }
+
+  testing::TempDir dir_;
+  std::unique_ptr<Database> db_;
+  std::vector<int64_t> ids_;
+};
+
+TEST_F(TextBudgetTest, WithinTheBudgetEveryTermCounts) {
+  // The default budget is far above 20 chunks: "harbour" matches them all.
+  EXPECT_EQ(search("harbour pier", {}).size(), 20u);
+}
+
+TEST_F(TextBudgetTest, CommonTermsAreLeftOutWhileRarerOnesRemain) {
+  const chunks::TextSearchBudget small{.term_cap = 5, .postings = 10};
+  EXPECT_EQ(search("harbour pier", small), (std::set<int64_t>{ids_[7]}));
+  EXPECT_EQ(search("harbour tax pier", small), (std::set<int64_t>{ids_[0], ids_[1], ids_[2], ids_[7]}));
+}
+
+TEST_F(TextBudgetTest, RarestTermsFirstUntilThePostingsBudgetIsSpent) {
+  // "pier" (1) then "tax" (3) fit a budget of 4; "boat" (10) would not.
+  const chunks::TextSearchBudget small{.term_cap = 15, .postings = 4};
+  EXPECT_EQ(search("boat tax pier", small), (std::set<int64_t>{ids_[0], ids_[1], ids_[2], ids_[7]}));
+}
+
+TEST_F(TextBudgetTest, AllCommonTermsMustAllAppearElseTheRarestAlone) {
+  const chunks::TextSearchBudget small{.term_cap = 5, .postings = 10};
+  std::set<int64_t> even;
+  for (int i = 0; i < 20; i += 2) even.insert(ids_[i]);
+  EXPECT_EQ(search("harbour boat", small), even);  // both in the even chunks
+  // "crane" and "boat" are in every even chunk too; "harbour boat submarine": the unknown word
+  // matches nothing and is dropped.
+  EXPECT_EQ(search("harbour boat submarine", small), even);
+  // With a cap of 1 both "tax" (3) and "pier" (1) count as common (1 each), and no chunk holds
+  // both: one of them alone answers, not nothing.
+  const auto alone = search("tax pier", {.term_cap = 1, .postings = 10});
+  EXPECT_TRUE(alone == (std::set<int64_t>{ids_[0], ids_[1], ids_[2]}) || alone == (std::set<int64_t>{ids_[7]}));
 }
 
 }  // namespace
