@@ -15,6 +15,7 @@ namespace docent::store {
 namespace {
 
 constexpr int64_t kJournalSizeLimit = 64 * 1024 * 1024;  // WAL bytes kept after a checkpoint
+constexpr int64_t kReaderMmapBytes = 2LL * 1024 * 1024 * 1024;  // per reader; SQLite caps it at its build's limit
 
 // The databases whose read() or write() this thread is inside, innermost last.
 thread_local std::vector<const void*> t_active;
@@ -216,6 +217,11 @@ core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path&
   for (int i = 0; i < options.readers; ++i) {
     auto reader = SqliteConnection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout);
     if (!reader.ok()) return std::move(reader).error();
+    // Searches read scattered pages of a large file (FTS5 doclists, chunk rows): mapped, a page
+    // costs no read() and no copy into SQLite's own cache (bench/search, 1M chunks: 4.5 GB).
+    if (auto st = (*reader)->exec_script("PRAGMA mmap_size = " + std::to_string(kReaderMmapBytes) + ";"); !st) {
+      return st.error();
+    }
     readers.push_back(std::move(reader).value());
   }
   core::log::info("database opened", {{"path", file.string()},
