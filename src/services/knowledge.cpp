@@ -15,9 +15,6 @@
 
 #include <algorithm>
 #include <fstream>
-#include <future>
-#include <optional>
-#include <system_error>
 #include <set>
 #include <thread>
 #include <unordered_map>
@@ -688,9 +685,10 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   const std::vector<std::string>& file_filter = *allowed ? **allowed : no_files;
   const int64_t depth = std::max<int64_t>(limit * 4, 40);
 
-  using TextHits = std::vector<store::chunks::TextHit>;
-  auto text_half = [&]() -> core::Result<TextHits> {
-    TextHits text_hits;
+  std::vector<std::vector<uint64_t>> rankings;
+  std::unordered_map<int64_t, double> text_scores, vector_scores;
+  if (q.mode != SearchQuery::Mode::Semantic) {
+    std::vector<store::chunks::TextHit> text_hits;
     auto st = db_.read([&](store::Tx& tx) -> core::Status {
       auto r = store::chunks::search_text(tx, q.text, actor.account_id, file_filter, depth);
       if (!r) return r.error();
@@ -698,47 +696,25 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
       return {};
     });
     if (!st) return st.error();
-    return text_hits;
-  };
-  // Hybrid search runs its full-text half on a thread of its own while this one embeds the
-  // question and walks the vector index: the halves take similar time, and the answer waits only
-  // for the slower (bench/search).
-  std::future<core::Result<TextHits>> text_async;
-  std::optional<core::Result<TextHits>> text_result;
-  if (q.mode == SearchQuery::Mode::Hybrid) {
-    try {
-      text_async = std::async(std::launch::async, text_half);
-    } catch (const std::system_error&) {  // no thread to be had: in turn, then
-      text_result = text_half();
-    }
-  } else if (q.mode == SearchQuery::Mode::Text) {
-    text_result = text_half();
-  }
-
-  std::vector<std::vector<uint64_t>> rankings;
-  std::unordered_map<int64_t, double> text_scores, vector_scores;
-  std::vector<uint64_t> vector_ranking;
-  if (q.mode != SearchQuery::Mode::Text) {
-    auto vectors = index_.embedder().embed({q.text});
-    if (!vectors) return vectors.error();
-    auto found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
-                               *allowed ? &**allowed : nullptr);
-    for (const auto& [id, score] : found) {
-      vector_ranking.push_back(static_cast<uint64_t>(id));
-      vector_scores[id] = score;
-    }
-  }
-  if (text_async.valid()) text_result = text_async.get();
-  if (text_result) {
-    if (!*text_result) return text_result->error();
     std::vector<uint64_t> ranking;
-    for (const auto& h : **text_result) {
+    for (const auto& h : text_hits) {
       ranking.push_back(static_cast<uint64_t>(h.id));
       text_scores[h.id] = h.score;
     }
     rankings.push_back(std::move(ranking));
   }
-  if (q.mode != SearchQuery::Mode::Text) rankings.push_back(std::move(vector_ranking));
+  if (q.mode != SearchQuery::Mode::Text) {
+    auto vectors = index_.embedder().embed({q.text});
+    if (!vectors) return vectors.error();
+    auto found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
+                               *allowed ? &**allowed : nullptr);
+    std::vector<uint64_t> ranking;
+    for (const auto& [id, score] : found) {
+      ranking.push_back(static_cast<uint64_t>(id));
+      vector_scores[id] = score;
+    }
+    rankings.push_back(std::move(ranking));
+  }
 
   std::vector<int64_t> ids;
   std::unordered_map<int64_t, double> fused_score;
