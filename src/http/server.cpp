@@ -63,10 +63,10 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
 
   std::shared_ptr<SseSink> hold() override {
     struct Holder {
-      std::shared_ptr<void> life;
       std::shared_ptr<SseSinkImpl> sink;
+      std::shared_ptr<void> life;  // let go first: the stream ends while `sink` is still held
     };
-    auto h = std::make_shared<Holder>(Holder{life_.lock(), shared_from_this()});
+    auto h = std::make_shared<Holder>(Holder{shared_from_this(), life_.lock()});
     return std::shared_ptr<SseSink>(h, h->sink.get());
   }
 
@@ -438,8 +438,10 @@ struct Server::Impl {
     // gets a thread of its own, counted so that shutdown can wait for it.
     // The stream ends when the producer returned and let go of every hold() it took.
     auto start_producer = [&] {
-      auto life = sink->make_life([count = producers, sink] {
-        sink->finish();
+      // Weak: the deleter lives as long as the sink's weak_ptr to it, so a strong pointer here
+      // would keep the sink alive for ever.
+      auto life = sink->make_life([count = producers, weak = std::weak_ptr<SseSinkImpl>(sink)] {
+        if (auto s = weak.lock()) s->finish();
         count->release();
       });
       std::thread([life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
@@ -853,9 +855,10 @@ void Server::run(bool handle_signals) {
   auto& impl = *impl_;
   asio::co_spawn(impl.ioc, impl.accept_loop(), asio::detached);
   std::unique_ptr<asio::signal_set> signals;
+  // Outlives the if below: the handler re-arms itself with it when a signal arrives.
+  std::function<void(beast::error_code, int)> on_signal;
   if (handle_signals) {
     signals = std::make_unique<asio::signal_set>(impl.ioc, SIGINT, SIGTERM);
-    std::function<void(beast::error_code, int)> on_signal;
     on_signal = [&impl, &signals, &on_signal](beast::error_code ec, int sig) {
       if (ec) return;
       if (impl.stopping) {
