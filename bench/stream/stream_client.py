@@ -44,6 +44,19 @@ def rss_kib(pid):
     return 0
 
 
+def streaming_post(host, port, key, path, body):
+    """The bytes of one streaming POST of `body` (JSON) to `path`, closing after the answer."""
+    payload = json.dumps(body, separators=(",", ":")).encode()
+    head = (
+        f"POST {path} HTTP/1.1\r\nHost: {host}:{port}\r\n"
+        "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
+        f"Content-Length: {len(payload)}\r\nConnection: close\r\n"
+    )
+    if key:
+        head += f"Authorization: Bearer {key}\r\n"
+    return (head + "\r\n").encode() + payload
+
+
 def request_bytes(host, port, key, tokens, delay_ms, first_delay_ms=None):
     body = {
         "model": "bench-model",
@@ -56,28 +69,12 @@ def request_bytes(host, port, key, tokens, delay_ms, first_delay_ms=None):
         body["bench_token_delay_ms"] = delay_ms
     if first_delay_ms is not None:
         body["bench_first_delay_ms"] = first_delay_ms
-    payload = json.dumps(body, separators=(",", ":")).encode()
-    head = (
-        f"POST /v1/chat/completions HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n"
-    )
-    if key:
-        head += f"Authorization: Bearer {key}\r\n"
-    return (head + "\r\n").encode() + payload
+    return streaming_post(host, port, key, "/v1/chat/completions", body)
 
 
 def conversation_request_bytes(host, port, key, conversation_id):
-    payload = json.dumps({"content": "Say tok as often as you are told.", "model": "bench-model"},
-                         separators=(",", ":")).encode()
-    head = (
-        f"POST /v1/conversations/{conversation_id}/messages HTTP/1.1\r\nHost: {host}:{port}\r\n"
-        "Content-Type: application/json\r\nAccept: text/event-stream\r\n"
-        f"Content-Length: {len(payload)}\r\nConnection: close\r\n"
-    )
-    if key:
-        head += f"Authorization: Bearer {key}\r\n"
-    return (head + "\r\n").encode() + payload
+    return streaming_post(host, port, key, f"/v1/conversations/{conversation_id}/messages",
+                          {"content": "Say tok as often as you are told.", "model": "bench-model"})
 
 
 def create_conversations(base_url, key, count):

@@ -9,6 +9,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <string>
+#include <vector>
 
 namespace docent::store {
 namespace {
@@ -28,40 +30,47 @@ TEST(FtsQuery, KeepsFunctionWordsWhenThereIsNothingElse) {
   EXPECT_EQ(chunks::fts_query("to be or it"), "\"to\" OR \"be\" OR \"or\" OR \"it\"");
 }
 
+// One account ("acct") with one file ("file") holding a chunk per text, on page 1; their ids.
+std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& texts) {
+  std::vector<int64_t> ids;
+  EXPECT_TRUE(db.write([&](Tx& tx) -> core::Status {
+    AccountRecord a;
+    a.id = "acct";
+    a.login = "reader";
+    a.plan = "unlimited";
+    a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
+    if (auto st = accounts::insert(tx, a); !st) return st;
+    FileRecord f;
+    f.id = "file";
+    f.account_id = "acct";
+    f.name = "notes.txt";
+    f.mime = "text/plain";
+    f.source_type = "text";
+    f.sha256 = std::string(64, '0');
+    f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
+    if (auto st = files::insert(tx, f); !st) return st;
+    std::vector<ChunkRecord> chunks;
+    for (const auto& text : texts) {
+      ChunkRecord c;
+      c.file_id = "file";
+      c.account_id = "acct";
+      c.ordinal = static_cast<int64_t>(chunks.size());
+      c.page = 1;
+      c.text = text;
+      chunks.push_back(std::move(c));
+    }
+    if (auto st = chunks::insert(tx, chunks); !st) return st;
+    for (const auto& c : chunks) ids.push_back(c.id);
+    return {};
+  }));
+  return ids;
+}
+
 class SearchTextTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = std::move(open_sqlite(dir_ / "t.db").value());
-    ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
-      AccountRecord a;
-      a.id = "acct";
-      a.login = "reader";
-      a.plan = "unlimited";
-      a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
-      if (auto st = accounts::insert(tx, a); !st) return st;
-      FileRecord f;
-      f.id = "file";
-      f.account_id = "acct";
-      f.name = "notes.txt";
-      f.mime = "text/plain";
-      f.source_type = "text";
-      f.sha256 = std::string(64, '0');
-      f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
-      if (auto st = files::insert(tx, f); !st) return st;
-      std::vector<ChunkRecord> chunks;
-      for (const char* text : {"the harbour of the town", "the tax on imports", "to be or not to be"}) {
-        ChunkRecord c;
-        c.file_id = "file";
-        c.account_id = "acct";
-        c.ordinal = static_cast<int64_t>(chunks.size());
-        c.page = 1;
-        c.text = text;
-        chunks.push_back(std::move(c));
-      }
-      if (auto st = chunks::insert(tx, chunks); !st) return st;
-      for (const auto& c : chunks) ids_.push_back(c.id);
-      return {};
-    }));
+    ids_ = seed_chunks(*db_, {"the harbour of the town", "the tax on imports", "to be or not to be"});
   }
 
   std::vector<int64_t> search(std::string_view q) {
@@ -99,39 +108,15 @@ class TextBudgetTest : public ::testing::Test {
  protected:
   void SetUp() override {
     db_ = std::move(open_sqlite(dir_ / "t.db").value());
-    ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
-      AccountRecord a;
-      a.id = "acct";
-      a.login = "reader";
-      a.plan = "unlimited";
-      a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
-      if (auto st = accounts::insert(tx, a); !st) return st;
-      FileRecord f;
-      f.id = "file";
-      f.account_id = "acct";
-      f.name = "port.txt";
-      f.mime = "text/plain";
-      f.source_type = "text";
-      f.sha256 = std::string(64, '0');
-      f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
-      if (auto st = files::insert(tx, f); !st) return st;
-      std::vector<ChunkRecord> chunks;
-      for (int i = 0; i < 20; ++i) {
-        ChunkRecord c;
-        c.file_id = "file";
-        c.account_id = "acct";
-        c.ordinal = i;
-        c.page = 1;
-        c.text = "harbour crane number " + std::to_string(i);
-        if (i < 3) c.text += " tax";
-        if (i == 7) c.text += " pier";
-        if (i % 2 == 0) c.text += " boat";
-        chunks.push_back(std::move(c));
-      }
-      if (auto st = chunks::insert(tx, chunks); !st) return st;
-      for (const auto& c : chunks) ids_.push_back(c.id);
-      return {};
-    }));
+    std::vector<std::string> texts;
+    for (int i = 0; i < 20; ++i) {
+      std::string text = "harbour crane number " + std::to_string(i);
+      if (i < 3) text += " tax";
+      if (i == 7) text += " pier";
+      if (i % 2 == 0) text += " boat";
+      texts.push_back(std::move(text));
+    }
+    ids_ = seed_chunks(*db_, texts);
   }
 
   std::set<int64_t> search(std::string_view q, chunks::TextSearchBudget budget) {
