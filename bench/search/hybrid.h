@@ -45,13 +45,22 @@ class HybridBench {
   // A docent database (migrated) and the service stack in a new folder under `parent`, deleted
   // again by the destructor. Aborts the program on failure (a benchmark has no one to tell).
   HybridBench(const std::filesystem::path& parent, engines::HashedEmbedder& embedder);
+  // The same in the folder `kept` itself, which outlives the bench: a database a previous run
+  // filled there is used as it is (see load()).
+  struct Kept {
+    std::filesystem::path dir;
+  };
+  HybridBench(Kept kept, engines::HashedEmbedder& embedder);
   ~HybridBench();
   HybridBench(const HybridBench&) = delete;
   HybridBench& operator=(const HybridBench&) = delete;
 
   // Stores n chunks, ids 1..n: chunk i's text from text(i - 1, out), its embedding at
-  // vectors[(i - 1) * dim]. 100 chunks per file, like a 30-page document.
+  // vectors[(i - 1) * dim]. 100 chunks per file, like a 30-page document. In a kept folder
+  // whose database already holds n chunks nothing is stored and loaded() says so; one holding
+  // another number is an error (a stale cache: delete the folder).
   void load(size_t n, const std::function<void(uint64_t, std::string&)>& text, const float* vectors);
+  bool reused() const { return reused_; }
 
   // Hands `index` (labels = chunk ids, search width already set) to the service, runs the first
   // `warmup` queries untimed, then times each of the others through the service and through the
@@ -61,7 +70,10 @@ class HybridBench {
 
  private:
   struct Stack;
+  void open_stack();
   std::filesystem::path dir_;
+  bool keep_ = false;
+  bool reused_ = false;
   std::unique_ptr<Stack> stack_;
   double load_s_ = 0;
 };

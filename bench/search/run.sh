@@ -19,6 +19,7 @@
 #   BUILD_JOBS=2       parallelism of the build step;  SKIP_BUILD=1 skips it
 #   PERF_DOC=docs/PERFORMANCE.md   where the section goes ("" = don't write)
 #   BENCH_ARGS="..."   extra arguments for bench_search (e.g. "--threads 1 --M 24",
+#                      "--cache-dir DIR" to keep the index and database for later runs,
 #                      "--hybrid-queries 0" to skip hybrid mode)
 set -euo pipefail
 

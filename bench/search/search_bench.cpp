@@ -64,6 +64,9 @@ struct Options {
   size_t vocabulary = 1000000;  // distinct words: text of 1M chunks has a long tail of rare terms
   size_t hybrid_queries = 200;  // 0: no hybrid mode
   std::filesystem::path db_dir = std::filesystem::temp_directory_path();  // where hybrid mode's database goes
+  // When set, the HNSW index and hybrid mode's database are kept here and reused by later runs
+  // with the same parameters (for iterating on the query path; build figures are then absent).
+  std::filesystem::path cache_dir;
 };
 
 double seconds_since(Clock::time_point t) { return std::chrono::duration<double>(Clock::now() - t).count(); }
@@ -144,6 +147,7 @@ struct SizeResult {
   double embed_wall_s = 0;
   double build_s = 0;
   double build_rate = 0;  // vectors per second, all threads
+  bool index_cached = false;  // read from --cache-dir, not built in this run
   double hnsw_rss_mb = 0;
   double raw_vectors_mb = 0;
   struct Sweep {
@@ -243,10 +247,24 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   // 2. HNSW index, built by all threads; resident memory measured around it.
   // Labels are chunk ids as the database will number them: 1..n.
   const size_t rss_before = resident_bytes();
-  auto owned_index = std::make_unique<VectorIndex>(dim, n, o.m, o.ef_construction);
-  VectorIndex& index = *owned_index;
-  t0 = Clock::now();
-  {
+  const std::string tag = "n" + std::to_string(n) + "-d" + std::to_string(dim) + "-v" + std::to_string(o.vocabulary);
+  const std::filesystem::path cached_index =
+      o.cache_dir.empty() ? std::filesystem::path()
+                          : o.cache_dir / ("hnsw-" + tag + "-m" + std::to_string(o.m) + "-efc" +
+                                           std::to_string(o.ef_construction) + ".bin");
+  std::unique_ptr<VectorIndex> owned_index;
+  if (!cached_index.empty() && std::filesystem::exists(cached_index)) {
+    auto loaded = VectorIndex::load(cached_index.string(), dim);
+    if (!loaded) {
+      std::fprintf(stderr, "bench_search: %s: %s\n", cached_index.c_str(), loaded.error().message.c_str());
+      std::exit(1);
+    }
+    owned_index = std::move(*loaded);
+    r.index_cached = true;
+  } else {
+    owned_index = std::make_unique<VectorIndex>(dim, n, o.m, o.ef_construction);
+    VectorIndex& index = *owned_index;
+    t0 = Clock::now();
     std::atomic<size_t> done{0};
     std::vector<std::thread> workers;
     for (int t = 0; t < o.threads; ++t) {
@@ -261,13 +279,21 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
       });
     }
     for (auto& w : workers) w.join();
+    r.build_s = seconds_since(t0);
+    r.build_rate = static_cast<double>(n) / r.build_s;
+    if (!cached_index.empty()) {
+      std::filesystem::create_directories(o.cache_dir);
+      if (auto st = index.save(cached_index.string()); !st) {
+        std::fprintf(stderr, "bench_search: %s: %s\n", cached_index.c_str(), st.error().message.c_str());
+        std::exit(1);
+      }
+    }
   }
-  r.build_s = seconds_since(t0);
-  r.build_rate = static_cast<double>(n) / r.build_s;
+  VectorIndex& index = *owned_index;
   r.hnsw_rss_mb = static_cast<double>(resident_bytes() - rss_before) / 1e6;
   r.raw_vectors_mb = static_cast<double>(n) * dim * sizeof(float) / 1e6;
-  std::fprintf(stderr, "[N=%zu] HNSW built in %.1f s (%.0f vectors/s), +%.0f MB resident\n", n, r.build_s,
-               r.build_rate, r.hnsw_rss_mb);
+  std::fprintf(stderr, "[N=%zu] HNSW %s in %.1f s (%.0f vectors/s), +%.0f MB resident\n", n,
+               r.index_cached ? "read from the cache" : "built", r.build_s, r.build_rate, r.hnsw_rss_mb);
 
   // 3. The exact baseline over the same vectors.
   ExactIndex exact(dim);
@@ -279,7 +305,10 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   std::unique_ptr<docent::bench::HybridBench> hybrid;
   if (o.hybrid_queries > 0) {
     std::fprintf(stderr, "[N=%zu] storing %zu chunks in a docent database under %s...\n", n, n, o.db_dir.c_str());
-    hybrid = std::make_unique<docent::bench::HybridBench>(o.db_dir, embedder);
+    hybrid = o.cache_dir.empty()
+                 ? std::make_unique<docent::bench::HybridBench>(o.db_dir, embedder)
+                 : std::make_unique<docent::bench::HybridBench>(
+                       docent::bench::HybridBench::Kept{o.cache_dir / ("db-" + tag)}, embedder);
     hybrid->load(n, [&](uint64_t id, std::string& text) { corpus.chunk(id, text); }, vectors.data());
   }
   std::vector<float>().swap(vectors);
@@ -420,11 +449,13 @@ void report_hybrid(const std::vector<SizeResult>& results) {
     if (r.hybrid_queries == 0) continue;
     const double per = 1e6 / static_cast<double>(r.n);
     auto mb = [&](double v) { return fmt("%.0f", v * per) + " MB"; };
-    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %s chunks/s (%s s; owners read in %s s) |\n",
-                human(r.n).c_str(), mb(r.hnsw_rss_mb).c_str(), mb(r.owners_rss_mb).c_str(), mb(r.sqlite_rss_mb).c_str(),
+    const std::string load = r.load_s > 0 ? fmt("%.0f", static_cast<double>(r.n) / r.load_s) + " chunks/s (" +
+                                                fmt("%.0f", r.load_s) + " s; "
+                                          : std::string("database from --cache-dir (");
+    std::printf("| %s | %s | %s | %s | %s | %s | %s | %s | %sowners read in %s s) |\n", human(r.n).c_str(),
+                mb(r.hnsw_rss_mb).c_str(), mb(r.owners_rss_mb).c_str(), mb(r.sqlite_rss_mb).c_str(),
                 mb(r.hnsw_rss_mb + r.owners_rss_mb + r.sqlite_rss_mb).c_str(), mb(r.db_file_mb).c_str(),
-                mb(r.raw_vectors_mb).c_str(), fmt("%.2f", r.db_file_mb / r.raw_vectors_mb).c_str(),
-                fmt("%.0f", static_cast<double>(r.n) / r.load_s).c_str(), fmt("%.0f", r.load_s).c_str(),
+                mb(r.raw_vectors_mb).c_str(), fmt("%.2f", r.db_file_mb / r.raw_vectors_mb).c_str(), load.c_str(),
                 fmt("%.1f", r.adopt_s).c_str());
   }
 }
@@ -466,8 +497,12 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
                 fmt("%.0f", r.hnsw_rss_mb * 1e6 / static_cast<double>(r.n)).c_str(),
                 fmt("%.0f", r.raw_vectors_mb * 1e6 / static_cast<double>(r.n)).c_str(),
                 fmt("%.2f", r.hnsw_rss_mb / r.raw_vectors_mb).c_str());
-    std::printf("| Build rate | %s | %s vectors/s (%s s) | | | |\n", n.c_str(), fmt("%.0f", r.build_rate).c_str(),
-                fmt("%.1f", r.build_s).c_str());
+    if (r.index_cached) {
+      std::printf("| Build rate | %s | not measured (index read from --cache-dir) | | | |\n", n.c_str());
+    } else {
+      std::printf("| Build rate | %s | %s vectors/s (%s s) | | | |\n", n.c_str(), fmt("%.0f", r.build_rate).c_str(),
+                  fmt("%.1f", r.build_s).c_str());
+    }
     std::printf("| Embedding throughput | %s | %s MB/s per core (%s MB) | %s MB/s (target) | %s | > 20 MB/s: **%s** |\n",
                 n.c_str(), fmt("%.1f", r.embed_mbps_per_core).c_str(), fmt("%.0f", r.text_mb).c_str(),
                 fmt("%.0f", kTargetEmbedMBps).c_str(), fmt("%.2f", r.embed_mbps_per_core / kTargetEmbedMBps).c_str(),
@@ -547,11 +582,13 @@ int main(int argc, char** argv) {
       o.hybrid_queries = std::stoull(value());
     } else if (arg == "--db-dir") {
       o.db_dir = value();
+    } else if (arg == "--cache-dir") {
+      o.cache_dir = value();
     } else {
       std::fprintf(stderr,
                    "usage: bench_search [--quick] [--sizes N1,N2] [--queries Q] [--recall-queries R] "
                    "[--threads T] [--M M] [--ef-construction E] [--dim D] [--vocabulary V] [--hybrid-queries H] "
-                   "[--db-dir DIR]\n");
+                   "[--db-dir DIR] [--cache-dir DIR]\n");
       return 2;
     }
   }

@@ -3,6 +3,7 @@
 // from the bytes, ingested by a job), and hybrid search over their chunks.
 
 #include "core/config.h"
+#include "core/fork_join.h"
 #include "services/accounts.h"
 #include "services/principal.h"
 #include "services/quota.h"
@@ -12,10 +13,12 @@
 
 #include <boost/json/object.hpp>
 
+#include <algorithm>
 #include <chrono>
 #include <filesystem>
 #include <optional>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace docent::services {
@@ -163,6 +166,8 @@ class KnowledgeService {
   SearchIndex& index_;
   QuotaService& quota_;
   const core::Config& config_;
+  // Runs hybrid search's full-text half beside its vector half (one helper per core).
+  core::ForkJoinPool helpers_{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
 };
 
 // Converts rows to the service's types (shared with the ingestion job).
