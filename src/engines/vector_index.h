@@ -35,7 +35,8 @@ using ScoredLabel = std::pair<uint64_t, float>;
 // many times per search; it must not call back into the index.
 using LabelFilter = std::function<bool(uint64_t)>;
 
-// An approximate nearest-neighbour index (HNSW, inner product on normalized vectors).
+// An approximate nearest-neighbour index (HNSW, inner product on normalized vectors). Vectors
+// are kept as half floats (2 bytes a dimension): scores are within about 1e-4 of float32's.
 //
 // Thread-safety: every method may be called concurrently with every other.
 //   - search() runs concurrently with other searches and with add() of new labels, and with
@@ -107,7 +108,7 @@ class VectorIndex {
   using Hnsw = hnswlib::HierarchicalNSW<float>;
   struct Candidate;
 
-  core::Status add_exclusive(uint64_t label, const float* vector);
+  core::Status add_exclusive(uint64_t label, const void* vector);  // vector in the stored form
   void grow_slots(size_t capacity);
   void publish(uint32_t id, uint64_t label);
   std::vector<ScoredLabel> exact_scan(const float* query, size_t k, const LabelFilter& filter) const;

@@ -112,19 +112,45 @@ TEST_F(VectorIndexTest, RecallAtTenVersusExactOn20kVectors) {
   EXPECT_GE(recall, 0.95) << "recall@10 " << recall << " in " << seconds << " s";
 }
 
+// The index stores half floats: a score may differ from the float32 cosine by a few 1e-5.
+constexpr float kHalfTolerance = 5e-4f;
+
 TEST_F(VectorIndexTest, ScoresAreCosineAndTheNearestIsItself) {
   Small s;
   for (size_t i = 0; i < 50; ++i) {
     const auto hits = s.hnsw.search(&s.data[i * Small::kDim], 3);
     ASSERT_FALSE(hits.empty());
     EXPECT_EQ(hits[0].first, i);
-    EXPECT_NEAR(hits[0].second, 1.0f, 1e-5);
+    EXPECT_NEAR(hits[0].second, 1.0f, kHalfTolerance);
+    EXPECT_LE(hits[0].second, 1.0f);
   }
   // Unnormalized input is normalized: a scaled copy still scores 1.
   std::vector<float> scaled(s.data.begin(), s.data.begin() + Small::kDim);
   for (auto& x : scaled) x *= 7.5f;
-  EXPECT_NEAR(s.hnsw.search(scaled.data(), 1).at(0).second, 1.0f, 1e-5);
+  EXPECT_NEAR(s.hnsw.search(scaled.data(), 1).at(0).second, 1.0f, kHalfTolerance);
   EXPECT_NEAR(s.exact.search(scaled.data(), 1).at(0).second, 1.0f, 1e-5);
+}
+
+TEST_F(VectorIndexTest, HalfFloatScoresStayCloseToFloat32Cosines) {
+  Small s;
+  const auto queries = random_vectors(40, Small::kDim, 99);
+  float worst = 0;
+  for (size_t q = 0; q < 40; ++q) {
+    const float* query = &queries[q * Small::kDim];
+    for (const auto& [label, score] : s.hnsw.search(query, 10)) {
+      float cosine = 0;
+      for (int j = 0; j < Small::kDim; ++j) cosine += query[j] * s.data[label * Small::kDim + j];
+      worst = std::max(worst, std::abs(score - cosine));
+    }
+    // The exact scan of a filtered search reads the same stored halves.
+    for (const auto& [label, score] : s.hnsw.search(query, 5, [](uint64_t l) { return l % 500 == 3; })) {
+      float cosine = 0;
+      for (int j = 0; j < Small::kDim; ++j) cosine += query[j] * s.data[label * Small::kDim + j];
+      worst = std::max(worst, std::abs(score - cosine));
+    }
+  }
+  EXPECT_LT(worst, kHalfTolerance);
+  EXPECT_GT(worst, 0.0f);  // they are halves: some score must differ a little
 }
 
 TEST_F(VectorIndexTest, FilterKeepsOnlyAcceptedLabels) {
@@ -318,6 +344,13 @@ TEST_F(VectorIndexTest, BadFilesAreErrorsNotCrashes) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().code, core::Code::InvalidFormat);
     EXPECT_NE(r.error().message.find("dimension"), std::string::npos) << r.error().message;
+  }
+  // Records the size of float32 vectors of the asked dimension: the format before half floats.
+  {
+    auto r = VectorIndex::load(good, Small::kDim / 2);
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().code, core::Code::InvalidFormat);
+    EXPECT_NE(r.error().message.find("float32"), std::string::npos) << r.error().message;
   }
   // Garbage of the right length.
   {
