@@ -689,9 +689,12 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   // walks the vector index: the two take about as long as each other at 1M chunks.
   std::vector<store::chunks::TextHit> text_hits;
   core::Status text_status;
+  // A single-user server's full-text search skips the owner check per match; the rows read
+  // below are still checked, so a chunk another account adds meanwhile never shows.
+  const std::string text_owner = index_.owns_every_chunk(actor.account_id) ? std::string() : actor.account_id;
   auto search_text = [&] {
     text_status = db_.read([&](store::Tx& tx) -> core::Status {
-      auto r = store::chunks::search_text(tx, q.text, actor.account_id, file_filter, depth);
+      auto r = store::chunks::search_text(tx, q.text, text_owner, file_filter, depth);
       if (!r) return r.error();
       text_hits = std::move(*r);
       return {};
@@ -777,7 +780,8 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   for (const auto& c : rows) by_id[c.id] = &c;
   for (int64_t id : ids) {
     auto it = by_id.find(id);
-    if (it == by_id.end() || it->second->account_id != actor.account_id) continue;  // deleted meanwhile
+    // Gone meanwhile, or another account's (a single-user full-text search does not check owners).
+    if (it == by_id.end() || it->second->account_id != actor.account_id) continue;
     const auto& c = *it->second;
     hits.push_back(SearchHit{c.id, c.text, fused_score[id], c.file_id, names[c.file_id], c.page, c.section, c.ordinal});
   }

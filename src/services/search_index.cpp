@@ -205,13 +205,22 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
   };
   // An account that owns every indexed chunk (a single-user server) needs no filter: the walk
   // then skips a lookup per visited node. Its results are still checked.
-  auto owned = chunks_of_account_.find(account_id);
-  const bool owns_all = !files && owned != chunks_of_account_.end() && owned->second == meta_.size();
+  const bool owns_all = !files && owns_every_chunk_locked(account_id);
   for (const auto& [label, score] : index_->search(query.data(), k, owns_all ? engines::LabelFilter() : filter)) {
     if (owns_all && !filter(label)) continue;
     out.emplace_back(static_cast<int64_t>(label), score);
   }
   return out;
+}
+
+bool SearchIndex::owns_every_chunk_locked(const std::string& account_id) const {
+  auto owned = chunks_of_account_.find(account_id);
+  return owned != chunks_of_account_.end() && owned->second == meta_.size();
+}
+
+bool SearchIndex::owns_every_chunk(const std::string& account_id) const {
+  std::shared_lock lock(mu_);
+  return owns_every_chunk_locked(account_id);
 }
 
 core::Status SearchIndex::save() {

@@ -37,6 +37,9 @@ class SearchIndex {
   // The k most similar chunks of `account_id` (restricted to `files` when given).
   std::vector<std::pair<int64_t, float>> search(const std::vector<float>& query, size_t k, const std::string& account_id,
                                                 const std::vector<std::string>* files);
+  // Whether every chunk in the index is account_id's (a single-user server): its searches need
+  // no owner check until the results are read.
+  bool owns_every_chunk(const std::string& account_id) const;
   // Saves when anything changed since the last save.
   core::Status save();
   size_t size() const;
@@ -61,6 +64,7 @@ class SearchIndex {
   void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v);
   void set_meta_locked(int64_t id, const std::string& account_id, const std::string& file_id);
   void clear_meta_locked();
+  bool owns_every_chunk_locked(const std::string& account_id) const;
 
   store::Database& db_;
   engines::Embedder& embedder_;

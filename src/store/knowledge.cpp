@@ -390,11 +390,14 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   if (terms.empty()) return out;
   auto matches = budgeted_matches(tx, terms, budget);
   if (!matches) return matches.error();
+  const bool filtered = !account_id.empty() || !file_ids.empty();
   std::string sql =
-      // The planner would read each match's whole row to check its owner; chunks_owner has
-      // what the filters need, densely (migration 0008).
-      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
-      "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?";
+      filtered
+          // The planner would read each match's whole row to check its owner; chunks_owner has
+          // what the filters need, densely (migration 0008).
+          ? "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
+            "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?"
+          : "SELECT chunks_fts.rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?";
   std::vector<Value> params{std::string()};  // the match, set per attempt below
   if (!account_id.empty()) {
     sql += " AND chunks.account_id = ?";
@@ -404,7 +407,7 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
     sql += " AND chunks.file_id IN (" + placeholders(file_ids.size()) + ")";
     for (const auto& f : file_ids) params.emplace_back(f);
   }
-  sql += " ORDER BY bm25(chunks_fts) LIMIT ?";
+  sql += " ORDER BY score DESC LIMIT ?";  // not bm25() again: it would be computed twice a match
   params.emplace_back(limit);
   for (const auto& match : *matches) {
     params[0] = match;

@@ -6,7 +6,12 @@
 #include "core/config.h"
 #include "core/id.h"
 #include "core/time.h"
+#include "core/metrics.h"
 #include "services/accounts.h"
+#include "services/jobs.h"
+#include "services/knowledge.h"
+#include "services/quota.h"
+#include "store/blob_store.h"
 #include "store/database.h"
 
 #include <gtest/gtest.h>
@@ -34,6 +39,10 @@ class SearchIndexTest : public ::testing::Test {
     in.login = login;
     in.password = "password-" + login;
     return accounts_->create_unchecked(in).value().id;
+  }
+  Principal principal(const std::string& account) {
+    const auto a = accounts_->get(Principal{account, Role::Admin, "", "", false}, account).value();
+    return Principal{a.id, a.role, a.plan, "", false};
   }
 
   // A file of `texts` owned by account, its chunks stored with their embeddings; their ids.
@@ -111,6 +120,37 @@ TEST(SearchIndexEf, WidensTheBeamAsTheIndexGrows) {
   EXPECT_EQ(SearchIndex::ef_for(100000), 256u);
   EXPECT_EQ(SearchIndex::ef_for(1000000), 2048u);
   EXPECT_EQ(SearchIndex::ef_for(100000000), 4096u);
+}
+
+// A single-user server's full-text search skips the owner check per match (SearchIndex says the
+// caller owns every indexed chunk). A chunk another account stores before the index hears of it
+// must still never reach the caller.
+TEST_F(SearchIndexTest, FullTextSearchOfTheOnlyIndexedOwnerNeverShowsAnotherAccountsChunk) {
+  const std::string alice = make_account("alice"), bob = make_account("bob");
+  const auto mine = add_file(alice, {"invoice totals and tax for march"});
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  ASSERT_TRUE(index.owns_every_chunk(alice));
+  const auto theirs = add_file(bob, {"invoice totals and tax for april"});  // in the database only
+  EXPECT_TRUE(index.owns_every_chunk(alice));
+
+  core::MetricsRegistry metrics;
+  auto blobs = store::BlobStore::open(dir_ / "blobs").value();
+  QuotaService quota(*db_, config_, *accounts_);
+  JobQueue jobs(*db_, metrics);
+  KnowledgeService knowledge(*db_, blobs, jobs, index, quota, config_);
+  for (auto mode : {SearchQuery::Mode::Text, SearchQuery::Mode::Hybrid}) {
+    SearchQuery q;
+    q.text = "invoice totals";
+    q.mode = mode;
+    const auto hits = knowledge.search(principal(alice), q).value();
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits[0].chunk_id, mine[0]);
+    // Bob owns part of the database only: his search checks owners and finds his chunk.
+    const auto his = knowledge.search(principal(bob), q).value();
+    ASSERT_FALSE(his.empty());
+    for (const auto& h : his) EXPECT_EQ(h.chunk_id, theirs[0]);
+  }
 }
 
 }  // namespace
