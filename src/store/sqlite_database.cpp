@@ -16,6 +16,7 @@ namespace {
 
 constexpr int64_t kJournalSizeLimit = 64 * 1024 * 1024;  // WAL bytes kept after a checkpoint
 constexpr int64_t kReaderMmapBytes = 2LL * 1024 * 1024 * 1024;  // per reader; SQLite caps it at its build's limit
+constexpr int64_t kReaderCacheKiB = 32 * 1024;  // per reader, for pages past the mapped part
 
 // The databases whose read() or write() this thread is inside, innermost last.
 thread_local std::vector<const void*> t_active;
@@ -219,7 +220,12 @@ core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path&
     if (!reader.ok()) return std::move(reader).error();
     // Searches read scattered pages of a large file (FTS5 doclists, chunk rows): mapped, a page
     // costs no read() and no copy into SQLite's own cache (bench/search, 1M chunks: 4.5 GB).
-    if (auto st = (*reader)->exec_script("PRAGMA mmap_size = " + std::to_string(kReaderMmapBytes) + ";"); !st) {
+    // Past the mapped 2 GB (Debian's SQLITE_MAX_MMAP_SIZE) pages are read into the connection's
+    // cache; a larger one keeps a big collection's FTS5 index and chunks_owner pages between
+    // queries (SQLite allocates it as pages are read).
+    if (auto st = (*reader)->exec_script("PRAGMA mmap_size = " + std::to_string(kReaderMmapBytes) +
+                                         "; PRAGMA cache_size = -" + std::to_string(kReaderCacheKiB) + ";");
+        !st) {
       return st.error();
     }
     readers.push_back(std::move(reader).value());
