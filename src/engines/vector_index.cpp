@@ -220,14 +220,13 @@ Status check_graph(const std::string& path, hnswlib::HierarchicalNSW<float>& h) 
 }
 
 // The inner product, with 16 independent sums so the compiler vectorizes it at any width.
-template <typename A, typename B>
-[[gnu::always_inline]] inline float dot_kernel(const A* a, const B* b, size_t n) {
+[[gnu::always_inline]] inline float dot_kernel(const float* a, const float* b, size_t n) {
   float acc[16] = {};
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
-    for (size_t j = 0; j < 16; ++j) acc[j] += static_cast<float>(a[i + j]) * static_cast<float>(b[i + j]);
+    for (size_t j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
   }
-  for (; i < n; ++i) acc[i % 16] += static_cast<float>(a[i]) * static_cast<float>(b[i]);
+  for (; i < n; ++i) acc[i % 16] += a[i] * b[i];
   for (size_t w = 8; w > 0; w /= 2) {
     for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
   }
@@ -308,10 +307,6 @@ float dot_generic(const A* a, const Half* b, size_t n) {
   return acc[0];
 }
 
-float dot_half_f16c(const float* a, const Half* b, size_t n) { return dot_f16c(a, b, n); }
-float dot_half_generic(const float* a, const Half* b, size_t n) { return dot_generic(a, b, n); }
-float dot_halves_f16c(const Half* a, const Half* b, size_t n) { return dot_f16c(a, b, n); }
-float dot_halves_generic(const Half* a, const Half* b, size_t n) { return dot_generic(a, b, n); }
 [[gnu::target("avx2,f16c")]] void to_halves_f16c(const float* v, Half* out, size_t n) {
   size_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -324,28 +319,35 @@ void to_halves_generic(const float* v, Half* out, size_t n) {
   for (size_t i = 0; i < n; ++i) out[i] = static_cast<Half>(v[i]);
 }
 
-bool cpu_has_f16c() {
-  static const bool yes = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c");
-  return yes;
+// The half-float kernels this CPU runs, picked once.
+struct HalfKernels {
+  float (*query_dot)(const float*, const Half*, size_t);  // a float32 query and a stored vector
+  float (*stored_dot)(const Half*, const Half*, size_t);  // two stored vectors (graph building)
+  void (*to_halves)(const float*, Half*, size_t);
+};
+
+const HalfKernels& half_kernels() {
+  static const HalfKernels kernels = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")
+                                         ? HalfKernels{&dot_f16c<float>, &dot_f16c<Half>, &to_halves_f16c}
+                                         : HalfKernels{&dot_generic<float>, &dot_generic<Half>, &to_halves_generic};
+  return kernels;
 }
 
 float similarity_half(const float* query, const Half* stored, size_t n) {
-  static const auto fn = cpu_has_f16c() ? &dot_half_f16c : &dot_half_generic;
-  return fn(query, stored, n);
+  return half_kernels().query_dot(query, stored, n);
 }
 
 // hnswlib's distance while it builds the graph: both sides are stored vectors.
 float inner_product_distance(const void* a, const void* b, const void* dim) {
-  static const auto fn = cpu_has_f16c() ? &dot_halves_f16c : &dot_halves_generic;
-  return 1.0f - fn(static_cast<const Half*>(a), static_cast<const Half*>(b), *static_cast<const size_t*>(dim));
+  return 1.0f - half_kernels().stored_dot(static_cast<const Half*>(a), static_cast<const Half*>(b),
+                                          *static_cast<const size_t*>(dim));
 }
 
 // A normalized copy of v in the stored form.
 std::vector<Half> stored_copy(const float* v, int n) {
   const auto unit = normalized_copy(v, n);
   std::vector<Half> out(static_cast<size_t>(n));
-  static const auto fn = cpu_has_f16c() ? &to_halves_f16c : &to_halves_generic;
-  fn(unit.data(), out.data(), out.size());
+  half_kernels().to_halves(unit.data(), out.data(), out.size());
   return out;
 }
 
