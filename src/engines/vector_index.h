@@ -37,6 +37,8 @@ using LabelFilter = std::function<bool(uint64_t)>;
 
 // An approximate nearest-neighbour index (HNSW, inner product on normalized vectors). Vectors
 // are kept as half floats (2 bytes a dimension): scores are within about 1e-4 of float32's.
+// A search walks the graph on a copy of them in 8-bit codes (1 byte a dimension) and scores
+// its best candidates on the halves, so the scores it returns are the halves'.
 //
 // Thread-safety: every method may be called concurrently with every other.
 //   - search() runs concurrently with other searches and with add() of new labels, and with
@@ -137,6 +139,19 @@ class VectorIndex {
   std::unique_ptr<std::atomic<uint8_t>[]> state_;  // GUARDED_BY(mu_)
   std::unique_ptr<uint64_t[]> label_;              // GUARDED_BY(mu_)
   size_t slots_capacity_ = 0;                      // GUARDED_BY(mu_)
+
+  // The walk's copy of each slot's vector: dim 8-bit codes (code_stride_ bytes a slot, whole
+  // cache lines) and a scale, so that scale * code ~ the stored half. A walk reads half the
+  // bytes the halves would cost it; its best candidates are then scored on the halves. Derived from the stored halves (never saved; rebuilt on load). code_scale_[i]
+  // is 0 until slot i's codes are written (release, before its state_), and a walk scores such
+  // a slot on its half. Same guards as label_.
+  struct FreeBlock {
+    void operator()(void* p) const;
+  };
+  void write_codes(uint32_t id);
+  size_t code_stride_ = 0;
+  std::unique_ptr<int8_t[], FreeBlock> codes_;         // GUARDED_BY(mu_)
+  std::unique_ptr<std::atomic<float>[]> code_scale_;   // GUARDED_BY(mu_)
 };
 
 // Brute-force cosine search over every vector: exact, O(n * dim) per query. The baseline that

@@ -153,6 +153,38 @@ TEST_F(VectorIndexTest, HalfFloatScoresStayCloseToFloat32Cosines) {
   EXPECT_GT(worst, 0.0f);  // they are halves: some score must differ a little
 }
 
+// The walk reads 8-bit codes (a cosine off by up to ~1e-3) but ranks and scores its best
+// candidates on the halves: 30 vectors whose cosines to the query are 4e-4 apart, finer than the
+// codes tell, come back as the exact scan orders them, with the halves' scores.
+TEST_F(VectorIndexTest, NearTiesFinerThanTheWalksCodesAreRankedOnTheHalves) {
+  constexpr int kDim = 64;
+  const auto noise = random_vectors(3000, kDim, 11);
+  const auto query = random_vectors(1, kDim, 12);
+  const auto sides = random_vectors(30, kDim, 13);
+  VectorIndex index(kDim, 4096);
+  for (size_t i = 0; i < 3000; ++i) ASSERT_TRUE(index.add(1000 + i, &noise[i * kDim]).ok());
+  std::vector<float> cosines;
+  for (size_t i = 0; i < 30; ++i) {
+    // v = c * query + sqrt(1 - c^2) * (the side direction made orthogonal to the query)
+    std::vector<float> side(sides.begin() + i * kDim, sides.begin() + (i + 1) * kDim);
+    float along = 0, norm = 0;
+    for (int j = 0; j < kDim; ++j) along += side[j] * query[j];
+    for (int j = 0; j < kDim; ++j) norm += (side[j] -= along * query[j]) * side[j];
+    const float c = 0.99f - 0.0004f * static_cast<float>(i), s = std::sqrt(1 - c * c) / std::sqrt(norm);
+    std::vector<float> v(kDim);
+    for (int j = 0; j < kDim; ++j) v[j] = c * query[j] + s * side[j];
+    ASSERT_TRUE(index.add(i, v.data()).ok());
+    cosines.push_back(c);
+  }
+  index.set_ef(200);
+  const auto hits = index.search(query.data(), 10);
+  ASSERT_EQ(hits.size(), 10u);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_EQ(hits[i].first, i) << "rank " << i;
+    if (hits[i].first < cosines.size()) EXPECT_NEAR(hits[i].second, cosines[hits[i].first], kHalfTolerance);
+  }
+}
+
 TEST_F(VectorIndexTest, FilterKeepsOnlyAcceptedLabels) {
   Small s;
   const float* q = &s.data[5 * Small::kDim];
