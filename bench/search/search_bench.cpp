@@ -79,12 +79,14 @@ double thread_cpu_seconds() {
   return static_cast<double>(ts.tv_sec) + static_cast<double>(ts.tv_nsec) * 1e-9;
 }
 
-// Resident memory of this process in bytes, from /proc/self/status.
+// Resident anonymous memory of this process in bytes (RssAnon in /proc/self/status): the heap
+// and other private memory, not the pages of files it maps (SQLite maps its database; those
+// pages are the OS page cache's, shared and reclaimable).
 size_t resident_bytes() {
   std::ifstream in("/proc/self/status");
   std::string line;
   while (std::getline(in, line)) {
-    if (line.rfind("VmRSS:", 0) == 0) return std::stoull(line.substr(6)) * 1024;
+    if (line.rfind("RssAnon:", 0) == 0) return std::stoull(line.substr(8)) * 1024;
   }
   return 0;
 }
@@ -439,8 +441,9 @@ void report_hybrid(const std::vector<SizeResult>& results) {
                 share(r.fuse_fetch_ms).c_str(), ms_pair(r.staged_ms).c_str(), ms_pair(r.exact_vector_ms).c_str(),
                 fmt("%.3f", r.staged_agreement).c_str());
   }
-  std::printf("\nMemory and storage per 1M chunks (resident: the process's RSS growth, heap trimmed; the database "
-              "file is on disk and in the OS page cache as far as memory allows):\n\n");
+  std::printf("\nMemory and storage per 1M chunks (resident: the growth of the process's anonymous memory, "
+              "`RssAnon`, heap trimmed; the database file is on disk and in the OS page cache as far as memory "
+              "allows, and the pages of it that SQLite maps are not counted):\n\n");
   std::printf("| N | HNSW index (resident) | Chunk owners in `SearchIndex` (resident) | SQLite connections after the "
               "queries (resident) | Resident total | Database file (rows, embeddings, FTS5) | Raw embeddings (baseline) "
               "| Database / raw embeddings | Load |\n");
