@@ -43,18 +43,32 @@ void SearchIndex::add_locked(int64_t id, const std::string& account_id, const st
   set_meta_locked(id, account_id, file_id);
 }
 
+uint32_t SearchIndex::intern_locked(const std::string& name) {
+  auto [it, inserted] = name_numbers_.try_emplace(name, static_cast<uint32_t>(names_.size()));
+  if (inserted) names_.push_back(name);
+  return it->second;
+}
+
+uint32_t SearchIndex::find_name_locked(const std::string& name) const {
+  auto it = name_numbers_.find(name);
+  return it == name_numbers_.end() ? kUnknownName : it->second;
+}
+
 void SearchIndex::set_meta_locked(int64_t id, const std::string& account_id, const std::string& file_id) {
-  auto [it, inserted] = meta_.try_emplace(id, Meta{account_id, file_id});
+  const Meta meta{intern_locked(account_id), intern_locked(file_id)};
+  auto [it, inserted] = meta_.try_emplace(id, meta);
   if (!inserted) {
-    if (--chunks_of_account_[it->second.account_id] == 0) chunks_of_account_.erase(it->second.account_id);
-    it->second = Meta{account_id, file_id};
+    if (--chunks_of_account_[it->second.account] == 0) chunks_of_account_.erase(it->second.account);
+    it->second = meta;
   }
-  ++chunks_of_account_[account_id];
-  labels_of_file_[file_id].push_back(id);
+  ++chunks_of_account_[meta.account];
+  labels_of_file_[meta.file].push_back(id);
 }
 
 void SearchIndex::clear_meta_locked() {
   meta_.clear();
+  names_.clear();
+  name_numbers_.clear();
   labels_of_file_.clear();
   chunks_of_account_.clear();
 }
@@ -176,13 +190,14 @@ core::Status SearchIndex::add(const std::vector<store::ChunkRecord>& chunks) {
 
 void SearchIndex::remove_file(const std::string& file_id) {
   std::unique_lock lock(mu_);
-  auto it = labels_of_file_.find(file_id);
+  auto it = labels_of_file_.find(find_name_locked(file_id));
   if (it == labels_of_file_.end()) return;
   for (int64_t id : it->second) {
-    (void)index_->remove(static_cast<uint64_t>(id));  // a label already gone is fine
     auto m = meta_.find(id);
-    if (m == meta_.end()) continue;
-    if (--chunks_of_account_[m->second.account_id] == 0) chunks_of_account_.erase(m->second.account_id);
+    // A label re-added under another file since belongs to that file now.
+    if (m == meta_.end() || m->second.file != it->first) continue;
+    (void)index_->remove(static_cast<uint64_t>(id));  // a label already gone is fine
+    if (--chunks_of_account_[m->second.account] == 0) chunks_of_account_.erase(m->second.account);
     meta_.erase(m);
   }
   labels_of_file_.erase(it);
@@ -196,12 +211,19 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
   std::vector<std::pair<int64_t, float>> out;
   if (!index_ || meta_.empty() || query.size() != static_cast<size_t>(embedder_.dimensions())) return out;
   if (const size_t ef = ef_for(meta_.size()); index_->ef() != ef) index_->set_ef(ef);
-  std::unordered_set<std::string> allowed;
-  if (files) allowed.insert(files->begin(), files->end());
+  const uint32_t account = find_name_locked(account_id);
+  if (account == kUnknownName) return out;  // no chunk of this account is indexed
+  std::unordered_set<uint32_t> allowed;
+  if (files) {
+    for (const auto& f : *files) {
+      if (const uint32_t n = find_name_locked(f); n != kUnknownName) allowed.insert(n);
+    }
+    if (allowed.empty()) return out;
+  }
   auto filter = [&](uint64_t label) {
     auto it = meta_.find(static_cast<int64_t>(label));
-    if (it == meta_.end() || it->second.account_id != account_id) return false;
-    return !files || allowed.count(it->second.file_id) > 0;
+    if (it == meta_.end() || it->second.account != account) return false;
+    return !files || allowed.count(it->second.file) > 0;
   };
   // An account that owns every indexed chunk (a single-user server) needs no filter: the walk
   // then skips a lookup per visited node. Its results are still checked.
@@ -214,7 +236,7 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
 }
 
 bool SearchIndex::owns_every_chunk_locked(const std::string& account_id) const {
-  auto owned = chunks_of_account_.find(account_id);
+  auto owned = chunks_of_account_.find(find_name_locked(account_id));
   return owned != chunks_of_account_.end() && owned->second == meta_.size();
 }
 

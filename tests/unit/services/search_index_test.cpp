@@ -17,6 +17,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <set>
 
 namespace docent::services {
 namespace {
@@ -151,6 +152,47 @@ TEST_F(SearchIndexTest, FullTextSearchOfTheOnlyIndexedOwnerNeverShowsAnotherAcco
     ASSERT_FALSE(his.empty());
     for (const auto& h : his) EXPECT_EQ(h.chunk_id, theirs[0]);
   }
+}
+
+// Owners and files are kept as numbers: searches still see only the caller's chunks, a file
+// filter only its files (an id never indexed matches nothing), and removing a file removes
+// exactly its chunks.
+TEST_F(SearchIndexTest, OwnerAndFileChecksSurviveTheCompactOwnerTable) {
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  auto chunk = [&](int64_t id, const std::string& account, const std::string& file, const std::string& text) {
+    store::ChunkRecord c;
+    c.id = id;
+    c.account_id = account;
+    c.file_id = file;
+    c.embedding = SearchIndex::to_bytes(embedder_.embed({text}).value().front());
+    return c;
+  };
+  ASSERT_TRUE(index.add({chunk(1, "alice", "fa1", "harbour at dawn"), chunk(2, "alice", "fa2", "harbour at dusk"),
+                         chunk(3, "bob", "fb1", "harbour at dawn"), chunk(4, "alice", "fa1", "iron bridges")}));
+  EXPECT_EQ(index.size(), 4u);
+  EXPECT_FALSE(index.owns_every_chunk("alice"));
+  const auto query = embedder_.embed({"harbour dawn"}).value().front();
+  auto ids = [](const std::vector<std::pair<int64_t, float>>& hits) {
+    std::set<int64_t> out;
+    for (const auto& h : hits) out.insert(h.first);
+    return out;
+  };
+  EXPECT_EQ(ids(index.search(query, 10, "alice", nullptr)), (std::set<int64_t>{1, 2, 4}));
+  EXPECT_EQ(ids(index.search(query, 10, "bob", nullptr)), (std::set<int64_t>{3}));
+  EXPECT_TRUE(index.search(query, 10, "carol", nullptr).empty());
+  const std::vector<std::string> fa2{"fa2"}, fb1{"fb1"}, unknown{"nope"};
+  EXPECT_EQ(ids(index.search(query, 10, "alice", &fa2)), (std::set<int64_t>{2}));
+  EXPECT_TRUE(index.search(query, 10, "alice", &fb1).empty());  // bob's file
+  EXPECT_TRUE(index.search(query, 10, "alice", &unknown).empty());
+
+  index.remove_file("fa1");
+  EXPECT_EQ(index.size(), 2u);
+  EXPECT_EQ(ids(index.search(query, 10, "alice", nullptr)), (std::set<int64_t>{2}));
+  index.remove_file("fb1");
+  EXPECT_TRUE(index.owns_every_chunk("alice"));
+  EXPECT_EQ(ids(index.search(query, 10, "alice", nullptr)), (std::set<int64_t>{2}));
+  EXPECT_TRUE(index.search(query, 10, "bob", nullptr).empty());
 }
 
 }  // namespace
