@@ -11,12 +11,14 @@
 // (it just does its own work in turn, as without the pool), and no number of callers can
 // deadlock it. Thread-safe.
 
+#include <chrono>
 #include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <thread>
 #include <vector>
 
@@ -53,6 +55,43 @@ class ForkJoinPool {
   std::shared_ptr<Task> fork(std::function<void()> fn);
   int threads() const { return static_cast<int>(threads_.size()); }
 
+  // A forked computation whose caller never waits long on a helper that has stalled (on a
+  // shared VM the core a helper runs on can be taken away for tens of milliseconds).
+  //
+  //   auto text = pool.hedge<Hits>([query] { return search_text(query); });
+  //   auto vector_hits = search_vectors(...);
+  //   Hits text_hits = text->get(grace);
+  //
+  // get() (call it once) returns the helper's value if it is done, or done within `grace`;
+  // else it computes fn here as well and returns that, and the helper's late value is dropped. So fn may run
+  // twice at once and must own what it uses (capture by value) and be safe to call twice: the
+  // helper's copy can outlive the caller's frame.
+  template <typename T>
+  class Hedged {
+   public:
+    T get(std::chrono::nanoseconds grace);
+
+   private:
+    friend class ForkJoinPool;
+    enum class State { Queued, Claimed, Running, Done };
+    void run_on_helper();
+
+    std::function<T()> fn_;  // set before it is shared, then only called
+    std::mutex mu_;
+    std::condition_variable done_;
+    State state_ = State::Queued;   // GUARDED_BY(mu_)
+    std::optional<T> value_;        // GUARDED_BY(mu_), set when Done without an error
+    std::exception_ptr error_;      // GUARDED_BY(mu_)
+  };
+
+  template <typename T>
+  std::shared_ptr<Hedged<T>> hedge(std::function<T()> fn) {
+    auto hedged = std::make_shared<Hedged<T>>();
+    hedged->fn_ = std::move(fn);
+    if (!threads_.empty()) (void)fork([hedged] { hedged->run_on_helper(); });
+    return hedged;
+  }
+
  private:
   void helper_loop();
 
@@ -62,5 +101,41 @@ class ForkJoinPool {
   bool stopping_ = false;                    // GUARDED_BY(mu_)
   std::vector<std::thread> threads_;
 };
+
+template <typename T>
+void ForkJoinPool::Hedged<T>::run_on_helper() {
+  {
+    std::lock_guard lock(mu_);
+    if (state_ != State::Queued) return;  // the caller took it before any helper did
+    state_ = State::Running;
+  }
+  std::optional<T> value;
+  std::exception_ptr error;
+  try {
+    value.emplace(fn_());
+  } catch (...) {
+    error = std::current_exception();
+  }
+  {
+    std::lock_guard lock(mu_);
+    value_ = std::move(value);
+    error_ = error;
+    state_ = State::Done;
+  }
+  done_.notify_all();
+}
+
+template <typename T>
+T ForkJoinPool::Hedged<T>::get(std::chrono::nanoseconds grace) {
+  std::unique_lock lock(mu_);
+  if (state_ == State::Running) done_.wait_for(lock, grace, [&] { return state_ == State::Done; });
+  if (state_ == State::Done) {
+    if (error_) std::rethrow_exception(error_);
+    return std::move(*value_);
+  }
+  if (state_ == State::Queued) state_ = State::Claimed;  // no helper will start it now
+  lock.unlock();
+  return fn_();
+}
 
 }  // namespace docent::core

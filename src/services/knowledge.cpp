@@ -686,44 +686,54 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   const int64_t depth = std::max<int64_t>(limit * 4, 40);
 
   // Hybrid search runs its full-text half on a helper while this thread embeds the query and
-  // walks the vector index: the two take about as long as each other at 1M chunks.
-  std::vector<store::chunks::TextHit> text_hits;
-  core::Status text_status;
+  // walks the vector index. A helper that has not answered by the time this thread is done (plus
+  // as long again: its core may have been taken away) is overtaken: this thread runs the
+  // full-text query itself (core::ForkJoinPool::hedge), so a stalled core costs a query the
+  // full-text time, not the stall.
   // A single-user server's full-text search skips the owner check per match; the rows read
   // below are still checked, so a chunk another account adds meanwhile never shows.
-  const std::string text_owner = index_.owns_every_chunk(actor.account_id) ? std::string() : actor.account_id;
-  auto search_text = [&] {
-    text_status = db_.read([&](store::Tx& tx) -> core::Status {
-      auto r = store::chunks::search_text(tx, q.text, text_owner, file_filter, depth);
+  using TextHits = core::Result<std::vector<store::chunks::TextHit>>;
+  std::function<TextHits()> search_text = [&db = db_, text = q.text,
+                                           owner = index_.owns_every_chunk(actor.account_id) ? std::string()
+                                                                                             : actor.account_id,
+                                           files = file_filter, depth]() -> TextHits {
+    std::vector<store::chunks::TextHit> hits;
+    auto st = db.read([&](store::Tx& tx) -> core::Status {
+      auto r = store::chunks::search_text(tx, text, owner, files, depth);
       if (!r) return r.error();
-      text_hits = std::move(*r);
+      hits = std::move(*r);
       return {};
     });
+    if (!st) return st.error();
+    return hits;
   };
-  std::shared_ptr<core::ForkJoinPool::Task> text_task;
+  std::shared_ptr<core::ForkJoinPool::Hedged<TextHits>> text_task;
+  std::vector<store::chunks::TextHit> text_hits;
   if (q.mode == SearchQuery::Mode::Hybrid) {
-    text_task = helpers_.fork(search_text);
+    text_task = helpers_.hedge(search_text);
   } else if (q.mode == SearchQuery::Mode::Text) {
-    search_text();
+    auto r = search_text();
+    if (!r) return r.error();
+    text_hits = std::move(*r);
   }
+  const auto vector_started = std::chrono::steady_clock::now();
   std::vector<std::pair<int64_t, float>> found;
   core::Status vector_status;
-  try {
-    if (q.mode != SearchQuery::Mode::Text) {
-      auto vectors = index_.embedder().embed({q.text});
-      if (vectors) {
-        found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
-                              *allowed ? &**allowed : nullptr);
-      } else {
-        vector_status = vectors.error();
-      }
+  if (q.mode != SearchQuery::Mode::Text) {
+    auto vectors = index_.embedder().embed({q.text});
+    if (vectors) {
+      found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
+                            *allowed ? &**allowed : nullptr);
+    } else {
+      vector_status = vectors.error();
     }
-  } catch (...) {
-    if (text_task) text_task->join();  // the task refers to this frame
-    throw;
   }
-  if (text_task) text_task->join();
-  if (!text_status) return text_status.error();
+  if (text_task) {
+    const auto spent = std::chrono::steady_clock::now() - vector_started;
+    auto r = text_task->get(std::max<std::chrono::nanoseconds>(spent, std::chrono::milliseconds(1)));
+    if (!r) return r.error();
+    text_hits = std::move(*r);
+  }
   if (!vector_status) return vector_status.error();
 
   std::vector<std::vector<uint64_t>> rankings;

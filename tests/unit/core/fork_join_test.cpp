@@ -100,5 +100,73 @@ TEST(ForkJoinPool, DestroyingThePoolLeavesQueuedTasksToTheirJoin) {
   EXPECT_TRUE(ran);
 }
 
+TEST(ForkJoinPoolHedge, GetReturnsTheHelpersValue) {
+  ForkJoinPool pool(1);
+  std::promise<void> ran;
+  std::atomic<int> runs{0};
+  auto hedged = pool.hedge<int>([&] {
+    ++runs;
+    ran.set_value();
+    return 42;
+  });
+  ran.get_future().wait();  // the helper has it (and is about to publish it)
+  EXPECT_EQ(hedged->get(std::chrono::hours(1)), 42);
+  EXPECT_EQ(runs.load(), 1);
+}
+
+// A helper that has stalled does not hold the caller: after the grace the caller computes the
+// value itself, and the helper's late one is dropped.
+TEST(ForkJoinPoolHedge, AStalledHelperIsOvertakenByTheCaller) {
+  ForkJoinPool pool(1);
+  auto release = std::make_shared<std::promise<void>>();
+  std::shared_future<void> released = release->get_future().share();
+  auto started = std::make_shared<std::promise<void>>();
+  const auto caller = std::this_thread::get_id();
+  auto hedged = pool.hedge<std::thread::id>([released, started, caller] {
+    if (std::this_thread::get_id() != caller) {
+      started->set_value();
+      released.wait();  // the helper's run stalls until the test lets it go
+    }
+    return std::this_thread::get_id();
+  });
+  started->get_future().wait();
+  EXPECT_EQ(hedged->get(1ms), caller);
+  release->set_value();  // the helper finishes after get() returned; its value is dropped
+}
+
+TEST(ForkJoinPoolHedge, ATaskNoHelperTookRunsOnceInGet) {
+  ForkJoinPool pool(1);
+  std::promise<void> release;
+  std::shared_future<void> released = release.get_future().share();
+  std::promise<void> helper_busy;
+  auto blocker = pool.fork([&] {
+    helper_busy.set_value();
+    released.wait();
+  });
+  helper_busy.get_future().wait();
+  auto runs = std::make_shared<std::atomic<int>>(0);
+  auto hedged = pool.hedge<int>([runs] { return ++*runs; });
+  EXPECT_EQ(hedged->get(std::chrono::hours(1)), 1);  // queued, never started: no wait at all
+  release.set_value();
+  blocker->join();
+  // The helper takes the queued task after the blocker and must not run it again: a task
+  // forked after it runs only once the helper is past it.
+  std::promise<void> after;
+  auto last = pool.fork([&] { after.set_value(); });
+  after.get_future().wait();
+  last->join();
+  EXPECT_EQ(runs->load(), 1);
+}
+
+TEST(ForkJoinPoolHedge, GetRethrowsAndWorksWithoutHelpers) {
+  for (int helpers : {0, 1}) {
+    ForkJoinPool pool(helpers);
+    auto broken = pool.hedge<int>([]() -> int { throw std::runtime_error("broken"); });
+    EXPECT_THROW(broken->get(std::chrono::hours(1)), std::runtime_error) << helpers << " helpers";
+    auto fine = pool.hedge<int>([] { return 7; });
+    EXPECT_EQ(fine->get(std::chrono::hours(1)), 7) << helpers << " helpers";
+  }
+}
+
 }  // namespace
 }  // namespace docent::core
