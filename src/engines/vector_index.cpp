@@ -223,6 +223,15 @@ Status check_graph(const std::string& path, hnswlib::HierarchicalNSW<float>& h) 
   return Status::Ok();
 }
 
+// The 16 partial sums of every kernel below, added pairwise in one fixed order, so that all of
+// them give the same score on any CPU.
+[[gnu::always_inline]] inline float sum_lanes(float (&acc)[16]) {
+  for (size_t w = 8; w > 0; w /= 2) {
+    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
+  }
+  return acc[0];
+}
+
 // The inner product, with 16 independent sums so the compiler vectorizes it at any width.
 [[gnu::always_inline]] inline float dot_kernel(const float* a, const float* b, size_t n) {
   float acc[16] = {};
@@ -231,10 +240,7 @@ Status check_graph(const std::string& path, hnswlib::HierarchicalNSW<float>& h) 
     for (size_t j = 0; j < 16; ++j) acc[j] += a[i + j] * b[i + j];
   }
   for (; i < n; ++i) acc[i % 16] += a[i] * b[i];
-  for (size_t w = 8; w > 0; w /= 2) {
-    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
+  return sum_lanes(acc);
 }
 
 // Compiled for AVX2 and for the baseline; the loader picks the clone this CPU runs (GCC
@@ -265,10 +271,7 @@ template <typename A>
   _mm256_storeu_ps(acc, low);
   _mm256_storeu_ps(acc + 8, high);
   for (; i < n; ++i) acc[i % 16] += static_cast<float>(a[i]) * static_cast<float>(b[i]);
-  for (size_t w = 8; w > 0; w /= 2) {
-    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
+  return sum_lanes(acc);
 }
 
 const float* half_table() {
@@ -305,10 +308,7 @@ float dot_generic(const A* a, const Half* b, size_t n) {
     for (size_t j = 0; j < 16; ++j) acc[j] += f(a[i + j]) * f(b[i + j]);
   }
   for (; i < n; ++i) acc[i % 16] += f(a[i]) * f(b[i]);
-  for (size_t w = 8; w > 0; w /= 2) {
-    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
+  return sum_lanes(acc);
 }
 
 [[gnu::target("avx2,f16c")]] void to_halves_f16c(const float* v, Half* out, size_t n) {
@@ -367,10 +367,7 @@ float similarity_half(const float* query, const Half* stored, size_t n) {
   _mm256_storeu_ps(acc, low);
   _mm256_storeu_ps(acc + 8, high);
   for (; i < n; ++i) acc[i % 16] += q[i] * static_cast<float>(c[i]);
-  for (size_t w = 8; w > 0; w /= 2) {
-    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
+  return sum_lanes(acc);
 }
 
 float code_dot_generic(const float* q, const int8_t* c, size_t n) {
@@ -380,10 +377,7 @@ float code_dot_generic(const float* q, const int8_t* c, size_t n) {
     for (size_t j = 0; j < 16; ++j) acc[j] += q[i + j] * static_cast<float>(c[i + j]);
   }
   for (; i < n; ++i) acc[i % 16] += q[i] * static_cast<float>(c[i]);
-  for (size_t w = 8; w > 0; w /= 2) {
-    for (size_t j = 0; j < w; ++j) acc[j] += acc[j + w];
-  }
-  return acc[0];
+  return sum_lanes(acc);
 }
 
 float code_dot(const float* q, const int8_t* c, size_t n) {
