@@ -12,6 +12,29 @@ namespace {
 
 using namespace std::chrono_literals;
 
+// Keeps a pool's only helper busy from construction until release(), so tasks forked meanwhile
+// stay queued.
+class OccupiedHelper {
+ public:
+  explicit OccupiedHelper(ForkJoinPool& pool) {
+    std::shared_future<void> released = release_.get_future().share();
+    auto started = busy_.get_future();
+    blocker_ = pool.fork([this, released] {
+      busy_.set_value();
+      released.wait();
+    });
+    started.wait();  // the helper is now inside the blocker
+  }
+  void release() {
+    release_.set_value();
+    blocker_->join();
+  }
+
+ private:
+  std::promise<void> busy_, release_;
+  std::shared_ptr<ForkJoinPool::Task> blocker_;
+};
+
 TEST(ForkJoinPool, AHelperRunsTheTaskWhileTheCallerWorks) {
   ForkJoinPool pool(1);
   std::promise<std::thread::id> ran_on;
@@ -24,20 +47,12 @@ TEST(ForkJoinPool, AHelperRunsTheTaskWhileTheCallerWorks) {
 
 TEST(ForkJoinPool, JoinRunsATaskNoHelperTook) {
   ForkJoinPool pool(1);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> helper_busy;
-  auto blocker = pool.fork([&] {
-    helper_busy.set_value();
-    released.wait();
-  });
-  helper_busy.get_future().wait();  // the only helper is now inside `blocker`
+  OccupiedHelper busy(pool);
   std::thread::id ran_on;
   auto task = pool.fork([&] { ran_on = std::this_thread::get_id(); });
-  task->join();  // no helper is free: the caller runs it, and does not wait for `blocker`
+  task->join();  // no helper is free: the caller runs it, and does not wait for the blocker
   EXPECT_EQ(ran_on, std::this_thread::get_id());
-  release.set_value();
-  blocker->join();
+  busy.release();
 }
 
 TEST(ForkJoinPool, WithoutHelpersEveryTaskRunsInJoin) {
@@ -85,16 +100,9 @@ TEST(ForkJoinPool, DestroyingThePoolLeavesQueuedTasksToTheirJoin) {
   bool ran = false;
   {
     ForkJoinPool pool(1);
-    std::promise<void> release;
-    std::promise<void> helper_busy;
-    auto blocker = pool.fork([&] {
-      helper_busy.set_value();
-      release.get_future().wait();
-    });
-    helper_busy.get_future().wait();
+    OccupiedHelper busy(pool);
     task = pool.fork([&] { ran = true; });
-    release.set_value();
-    blocker->join();
+    busy.release();
   }  // the helper stops; `task` may still be queued
   task->join();
   EXPECT_TRUE(ran);
@@ -136,19 +144,11 @@ TEST(ForkJoinPoolHedge, AStalledHelperIsOvertakenByTheCaller) {
 
 TEST(ForkJoinPoolHedge, ATaskNoHelperTookRunsOnceInGet) {
   ForkJoinPool pool(1);
-  std::promise<void> release;
-  std::shared_future<void> released = release.get_future().share();
-  std::promise<void> helper_busy;
-  auto blocker = pool.fork([&] {
-    helper_busy.set_value();
-    released.wait();
-  });
-  helper_busy.get_future().wait();
+  OccupiedHelper busy(pool);
   auto runs = std::make_shared<std::atomic<int>>(0);
   auto hedged = pool.hedge<int>([runs] { return ++*runs; });
   EXPECT_EQ(hedged->get(std::chrono::hours(1)), 1);  // queued, never started: no wait at all
-  release.set_value();
-  blocker->join();
+  busy.release();
   // The helper takes the queued task after the blocker and must not run it again: a task
   // forked after it runs only once the helper is past it.
   std::promise<void> after;
