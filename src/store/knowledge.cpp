@@ -320,10 +320,16 @@ std::string join_terms(const std::vector<std::string>& terms, std::string_view o
   return out;
 }
 
+// One FTS5 expression to try; `newest` > 0 scores only that many of its matches, the newest
+// (highest rowids), instead of all of them.
+struct Match {
+  std::string expression;
+  int64_t newest = 0;
+};
+
 // The FTS5 expressions to try in turn for `terms` within `budget` (see TextSearchBudget).
-core::Result<std::vector<std::string>> budgeted_matches(Tx& tx, const std::vector<std::string>& terms,
-                                                        const TextSearchBudget& budget) {
-  if (terms.size() <= 1) return std::vector<std::string>{join_terms(terms, " OR ")};
+core::Result<std::vector<Match>> budgeted_matches(Tx& tx, const std::vector<std::string>& terms,
+                                                  const TextSearchBudget& budget) {
   struct Counted {
     const std::string* term;
     int64_t chunks;
@@ -336,7 +342,7 @@ core::Result<std::vector<std::string>> budgeted_matches(Tx& tx, const std::vecto
     const int64_t n = *row ? (*row)->get_int(0) : 0;
     if (n > 0) counted.push_back(Counted{&t, n});  // a term in no chunk matches nothing
   }
-  if (counted.empty()) return std::vector<std::string>{};
+  if (counted.empty()) return std::vector<Match>{};
   std::stable_sort(counted.begin(), counted.end(), [](const auto& a, const auto& b) { return a.chunks < b.chunks; });
   std::vector<std::string> kept;
   int64_t postings = 0;
@@ -346,10 +352,11 @@ core::Result<std::vector<std::string>> budgeted_matches(Tx& tx, const std::vecto
     kept.push_back(*c.term);
     postings += c.chunks;
   }
-  if (!kept.empty()) return std::vector<std::string>{join_terms(kept, " OR ")};
+  if (!kept.empty()) return std::vector<Match>{{join_terms(kept, " OR ")}};
+  if (counted.size() == 1) return std::vector<Match>{{*counted.front().term, budget.postings}};
   std::vector<std::string> common;
   for (const auto& c : counted) common.push_back(*c.term);
-  return std::vector<std::string>{join_terms(common, " AND "), common.front()};
+  return std::vector<Match>{{join_terms(common, " AND "), budget.postings}, {common.front(), budget.postings}};
 }
 
 }  // namespace
@@ -391,27 +398,34 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   auto matches = budgeted_matches(tx, terms, budget);
   if (!matches) return matches.error();
   const bool filtered = !account_id.empty() || !file_ids.empty();
-  std::string sql =
+  std::string scored =
       filtered
           // The planner would read each match's whole row to check its owner; chunks_owner has
           // what the filters need, densely (migration 0008).
-          ? "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts "
+          ? "SELECT chunks.id AS id, -bm25(chunks_fts) AS score FROM chunks_fts "
             "JOIN chunks INDEXED BY chunks_owner ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ?"
-          : "SELECT chunks_fts.rowid, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?";
+          : "SELECT chunks_fts.rowid AS id, -bm25(chunks_fts) AS score FROM chunks_fts WHERE chunks_fts MATCH ?";
   std::vector<Value> params{std::string()};  // the match, set per attempt below
   if (!account_id.empty()) {
-    sql += " AND chunks.account_id = ?";
+    scored += " AND chunks.account_id = ?";
     params.emplace_back(std::string(account_id));
   }
   if (!file_ids.empty()) {
-    sql += " AND chunks.file_id IN (" + placeholders(file_ids.size()) + ")";
+    scored += " AND chunks.file_id IN (" + placeholders(file_ids.size()) + ")";
     for (const auto& f : file_ids) params.emplace_back(f);
   }
-  sql += " ORDER BY score DESC LIMIT ?";  // not bm25() again: it would be computed twice a match
-  params.emplace_back(limit);
+  // Ordered by score, not bm25() again: it would be computed twice a match. FTS5 walks its
+  // lists in rowid order either way, so the newest matches are read first and the walk stops
+  // at the LIMIT.
+  const std::string all = scored + " ORDER BY score DESC LIMIT ?";
+  const std::string newest =
+      "SELECT id, score FROM (" + scored + " ORDER BY chunks_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?";
   for (const auto& match : *matches) {
-    params[0] = match;
-    auto rows = tx.query(sql, params);
+    params[0] = match.expression;
+    std::vector<Value> bound = params;
+    if (match.newest > 0) bound.emplace_back(match.newest);
+    bound.emplace_back(limit);
+    auto rows = tx.query(match.newest > 0 ? newest : all, bound);
     if (!rows) return rows.error();
     for (const auto& r : *rows) out.push_back(TextHit{r.get_int(0), r.get_double(1)});
     if (!out.empty()) break;

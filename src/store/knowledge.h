@@ -111,9 +111,11 @@ struct TextHit {
 // its list without scoring) and kept rarest first while the chunks they match add up to at most
 // `postings` (the rarest is always kept). Terms matching `term_cap` chunks or more are left out
 // while rarer ones remain: their BM25 weight is low, and in hybrid search the vector half still
-// reads them. When every term is that common, a chunk must hold them all (AND), which FTS5
-// answers by stepping through the rarest list; if none does, one of them alone (counts stop at
-// the cap, so which is the rarest is not known).
+// reads them. When every term is that common, a chunk must hold them all (AND); if none does,
+// one of them alone (counts stop at the cap, so which is the rarest is not known). Either way,
+// and for a single common term, only the newest `postings` matches (highest chunk ids) are
+// scored: a one-word question whose word is in half a million chunks costs 2,000 scored rows,
+// not half a million, and ranks the most recently added of them.
 // (bench/search at 1M chunks: each kept posting costs a BM25 score and an owner check, ~2 µs.)
 struct TextSearchBudget {
   int64_t term_cap = 1000;

@@ -166,5 +166,52 @@ TEST_F(TextBudgetTest, AllCommonTermsMustAllAppearElseTheRarestAlone) {
   EXPECT_TRUE(alone == (std::set<int64_t>{ids_[0], ids_[1], ids_[2]}) || alone == (std::set<int64_t>{ids_[7]}));
 }
 
+TEST_F(TextBudgetTest, ACommonWordAloneScoresOnlyTheNewestMatches) {
+  // "harbour" is in all 20 chunks: with a cap of 5 only the 4 newest are scored.
+  const chunks::TextSearchBudget small{.term_cap = 5, .postings = 4};
+  EXPECT_EQ(search("harbour", small), (std::set<int64_t>{ids_[16], ids_[17], ids_[18], ids_[19]}));
+  // A rare word alone is not bounded, and neither is a common one under the default budget.
+  EXPECT_EQ(search("tax", small), (std::set<int64_t>{ids_[0], ids_[1], ids_[2]}));
+  EXPECT_EQ(search("harbour", {}).size(), 20u);
+}
+
+TEST_F(TextBudgetTest, AllCommonTermsScoreOnlyTheNewestChunksHoldingThemAll) {
+  const chunks::TextSearchBudget small{.term_cap = 5, .postings = 3};
+  EXPECT_EQ(search("harbour boat", small), (std::set<int64_t>{ids_[14], ids_[16], ids_[18]}));
+}
+
+TEST_F(TextBudgetTest, TheNewestMatchesAreTheAccountsOwn) {
+  // Another account's newer chunks holding the word do not use up the budget.
+  ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
+    AccountRecord a;
+    a.id = "other";
+    a.login = "someone";
+    a.plan = "unlimited";
+    a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
+    if (auto st = accounts::insert(tx, a); !st) return st;
+    FileRecord f;
+    f.id = "their-file";
+    f.account_id = "other";
+    f.name = "theirs.txt";
+    f.mime = "text/plain";
+    f.source_type = "text";
+    f.sha256 = std::string(64, '1');
+    f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
+    if (auto st = files::insert(tx, f); !st) return st;
+    std::vector<ChunkRecord> rows;
+    for (int i = 0; i < 10; ++i) {
+      ChunkRecord c;
+      c.file_id = "their-file";
+      c.account_id = "other";
+      c.ordinal = i;
+      c.text = "harbour of someone else";
+      rows.push_back(std::move(c));
+    }
+    return chunks::insert(tx, rows);
+  }));
+  const chunks::TextSearchBudget small{.term_cap = 5, .postings = 2};
+  EXPECT_EQ(search("harbour", small), (std::set<int64_t>{ids_[18], ids_[19]}));
+}
+
 }  // namespace
 }  // namespace docent::store
