@@ -16,6 +16,7 @@
 #include "store/knowledge.h"
 
 #include <malloc.h>
+#include <sys/resource.h>
 
 #include <algorithm>
 #include <chrono>
@@ -64,6 +65,30 @@ double resident_bytes_trimmed() {
     if (line.rfind("RssAnon:", 0) == 0) return static_cast<double>(std::stoull(line.substr(8))) * 1024;
   }
   return 0;
+}
+
+struct Usage {
+  long major_faults = 0, involuntary_switches = 0;
+};
+
+Usage usage() {
+  rusage u{};
+  getrusage(RUSAGE_SELF, &u);
+  return {u.ru_majflt, u.ru_nivcsw};
+}
+
+// About 0.2 ms of dependent integer arithmetic on one core; returns its wall milliseconds.
+double cpu_probe_ms() {
+  static volatile uint64_t sink = 0;
+  uint64_t x = 0x9e3779b97f4a7c15ULL;
+  const auto t = Clock::now();
+  for (int i = 0; i < 200000; ++i) {
+    x ^= x << 13;
+    x ^= x >> 7;
+    x ^= x << 17;
+  }
+  sink = x;
+  return ms_since(t);
 }
 
 }  // namespace
@@ -292,9 +317,14 @@ HybridSamples HybridBench::run(std::unique_ptr<engines::VectorIndex> index, cons
   size_t agreeing = 0, service_hits = 0;
   for (size_t i = warmup; i < queries.size(); ++i) {
     hybrid.text = text_only.text = queries[i];
+    out.cpu_probe.push_back(cpu_probe_ms());
+    const Usage before = usage();
     t0 = Clock::now();
     const auto hits = must(s.knowledge->search(s.actor, hybrid), "search");
     out.service_hybrid.push_back(ms_since(t0));
+    const Usage after = usage();
+    out.service_major_faults.push_back(after.major_faults - before.major_faults);
+    out.service_involuntary_switches.push_back(after.involuntary_switches - before.involuntary_switches);
     t0 = Clock::now();
     (void)must(s.knowledge->search(s.actor, text_only), "search");
     out.service_text.push_back(ms_since(t0));
