@@ -45,6 +45,9 @@ struct HybridSamples {
   // A fixed CPU-only loop (registers only, no memory traffic), timed right before each
   // service_hybrid query: the same work from query to query, so its spread is the host's.
   std::vector<double> cpu_probe;
+  // The slowest 1% of service_hybrid queries, each run through the service once more after the
+  // others: a query slow by its nature is slow again; one the host held up is not.
+  std::vector<double> slowest_first, slowest_again;
 };
 
 class HybridBench {
