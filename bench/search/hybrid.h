@@ -39,9 +39,9 @@ struct HybridSamples {
   double owners_rss_bytes = 0;     // resident memory SearchIndex adds for the chunks' owners
   double sqlite_rss_bytes = 0;     // resident memory the database connections hold after the queries
   // Per timed service_hybrid query, what the process went through during it (getrusage deltas,
-  // all threads): pages read back from disk (the database's, when the OS has dropped them from
-  // its cache) and times a thread was descheduled against its will.
-  std::vector<long> service_major_faults, service_involuntary_switches;
+  // all threads): reads from the disk (major faults plus blocks read: the database's pages, when
+  // the OS has dropped them from its cache) and times a thread was descheduled against its will.
+  std::vector<long> service_disk_reads, service_involuntary_switches;
   // A fixed CPU-only loop (registers only, no memory traffic), timed right before each
   // service_hybrid query: the same work from query to query, so its spread is the host's.
   std::vector<double> cpu_probe;

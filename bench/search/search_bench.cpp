@@ -212,7 +212,7 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   r.sqlite_rss_mb = s.sqlite_rss_bytes / 1e6;
   std::vector<double> faulting, clean;
   for (size_t i = 0; i < s.service_hybrid.size(); ++i) {
-    (s.service_major_faults[i] > 0 ? faulting : clean).push_back(s.service_hybrid[i]);
+    (s.service_disk_reads[i] > 0 ? faulting : clean).push_back(s.service_hybrid[i]);
   }
   r.faulting_queries = faulting.size();
   r.faulting_ms = percentiles(faulting);
@@ -222,7 +222,7 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s.service_hybrid[a] > s.service_hybrid[b]; });
   r.slowest = std::max<size_t>(1, order.size() / 100);
   for (size_t k = 0; k < r.slowest && k < order.size(); ++k) {
-    r.slowest_faulting += s.service_major_faults[order[k]] > 0;
+    r.slowest_faulting += s.service_disk_reads[order[k]] > 0;
     r.slowest_descheduled += s.service_involuntary_switches[order[k]] > 0;
   }
   r.cpu_probe_ms = percentiles(s.cpu_probe);
@@ -466,8 +466,9 @@ void report_hybrid(const std::vector<SizeResult>& results) {
                 share(r.fuse_fetch_ms).c_str(), ms_pair(r.staged_ms).c_str(), ms_pair(r.exact_vector_ms).c_str(),
                 fmt("%.3f", r.staged_agreement).c_str());
   }
-  std::printf("\nThe tail: the service queries during which the process read a page from disk (a major fault: "
-              "database pages the OS had dropped from its cache) against the others; of the slowest 1%%, how many "
+  std::printf("\nThe tail: the service queries during which the process read from the disk (a major fault on a "
+              "mapped page, or a block `read()` fetched: database pages the OS had dropped from its cache) against "
+              "the others; of the slowest 1%%, how many "
               "read from disk, how many had a thread descheduled against its will (`getrusage`, all threads), "
               "and how long the same queries take when run again after all the others (a query slow by its "
               "nature is slow again; one the host held up is not); and a fixed CPU-only loop (~0.2 ms of "

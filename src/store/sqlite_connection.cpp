@@ -73,9 +73,10 @@ StatementUse::~StatementUse() {
 }
 
 core::Result<std::unique_ptr<SqliteConnection>> SqliteConnection::open(const std::filesystem::path& file, int flags,
-                                                                       std::chrono::milliseconds busy_timeout) {
+                                                                       std::chrono::milliseconds busy_timeout,
+                                                                       const char* vfs) {
   sqlite3* db = nullptr;
-  const int rc = sqlite3_open_v2(file.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, nullptr);
+  const int rc = sqlite3_open_v2(file.c_str(), &db, flags | SQLITE_OPEN_NOMUTEX, vfs);
   if (rc != SQLITE_OK) {
     core::Error e = sqlite_error(db, rc);
     e.message = "cannot open database " + file.string() + ": " + e.message;

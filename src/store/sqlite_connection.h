@@ -47,9 +47,11 @@ class SqliteConnection {
   static constexpr size_t kStatementCacheSize = 64;
 
   // Opens `file` with SQLITE_OPEN_NOMUTEX | `flags` (e.g. SQLITE_OPEN_READWRITE |
-  // SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY) and sets the busy timeout.
+  // SQLITE_OPEN_CREATE, or SQLITE_OPEN_READONLY) and sets the busy timeout. `vfs` names a
+  // registered SQLite VFS (nullptr: the default one).
   static core::Result<std::unique_ptr<SqliteConnection>> open(const std::filesystem::path& file, int flags,
-                                                              std::chrono::milliseconds busy_timeout);
+                                                              std::chrono::milliseconds busy_timeout,
+                                                              const char* vfs = nullptr);
 
   // Finalizes every cached statement, then closes the connection.
   ~SqliteConnection();

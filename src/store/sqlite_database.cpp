@@ -1,6 +1,7 @@
 #include "store/sqlite_database.h"
 
 #include "core/log.h"
+#include "store/mapped_vfs.h"
 #include "store/sqlite_connection.h"
 
 #include <sqlite3.h>
@@ -216,13 +217,14 @@ core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path&
   // Readers open read-only, after the migrations: they can never write, whatever fn does.
   std::vector<std::unique_ptr<SqliteConnection>> readers;
   for (int i = 0; i < options.readers; ++i) {
-    auto reader = SqliteConnection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout);
+    auto reader = SqliteConnection::open(file, SQLITE_OPEN_READONLY, options.busy_timeout, mapped_vfs_name());
     if (!reader.ok()) return std::move(reader).error();
     // Searches read scattered pages of a large file (FTS5 doclists, chunk rows): mapped, a page
     // costs no read() and no copy into SQLite's own cache (bench/search, 1M chunks: 4.5 GB).
-    // Past the mapped 2 GB (Debian's SQLITE_MAX_MMAP_SIZE) pages are read into the connection's
-    // cache; a larger one keeps a big collection's FTS5 index and chunks_owner pages between
-    // queries (SQLite allocates it as pages are read).
+    // Past the mapped 2 GB (Debian's SQLITE_MAX_MMAP_SIZE) pages are copied from the reader's
+    // own map of the file (store/mapped_vfs.h) into the connection's cache; a larger one keeps
+    // a big collection's FTS5 index and chunks_owner pages between queries (SQLite allocates it
+    // as pages are read).
     if (auto st = (*reader)->exec_script("PRAGMA mmap_size = " + std::to_string(kReaderMmapBytes) +
                                          "; PRAGMA cache_size = -" + std::to_string(kReaderCacheKiB) + ";");
         !st) {
