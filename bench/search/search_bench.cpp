@@ -176,7 +176,40 @@ struct SizeResult {
   size_t slowest = 0, slowest_faulting = 0, slowest_descheduled = 0;  // the slowest 1% and why
   Percentiles cpu_probe_ms;              // the fixed CPU-only loop timed before each query
   Percentiles slowest_first_ms, slowest_again_ms;  // the slowest 1%, and the same queries run again
+  // The host right before the hybrid queries: one thread per core reading the clock for
+  // kNoiseSeconds; the gaps over 5 ms each saw and the share of its time lost to gaps over 0.5 ms.
+  std::vector<size_t> host_gaps_over_5ms;
+  std::vector<double> host_lost_share;
 };
+
+constexpr double kNoiseSeconds = 5;
+
+// One thread per core spinning on the clock: a gap between two readings is time the thread did
+// not run (another thread, the kernel, or the host took its core).
+void measure_host_noise(SizeResult& r) {
+  const unsigned cores = std::max(1u, std::thread::hardware_concurrency());
+  r.host_gaps_over_5ms.assign(cores, 0);
+  r.host_lost_share.assign(cores, 0);
+  std::vector<std::thread> loops;
+  for (unsigned c = 0; c < cores; ++c) {
+    loops.emplace_back([&, c] {
+      using namespace std::chrono;
+      const auto start = steady_clock::now();
+      auto last = start;
+      double lost_ms = 0;
+      while (last - start < duration<double>(kNoiseSeconds)) {
+        const auto now = steady_clock::now();
+        const double gap = duration<double, std::milli>(now - last).count();
+        if (gap > 0.5) lost_ms += gap;
+        if (gap > 5) ++r.host_gaps_over_5ms[c];
+        last = now;
+      }
+      r.host_lost_share[c] = lost_ms / (kNoiseSeconds * 1e3);
+    });
+  }
+  for (auto& t : loops) t.join();
+}
+
 
 std::string fmt(const char* f, double v) {
   char buf[64];
@@ -192,6 +225,7 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   for (size_t q = 0; q < questions.size(); ++q) corpus.question(q, r.n, questions[q]);
   std::fprintf(stderr, "[N=%zu] %zu hybrid queries through KnowledgeService::search, e.g. \"%s\"\n", r.n,
                o.hybrid_queries, questions[kHybridWarmup].c_str());
+  measure_host_noise(r);
   const auto s = hybrid.run(std::move(index), exact, questions, kHybridWarmup);
   r.hybrid_queries = o.hybrid_queries;
   r.example_question = questions[kHybridWarmup];
@@ -472,21 +506,30 @@ void report_hybrid(const std::vector<SizeResult>& results) {
               "read from disk, how many had a thread descheduled against its will (`getrusage`, all threads), "
               "and how long the same queries take when run again after all the others (a query slow by its "
               "nature is slow again; one the host held up is not); and a fixed CPU-only loop (~0.2 ms of "
-              "register arithmetic) timed before each query, whose spread is the host's, not the search's:\n\n");
+              "register arithmetic) timed before each query, whose spread is the host's, not the search's; "
+              "last, the host right before the queries: one thread per core reading the clock for %.0f s, the gaps "
+              "over 5 ms each saw and the share of its time lost to gaps over 0.5 ms (a quiet host: a few gaps, "
+              "under 1%%):\n\n",
+              kNoiseSeconds);
   std::printf("| N | Queries reading from disk | Their latency p50 / p99 | The others' p50 / p99 | Slowest 1%%: read "
               "from disk | Slowest 1%%: descheduled | Slowest 1%%: p50 / max, then run again | CPU loop p50 / p99 "
-              "(p99 / p50) |\n");
-  std::printf("|---|---|---|---|---|---|---|---|\n");
+              "(p99 / p50) | Host: gaps over 5 ms per core (time lost) |\n");
+  std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
     const std::string again = ms(r.slowest_first_ms.p50) + " / " + ms(r.slowest_first_ms.max) + ", then " +
                               ms(r.slowest_again_ms.p50) + " / " + ms(r.slowest_again_ms.max);
-    std::printf("| %s | %zu of %zu | %s | %s | %zu of %zu | %zu of %zu | %s | %s (%s) |\n", human(r.n).c_str(),
+    std::string host;
+    for (size_t c = 0; c < r.host_gaps_over_5ms.size(); ++c) {
+      if (c) host += ", ";
+      host += std::to_string(r.host_gaps_over_5ms[c]) + " (" + fmt("%.1f", 100 * r.host_lost_share[c]) + "%)";
+    }
+    std::printf("| %s | %zu of %zu | %s | %s | %zu of %zu | %zu of %zu | %s | %s (%s) | %s |\n", human(r.n).c_str(),
                 r.faulting_queries, r.hybrid_queries,
                 r.faulting_queries ? ms_pair(r.faulting_ms).c_str() : "-", ms_pair(r.clean_ms).c_str(),
                 r.slowest_faulting, r.slowest, r.slowest_descheduled, r.slowest, again.c_str(),
                 (fmt("%.3f", r.cpu_probe_ms.p50) + " / " + fmt("%.3f", r.cpu_probe_ms.p99) + " ms").c_str(),
-                fmt("%.1f", r.cpu_probe_ms.p99 / r.cpu_probe_ms.p50).c_str());
+                fmt("%.1f", r.cpu_probe_ms.p99 / r.cpu_probe_ms.p50).c_str(), host.c_str());
   }
   std::printf("\nMemory and storage per 1M chunks (resident: the growth of the process's anonymous memory, "
               "`RssAnon`, heap trimmed; the database file is on disk and in the OS page cache as far as memory "
