@@ -258,9 +258,13 @@ Status check_graph(const std::string& path, hnswlib::HierarchicalNSW<float>& h) 
 [[gnu::target("avx2,f16c")]] inline __m256 load8(const Half* p) {
   return _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(p)));
 }
+// The 8 bytes at c, as int8 (a slot's 8-bit codes, below), in 8 floats.
+[[gnu::target("avx2,f16c")]] inline __m256 load8(const int8_t* c) {
+  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(c))));
+}
 
-template <typename A>
-[[gnu::target("avx2,f16c")]] float dot_f16c(const A* a, const Half* b, size_t n) {
+template <typename A, typename B>
+[[gnu::target("avx2,f16c")]] float dot_f16c(const A* a, const B* b, size_t n) {
   __m256 low = _mm256_setzero_ps(), high = _mm256_setzero_ps();
   size_t i = 0;
   for (; i + 16 <= n; i += 16) {
@@ -332,7 +336,7 @@ struct HalfKernels {
 
 const HalfKernels& half_kernels() {
   static const HalfKernels kernels = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")
-                                         ? HalfKernels{&dot_f16c<float>, &dot_f16c<Half>, &to_halves_f16c}
+                                         ? HalfKernels{&dot_f16c<float, Half>, &dot_f16c<Half, Half>, &to_halves_f16c}
                                          : HalfKernels{&dot_generic<float>, &dot_generic<Half>, &to_halves_generic};
   return kernels;
 }
@@ -350,26 +354,6 @@ float similarity_half(const float* query, const Half* stored, size_t n) {
 // 1e-3 on a cosine) reorders near-ties inside the beam but barely what reaches its best few
 // dozen, which the halves then rank.
 
-// The 8 bytes at c, as int8, in 8 floats.
-[[gnu::target("avx2")]] inline __m256 load8(const int8_t* c) {
-  return _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(c))));
-}
-
-// The query's dot product with a slot's codes; 16 sums in dot_kernel's order, as the baseline.
-[[gnu::target("avx2")]] float code_dot_avx2(const float* q, const int8_t* c, size_t n) {
-  __m256 low = _mm256_setzero_ps(), high = _mm256_setzero_ps();
-  size_t i = 0;
-  for (; i + 16 <= n; i += 16) {
-    low = _mm256_add_ps(low, _mm256_mul_ps(_mm256_loadu_ps(q + i), load8(c + i)));
-    high = _mm256_add_ps(high, _mm256_mul_ps(_mm256_loadu_ps(q + i + 8), load8(c + i + 8)));
-  }
-  float acc[16];
-  _mm256_storeu_ps(acc, low);
-  _mm256_storeu_ps(acc + 8, high);
-  for (; i < n; ++i) acc[i % 16] += q[i] * static_cast<float>(c[i]);
-  return sum_lanes(acc);
-}
-
 float code_dot_generic(const float* q, const int8_t* c, size_t n) {
   float acc[16] = {};
   size_t i = 0;
@@ -381,7 +365,10 @@ float code_dot_generic(const float* q, const int8_t* c, size_t n) {
 }
 
 float code_dot(const float* q, const int8_t* c, size_t n) {
-  static const auto kernel = __builtin_cpu_supports("avx2") ? &code_dot_avx2 : &code_dot_generic;
+  // dot_f16c over the codes: 16 sums in dot_kernel's order, as the baseline.
+  static const auto kernel = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")
+                                 ? &dot_f16c<float, int8_t>
+                                 : &code_dot_generic;
   return kernel(q, c, n);
 }
 
