@@ -30,20 +30,22 @@ TEST(FtsQuery, KeepsFunctionWordsWhenThereIsNothingElse) {
   EXPECT_EQ(chunks::fts_query("to be or it"), "\"to\" OR \"be\" OR \"or\" OR \"it\"");
 }
 
-// One account ("acct") with one file ("file") holding a chunk per text, on page 1; their ids.
-std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& texts) {
+// An account (login: its id) with one file holding a chunk per text, on page 1; their ids. The
+// account is made by the first call that names it.
+std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& texts, const std::string& account = "acct",
+                                 const std::string& file = "file") {
   std::vector<int64_t> ids;
   EXPECT_TRUE(db.write([&](Tx& tx) -> core::Status {
     AccountRecord a;
-    a.id = "acct";
-    a.login = "reader";
+    a.id = account;
+    a.login = account;
     a.plan = "unlimited";
     a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
     if (auto st = accounts::insert(tx, a); !st) return st;
     FileRecord f;
-    f.id = "file";
-    f.account_id = "acct";
-    f.name = "notes.txt";
+    f.id = file;
+    f.account_id = account;
+    f.name = file + ".txt";
     f.mime = "text/plain";
     f.source_type = "text";
     f.sha256 = std::string(64, '0');
@@ -52,8 +54,8 @@ std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& t
     std::vector<ChunkRecord> chunks;
     for (const auto& text : texts) {
       ChunkRecord c;
-      c.file_id = "file";
-      c.account_id = "acct";
+      c.file_id = file;
+      c.account_id = account;
       c.ordinal = static_cast<int64_t>(chunks.size());
       c.page = 1;
       c.text = text;
@@ -182,33 +184,8 @@ TEST_F(TextBudgetTest, AllCommonTermsScoreOnlyTheNewestChunksHoldingThemAll) {
 
 TEST_F(TextBudgetTest, TheNewestMatchesAreTheAccountsOwn) {
   // Another account's newer chunks holding the word do not use up the budget.
-  ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
-    AccountRecord a;
-    a.id = "other";
-    a.login = "someone";
-    a.plan = "unlimited";
-    a.created_at = a.updated_at = "2026-01-01T00:00:00Z";
-    if (auto st = accounts::insert(tx, a); !st) return st;
-    FileRecord f;
-    f.id = "their-file";
-    f.account_id = "other";
-    f.name = "theirs.txt";
-    f.mime = "text/plain";
-    f.source_type = "text";
-    f.sha256 = std::string(64, '1');
-    f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
-    if (auto st = files::insert(tx, f); !st) return st;
-    std::vector<ChunkRecord> rows;
-    for (int i = 0; i < 10; ++i) {
-      ChunkRecord c;
-      c.file_id = "their-file";
-      c.account_id = "other";
-      c.ordinal = i;
-      c.text = "harbour of someone else";
-      rows.push_back(std::move(c));
-    }
-    return chunks::insert(tx, rows);
-  }));
+  const auto theirs = seed_chunks(*db_, std::vector<std::string>(10, "harbour of someone else"), "other", "their-file");
+  ASSERT_EQ(theirs.size(), 10u);
   const chunks::TextSearchBudget small{.term_cap = 5, .postings = 2};
   EXPECT_EQ(search("harbour", small), (std::set<int64_t>{ids_[18], ids_[19]}));
 }
