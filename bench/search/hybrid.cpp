@@ -70,14 +70,30 @@ double resident_bytes_trimmed() {
 
 struct Usage {
   long disk_reads = 0, involuntary_switches = 0;
+  double cpu_ms = 0;  // user and system time, all threads
 };
+
+double ms(const timeval& t) { return static_cast<double>(t.tv_sec) * 1e3 + static_cast<double>(t.tv_usec) / 1e3; }
 
 Usage usage() {
   rusage u{};
   getrusage(RUSAGE_SELF, &u);
   // Faults on mapped pages that needed I/O, and blocks read() had to fetch from the disk (the
   // pages past SQLite's map are read so, and a miss there is no fault).
-  return {u.ru_majflt + u.ru_inblock, u.ru_nivcsw};
+  return {u.ru_majflt + u.ru_inblock, u.ru_nivcsw, ms(u.ru_utime) + ms(u.ru_stime)};
+}
+
+// Milliseconds the process's threads have spent runnable but waiting for a core: the second
+// field of each /proc/self/task/TID/schedstat (0 where the kernel keeps no such count).
+double core_wait_ms() {
+  uint64_t total_ns = 0;
+  std::error_code ec;
+  for (const auto& task : std::filesystem::directory_iterator("/proc/self/task", ec)) {
+    std::ifstream in(task.path() / "schedstat");
+    uint64_t run_ns = 0, wait_ns = 0;
+    if (in >> run_ns >> wait_ns) total_ns += wait_ns;
+  }
+  return static_cast<double>(total_ns) / 1e6;
 }
 
 // The probe's result, kept so the compiler cannot drop its loop.
@@ -95,6 +111,40 @@ double cpu_probe_ms() {
   g_probe_sink.store(x, std::memory_order_relaxed);
   return ms_since(t);
 }
+
+// A random cycle through 256 MB of 4-byte slots (a pointer chase: each load's address is the
+// previous load's value, so the loads cannot overlap), far larger than any cache.
+class MemoryProbe {
+ public:
+  MemoryProbe() : next_(kSlots) {
+    // Sattolo's shuffle: one cycle through every slot.
+    std::vector<uint32_t> order(kSlots);
+    for (uint32_t k = 0; k < kSlots; ++k) order[k] = k;
+    uint64_t x = 0x2545f4914f6cdd1dULL;
+    for (uint32_t k = kSlots - 1; k > 0; --k) {
+      x ^= x << 13;
+      x ^= x >> 7;
+      x ^= x << 17;
+      std::swap(order[k], order[x % k]);
+    }
+    for (uint32_t k = 0; k < kSlots; ++k) next_[order[k]] = order[(k + 1) % kSlots];
+  }
+  // kLoads dependent loads from main memory; returns their wall milliseconds.
+  double run_ms() {
+    const auto t = Clock::now();
+    uint32_t at = at_;
+    for (int k = 0; k < kLoads; ++k) at = next_[at];
+    at_ = at;
+    g_probe_sink.store(at, std::memory_order_relaxed);
+    return ms_since(t);
+  }
+
+ private:
+  static constexpr uint32_t kSlots = 64u << 20;  // 256 MB
+  static constexpr int kLoads = 2000;            // ~0.2 ms at ~100 ns a load
+  std::vector<uint32_t> next_;
+  uint32_t at_ = 0;
+};
 
 }  // namespace
 
@@ -319,15 +369,21 @@ HybridSamples HybridBench::run(std::unique_ptr<engines::VectorIndex> index, cons
     hybrid.text = queries[i];
     (void)must(s.knowledge->search(s.actor, hybrid), "search");
   }
+  MemoryProbe memory_probe;
   size_t agreeing = 0, service_hits = 0;
   for (size_t i = warmup; i < queries.size(); ++i) {
     hybrid.text = text_only.text = queries[i];
     out.cpu_probe.push_back(cpu_probe_ms());
+    out.memory_probe.push_back(memory_probe.run_ms());
+    const double waited_before = core_wait_ms();
     const Usage before = usage();
     t0 = Clock::now();
     const auto hits = must(s.knowledge->search(s.actor, hybrid), "search");
     out.service_hybrid.push_back(ms_since(t0));
     const Usage after = usage();
+    const double waited_after = core_wait_ms();
+    out.service_core_wait.push_back(std::max(0.0, waited_after - waited_before));
+    out.service_cpu.push_back(after.cpu_ms - before.cpu_ms);
     out.service_disk_reads.push_back(after.disk_reads - before.disk_reads);
     out.service_involuntary_switches.push_back(after.involuntary_switches - before.involuntary_switches);
     t0 = Clock::now();

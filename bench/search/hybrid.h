@@ -42,9 +42,22 @@ struct HybridSamples {
   // all threads): reads from the disk (major faults plus blocks read: the database's pages, when
   // the OS has dropped them from its cache) and times a thread was descheduled against its will.
   std::vector<long> service_disk_reads, service_involuntary_switches;
+  // Per timed service_hybrid query, milliseconds the process's threads spent runnable but
+  // waiting for a core (the kernel's run-queue delay, /proc/self/task/*/schedstat, summed over
+  // threads): time the guest gave to other tasks. A stall the guest cannot see (the host not
+  // running its virtual CPU) does not show here.
+  std::vector<double> service_core_wait;
+  // Per timed service_hybrid query, the CPU time (user and system) of all the process's threads:
+  // the work the query did as the kernel counts it. Time the host stretched without telling the
+  // guest (a slower memory, a virtual CPU not running) is counted in here too.
+  std::vector<double> service_cpu;
   // A fixed CPU-only loop (registers only, no memory traffic), timed right before each
   // service_hybrid query: the same work from query to query, so its spread is the host's.
   std::vector<double> cpu_probe;
+  // 2,000 dependent loads from random places in 256 MB, timed right before each query (after
+  // the CPU loop): the same work each time, bound by the memory's latency, which other tenants
+  // of the host's memory system and shared caches can stretch without taking the core away.
+  std::vector<double> memory_probe;
   // The slowest 1% of service_hybrid queries, each run through the service once more after the
   // others: a query slow by its nature is slow again; one the host held up is not.
   std::vector<double> slowest_first, slowest_again;

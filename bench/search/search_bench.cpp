@@ -20,6 +20,8 @@
 #include "corpus.h"
 #include "hybrid.h"
 
+#include <unistd.h>
+
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -176,6 +178,13 @@ struct SizeResult {
   size_t slowest = 0, slowest_faulting = 0, slowest_descheduled = 0;  // the slowest 1% and why
   Percentiles cpu_probe_ms;              // the fixed CPU-only loop timed before each query
   Percentiles slowest_first_ms, slowest_again_ms;  // the slowest 1%, and the same queries run again
+  // Time the process's threads waited for a core during each query (hybrid.h), over all
+  // queries and over the slowest 1%; and the share of the hybrid phase the host took the
+  // virtual CPUs away (steal time, /proc/stat: what no guest counter sees per query).
+  Percentiles core_wait_ms, slowest_core_wait_ms;
+  Percentiles cpu_ms, slowest_cpu_ms;  // CPU time of the process's threads during each query
+  Percentiles memory_probe_ms, slowest_memory_probe_ms;  // the memory chase before each query
+  double steal_share = -1;  // -1: the kernel reports no steal time
   // The host right before the hybrid queries: one thread per core reading the clock for
   // kNoiseSeconds; the gaps over 5 ms each saw and the share of its time lost to gaps over 0.5 ms.
   std::vector<size_t> host_gaps_over_5ms;
@@ -183,6 +192,16 @@ struct SizeResult {
 };
 
 constexpr double kNoiseSeconds = 5;
+
+// The machine's steal time so far in seconds (the eighth number of /proc/stat's "cpu" line:
+// time the hypervisor ran something else while a virtual CPU wanted to run), or -1.
+double steal_seconds() {
+  std::ifstream in("/proc/stat");
+  std::string cpu;
+  uint64_t user, nice, system, idle, iowait, irq, softirq, steal;
+  if (!(in >> cpu >> user >> nice >> system >> idle >> iowait >> irq >> softirq >> steal) || cpu != "cpu") return -1;
+  return static_cast<double>(steal) / static_cast<double>(sysconf(_SC_CLK_TCK));
+}
 
 // One thread per core spinning on the clock: a gap between two readings is time the thread did
 // not run (another thread, the kernel, or the host took its core).
@@ -226,7 +245,14 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   std::fprintf(stderr, "[N=%zu] %zu hybrid queries through KnowledgeService::search, e.g. \"%s\"\n", r.n,
                o.hybrid_queries, questions[kHybridWarmup].c_str());
   measure_host_noise(r);
+  const double steal_before = steal_seconds();
+  const auto started = std::chrono::steady_clock::now();
   const auto s = hybrid.run(std::move(index), exact, questions, kHybridWarmup);
+  const double phase_s = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  const double steal_after = steal_seconds();
+  if (steal_before >= 0 && steal_after >= 0 && phase_s > 0) {
+    r.steal_share = (steal_after - steal_before) / (phase_s * std::max(1u, std::thread::hardware_concurrency()));
+  }
   r.hybrid_queries = o.hybrid_queries;
   r.example_question = questions[kHybridWarmup];
   r.service_ms = percentiles(s.service_hybrid);
@@ -255,10 +281,20 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   for (size_t i = 0; i < order.size(); ++i) order[i] = i;
   std::sort(order.begin(), order.end(), [&](size_t a, size_t b) { return s.service_hybrid[a] > s.service_hybrid[b]; });
   r.slowest = std::max<size_t>(1, order.size() / 100);
+  std::vector<double> slowest_wait, slowest_cpu, slowest_memory_probe;
   for (size_t k = 0; k < r.slowest && k < order.size(); ++k) {
     r.slowest_faulting += s.service_disk_reads[order[k]] > 0;
     r.slowest_descheduled += s.service_involuntary_switches[order[k]] > 0;
+    slowest_wait.push_back(s.service_core_wait[order[k]]);
+    slowest_cpu.push_back(s.service_cpu[order[k]]);
+    slowest_memory_probe.push_back(s.memory_probe[order[k]]);
   }
+  r.core_wait_ms = percentiles(s.service_core_wait);
+  r.slowest_core_wait_ms = percentiles(slowest_wait);
+  r.cpu_ms = percentiles(s.service_cpu);
+  r.slowest_cpu_ms = percentiles(slowest_cpu);
+  r.memory_probe_ms = percentiles(s.memory_probe);
+  r.slowest_memory_probe_ms = percentiles(slowest_memory_probe);
   r.cpu_probe_ms = percentiles(s.cpu_probe);
   r.slowest_first_ms = percentiles(s.slowest_first);
   r.slowest_again_ms = percentiles(s.slowest_again);
@@ -502,34 +538,57 @@ void report_hybrid(const std::vector<SizeResult>& results) {
   }
   std::printf("\nThe tail: the service queries during which the process read from the disk (a major fault on a "
               "mapped page, or a block `read()` fetched: database pages the OS had dropped from its cache) against "
-              "the others; of the slowest 1%%, how many "
-              "read from disk, how many had a thread descheduled against its will (`getrusage`, all threads), "
-              "and how long the same queries take when run again after all the others (a query slow by its "
-              "nature is slow again; one the host held up is not); and a fixed CPU-only loop (~0.2 ms of "
-              "register arithmetic) timed before each query, whose spread is the host's, not the search's; "
-              "last, the host right before the queries: one thread per core reading the clock for %.0f s, the gaps "
-              "over 5 ms each saw and the share of its time lost to gaps over 0.5 ms (a quiet host: a few gaps, "
-              "under 1%%):\n\n",
-              kNoiseSeconds);
+              "the others; then, of the slowest 1%%: how many read from disk; how many had a thread descheduled "
+              "against its will (`getrusage`, all threads); how long the process's threads waited for a core while "
+              "another task of the guest ran (the kernel's run-queue delay, `/proc/self/task/*/schedstat`, summed "
+              "over threads); the CPU time they used (user and system, all threads; a query's work is the same "
+              "from run to run, so more CPU time for it is the host making the same work slower); and how long "
+              "the same queries take when run again after all the others (a query slow by its nature is slow "
+              "again; one the host held up is not):\n\n");
   std::printf("| N | Queries reading from disk | Their latency p50 / p99 | The others' p50 / p99 | Slowest 1%%: read "
-              "from disk | Slowest 1%%: descheduled | Slowest 1%%: p50 / max, then run again | CPU loop p50 / p99 "
-              "(p99 / p50) | Host: gaps over 5 ms per core (time lost) |\n");
+              "from disk | Slowest 1%%: descheduled | Slowest 1%%: waited for a core p50 / max (all queries: p50 / "
+              "p99) | Slowest 1%%: CPU time p50 (all queries: p50) | Slowest 1%%: p50 / max, then run again |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
+    const std::string waited = ms(r.slowest_core_wait_ms.p50) + " / " + ms(r.slowest_core_wait_ms.max) + " (" +
+                               ms(r.core_wait_ms.p50) + " / " + ms(r.core_wait_ms.p99) + ")";
+    const std::string cpu = ms(r.slowest_cpu_ms.p50) + " (" + ms(r.cpu_ms.p50) + ")";
     const std::string again = ms(r.slowest_first_ms.p50) + " / " + ms(r.slowest_first_ms.max) + ", then " +
                               ms(r.slowest_again_ms.p50) + " / " + ms(r.slowest_again_ms.max);
-    std::string host;
-    for (size_t c = 0; c < r.host_gaps_over_5ms.size(); ++c) {
-      if (c) host += ", ";
-      host += std::to_string(r.host_gaps_over_5ms[c]) + " (" + fmt("%.1f", 100 * r.host_lost_share[c]) + "%)";
-    }
-    std::printf("| %s | %zu of %zu | %s | %s | %zu of %zu | %zu of %zu | %s | %s (%s) | %s |\n", human(r.n).c_str(),
+    std::printf("| %s | %zu of %zu | %s | %s | %zu of %zu | %zu of %zu | %s | %s | %s |\n", human(r.n).c_str(),
                 r.faulting_queries, r.hybrid_queries,
                 r.faulting_queries ? ms_pair(r.faulting_ms).c_str() : "-", ms_pair(r.clean_ms).c_str(),
-                r.slowest_faulting, r.slowest, r.slowest_descheduled, r.slowest, again.c_str(),
-                (fmt("%.3f", r.cpu_probe_ms.p50) + " / " + fmt("%.3f", r.cpu_probe_ms.p99) + " ms").c_str(),
-                fmt("%.1f", r.cpu_probe_ms.p99 / r.cpu_probe_ms.p50).c_str(), host.c_str());
+                r.slowest_faulting, r.slowest, r.slowest_descheduled, r.slowest, waited.c_str(), cpu.c_str(),
+                again.c_str());
+  }
+  std::printf("\nThe host, whose spread is not the search's: two fixed probes timed right before each query, a CPU "
+              "loop (~0.2 ms of register arithmetic) and a memory chase (2,000 dependent loads from random places "
+              "in 256 MB: the memory's latency, which other tenants of the host's memory and shared caches can "
+              "stretch without taking a core away), with the memory chase's p50 right before the slowest 1%% of "
+              "queries; one thread per core reading the clock for %.0f s right before the queries, the gaps over "
+              "5 ms each saw and the share of its time lost to gaps over 0.5 ms (a quiet host: a few gaps, under "
+              "1%%); and the share of the cores' time the hypervisor reported giving to others during the queries "
+              "(steal time, `/proc/stat`):\n\n",
+              kNoiseSeconds);
+  std::printf("| N | CPU loop p50 / p99 (p99 / p50) | Memory chase p50 / p99 (p99 / p50) | Memory chase before the "
+              "slowest 1%%: p50 (/ all p50) | Gaps over 5 ms per core (time lost) | Steal during the queries |\n");
+  std::printf("|---|---|---|---|---|---|\n");
+  for (const auto& r : results) {
+    if (r.hybrid_queries == 0) continue;
+    auto probe = [](const Percentiles& p) {
+      return fmt("%.3f", p.p50) + " / " + fmt("%.3f", p.p99) + " ms (" + fmt("%.1f", p.p99 / p.p50) + ")";
+    };
+    std::string gaps;
+    for (size_t c = 0; c < r.host_gaps_over_5ms.size(); ++c) {
+      if (c) gaps += ", ";
+      gaps += std::to_string(r.host_gaps_over_5ms[c]) + " (" + fmt("%.1f", 100 * r.host_lost_share[c]) + "%)";
+    }
+    const std::string before_slowest = fmt("%.3f ms", r.slowest_memory_probe_ms.p50) + " (" +
+                                       fmt("%.1f", r.slowest_memory_probe_ms.p50 / r.memory_probe_ms.p50) + ")";
+    const std::string steal = r.steal_share < 0 ? "not reported" : fmt("%.2f%%", 100 * r.steal_share);
+    std::printf("| %s | %s | %s | %s | %s | %s |\n", human(r.n).c_str(), probe(r.cpu_probe_ms).c_str(),
+                probe(r.memory_probe_ms).c_str(), before_slowest.c_str(), gaps.c_str(), steal.c_str());
   }
   std::printf("\nMemory and storage per 1M chunks (resident: the growth of the process's anonymous memory, "
               "`RssAnon`, heap trimmed; the database file is on disk and in the OS page cache as far as memory "
