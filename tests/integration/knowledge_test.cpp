@@ -301,6 +301,14 @@ TEST_F(KnowledgeTest, VectorStoresInOpenAIsShapes) {
   EXPECT_EQ(added.json().at("status"), "completed");
   auto found = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"fruit bats roost in caves"})", bearer(key()));
   EXPECT_NE(found.body.find("caves"), std::string::npos) << found.body;
+  // The query may be an array of strings, searched as one text.
+  auto joined = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":["fruit bats","roost in caves"]})",
+                                 bearer(key()));
+  ASSERT_EQ(joined.status, 200) << joined.body;
+  EXPECT_EQ(joined.json().at("search_query"), found.json().at("search_query"));
+  EXPECT_NE(joined.body.find("caves"), std::string::npos) << joined.body;
+  EXPECT_EQ(client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":["caves",5]})", bearer(key())).status,
+            400);
   EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files", bearer(key())).json().at("data").as_array().size(), 2u);
   EXPECT_EQ(client.request("DELETE", "/v1/vector_stores/" + vs_id + "/files/" + id_b, {}, bearer(key())).status, 200);
   EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files/" + id_b, bearer(key())).status, 404);

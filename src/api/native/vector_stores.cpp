@@ -186,7 +186,8 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
             r.invalid("query", "must be a string or an array of strings");
             break;
           }
-          text += (text.empty() ? "" : " ") + std::string(q.as_string());
+          if (!text.empty()) text += ' ';
+          text.append(q.as_string().data(), q.as_string().size());
         }
       } else {
         r.invalid("query", "must be a string or an array of strings");
