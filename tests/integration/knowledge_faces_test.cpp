@@ -65,7 +65,7 @@ TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
   std::string file_guid = location.substr(std::string("/api/files/read/").size());
   // Base16 content decodes.
   auto hex = client.post_json("/api/files/create",
-                              R"({"name":"hex.txt","folder_id":"New Folder Name","file":"48656c6c6f2c206865782077726f6c642e","encoding":"base16"})",
+                              R"({"name":"hex.txt","folder_id":"New Folder Name","file":"48656c6c6f2c2068657820776f726c642e","encoding":"base16"})",
                               auth());
   ASSERT_EQ(hex.status, 200) << hex.body;
 
@@ -99,6 +99,22 @@ TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
   auto dl = client.get("/api/files/download/" + file_guid, auth());
   EXPECT_EQ(dl.status, 200);
   EXPECT_EQ(dl.body, "The axolotl regrows its limbs.");
+  // Base16 and Base32 content is stored decoded; content its encoding does not fit is refused.
+  auto read_back = [&](const HttpResponse& created) {
+    std::string at = created.header("location");
+    return client.get("/api/files/download/" + at.substr(std::string("/api/files/read/").size()), auth()).body;
+  };
+  EXPECT_EQ(read_back(hex), "Hello, hex world.");
+  auto b32 = client.post_json("/api/files/create",
+                              R"({"name":"b32.txt","folder_id":"New Folder Name","file":"JBSWY3DPFQQGEYLTMUZTEIDXN5ZGYZBO","encoding":"base32"})",
+                              auth());
+  ASSERT_EQ(b32.status, 200) << b32.body;
+  EXPECT_EQ(read_back(b32), "Hello, base32 world.");
+  auto not_b32 = client.post_json("/api/files/create",
+                                  R"({"name":"bad.txt","folder_id":"New Folder Name","file":"not base32!","encoding":"base32"})",
+                                  auth());
+  EXPECT_EQ(not_b32.status, 400);
+  EXPECT_EQ(not_b32.json().at("field"), "file");
 
   EXPECT_EQ(client.request("DELETE", "/api/files/delete", R"({"file_folder_guid":")" + file_guid + R"(","type_processing":1})",
                            auth()).body, "[]");
