@@ -161,6 +161,10 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   auto no_file = client.request("POST", "/v1/files", multipart_body("bb", {{"purpose", "", "", "assistants"}}),
                                 {{"Authorization", "Bearer " + key()}, {"Content-Type", "multipart/form-data; boundary=bb"}});
   EXPECT_EQ(no_file.status, 400);
+  auto no_purpose = client.request("POST", "/v1/files", multipart_body("bb", {{"file", "a.txt", "", "some text"}}),
+                                   {{"Authorization", "Bearer " + key()}, {"Content-Type", "multipart/form-data; boundary=bb"}});
+  EXPECT_EQ(no_purpose.status, 400);
+  EXPECT_EQ(no_purpose.json().at("error").at("param"), "purpose");
   EXPECT_EQ(client.get("/health").status, 200);
 }
 

@@ -141,11 +141,15 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (files.size() > 1) return error(req, core::Error(core::Code::InvalidInput, "send one 'file' part", "file"));
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
-    if (const auto* f = req.form->field("purpose")) info.purpose = f->value;
+    // Required, as in OpenAI's API (NewFile's default serves the faces that have no purpose).
+    const auto* purpose = req.form->field("purpose");
+    if (purpose == nullptr || purpose->value.empty()) {
+      return error(req, core::Error(core::Code::MissingField, "the 'purpose' part is required", "purpose"));
+    }
+    info.purpose = purpose->value;
     if (const auto* f = req.form->field("description")) info.description = f->value;
     if (const auto* f = req.form->field("folder_id")) info.folder = f->value;
     if (const auto* f = req.form->field("tags")) info.tags = string_list_field(f->value);
-    if (info.purpose.empty()) return error(req, core::Error(core::Code::MissingField, "purpose is required", "purpose"));
     auto file = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!file) return error(req, file.error());
     req.form->release(*files[0]);  // the blob store took the bytes (the spooled file is gone)
