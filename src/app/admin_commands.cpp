@@ -287,6 +287,10 @@ int search_print(const core::Config& config, const std::string& query, const std
   }
   if (as_json) std::cout << json::serialize(out) << "\n";
   if (!as_json && hits->empty()) std::cout << "no results\n";
+  if (auto pending = rt->knowledge->pending_files(*who, q); pending && !pending->empty()) {
+    std::cerr << "note: " << pending->size() << (pending->size() == 1 ? " file is" : " files are")
+              << " still being ingested and not searched yet\n";
+  }
   return 0;
 }
 

@@ -594,31 +594,29 @@ core::Status KnowledgeService::wait_until_ready(const Principal& actor, const Se
   }
 }
 
+core::Result<std::vector<std::string>> KnowledgeService::pending_files(const Principal& actor, const SearchQuery& q) {
+  std::vector<std::string> pending;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto ids = store::files::pending(tx, actor.account_id);
+    if (!ids) return ids.error();
+    pending = std::move(*ids);
+    return {};
+  });
+  if (!st) return st.error();
+  if (pending.empty()) return pending;
+  auto allowed = allowed_files(actor, q);
+  if (!allowed) return allowed.error();
+  if (!*allowed) return pending;  // no filters: every pending file of the caller's is in scope
+  const std::set<std::string> in_scope((*allowed)->begin(), (*allowed)->end());
+  std::erase_if(pending, [&](const std::string& id) { return !in_scope.count(id); });
+  return pending;
+}
+
 void KnowledgeService::wait_for_pending(const Principal& actor, const SearchQuery& q) {
   const auto deadline = std::chrono::steady_clock::now() + q.wait_for_files;
   while (std::chrono::steady_clock::now() < deadline) {
-    auto allowed = allowed_files(actor, q);
-    if (!allowed) return;  // the search itself reports it
-    bool pending = false;
-    auto st = db_.read([&](store::Tx& tx) -> core::Status {
-      std::vector<store::FileRecord> files;
-      if (*allowed) {
-        for (const auto& id : **allowed) {
-          auto f = store::files::by_id(tx, id);
-          if (!f) return f.error();
-          if (*f) files.push_back(std::move(**f));
-        }
-      } else {
-        auto all = store::files::list(tx, actor.account_id, std::nullopt, 0, 1000000);
-        if (!all) return all.error();
-        files = std::move(*all);
-      }
-      pending = std::any_of(files.begin(), files.end(), [](const store::FileRecord& f) {
-        return f.status == "uploaded" || f.status == "processing";
-      });
-      return {};
-    });
-    if (!st || !pending) return;
+    auto pending = pending_files(actor, q);
+    if (!pending || pending->empty()) return;  // an error: the search itself reports it
     std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }
 }

@@ -143,6 +143,10 @@ class KnowledgeService {
 
   // ---- search ----
   core::Result<std::vector<SearchHit>> search(const Principal& actor, const SearchQuery& query);
+  // The files in the query's scope (its file, folder, tag and type filters; all the caller's
+  // files without filters) that are still being ingested, so not searchable yet: a search's
+  // answer can say what it could not look at. Cheap when nothing is pending (one indexed read).
+  core::Result<std::vector<std::string>> pending_files(const Principal& actor, const SearchQuery& query);
 
   // A file's text for reading it whole (summaries): its chunks in document order, as SearchHits
   // with score 0. When the file holds more than max_chars, chunks are taken evenly across it

@@ -232,6 +232,16 @@ core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256) {
   return (*row)->get_int(0);
 }
 
+core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id) {
+  // The condition is the partial index files_pending's, word for word, so SQLite reads it alone.
+  auto rows = tx.query("SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', 'processing') ORDER BY seq",
+                       {std::string(account_id)});
+  if (!rows) return rows.error();
+  std::vector<std::string> ids;
+  for (const auto& r : *rows) ids.push_back(r.get_text(0));
+  return ids;
+}
+
 }  // namespace files
 
 namespace chunks {

@@ -86,6 +86,8 @@ core::Status set_status(Tx& tx, std::string_view id, std::string_view status, st
 core::Status remove(Tx& tx, std::string_view id);
 // How many files still point at a blob (to know when it can be deleted).
 core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);
+// Ids of the account's files still being ingested (status uploaded or processing), oldest first.
+core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id);
 
 }  // namespace files
 

@@ -176,6 +176,7 @@ TEST_F(KnowledgeFacesTest, ChatbotUploadStatusAndKnowledgeSearch) {
   EXPECT_EQ(results[0].at("metadata").at("section"), "Teams > Integration Setup");
   EXPECT_EQ(body.at("total"), static_cast<int64_t>(results.size()));
   EXPECT_TRUE(body.at("query_time").is_double());
+  EXPECT_TRUE(body.at("pending_file_ids").as_array().empty());  // the one file in scope is indexed
 
   auto note = client.post_json("/api/knowledge",
                                R"({"content":"The office wifi password rotates every Monday.","title":"Important Note",)"

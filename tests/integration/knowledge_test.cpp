@@ -91,6 +91,9 @@ TEST_F(KnowledgeTest, MarkdownIsIngestedAndSearchFindsThePlantedPassage) {
     EXPECT_EQ(data[0].at("filename"), "handbook.md");
     EXPECT_EQ(data[0].at("page"), 1);
     EXPECT_EQ(data[0].at("section"), "Handbook > Parking");
+    // The files in scope still being ingested (not this one any more) are listed.
+    const auto& pending = res.json().at("pending_file_ids").as_array();
+    EXPECT_EQ(std::find(pending.begin(), pending.end(), json::value(id)), pending.end());
   }
   auto content = client.get("/v1/files/" + id + "/content", bearer(key()));
   EXPECT_EQ(content.status, 200);

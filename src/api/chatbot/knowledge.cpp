@@ -100,9 +100,14 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
           {"source", json::object{{"id", h.file_id}, {"filename", h.file_name}, {"type", "document"}}},
           {"metadata", json::object{{"page", h.page}, {"section", h.section}, {"position", h.position}}}});
     }
+    // Beyond the seed: the files in scope still being ingested, which the results could not include.
+    auto pending = ctx.knowledge->pending_files(principal(req), q);
+    if (!pending) return error(req, pending.error());
+    json::array pending_ids(pending->begin(), pending->end());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto total = static_cast<int64_t>(results.size());
-    return Response::json(200, json::object{{"results", std::move(results)}, {"total", total}, {"query_time", secs}});
+    return Response::json(200, json::object{{"results", std::move(results)}, {"total", total}, {"query_time", secs},
+                                            {"pending_file_ids", std::move(pending_ids)}});
   }, {}, errors);
 
   router.add(Method::Post, "/api/knowledge", [ctx](Request& req) {

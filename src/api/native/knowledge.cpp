@@ -276,7 +276,12 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
                                   {"score", h.score}, {"file_id", h.file_id}, {"filename", h.file_name},
                                   {"page", h.page}, {"section", h.section}, {"position", h.position}});
     }
-    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
+    // Files in scope still being ingested were not searched: the answer says so.
+    auto pending = ctx.knowledge->pending_files(principal(req), q);
+    if (!pending) return error(req, pending.error());
+    json::array pending_ids(pending->begin(), pending->end());
+    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)},
+                                            {"pending_file_ids", std::move(pending_ids)}});
   }, {}, errors);
 }
 

@@ -47,15 +47,18 @@ class SearchIndexTest : public ::testing::Test {
   }
 
   // A file of `texts` owned by account, its chunks stored with their embeddings; their ids.
-  std::vector<int64_t> add_file(const std::string& account, const std::vector<std::string>& texts) {
+  std::vector<int64_t> add_file(const std::string& account, const std::vector<std::string>& texts,
+                                std::string* file_id = nullptr, const std::string& status = "processed",
+                                const std::string& source_type = "text") {
     store::FileRecord f;
     f.id = core::new_id();
+    if (file_id) *file_id = f.id;
     f.account_id = account;
     f.name = "notes.txt";
     f.mime = "text/plain";
-    f.source_type = "text";
+    f.source_type = source_type;
     f.sha256 = std::string(64, '0');
-    f.status = "processed";
+    f.status = status;
     f.created_at = f.updated_at = core::rfc3339_now();
     std::vector<store::ChunkRecord> chunks;
     for (size_t i = 0; i < texts.size(); ++i) {
@@ -152,6 +155,40 @@ TEST_F(SearchIndexTest, FullTextSearchOfTheOnlyIndexedOwnerNeverShowsAnotherAcco
     ASSERT_FALSE(his.empty());
     for (const auto& h : his) EXPECT_EQ(h.chunk_id, theirs[0]);
   }
+}
+
+// A search can say which files of its scope it could not look at: the caller's files still
+// being ingested, narrowed by the query's filters.
+TEST_F(SearchIndexTest, PendingFilesAreTheCallersStillIngestingInTheQuerysScope) {
+  const std::string alice = make_account("alice"), bob = make_account("bob");
+  std::string done, uploaded, processing, bobs;
+  add_file(alice, {"indexed text"}, &done);
+  add_file(alice, {}, &uploaded, "uploaded");
+  add_file(alice, {}, &processing, "processing", "pdf");
+  add_file(bob, {}, &bobs, "uploaded");
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  core::MetricsRegistry metrics;
+  auto blobs = store::BlobStore::open(dir_ / "blobs").value();
+  QuotaService quota(*db_, config_, *accounts_);
+  JobQueue jobs(*db_, metrics);
+  KnowledgeService knowledge(*db_, blobs, jobs, index, quota, config_);
+
+  SearchQuery all;
+  all.text = "text";
+  EXPECT_EQ(knowledge.pending_files(principal(alice), all).value(), (std::vector<std::string>{uploaded, processing}));
+  EXPECT_EQ(knowledge.pending_files(principal(bob), all).value(), std::vector<std::string>{bobs});
+  SearchQuery pdfs = all;
+  pdfs.source_types = {"pdf"};
+  EXPECT_EQ(knowledge.pending_files(principal(alice), pdfs).value(), std::vector<std::string>{processing});
+  SearchQuery named = all;
+  named.file_ids = {done};
+  EXPECT_TRUE(knowledge.pending_files(principal(alice), named).value().empty());
+  named.file_ids = {bobs};  // another account's file is not found, pending or not
+  EXPECT_EQ(knowledge.pending_files(principal(alice), named).error().code, core::Code::NotFound);
+
+  ASSERT_TRUE(db_->write([&](store::Tx& tx) { return store::files::set_status(tx, uploaded, "processed", "", 1, 0); }));
+  EXPECT_EQ(knowledge.pending_files(principal(alice), all).value(), std::vector<std::string>{processing});
 }
 
 // Owners and files are kept as numbers: searches still see only the caller's chunks, a file

@@ -99,6 +99,42 @@ TEST_F(SearchTextTest, AQuestionOfFunctionWordsOnlyStillSearches) {
   EXPECT_EQ(search("to be, or is it?"), std::vector<int64_t>{ids_[2]});
 }
 
+// Searches ask for the files still being ingested on every query: the account's own, uploaded
+// or processing, read through their partial index rather than all of the account's files.
+TEST_F(SearchTextTest, PendingFilesAreTheAccountsUploadedAndProcessingOnes) {
+  seed_chunks(*db_, {"theirs"}, "other", "their-file");
+  ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
+    for (const char* id : {"second", "third"}) {
+      FileRecord f;
+      f.id = id;
+      f.account_id = "acct";
+      f.name = f.id + ".txt";
+      f.sha256 = std::string(64, '0');
+      f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
+      if (auto st = files::insert(tx, f); !st) return st;
+    }
+    if (auto st = files::set_status(tx, "file", "processed", "", 1, 3); !st) return st;
+    if (auto st = files::set_status(tx, "second", "processing", "", 0, 0); !st) return st;
+    return files::set_status(tx, "third", "failed", "unreadable", 0, 0);
+  }));
+  std::vector<std::string> mine, theirs;
+  std::string plan;
+  ASSERT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+    mine = files::pending(tx, "acct").value();
+    theirs = files::pending(tx, "other").value();
+    auto rows = tx.query("EXPLAIN QUERY PLAN SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', "
+                         "'processing') ORDER BY seq",
+                         {std::string("acct")});
+    if (!rows) return rows.error();
+    for (const auto& r : *rows) plan += r.get_text(3) + "\n";
+    return {};
+  }));
+  EXPECT_EQ(mine, std::vector<std::string>{"second"});
+  EXPECT_EQ(theirs, std::vector<std::string>{"their-file"});  // still "uploaded"
+  EXPECT_NE(plan.find("files_pending"), std::string::npos) << plan;
+  EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
+}
+
 TEST(FtsQuery, EachWordOnceWhateverItsCase) {
   EXPECT_EQ(chunks::fts_query("Tax tax TAX rate"), "\"Tax\" OR \"rate\"");
 }
