@@ -761,6 +761,31 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
   return hits;
 }
 
+std::vector<ScoredLabel> VectorIndex::search_among(const float* query, size_t k,
+                                                  const std::vector<uint64_t>& labels) const {
+  if (k == 0 || labels.empty()) return {};
+  const auto q = normalized_copy(query, dim_);
+  std::shared_lock lock(mu_);
+  Hnsw& h = *hnsw_;
+  std::vector<tableint> ids;
+  ids.reserve(labels.size());
+  {
+    // hnswlib's addPoint fills label_lookup_ under this lock.
+    std::lock_guard guard(h.cur_element_count_guard_);
+    for (uint64_t label : labels) {
+      if (auto it = h.label_lookup_.find(label); it != h.label_lookup_.end()) ids.push_back(it->second);
+    }
+  }
+  TopK best(k);
+  for (tableint id : ids) {
+    // Removed, or claimed by an add that has not finished writing it.
+    if (state_[id].load(std::memory_order_acquire) != kLive) continue;
+    const auto* v = reinterpret_cast<const Half*>(h.getDataByInternalId(id));
+    best.push(label_[id], std::min(1.0f, similarity_half(q.data(), v, static_cast<size_t>(dim_))));
+  }
+  return best.take();
+}
+
 // Caller holds mu_ (shared). Reads only slots whose add has completed (state_).
 std::vector<ScoredLabel> VectorIndex::exact_scan(const float* query, size_t k, const LabelFilter& filter) const {
   Hnsw& h = *hnsw_;

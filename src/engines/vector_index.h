@@ -82,6 +82,12 @@ class VectorIndex {
   // results only when fewer than k live labels pass the filter.
   std::vector<ScoredLabel> search(const float* query, size_t k, const LabelFilter& filter = nullptr) const;
 
+  // The k of `labels` most similar to query, best first, scored exactly on the stored halves:
+  // every listed label that is in the index and not removed (unknown ones are skipped; list each
+  // once). For a filter keeping few labels that the caller can list: a lookup and a distance a
+  // label, instead of a walk through the many labels a filter rejects.
+  std::vector<ScoredLabel> search_among(const float* query, size_t k, const std::vector<uint64_t>& labels) const;
+
   // The beam width of searches (at least k is always used). Higher is better recall, slower.
   void set_ef(size_t ef);
   size_t ef() const { return ef_.load(std::memory_order_relaxed); }

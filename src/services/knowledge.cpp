@@ -520,48 +520,24 @@ core::Result<std::optional<std::vector<std::string>>> KnowledgeService::allowed_
   }
   std::vector<std::string> allowed;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    std::vector<store::FileRecord> candidates;
-    if (!q.folder_ids.empty()) {
-      std::vector<std::string> all_folders;
-      for (const auto& id : folder_ids) {
-        if (q.include_subfolders) {
-          auto sub = store::folders::subtree(tx, id);
-          if (!sub) return sub.error();
-          all_folders.insert(all_folders.end(), sub->begin(), sub->end());
-        } else {
-          all_folders.push_back(id);
-        }
-      }
-      auto in = store::files::in_folders(tx, all_folders);
-      if (!in) return in.error();
-      candidates = std::move(*in);
-    } else {
-      auto all = store::files::list(tx, actor.account_id, std::nullopt, 0, 1000000);
-      if (!all) return all.error();
-      candidates = std::move(*all);
-    }
-    std::set<std::string> wanted_ids(q.file_ids.begin(), q.file_ids.end());
     for (const auto& id : q.file_ids) {
       auto f = store::files::by_id(tx, id);
       if (!f) return f.error();
       if (!*f || (*f)->account_id != actor.account_id) return Error(Code::NotFound, "file not found: " + id, "file_ids");
     }
-    for (const auto& r : candidates) {
-      if (r.account_id != actor.account_id) continue;
-      if (!wanted_ids.empty() && !wanted_ids.count(r.id)) continue;
-      if (!q.source_types.empty() &&
-          std::find(q.source_types.begin(), q.source_types.end(), r.source_type) == q.source_types.end()) {
+    store::files::FileFilter filter{q.file_ids, {}, q.source_types, q.tags};
+    for (const auto& id : folder_ids) {
+      if (!q.include_subfolders) {
+        filter.folder_ids.push_back(id);
         continue;
       }
-      if (!q.tags.empty()) {
-        File f = to_file(r);
-        bool any = std::any_of(f.tags.begin(), f.tags.end(), [&](const std::string& t) {
-          return std::find(q.tags.begin(), q.tags.end(), t) != q.tags.end();
-        });
-        if (!any) continue;
-      }
-      allowed.push_back(r.id);
+      auto sub = store::folders::subtree(tx, id);
+      if (!sub) return sub.error();
+      filter.folder_ids.insert(filter.folder_ids.end(), sub->begin(), sub->end());
     }
+    auto ids = store::files::matching(tx, actor.account_id, filter);
+    if (!ids) return ids.error();
+    allowed = std::move(*ids);
     return {};
   });
   if (!st) return st.error();

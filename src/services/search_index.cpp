@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -225,6 +226,36 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
     if (it == meta_.end() || it->second.account != account) return false;
     return !files || allowed.count(it->second.file) > 0;
   };
+  if (files) {
+    // A filter keeping few chunks (a question about one document): score exactly those, a
+    // lookup and a distance each. The walk would pass through the many chunks the filter
+    // rejects before it held enough accepted ones (at 1M chunks, ~20 ms for one file's 100).
+    size_t listed = 0;
+    for (uint32_t f : allowed) {
+      if (auto it = labels_of_file_.find(f); it != labels_of_file_.end()) listed += it->second.size();
+    }
+    if (listed <= std::max(kScoredDirectlyAtMost, meta_.size() / 50)) {
+      std::vector<uint64_t> labels;
+      labels.reserve(listed);
+      for (uint32_t f : allowed) {
+        auto it = labels_of_file_.find(f);
+        if (it == labels_of_file_.end()) continue;
+        for (int64_t id : it->second) {
+          // A label re-added under another file since is listed under both: the meta decides.
+          auto m = meta_.find(id);
+          if (m != meta_.end() && m->second.file == f && m->second.account == account) {
+            labels.push_back(static_cast<uint64_t>(id));
+          }
+        }
+      }
+      std::sort(labels.begin(), labels.end());
+      labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+      for (const auto& [label, score] : index_->search_among(query.data(), k, labels)) {
+        out.emplace_back(static_cast<int64_t>(label), score);
+      }
+      return out;
+    }
+  }
   // An account that owns every indexed chunk (a single-user server) needs no filter: the walk
   // then skips a lookup per visited node. Its results are still checked.
   const bool owns_all = !files && owns_every_chunk_locked(account_id);

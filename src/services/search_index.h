@@ -63,6 +63,9 @@ class SearchIndex {
     uint32_t file;
   };
   static constexpr uint32_t kUnknownName = UINT32_MAX;
+  // A search restricted to files holding at most this many chunks (or a fiftieth of the index,
+  // if more) scores them exactly instead of walking the graph (search()).
+  static constexpr size_t kScoredDirectlyAtMost = 4096;
   uint32_t intern_locked(const std::string& name);
   uint32_t find_name_locked(const std::string& name) const;  // kUnknownName if never interned
   core::Status rebuild();

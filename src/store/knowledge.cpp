@@ -1,5 +1,7 @@
 #include "store/knowledge.h"
 
+#include <boost/json.hpp>
+
 #include <algorithm>
 #include <cctype>
 #include <iterator>
@@ -230,6 +232,40 @@ core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256) {
   auto row = tx.query_one("SELECT COUNT(*) FROM files WHERE sha256 = ?", {std::string(sha256)});
   if (!row) return row.error();
   return (*row)->get_int(0);
+}
+
+core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account_id, const FileFilter& filter) {
+  // Each list is one JSON array parameter read by json_each, so no list runs into SQLite's limit
+  // on bound parameters.
+  auto json_list = [](const std::vector<std::string>& v) {
+    boost::json::array a(v.begin(), v.end());
+    return boost::json::serialize(a);
+  };
+  std::string sql = "SELECT id FROM files WHERE account_id = ?";
+  std::vector<Value> params{std::string(account_id)};
+  if (!filter.ids.empty()) {
+    sql += " AND id IN (SELECT value FROM json_each(?))";
+    params.emplace_back(json_list(filter.ids));
+  }
+  if (!filter.folder_ids.empty()) {
+    sql += " AND folder_id IN (SELECT value FROM json_each(?))";
+    params.emplace_back(json_list(filter.folder_ids));
+  }
+  if (!filter.source_types.empty()) {
+    sql += " AND source_type IN (SELECT value FROM json_each(?))";
+    params.emplace_back(json_list(filter.source_types));
+  }
+  if (!filter.tags.empty()) {
+    sql += " AND EXISTS (SELECT 1 FROM json_each(files.tags) t WHERE t.value IN (SELECT value FROM json_each(?)))";
+    params.emplace_back(json_list(filter.tags));
+  }
+  sql += " ORDER BY seq";
+  auto rows = tx.query(sql, params);
+  if (!rows) return rows.error();
+  std::vector<std::string> ids;
+  ids.reserve(rows->size());
+  for (const auto& r : *rows) ids.push_back(r.get_text(0));
+  return ids;
 }
 
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id) {

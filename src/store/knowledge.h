@@ -86,6 +86,15 @@ core::Status set_status(Tx& tx, std::string_view id, std::string_view status, st
 core::Status remove(Tx& tx, std::string_view id);
 // How many files still point at a blob (to know when it can be deleted).
 core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);
+// Which of an account's files a search may look at: each list that is not empty must be met
+// (the file is one of `ids`, in one of `folder_ids`, of one of `source_types`, has one of `tags`).
+struct FileFilter {
+  std::vector<std::string> ids, folder_ids, source_types, tags;
+};
+// Ids of the account's files passing `filter`, by seq. Reads the ids through the indexes the
+// filter allows (primary key, folder, account), never whole rows: a filtered search of an
+// account with many thousands of files costs one query, not a row decoded per file.
+core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account_id, const FileFilter& filter);
 // Ids of the account's files still being ingested (status uploaded or processing), oldest first.
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id);
 

@@ -181,7 +181,9 @@ TEST_F(VectorIndexTest, NearTiesFinerThanTheWalksCodesAreRankedOnTheHalves) {
   ASSERT_EQ(hits.size(), 10u);
   for (size_t i = 0; i < hits.size(); ++i) {
     EXPECT_EQ(hits[i].first, i) << "rank " << i;
-    if (hits[i].first < cosines.size()) EXPECT_NEAR(hits[i].second, cosines[hits[i].first], kHalfTolerance);
+    if (hits[i].first < cosines.size()) {
+      EXPECT_NEAR(hits[i].second, cosines[hits[i].first], kHalfTolerance);
+    }
   }
 }
 
@@ -196,6 +198,33 @@ TEST_F(VectorIndexTest, FilterKeepsOnlyAcceptedLabels) {
   EXPECT_EQ(labels_of(hits).count(5), 0u);
   // Agrees with the exact answer under the same filter (the set is small, so it is exact).
   EXPECT_EQ(labels_of(hits), labels_of(s.exact.search(q, 10, even)));
+}
+
+// Scoring a listed set of labels is exact: the exact index's answer under the same filter, with
+// the same scores; labels never added or removed since are skipped.
+TEST_F(VectorIndexTest, SearchAmongListedLabelsIsExactAndSkipsAbsentOnes) {
+  Small s;
+  const float* q = &s.data[8 * Small::kDim];
+  std::vector<uint64_t> listed;
+  for (uint64_t label = 3; label < Small::kN; label += 7) listed.push_back(label);
+  listed.push_back(Small::kN + 50);  // never added
+  ASSERT_TRUE(s.hnsw.remove(10).ok());
+  auto kept = [](uint64_t label) { return label % 7 == 3 && label != 10; };
+  const auto hits = s.hnsw.search_among(q, 10, listed);
+  const auto truth = s.exact.search(q, 10, kept);
+  ASSERT_EQ(hits.size(), 10u);
+  ASSERT_EQ(truth.size(), 10u);
+  for (size_t i = 0; i < hits.size(); ++i) {
+    EXPECT_EQ(hits[i].first, truth[i].first) << "rank " << i;
+    EXPECT_NEAR(hits[i].second, truth[i].second, kHalfTolerance);
+    EXPECT_TRUE(kept(hits[i].first));
+  }
+  // Fewer listed than k: all of them, best first.
+  const auto few = s.hnsw.search_among(q, 10, {1, 2, 10});
+  ASSERT_EQ(few.size(), 2u);
+  EXPECT_GE(few[0].second, few[1].second);
+  EXPECT_TRUE(s.hnsw.search_among(q, 10, {}).empty());
+  EXPECT_TRUE(s.hnsw.search_among(q, 0, listed).empty());
 }
 
 TEST_F(VectorIndexTest, RestrictiveFilterOnALargeIndexStillFindsResults) {

@@ -222,6 +222,17 @@ TEST_F(SearchIndexTest, OwnerAndFileChecksSurviveTheCompactOwnerTable) {
   EXPECT_EQ(ids(index.search(query, 10, "alice", &fa2)), (std::set<int64_t>{2}));
   EXPECT_TRUE(index.search(query, 10, "alice", &fb1).empty());  // bob's file
   EXPECT_TRUE(index.search(query, 10, "alice", &unknown).empty());
+  // File filters keeping few chunks are scored exactly: the best first, k at most.
+  const std::vector<std::string> fa1_fa2{"fa1", "fa2"};
+  const auto best = index.search(query, 1, "alice", &fa1_fa2);
+  ASSERT_EQ(best.size(), 1u);
+  EXPECT_EQ(best[0].first, 1);
+  // A chunk added again under another file belongs to that file only.
+  ASSERT_TRUE(index.add({chunk(2, "alice", "fa3", "harbour at dusk")}));
+  const std::vector<std::string> fa3{"fa3"};
+  EXPECT_TRUE(index.search(query, 10, "alice", &fa2).empty());
+  EXPECT_EQ(ids(index.search(query, 10, "alice", &fa3)), (std::set<int64_t>{2}));
+  EXPECT_EQ(ids(index.search(query, 10, "alice", &fa1_fa2)), (std::set<int64_t>{1, 4}));
 
   index.remove_file("fa1");
   EXPECT_EQ(index.size(), 2u);
