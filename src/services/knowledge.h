@@ -159,6 +159,7 @@ class KnowledgeService {
  private:
   core::Result<File> admit(const Principal& actor, const std::filesystem::path& blob_source, bool move_source,
                            std::string_view bytes, NewFile info);
+  // The files a query's filters allow, or nullopt when it has none (or they allow every file).
   core::Result<std::optional<std::vector<std::string>>> allowed_files(const Principal& actor, const SearchQuery& q);
   core::Status wait_until_ready(const Principal& actor, const SearchQuery& q);
   void wait_for_pending(const Principal& actor, const SearchQuery& q);

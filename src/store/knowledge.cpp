@@ -234,14 +234,20 @@ core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256) {
   return (*row)->get_int(0);
 }
 
-core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account_id, const FileFilter& filter) {
+namespace {
+
+// The FROM and WHERE of files::matching and files::count_matching, and their parameters.
+std::pair<std::string, std::vector<Value>> matching_clause(std::string_view account_id, const FileFilter& filter) {
   // Each list is one JSON array parameter read by json_each, so no list runs into SQLite's limit
   // on bound parameters.
   auto json_list = [](const std::vector<std::string>& v) {
     boost::json::array a(v.begin(), v.end());
     return boost::json::serialize(a);
   };
-  std::string sql = "SELECT id FROM files WHERE account_id = ?";
+  // Named files or folders are few next to an account's files: "+account_id" keeps the planner
+  // on the primary key or the folder index instead of walking the account's files.
+  const bool narrow = !filter.ids.empty() || !filter.folder_ids.empty();
+  std::string sql = narrow ? " FROM files WHERE +account_id = ?" : " FROM files WHERE account_id = ?";
   std::vector<Value> params{std::string(account_id)};
   if (!filter.ids.empty()) {
     sql += " AND id IN (SELECT value FROM json_each(?))";
@@ -259,13 +265,32 @@ core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account
     sql += " AND EXISTS (SELECT 1 FROM json_each(files.tags) t WHERE t.value IN (SELECT value FROM json_each(?)))";
     params.emplace_back(json_list(filter.tags));
   }
-  sql += " ORDER BY seq";
-  auto rows = tx.query(sql, params);
+  return {std::move(sql), std::move(params)};
+}
+
+}  // namespace
+
+core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account_id, const FileFilter& filter) {
+  auto [clause, params] = matching_clause(account_id, filter);
+  auto rows = tx.query("SELECT id" + clause, params);
   if (!rows) return rows.error();
   std::vector<std::string> ids;
   ids.reserve(rows->size());
   for (const auto& r : *rows) ids.push_back(r.get_text(0));
   return ids;
+}
+
+core::Result<int64_t> count_matching(Tx& tx, std::string_view account_id, const FileFilter& filter) {
+  auto [clause, params] = matching_clause(account_id, filter);
+  auto row = tx.query_one("SELECT count(*)" + clause, params);
+  if (!row) return row.error();
+  return (*row)->get_int(0);
+}
+
+core::Result<int64_t> count(Tx& tx, std::string_view account_id) {
+  auto row = tx.query_one("SELECT count(*) FROM files WHERE account_id = ?", {std::string(account_id)});
+  if (!row) return row.error();
+  return (*row)->get_int(0);
 }
 
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id) {
@@ -435,12 +460,69 @@ std::vector<std::string> fts_terms(std::string_view text) {
 
 std::string fts_query(std::string_view text) { return join_terms(fts_terms(text), " OR "); }
 
+namespace {
+
+// Full-text search within a few files whose chunks fit the postings budget: every term is kept
+// (no chunk outside the files is scored, so none needs leaving out) and each file is searched
+// within its range of chunk ids, which FTS5 seeks its lists to instead of walking every match
+// in the collection. A file's chunks are stored in one transaction, so its range holds little
+// else. nullopt when the files do not qualify (too many, too many chunks, or ranges mostly of
+// other files' chunks): the caller then searches as usual.
+constexpr size_t kScopedFilesAtMost = 16;
+
+core::Result<std::optional<std::vector<TextHit>>> search_text_in_files(Tx& tx, const std::vector<std::string>& terms,
+                                                                       std::string_view account_id,
+                                                                       const std::vector<std::string>& file_ids,
+                                                                       int64_t limit, const TextSearchBudget& budget) {
+  using Scoped = std::optional<std::vector<TextHit>>;
+  if (file_ids.empty() || file_ids.size() > kScopedFilesAtMost) return Scoped();
+  std::vector<Value> params(file_ids.begin(), file_ids.end());
+  auto ranges = tx.query("SELECT file_id, min(id), max(id), count(*) FROM chunks WHERE file_id IN (" +
+                             placeholders(file_ids.size()) + ") GROUP BY file_id",
+                         params);
+  if (!ranges) return ranges.error();
+  int64_t chunks = 0, spanned = 0;
+  for (const auto& r : *ranges) {
+    chunks += r.get_int(3);
+    spanned += r.get_int(2) - r.get_int(1) + 1;
+  }
+  if (chunks > budget.postings || spanned > std::max(4 * chunks, budget.postings)) return Scoped();
+  std::string sql =
+      "SELECT chunks.id, -bm25(chunks_fts) AS score FROM chunks_fts JOIN chunks INDEXED BY chunks_owner "
+      "ON chunks.id = chunks_fts.rowid WHERE chunks_fts MATCH ? AND chunks_fts.rowid >= ? AND chunks_fts.rowid <= ? "
+      "AND chunks.file_id = ?";
+  if (!account_id.empty()) sql += " AND chunks.account_id = ?";
+  sql += " ORDER BY score DESC LIMIT ?";
+  const std::string expression = join_terms(terms, " OR ");
+  std::vector<TextHit> out;
+  for (const auto& r : *ranges) {
+    std::vector<Value> bound{expression, r.get_int(1), r.get_int(2), r.get_text(0)};
+    if (!account_id.empty()) bound.emplace_back(std::string(account_id));
+    bound.emplace_back(limit);
+    auto rows = tx.query(sql, bound);
+    if (!rows) return rows.error();
+    for (const auto& row : *rows) out.push_back(TextHit{row.get_int(0), row.get_double(1)});
+  }
+  // BM25 here uses the whole collection's statistics whatever the rowid range, so the files'
+  // scores compare.
+  std::sort(out.begin(), out.end(), [](const TextHit& a, const TextHit& b) {
+    return a.score != b.score ? a.score > b.score : a.id < b.id;
+  });
+  if (static_cast<int64_t>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
+  return Scoped(std::move(out));
+}
+
+}  // namespace
+
 core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, std::string_view account_id,
                                                const std::vector<std::string>& file_ids, int64_t limit,
                                                const TextSearchBudget& budget) {
   std::vector<TextHit> out;
   const auto terms = fts_terms(query);
   if (terms.empty()) return out;
+  auto scoped = search_text_in_files(tx, terms, account_id, file_ids, limit, budget);
+  if (!scoped) return scoped.error();
+  if (*scoped) return std::move(**scoped);
   auto matches = budgeted_matches(tx, terms, budget);
   if (!matches) return matches.error();
   const bool filtered = !account_id.empty() || !file_ids.empty();

@@ -91,10 +91,14 @@ core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);
 struct FileFilter {
   std::vector<std::string> ids, folder_ids, source_types, tags;
 };
-// Ids of the account's files passing `filter`, by seq. Reads the ids through the indexes the
-// filter allows (primary key, folder, account), never whole rows: a filtered search of an
-// account with many thousands of files costs one query, not a row decoded per file.
+// Ids of the account's files passing `filter`, in no particular order. Reads them through an
+// index the filter allows (primary key, folder, or files_filter for types and tags), never the
+// rows: a filtered search over many thousands of files costs one index read.
 core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account_id, const FileFilter& filter);
+// How many of the account's files pass `filter` (without reading their ids).
+core::Result<int64_t> count_matching(Tx& tx, std::string_view account_id, const FileFilter& filter);
+// How many files the account has.
+core::Result<int64_t> count(Tx& tx, std::string_view account_id);
 // Ids of the account's files still being ingested (status uploaded or processing), oldest first.
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id);
 

@@ -135,6 +135,64 @@ TEST_F(SearchTextTest, PendingFilesAreTheAccountsUploadedAndProcessingOnes) {
   EXPECT_EQ(plan.find("TEMP B-TREE"), std::string::npos) << plan;
 }
 
+// What a search's filters let through: each filter given must be met, and only the account's
+// own files pass; counted without reading ids, the same number.
+TEST_F(SearchTextTest, FileFiltersCombineAndKeepToTheAccount) {
+  seed_chunks(*db_, {"theirs"}, "other", "their-pdf");
+  ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
+    FolderRecord folder;
+    folder.id = "folder";
+    folder.account_id = "acct";
+    folder.name = "Reports";
+    folder.created_at = folder.updated_at = "2026-01-01T00:00:00Z";
+    if (auto st = folders::insert(tx, folder); !st) return st;
+    auto add = [&](const char* id, const char* type, const char* tags, bool in_folder) {
+      FileRecord f;
+      f.id = id;
+      f.account_id = "acct";
+      f.name = f.id;
+      f.source_type = type;
+      f.tags = tags;
+      if (in_folder) f.folder_id = "folder";
+      f.sha256 = std::string(64, '0');
+      f.created_at = f.updated_at = "2026-01-01T00:00:00Z";
+      return files::insert(tx, f);
+    };
+    if (auto st = add("pdf-tax", "pdf", R"(["tax","2025"])", true); !st) return st;
+    if (auto st = add("pdf-plain", "pdf", "[]", false); !st) return st;
+    return add("doc-tax", "docx", R"(["tax"])", false);
+  }));
+  auto pass = [&](files::FileFilter filter) {
+    std::set<std::string> ids;
+    int64_t counted = -1;
+    EXPECT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+      const auto passing = files::matching(tx, "acct", filter).value();
+      ids.insert(passing.begin(), passing.end());
+      counted = files::count_matching(tx, "acct", filter).value();
+      return {};
+    }));
+    EXPECT_EQ(counted, static_cast<int64_t>(ids.size()));
+    return ids;
+  };
+  using Ids = std::set<std::string>;
+  EXPECT_EQ(pass({}), (Ids{"file", "pdf-tax", "pdf-plain", "doc-tax"}));
+  EXPECT_EQ(pass({.source_types = {"pdf"}}), (Ids{"pdf-tax", "pdf-plain"}));
+  EXPECT_EQ(pass({.source_types = {"pdf", "docx"}}), (Ids{"pdf-tax", "pdf-plain", "doc-tax"}));
+  EXPECT_EQ(pass({.tags = {"tax"}}), (Ids{"pdf-tax", "doc-tax"}));
+  EXPECT_EQ(pass({.tags = {"2025", "nope"}}), (Ids{"pdf-tax"}));
+  EXPECT_EQ(pass({.source_types = {"pdf"}, .tags = {"tax"}}), (Ids{"pdf-tax"}));
+  EXPECT_EQ(pass({.folder_ids = {"folder"}}), (Ids{"pdf-tax"}));
+  EXPECT_EQ(pass({.ids = {"pdf-plain", "doc-tax", "their-pdf", "missing"}}), (Ids{"pdf-plain", "doc-tax"}));
+  EXPECT_EQ(pass({.ids = {"pdf-plain", "doc-tax"}, .tags = {"tax"}}), (Ids{"doc-tax"}));
+  EXPECT_TRUE(pass({.source_types = {"image"}}).empty());
+  int64_t all = 0;
+  ASSERT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+    all = files::count(tx, "acct").value();
+    return {};
+  }));
+  EXPECT_EQ(all, 4);
+}
+
 TEST(FtsQuery, EachWordOnceWhateverItsCase) {
   EXPECT_EQ(chunks::fts_query("Tax tax TAX rate"), "\"Tax\" OR \"rate\"");
 }
@@ -216,6 +274,34 @@ TEST_F(TextBudgetTest, ACommonWordAloneScoresOnlyTheNewestMatches) {
 TEST_F(TextBudgetTest, AllCommonTermsScoreOnlyTheNewestChunksHoldingThemAll) {
   const chunks::TextSearchBudget small{.term_cap = 5, .postings = 3};
   EXPECT_EQ(search("harbour boat", small), (std::set<int64_t>{ids_[14], ids_[16], ids_[18]}));
+}
+
+// Within a few files whose chunks fit the postings budget, every term counts and every chunk
+// holding one is scored: nothing of the files is left out for being common elsewhere.
+TEST_F(TextBudgetTest, AFileScopedSearchScoresEveryTermOfTheFilesChunks) {
+  auto in_file = [&](std::string_view q, chunks::TextSearchBudget budget, std::string_view account = "acct") {
+    std::set<int64_t> found;
+    EXPECT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+      auto hits = chunks::search_text(tx, q, account, {"file"}, 50, budget);
+      if (!hits) return hits.error();
+      for (const auto& h : *hits) found.insert(h.id);
+      return {};
+    }));
+    return found;
+  };
+  const std::set<int64_t> all(ids_.begin(), ids_.end());
+  // "harbour" is in all 20 chunks: past a cap of 5 it is common, yet the file's 20 fit 30.
+  EXPECT_EQ(in_file("harbour", {.term_cap = 5, .postings = 30}), all);
+  EXPECT_EQ(in_file("harbour pier", {.term_cap = 5, .postings = 30}), all);
+  // Past the budget the usual rules apply: only the newest 4 are scored.
+  EXPECT_EQ(in_file("harbour", {.term_cap = 5, .postings = 4}),
+            (std::set<int64_t>{ids_[16], ids_[17], ids_[18], ids_[19]}));
+  // The file's owner only; and a file of no chunks finds nothing.
+  EXPECT_TRUE(in_file("harbour", {}, "other").empty());
+  EXPECT_TRUE(db_->read([&](Tx& tx) -> core::Status {
+    EXPECT_TRUE(chunks::search_text(tx, "harbour", "acct", {"no-such-file"}, 50).value().empty());
+    return {};
+  }));
 }
 
 TEST_F(TextBudgetTest, TheNewestMatchesAreTheAccountsOwn) {
