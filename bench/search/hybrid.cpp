@@ -369,6 +369,19 @@ HybridSamples HybridBench::run(std::unique_ptr<engines::VectorIndex> index, cons
     hybrid.text = queries[i];
     (void)must(s.knowledge->search(s.actor, hybrid), "search");
   }
+  std::vector<std::string> file_ids;
+  must(s.db->read([&](store::Tx& tx) -> core::Status {
+    auto files = store::files::list(tx, s.actor.account_id, std::nullopt, 0, 1 << 30);
+    if (!files) return files.error();
+    for (const auto& f : *files) file_ids.push_back(f.id);
+    return {};
+  }),
+       "list files");
+  const auto timed = [&](services::SearchQuery q, std::vector<double>& into) {
+    t0 = Clock::now();
+    (void)must(s.knowledge->search(s.actor, q), "search");
+    into.push_back(ms_since(t0));
+  };
   MemoryProbe memory_probe;
   size_t agreeing = 0, service_hits = 0;
   for (size_t i = warmup; i < queries.size(); ++i) {
@@ -389,6 +402,14 @@ HybridSamples HybridBench::run(std::unique_ptr<engines::VectorIndex> index, cons
     t0 = Clock::now();
     (void)must(s.knowledge->search(s.actor, text_only), "search");
     out.service_text.push_back(ms_since(t0));
+    services::SearchQuery scoped = hybrid;
+    scoped.file_ids = {file_ids[(i * 37) % file_ids.size()]};
+    timed(scoped, out.service_one_file);
+    for (size_t k = 1; k < 10; ++k) scoped.file_ids.push_back(file_ids[(i * 37 + k * 101) % file_ids.size()]);
+    timed(scoped, out.service_ten_files);
+    services::SearchQuery typed = hybrid;
+    typed.source_types = {"pdf"};
+    timed(typed, out.service_all_types);
     const auto ids = staged(queries[i], with_hnsw, out.hnsw);
     (void)staged(queries[i], with_exact, out.exact);
     const std::unordered_set<int64_t> mine(ids.begin(), ids.end());

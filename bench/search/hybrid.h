@@ -29,6 +29,9 @@ struct StagedTimes {
 struct HybridSamples {
   std::vector<double> service_hybrid;  // KnowledgeService::search, Mode::Hybrid
   std::vector<double> service_text;    // KnowledgeService::search, Mode::Text (FTS5 alone)
+  // The same questions scoped as a chat over documents scopes them: to one file (file_ids, 100
+  // chunks), to ten, and with a type filter every file passes (source_types ["pdf"]).
+  std::vector<double> service_one_file, service_ten_files, service_all_types;
   // The same calls the service makes, in its order, timed one by one: with the service's HNSW
   // index, and with the exact scan in its place.
   StagedTimes hnsw, exact;

@@ -704,9 +704,13 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   };
   std::shared_ptr<core::ForkJoinPool::Hedged<TextHits>> text_task;
   std::vector<store::chunks::TextHit> text_hits;
-  if (q.mode == SearchQuery::Mode::Hybrid) {
+  // Within a few files the vector half is a few hundred exact scores (SearchIndex::search), far
+  // shorter than the full-text half: forked, the caller would be done first and overtake the
+  // helper, running the text twice. Both halves run here instead, one after the other.
+  const bool few_files = *allowed && (*allowed)->size() <= kFewFiles;
+  if (q.mode == SearchQuery::Mode::Hybrid && !few_files) {
     text_task = helpers_.hedge(search_text);
-  } else if (q.mode == SearchQuery::Mode::Text) {
+  } else if (q.mode != SearchQuery::Mode::Semantic) {
     auto r = search_text();
     if (!r) return r.error();
     text_hits = std::move(*r);

@@ -159,6 +159,8 @@ class KnowledgeService {
  private:
   core::Result<File> admit(const Principal& actor, const std::filesystem::path& blob_source, bool move_source,
                            std::string_view bytes, NewFile info);
+  // A hybrid search within at most this many files runs its two halves one after the other.
+  static constexpr size_t kFewFiles = 16;
   // The files a query's filters allow, or nullopt when it has none (or they allow every file).
   core::Result<std::optional<std::vector<std::string>>> allowed_files(const Principal& actor, const SearchQuery& q);
   core::Status wait_until_ready(const Principal& actor, const SearchQuery& q);
