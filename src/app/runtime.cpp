@@ -106,7 +106,11 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
 }
 
 core::Status start_background_work(Runtime& rt) {
-  if (auto st = rt.index->open(); !st) return st;
+  // The index opens on its own thread: the server answers meanwhile, searching full text only.
+  services::SearchIndexOptions index;
+  index.checkpoint_interval = rt.config.index.checkpoint_interval;
+  index.replay_pause = std::chrono::milliseconds(rt.config.index.test_replay_pause_ms);
+  rt.index->start(index);
   rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
   // Parsing runs in child processes; two workers keep both cores busy without starving requests.
   return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));
@@ -114,6 +118,7 @@ core::Status start_background_work(Runtime& rt) {
 
 void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline) {
   rt.jobs->stop(deadline);
+  rt.index->stop();
   if (auto st = rt.index->save(); !st) core::log::warn("vector index not saved", {{"error", st.error().message}});
 }
 

@@ -55,9 +55,11 @@ struct Runtime {
   }
 };
 
-// Loads the vector index and starts the job workers (serve only; the CLI needs neither).
+// Starts the vector index's thread (it opens the index, then checkpoints it) and the job workers
+// (serve and `docent ingest`). Returns before the index is open: searches meanwhile are full text.
 core::Status start_background_work(Runtime& rt);
-// Stops the workers within the deadline and saves the vector index.
+// Stops the workers within the deadline, stops the index's thread (an open in progress stops
+// promptly) and saves the vector index (what an interrupted open replayed is kept).
 void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline);
 
 // The extraction service's options from the configuration (shared with `docent extract`).

@@ -97,6 +97,8 @@ int serve(const core::Config& config) {
     return core::Status();
   }});
   system.checks.push_back({"database", [db = rt.db.get()] { return db->check(); }});
+  // Not required: while the index opens, searches answer from the full text (and say so).
+  system.checks.push_back({"vector_index", [index = rt.index.get()] { return index->health(); }, false});
   auto web = find_web_dir(config.server.web_dir);
   if (web.empty()) core::log::warn("web UI folder not found; the UI is not served", {{"setting", "server.web_dir"}});
   register_routes(router, rt.context(), std::move(system), web);

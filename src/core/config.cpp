@@ -144,6 +144,12 @@ std::vector<SettingInfo> build_table() {
     {.key = "extraction.model", .env = "DOCENT_EXTRACTION_MODEL",
      .ref = field<&Config::extraction, &ExtractionConfig::model>,
      .help = "Upstream model of the extraction's model pass; empty = llm.model, else an upstream's first"},
+    {.key = "index.checkpoint_interval", .env = "DOCENT_INDEX_CHECKPOINT_INTERVAL",
+     .ref = field<&Config::index, &IndexConfig::checkpoint_interval>,
+     .help = "How often a changed vector index is saved (a crash replays what changed since)", .min = 1},
+    {.key = "index.test_replay_pause_ms", .env = "DOCENT_INDEX_TEST_REPLAY_PAUSE_MS",
+     .ref = field<&Config::index, &IndexConfig::test_replay_pause_ms>,
+     .help = "Testing only: pause after each chunk the vector index replays at start", .max = 60000},
   };
   // clang-format on
   return rows;

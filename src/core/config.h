@@ -111,6 +111,12 @@ struct ExtractionConfig {
   std::string model;     // model of the model pass; empty = llm.model, else an upstream's first
 };
 
+// [index]: the vector index's checkpoints (docs/ARCHITECTURE.md, "The vector index after a crash").
+struct IndexConfig {
+  std::chrono::seconds checkpoint_interval{60};  // a changed index is saved this often
+  int test_replay_pause_ms = 0;  // testing only: a pause after each chunk a start replays
+};
+
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
@@ -144,6 +150,7 @@ struct Config {
   EmbeddingsConfig embeddings;
   AccountsConfig accounts;
   ExtractionConfig extraction;
+  IndexConfig index;
   std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.

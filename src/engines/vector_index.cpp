@@ -604,6 +604,21 @@ size_t VectorIndex::capacity() const {
   return hnsw_->max_elements_;
 }
 
+std::vector<uint64_t> VectorIndex::labels() const {
+  std::shared_lock lock(mu_);
+  size_t count;
+  {
+    std::lock_guard guard(hnsw_->cur_element_count_guard_);
+    count = hnsw_->cur_element_count;
+  }
+  std::vector<uint64_t> out;
+  out.reserve(count);
+  for (size_t i = 0; i < count; ++i) {
+    if (state_[i].load(std::memory_order_acquire) == kLive) out.push_back(label_[i]);
+  }
+  return out;
+}
+
 std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const LabelFilter& filter) const {
   if (k == 0) return {};
   const auto q = normalized_copy(query, dim_);

@@ -97,6 +97,8 @@ class VectorIndex {
   size_t size() const;
   // Slots allocated, live or removed.
   size_t capacity() const;
+  // Every live label, in slot order (a label whose add() has not returned may be missing).
+  std::vector<uint64_t> labels() const;
 
   // Writes the index to path atomically: a temporary file beside it, fsync, rename.
   // Internal on any I/O failure (the old file, if any, is left untouched).

@@ -663,6 +663,8 @@ core::Result<std::vector<SearchHit>> KnowledgeService::file_passages(const Princ
   return out;
 }
 
+bool KnowledgeService::vector_search_ready() const { return index_.ready(); }
+
 core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& actor, const SearchQuery& q) {
   if (q.text.empty()) return Error(Code::MissingField, "the search text is required", "query");
   if (q.text.size() > 10000) return Error(Code::InvalidInput, "the search text is at most 10000 bytes", "query");
@@ -679,6 +681,9 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   const std::vector<std::string> no_files;
   const std::vector<std::string>& file_filter = *allowed ? **allowed : no_files;
   const int64_t depth = std::max<int64_t>(limit * 4, 40);
+  // While the vector index opens (after a crash it replays what changed since its checkpoint),
+  // every search is a full-text one; vector_search_ready() lets a face say so.
+  const auto mode = index_.ready() ? q.mode : SearchQuery::Mode::Text;
 
   // Hybrid search runs its full-text half on a helper while this thread embeds the query and
   // walks the vector index. A helper that has not answered by the time this thread is done (plus
@@ -708,9 +713,9 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   // shorter than the full-text half: forked, the caller would be done first and overtake the
   // helper, running the text twice. Both halves run here instead, one after the other.
   const bool few_files = *allowed && (*allowed)->size() <= kFewFiles;
-  if (q.mode == SearchQuery::Mode::Hybrid && !few_files) {
+  if (mode == SearchQuery::Mode::Hybrid && !few_files) {
     text_task = helpers_.hedge(search_text);
-  } else if (q.mode != SearchQuery::Mode::Semantic) {
+  } else if (mode != SearchQuery::Mode::Semantic) {
     auto r = search_text();
     if (!r) return r.error();
     text_hits = std::move(*r);
@@ -718,7 +723,7 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   const auto vector_started = std::chrono::steady_clock::now();
   std::vector<std::pair<int64_t, float>> found;
   core::Status vector_status;
-  if (q.mode != SearchQuery::Mode::Text) {
+  if (mode != SearchQuery::Mode::Text) {
     auto vectors = index_.embedder().embed({q.text});
     if (vectors) {
       found = index_.search(vectors->front(), static_cast<size_t>(depth), actor.account_id,
@@ -737,7 +742,7 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
 
   std::vector<std::vector<uint64_t>> rankings;
   std::unordered_map<int64_t, double> text_scores, vector_scores;
-  if (q.mode != SearchQuery::Mode::Semantic) {
+  if (mode != SearchQuery::Mode::Semantic) {
     std::vector<uint64_t> ranking;
     for (const auto& h : text_hits) {
       ranking.push_back(static_cast<uint64_t>(h.id));
@@ -745,7 +750,7 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
     }
     rankings.push_back(std::move(ranking));
   }
-  if (q.mode != SearchQuery::Mode::Text) {
+  if (mode != SearchQuery::Mode::Text) {
     std::vector<uint64_t> ranking;
     for (const auto& [id, score] : found) {
       ranking.push_back(static_cast<uint64_t>(id));
@@ -760,7 +765,7 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
     for (size_t i = 0; i < rankings[0].size() && static_cast<int64_t>(i) < limit; ++i) {
       int64_t id = static_cast<int64_t>(rankings[0][i]);
       ids.push_back(id);
-      fused_score[id] = q.mode == SearchQuery::Mode::Text ? text_scores[id] : vector_scores[id];
+      fused_score[id] = mode == SearchQuery::Mode::Text ? text_scores[id] : vector_scores[id];
     }
   } else {
     for (const auto& f : engines::reciprocal_rank_fusion(rankings, 60, static_cast<size_t>(limit))) {

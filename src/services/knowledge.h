@@ -142,7 +142,10 @@ class KnowledgeService {
                                   int64_t page);
 
   // ---- search ----
+  // Hybrid or semantic searches are full-text ones while the vector index is not ready.
   core::Result<std::vector<SearchHit>> search(const Principal& actor, const SearchQuery& query);
+  // Whether searches use the vector index (false while it opens after a start).
+  bool vector_search_ready() const;
   // The files in the query's scope (its file, folder, tag and type filters; all the caller's
   // files without filters) that are still being ingested, so not searchable yet: a search's
   // answer can say what it could not look at. Cheap when nothing is pending (one indexed read).

@@ -1,10 +1,15 @@
 #include "services/search_index.h"
 
 #include "core/log.h"
+#include "store/chunk_index.h"
+
+#include <fcntl.h>
+#include <unistd.h>
 
 #include <boost/json.hpp>
 
 #include <algorithm>
+#include <cerrno>
 #include <cstring>
 #include <fstream>
 #include <sstream>
@@ -17,12 +22,47 @@ namespace {
 constexpr const char* kIndexFile = "vectors.hnsw";
 constexpr const char* kStampFile = "vectors.json";
 
+// Writes `text` to `path` so that a crash leaves either the old file or the new one: a temporary
+// file beside it, fsync, rename, fsync of the folder.
+core::Status write_durably(const std::filesystem::path& path, const std::string& text) {
+  const std::string tmp = path.string() + ".tmp";
+  auto fail = [&](const std::string& what) {
+    const int err = errno;
+    ::unlink(tmp.c_str());
+    return core::Status(core::Error(core::Code::Internal, what + " " + tmp + ": " + std::strerror(err)));
+  };
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+  if (fd < 0) return fail("cannot create");
+  size_t written = 0;
+  while (written < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + written, text.size() - written);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      return fail("cannot write");
+    }
+    written += static_cast<size_t>(n);
+  }
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    return fail("cannot fsync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) return fail("cannot rename");
+  const int dir = ::open(path.parent_path().c_str(), O_DIRECTORY | O_RDONLY | O_CLOEXEC);
+  if (dir >= 0) {
+    ::fsync(dir);
+    ::close(dir);
+  }
+  return {};
+}
+
 }  // namespace
 
 SearchIndex::SearchIndex(store::Database& db, engines::Embedder& embedder, std::filesystem::path dir)
     : db_(db), embedder_(embedder), dir_(std::move(dir)) {}
 
-SearchIndex::~SearchIndex() = default;
+SearchIndex::~SearchIndex() { stop(); }
 
 std::string SearchIndex::to_bytes(const std::vector<float>& v) {
   std::string out(v.size() * sizeof(float), '\0');
@@ -84,42 +124,197 @@ size_t SearchIndex::ef_for(size_t chunks) {
 }
 
 core::Status SearchIndex::open() {
+  const auto started = std::chrono::steady_clock::now();
   std::error_code ec;
   std::filesystem::create_directories(dir_, ec);
-  // The stamp says which database state the saved index reflects.
-  int64_t max_id = 0, count = 0;
+  phase_ = Phase::Loading;
+  auto index = load_checkpoint();
+  const bool from_checkpoint = index != nullptr;
+  if (!index) index = std::make_unique<engines::VectorIndex>(embedder_.dimensions(), 1024, kGraphDegree);
+  size_t removed = 0;
+  auto missing = reconcile(std::move(index), from_checkpoint, removed);
+  if (!missing) {
+    phase_ = Phase::Failed;
+    std::lock_guard lock(failure_mu_);
+    failure_ = missing.error().message;
+    return missing.error();
+  }
+  replay_total_ = missing->size();
+  replay_done_ = 0;
+  phase_ = from_checkpoint ? Phase::Replaying : Phase::Rebuilding;
+  if (auto st = replay(*missing); !st) return st;
+  ready_.store(true, std::memory_order_release);
+  phase_ = Phase::Ready;
+  const double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  core::log::info(from_checkpoint ? "vector index loaded" : "vector index rebuilt",
+                  {{"chunks", static_cast<int64_t>(size())},
+                   {"replayed", static_cast<int64_t>(missing->size())},
+                   {"removed", static_cast<int64_t>(removed)},
+                   {"seconds", secs}});
+  return save();
+}
+
+std::unique_ptr<engines::VectorIndex> SearchIndex::load_checkpoint() {
+  std::ifstream stamp_in(dir_ / kStampFile);
+  if (!stamp_in) return nullptr;
+  std::stringstream ss;
+  ss << stamp_in.rdbuf();
+  boost::system::error_code jec;
+  auto stamp = boost::json::parse(ss.str(), jec);
+  // The stamp names the embedder whose vectors the checkpoint holds; another one's are useless.
+  if (jec || !stamp.is_object() || !stamp.as_object().contains("dimensions") ||
+      !stamp.as_object().contains("model") || stamp.at("dimensions") != embedder_.dimensions() ||
+      stamp.at("model") != boost::json::value(embedder_.model())) {
+    core::log::info("no vector index checkpoint for this embedder; rebuilding");
+    return nullptr;
+  }
+  auto loaded = engines::VectorIndex::load((dir_ / kIndexFile).string(), embedder_.dimensions());
+  if (!loaded) {
+    core::log::warn("vector index checkpoint unusable; rebuilding", {{"error", loaded.error().message}});
+    return nullptr;
+  }
+  return std::move(*loaded);
+}
+
+// Reads the owners of every embedded chunk (no embeddings: cheap next to a rebuild) and the
+// tombstones, installs `index` and marks as indexed the chunks it holds. A tombstoned label the
+// database holds again may carry the deleted chunk's vector, so it is removed and re-added.
+core::Result<std::vector<int64_t>> SearchIndex::reconcile(std::unique_ptr<engines::VectorIndex> index,
+                                                          bool from_checkpoint, size_t& removed) {
+  std::vector<store::chunk_index::Owner> owners;
+  store::chunk_index::Tombstones tombstones;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto m = store::chunks::max_id(tx);
-    if (!m) return m.error();
-    auto c = store::chunks::count(tx);
-    if (!c) return c.error();
-    max_id = *m;
-    count = *c;
+    auto o = store::chunk_index::owners(tx);
+    if (!o) return o.error();
+    owners = std::move(*o);
+    auto t = store::chunk_index::tombstones_after(tx, 0);
+    if (!t) return t.error();
+    tombstones = std::move(*t);
     return {};
   });
-  if (!st) return st;
-  std::ifstream stamp_in(dir_ / kStampFile);
-  if (stamp_in) {
-    std::stringstream ss;
-    ss << stamp_in.rdbuf();
-    boost::system::error_code jec;
-    auto stamp = boost::json::parse(ss.str(), jec);
-    if (!jec && stamp.is_object() && stamp.as_object().contains("max_id") &&
-        stamp.at("max_id") == max_id && stamp.at("count") == count && stamp.at("dimensions") == embedder_.dimensions() &&
-        stamp.at("model") == boost::json::value(embedder_.model())) {
-      auto loaded = engines::VectorIndex::load((dir_ / kIndexFile).string(), embedder_.dimensions());
-      if (loaded) {
+  if (!st) return st.error();
+  std::vector<int64_t> missing;
+  std::unique_lock lock(mu_);
+  index_ = std::move(index);
+  // Adds and removals made before this point found no index; the database has them.
+  clear_meta_locked();
+  std::unordered_set<uint64_t> held;
+  if (from_checkpoint) {
+    auto labels = index_->labels();
+    held.insert(labels.begin(), labels.end());
+  }
+  const std::unordered_set<int64_t> tombstoned(tombstones.chunk_ids.begin(), tombstones.chunk_ids.end());
+  for (const auto& o : owners) {
+    if (held.erase(static_cast<uint64_t>(o.id)) && !tombstoned.count(o.id)) {
+      set_meta_locked(o.id, o.account_id, o.file_id);
+      continue;
+    }
+    missing.push_back(o.id);
+  }
+  for (uint64_t gone : held) (void)index_->remove(gone);
+  for (int64_t id : tombstones.chunk_ids) (void)index_->remove(static_cast<uint64_t>(id));  // re-added if held
+  removed = held.size();
+  applied_tombstones_ = tombstones.last_seq;
+  dirty_ = !from_checkpoint || removed > 0 || !missing.empty();
+  return missing;
+}
+
+// Adds the chunks `ids` from their stored embeddings, a page at a time, holding the lock only
+// to add each page, so adds and removals of the running server interleave.
+core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
+  constexpr size_t kPage = 1000;
+  const size_t dim = static_cast<size_t>(embedder_.dimensions());
+  for (size_t at = 0; at < ids.size(); at += kPage) {
+    if (stopping_.load()) break;
+    const std::vector<int64_t> page_ids(ids.begin() + static_cast<std::ptrdiff_t>(at),
+                                        ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kPage)));
+    std::vector<store::ChunkRecord> page;
+    auto st = db_.read([&](store::Tx& tx) -> core::Status {
+      auto r = store::chunk_index::with_embeddings(tx, page_ids);
+      if (!r) return r.error();
+      page = std::move(*r);
+      return {};
+    });
+    if (!st) return st;
+    for (const auto& c : page) {
+      if (stopping_.load()) break;
+      if (c.embedding.size() == dim * sizeof(float)) {  // another embedder's vectors are skipped
+        auto v = from_bytes(c.embedding);
         std::unique_lock lock(mu_);
-        if (install_locked(std::move(*loaded))) {
-          core::log::info("vector index loaded", {{"chunks", static_cast<int64_t>(meta_.size())}});
-          return {};
-        }
-      } else {
-        core::log::warn("saved vector index unusable; rebuilding", {{"error", loaded.error().message}});
+        // Added meanwhile by add(), or deleted meanwhile (the page was read before): either
+        // way the running server's own call decides.
+        if (!meta_.count(c.id)) add_locked(c.id, c.account_id, c.file_id, v.data());
+      }
+      ++replay_done_;
+      if (options_.replay_pause.count() > 0) {
+        std::unique_lock lock(thread_mu_);
+        wake_.wait_for(lock, options_.replay_pause, [&] { return stopping_.load(); });
       }
     }
   }
-  return rebuild();
+  if (stopping_.load()) {
+    core::log::info("vector index replay stopped",
+                    {{"replayed", static_cast<int64_t>(replay_done_.load())},
+                     {"of", static_cast<int64_t>(replay_total_.load())}});
+    return core::Error(core::Code::ServiceUnavailable, "stopped while the vector index was being replayed");
+  }
+  return {};
+}
+
+void SearchIndex::start(SearchIndexOptions options) {
+  options_ = options;
+  thread_ = std::thread([this] { run(); });
+}
+
+void SearchIndex::run() {
+  if (auto st = open(); !st) {
+    if (stopping_.load()) return;
+    phase_ = Phase::Failed;
+    {
+      std::lock_guard lock(failure_mu_);
+      failure_ = st.error().message;
+    }
+    core::log::error("vector index not opened; searches are full text only", {{"error", st.error().message}});
+    return;
+  }
+  std::unique_lock lock(thread_mu_);
+  while (!wake_.wait_for(lock, options_.checkpoint_interval, [&] { return stopping_.load(); })) {
+    lock.unlock();
+    if (auto st = save(); !st) core::log::warn("vector index checkpoint failed", {{"error", st.error().message}});
+    lock.lock();
+  }
+}
+
+void SearchIndex::stop() {
+  {
+    std::lock_guard lock(thread_mu_);
+    stopping_ = true;
+  }
+  wake_.notify_all();
+  if (thread_.joinable()) thread_.join();
+}
+
+core::Status SearchIndex::health() const {
+  const size_t done = replay_done_.load(), total = replay_total_.load();
+  const std::string progress = std::to_string(done) + " of " + std::to_string(total) + " chunks";
+  switch (phase_.load()) {
+    case Phase::Ready:
+      return {};
+    case Phase::Closed:
+    case Phase::Loading:
+      return core::Error(core::Code::ServiceUnavailable, "rebuilding: loading the checkpoint; searches are full text only");
+    case Phase::Replaying:
+      return core::Error(core::Code::ServiceUnavailable,
+                         "rebuilding: replaying changes since the checkpoint, " + progress + "; searches are full text only");
+    case Phase::Rebuilding:
+      return core::Error(core::Code::ServiceUnavailable,
+                         "rebuilding: no checkpoint, " + progress + "; searches are full text only");
+    case Phase::Failed: {
+      std::lock_guard lock(failure_mu_);
+      return core::Error(core::Code::ServiceUnavailable, "failed: " + failure_ + "; searches are full text only");
+    }
+  }
+  return {};
 }
 
 // Reading the owners needs no embeddings, so it is cheap next to a rebuild.
@@ -127,9 +322,12 @@ core::Status SearchIndex::install_locked(std::unique_ptr<engines::VectorIndex> i
   index_ = std::move(index);
   clear_meta_locked();
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto r = tx.query("SELECT id, account_id, file_id FROM chunks WHERE embedding IS NOT NULL");
-    if (!r) return r.error();
-    for (const auto& row : *r) set_meta_locked(row.get_int(0), row.get_text(1), row.get_text(2));
+    auto owners = store::chunk_index::owners(tx);
+    if (!owners) return owners.error();
+    for (const auto& o : *owners) set_meta_locked(o.id, o.account_id, o.file_id);
+    auto t = store::chunk_index::tombstones_after(tx, 0);
+    if (!t) return t.error();
+    applied_tombstones_ = t->last_seq;
     return {};
   });
   if (!st) clear_meta_locked();
@@ -143,43 +341,17 @@ core::Status SearchIndex::adopt(std::unique_ptr<engines::VectorIndex> index) {
   }
   auto st = install_locked(std::move(index));
   dirty_ = true;
-  return st;
-}
-
-core::Status SearchIndex::rebuild() {
-  auto started = std::chrono::steady_clock::now();
-  std::unique_lock lock(mu_);
-  index_ = std::make_unique<engines::VectorIndex>(embedder_.dimensions(), 1024, kGraphDegree);
-  clear_meta_locked();
-  int64_t after = 0;
-  const size_t dim = static_cast<size_t>(embedder_.dimensions());
-  while (true) {
-    std::vector<store::ChunkRecord> page;
-    auto st = db_.read([&](store::Tx& tx) -> core::Status {
-      auto r = store::chunks::page_after(tx, after, 2000);
-      if (!r) return r.error();
-      page = std::move(*r);
-      return {};
-    });
-    if (!st) return st;
-    if (page.empty()) break;
-    for (const auto& c : page) {
-      after = c.id;
-      if (c.embedding.size() != dim * sizeof(float)) continue;  // another embedder's vectors: skipped
-      auto v = from_bytes(c.embedding);
-      add_locked(c.id, c.account_id, c.file_id, v.data());
-    }
+  if (st) {
+    ready_.store(true, std::memory_order_release);
+    phase_ = Phase::Ready;
   }
-  dirty_ = true;
-  double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  core::log::info("vector index rebuilt", {{"chunks", static_cast<int64_t>(meta_.size())}, {"seconds", secs}});
-  lock.unlock();
-  return save();
+  return st;
 }
 
 core::Status SearchIndex::add(const std::vector<store::ChunkRecord>& chunks) {
   const size_t bytes = static_cast<size_t>(embedder_.dimensions()) * sizeof(float);
   std::unique_lock lock(mu_);
+  if (!index_) return {};  // open() has not begun matching the database yet: it will find them there
   for (const auto& c : chunks) {
     if (c.embedding.size() != bytes) continue;
     auto v = from_bytes(c.embedding);
@@ -210,7 +382,7 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
                                                            const std::vector<std::string>* files) {
   std::shared_lock lock(mu_);
   std::vector<std::pair<int64_t, float>> out;
-  if (!index_ || meta_.empty() || query.size() != static_cast<size_t>(embedder_.dimensions())) return out;
+  if (!ready() || !index_ || meta_.empty() || query.size() != static_cast<size_t>(embedder_.dimensions())) return out;
   if (const size_t ef = ef_for(meta_.size()); index_->ef() != ef) index_->set_ef(ef);
   const uint32_t account = find_name_locked(account_id);
   if (account == kUnknownName) return out;  // no chunk of this account is indexed
@@ -272,39 +444,38 @@ bool SearchIndex::owns_every_chunk_locked(const std::string& account_id) const {
 }
 
 bool SearchIndex::owns_every_chunk(const std::string& account_id) const {
+  if (!ready()) return false;  // the chunks indexed so far say nothing of the rest
   std::shared_lock lock(mu_);
   return owns_every_chunk_locked(account_id);
 }
 
 core::Status SearchIndex::save() {
-  std::unique_lock lock(mu_);
-  if (!dirty_ || !index_) return {};
-  int64_t max_id = 0;
-  for (const auto& [id, _] : meta_) max_id = std::max(max_id, id);
-  int64_t count = 0;
-  auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    auto m = store::chunks::max_id(tx);
-    if (!m) return m.error();
-    auto c = store::chunks::count(tx);
-    if (!c) return c.error();
-    max_id = *m;
-    count = *c;
-    return {};
-  });
-  if (!st) return st;
-  if (auto saved = index_->save((dir_ / kIndexFile).string()); !saved) return saved;
-  boost::json::object stamp{{"max_id", max_id}, {"count", count}, {"dimensions", embedder_.dimensions()},
-                            {"model", embedder_.model()}};
-  auto tmp = dir_ / (std::string(kStampFile) + ".tmp");
+  std::lock_guard saving(save_mu_);
+  int64_t applied = 0;
   {
-    std::ofstream out(tmp, std::ios::trunc);
-    out << boost::json::serialize(stamp);
-    if (!out) return core::Error(core::Code::Internal, "cannot write " + tmp.string());
+    std::unique_lock lock(mu_);
+    if (!dirty_ || !index_) return {};
+    dirty_ = false;  // a change from here on is the next checkpoint's
+    applied = applied_tombstones_;
   }
-  std::error_code ec;
-  std::filesystem::rename(tmp, dir_ / kStampFile, ec);
-  if (ec) return core::Error(core::Code::Internal, "cannot save vector index stamp: " + ec.message());
-  dirty_ = false;
+  // Tombstones read now whose removals have not reached the index yet are applied at the next
+  // start (which re-reads every tombstone not pruned), so pruning only up to `applied` is safe.
+  auto fail = [&](core::Status st) {
+    std::unique_lock lock(mu_);
+    dirty_ = true;
+    return st;
+  };
+  size_t chunks = 0;
+  {
+    std::shared_lock lock(mu_);
+    chunks = meta_.size();
+    if (auto saved = index_->save((dir_ / kIndexFile).string()); !saved) return fail(saved);
+  }
+  boost::json::object stamp{{"dimensions", embedder_.dimensions()}, {"model", embedder_.model()},
+                            {"chunks", static_cast<int64_t>(chunks)}};
+  if (auto st = write_durably(dir_ / kStampFile, boost::json::serialize(stamp)); !st) return fail(st);
+  auto st = db_.write([&](store::Tx& tx) { return store::chunk_index::prune_tombstones(tx, applied); });
+  if (!st) core::log::warn("vector index tombstones not pruned", {{"error", st.error().message}});
   return {};
 }
 

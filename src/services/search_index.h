@@ -1,13 +1,19 @@
 #pragma once
 // The in-memory vector index over every chunk's embedding (HNSW), kept in step with the chunks
-// table: loaded from <data>/index at start when it matches the database, rebuilt from the stored
-// embeddings when it is missing or stale, saved again after changes. Thread-safe.
+// table. Checkpointed to <data>/index (the HNSW file and a stamp naming the embedder): at start
+// the last checkpoint loads and only what changed since is replayed: chunks the database holds
+// that the checkpoint lacks are added, labels it holds that the database lost are removed, and
+// labels deleted and handed out again (chunk_tombstones, migration 0011) get their new vector.
+// Without a usable checkpoint the replay is every chunk (a rebuild). Thread-safe.
 
 #include "engines/embedder.h"
 #include "engines/vector_index.h"
 #include "store/database.h"
 #include "store/knowledge.h"
 
+#include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstdint>
 #include <filesystem>
 #include <functional>
@@ -15,18 +21,45 @@
 #include <mutex>
 #include <shared_mutex>
 #include <string>
+#include <thread>
 #include <unordered_map>
 #include <vector>
 
 namespace docent::services {
 
+struct SearchIndexOptions {
+  // A changed index is saved this often by the thread start() begins.
+  std::chrono::milliseconds checkpoint_interval = std::chrono::seconds(60);
+  // Testing only (index.test_replay_pause_ms): a pause after each replayed chunk, so that a
+  // test can watch the server while its index rebuilds.
+  std::chrono::milliseconds replay_pause{0};
+};
+
 class SearchIndex {
  public:
   SearchIndex(store::Database& db, engines::Embedder& embedder, std::filesystem::path dir);
+  // Stops the thread start() began, if any (without saving: the caller saves).
   ~SearchIndex();
+  SearchIndex(const SearchIndex&) = delete;
+  SearchIndex& operator=(const SearchIndex&) = delete;
 
-  // Loads the saved index if it matches the database, else rebuilds it from the embeddings.
+  // Loads the last checkpoint and replays the changes since (or rebuilds without one), on the
+  // calling thread; ready() afterwards. Searches, adds and removals may run meanwhile: searches
+  // find nothing until ready(), adds and removals made meanwhile are kept. Saves when it
+  // replayed anything. ServiceUnavailable when stop() interrupted it (what was replayed is kept
+  // and a save() then writes it: the next start replays only the rest).
   core::Status open();
+  // Begins the index's own thread: open(), then a save every checkpoint_interval while the index
+  // changes. Returns at once. Call once; stop() (or the destructor) ends and joins the thread.
+  void start(SearchIndexOptions options);
+  // Ends the thread start() began: an open() in progress stops after the chunk it is adding, a
+  // save in progress finishes. Idempotent. Does not save; call save() after it.
+  void stop();
+  // Whether the index answers searches (open() or adopt() finished).
+  bool ready() const { return ready_.load(std::memory_order_acquire); }
+  // For /health: ok when ready, else ServiceUnavailable saying what the index is doing
+  // ("rebuilding: 1200 of 28500 chunks ...") or why it could not open.
+  core::Status health() const;
   // Takes `index` in place of the one open() would load or rebuild, for a caller that built it
   // itself over exactly the chunks' stored embeddings (labels are chunk ids), as bench/search
   // does. The owners of its labels are read from the chunks table, as when a saved index loads.
@@ -41,7 +74,10 @@ class SearchIndex {
   // Whether every chunk in the index is account_id's (a single-user server): its searches need
   // no owner check until the results are read.
   bool owns_every_chunk(const std::string& account_id) const;
-  // Saves when anything changed since the last save.
+  // Saves a checkpoint when anything changed since the last: the HNSW file, then the stamp, each
+  // written to a temporary file, fsynced and renamed. Searches go on meanwhile; adds and
+  // removals wait for the HNSW file to be written. Then prunes the tombstones every checkpoint
+  // since the previous one has applied.
   core::Status save();
   size_t size() const;
   engines::Embedder& embedder() { return embedder_; }
@@ -68,7 +104,13 @@ class SearchIndex {
   static constexpr size_t kScoredDirectlyAtMost = 4096;
   uint32_t intern_locked(const std::string& name);
   uint32_t find_name_locked(const std::string& name) const;  // kUnknownName if never interned
-  core::Status rebuild();
+  // Steps of open(): read the checkpoint (null without a usable one), match it against the
+  // database (returns the chunks to add), add those.
+  std::unique_ptr<engines::VectorIndex> load_checkpoint();
+  core::Result<std::vector<int64_t>> reconcile(std::unique_ptr<engines::VectorIndex> index, bool from_checkpoint,
+                                               size_t& removed);
+  core::Status replay(const std::vector<int64_t>& ids);
+  void run();
   core::Status install_locked(std::unique_ptr<engines::VectorIndex> index);
   void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v);
   void set_meta_locked(int64_t id, const std::string& account_id, const std::string& file_id);
@@ -88,6 +130,26 @@ class SearchIndex {
   std::unordered_map<uint32_t, std::vector<int64_t>> labels_of_file_;  // GUARDED_BY(mu_)
   std::unordered_map<uint32_t, size_t> chunks_of_account_;            // GUARDED_BY(mu_)
   bool dirty_ = false;                                                    // GUARDED_BY(mu_)
+  // Tombstones up to this seq are applied to the index in memory; a checkpoint written after
+  // they were lets save() prune them.
+  int64_t applied_tombstones_ = 0;                                        // GUARDED_BY(mu_)
+
+  // Progress of open(), for health().
+  enum class Phase { Closed, Loading, Replaying, Rebuilding, Ready, Failed };
+  std::atomic<bool> ready_{false};
+  std::atomic<Phase> phase_{Phase::Closed};
+  std::atomic<size_t> replay_done_{0}, replay_total_{0};
+  mutable std::mutex failure_mu_;
+  std::string failure_;  // GUARDED_BY(failure_mu_)
+
+  std::mutex save_mu_;  // one save at a time; taken before mu_
+
+  // The thread start() begins.
+  SearchIndexOptions options_;
+  std::mutex thread_mu_;
+  std::condition_variable wake_;
+  std::atomic<bool> stopping_{false};  // written under thread_mu_ (for wake_), read anywhere
+  std::thread thread_;
 };
 
 }  // namespace docent::services

@@ -268,6 +268,8 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     q.mode = mode == "semantic" ? services::SearchQuery::Mode::Semantic
              : mode == "text"   ? services::SearchQuery::Mode::Text
                                 : services::SearchQuery::Mode::Hybrid;
+    // Read before searching: an index that becomes ready meanwhile makes the note merely cautious.
+    const bool full_text_only = q.mode != services::SearchQuery::Mode::Text && !ctx.knowledge->vector_search_ready();
     auto hits = ctx.knowledge->search(principal(req), q);
     if (!hits) return error(req, hits.error());
     json::array data;
@@ -280,8 +282,11 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     auto pending = ctx.knowledge->pending_files(principal(req), q);
     if (!pending) return error(req, pending.error());
     json::array pending_ids(pending->begin(), pending->end());
-    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)},
-                                            {"pending_file_ids", std::move(pending_ids)}});
+    json::object answer{{"object", "list"}, {"data", std::move(data)}, {"pending_file_ids", std::move(pending_ids)}};
+    // The vector index is still opening (after a crash, replaying its changes): the answer says
+    // the results come from the full text alone.
+    if (full_text_only) answer["degraded"] = "vector index rebuilding: full-text results only";
+    return Response::json(200, std::move(answer));
   }, {}, errors);
 }
 

@@ -36,16 +36,22 @@ class HealthMonitor {
     if (thread_.joinable()) thread_.join();
   }
 
-  // Whether every check passed, and each check's result.
-  std::pair<bool, json::object> snapshot() const {
+  // Whether every required check passed, whether every check did, and each check's result.
+  struct Snapshot {
+    bool healthy = true, ready = true;
+    json::object checks;
+  };
+  Snapshot snapshot() const {
     std::lock_guard lock(mu_);
-    return {healthy_, checks_json_};
+    return {healthy_, ready_, checks_json_};
   }
 
  private:
   void loop() {
     std::unique_lock lock(mu_);
-    while (!cv_.wait_for(lock, interval_, [&] { return stop_; })) {
+    // Until every check passes (the vector index opening) the results are refreshed more often.
+    while (!cv_.wait_for(lock, ready_ ? interval_ : std::min(interval_, std::chrono::milliseconds(200)),
+                         [&] { return stop_; })) {
       lock.unlock();
       refresh();
       lock.lock();
@@ -53,15 +59,17 @@ class HealthMonitor {
   }
 
   void refresh() {
-    bool healthy = true;
+    bool healthy = true, ready = true;
     json::object results;
     for (const auto& c : checks_) {
       core::Status st = c.check();
-      if (!st) healthy = false;
+      if (!st && c.required) healthy = false;
+      if (!st) ready = false;
       results[c.name] = st ? json::value("ok") : json::value(st.error().message);
     }
     std::lock_guard lock(mu_);
     healthy_ = healthy;
+    ready_ = ready;
     checks_json_ = std::move(results);
   }
 
@@ -71,6 +79,7 @@ class HealthMonitor {
   std::condition_variable cv_;
   bool stop_ = false;          // GUARDED_BY(mu_)
   bool healthy_ = true;        // GUARDED_BY(mu_)
+  bool ready_ = true;          // GUARDED_BY(mu_)
   json::object checks_json_;   // GUARDED_BY(mu_)
   std::thread thread_;
 };
@@ -92,14 +101,15 @@ struct SystemState {
 };
 
 json::object health_body(const SystemState& state, bool& healthy) {
-  auto [ok, checks] = state.monitor.snapshot();
-  healthy = ok;
+  auto snap = state.monitor.snapshot();
+  healthy = snap.healthy;
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state.deps.started);
   return json::object{
       {"status", healthy ? "ok" : "degraded"},
+      {"ready", snap.ready},
       {"version", state.deps.version},
       {"uptime_seconds", uptime.count()},
-      {"checks", std::move(checks)},
+      {"checks", std::move(snap.checks)},
   };
 }
 

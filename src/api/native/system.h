@@ -12,10 +12,14 @@
 
 namespace docent::api::native {
 
-// A named readiness check (the database answers, the blob folder is writable, ...).
+// A named readiness check (the database answers, the blob folder is writable, ...). A failing
+// required check makes /health answer 503 "degraded"; a failing check that is not required (the
+// vector index still rebuilding: searches are full text meanwhile) leaves it 200 "ok" and sets
+// "ready" false. Either way "checks" shows its message.
 struct HealthCheck {
   std::string name;
   std::function<core::Status()> check;
+  bool required = true;
 };
 
 struct SystemDeps {
