@@ -1,0 +1,142 @@
+// SearchIndex checkpoints: a start loads the last one and replays only what the database changed
+// since, including a chunk id SQLite handed out again after the highest chunks were deleted.
+
+#include "services/search_index.h"
+
+#include "core/config.h"
+#include "core/id.h"
+#include "core/time.h"
+#include "services/accounts.h"
+#include "store/chunk_index.h"
+#include "store/database.h"
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+
+namespace docent::services {
+namespace {
+
+class SearchIndexCheckpointTest : public ::testing::Test {
+ protected:
+  void SetUp() override {
+    dir_ = std::filesystem::temp_directory_path() / ("docent-index-checkpoint-" + core::random_hex(8));
+    std::filesystem::create_directories(dir_);
+    db_ = std::move(store::open_sqlite(dir_ / "t.db").value());
+    accounts_ = std::make_unique<AccountService>(*db_, config_, core::crypto::PasswordParams{1, 1024, 1});
+  }
+  void TearDown() override {
+    db_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  std::string make_account(const std::string& login) {
+    AccountInput in;
+    in.login = login;
+    in.password = "password-" + login;
+    return accounts_->create_unchecked(in).value().id;
+  }
+  Principal principal(const std::string& account) {
+    const auto a = accounts_->get(Principal{account, Role::Admin, "", "", false}, account).value();
+    return Principal{a.id, a.role, a.plan, "", false};
+  }
+
+  // A file of `texts` owned by account, its chunks stored with their embeddings; their ids.
+  std::vector<int64_t> add_file(const std::string& account, const std::vector<std::string>& texts,
+                                std::string* file_id = nullptr, const std::string& status = "processed",
+                                const std::string& source_type = "text") {
+    store::FileRecord f;
+    f.id = core::new_id();
+    if (file_id) *file_id = f.id;
+    f.account_id = account;
+    f.name = "notes.txt";
+    f.mime = "text/plain";
+    f.source_type = source_type;
+    f.sha256 = std::string(64, '0');
+    f.status = status;
+    f.created_at = f.updated_at = core::rfc3339_now();
+    std::vector<store::ChunkRecord> chunks;
+    for (size_t i = 0; i < texts.size(); ++i) {
+      store::ChunkRecord c;
+      c.file_id = f.id;
+      c.account_id = account;
+      c.ordinal = static_cast<int64_t>(i);
+      c.page = 1;
+      c.text = texts[i];
+      c.embedding = SearchIndex::to_bytes(embedder_.embed({texts[i]}).value().front());
+      chunks.push_back(std::move(c));
+    }
+    EXPECT_TRUE(db_->write([&](store::Tx& tx) -> core::Status {
+      if (auto st = store::files::insert(tx, f); !st) return st;
+      return store::chunks::insert(tx, chunks);
+    }));
+    std::vector<int64_t> ids;
+    for (const auto& c : chunks) ids.push_back(c.id);
+    return ids;
+  }
+
+  std::filesystem::path dir_;
+  core::Config config_;
+  std::unique_ptr<store::Database> db_;
+  std::unique_ptr<AccountService> accounts_;
+  engines::HashedEmbedder embedder_;
+};
+
+TEST_F(SearchIndexCheckpointTest, AChunkIdHandedOutAgainAfterTheCheckpointGetsItsNewVector) {
+  const std::string alice = make_account("alice");
+  add_file(alice, {"the harbour at dawn", "rust on iron bridges"});
+  std::string old_file;
+  const auto old_ids = add_file(alice, {"invoice totals and tax", "minutes of the board meeting"}, &old_file);
+  {
+    SearchIndex index(*db_, embedder_, dir_ / "index");
+    ASSERT_TRUE(index.open());
+    ASSERT_TRUE(index.save());
+  }
+  // The highest chunks go and new ones take their ids, and the index never hears of it (a crash).
+  ASSERT_TRUE(db_->write([&](store::Tx& tx) { return store::chunks::remove_for_file(tx, old_file); }));
+  std::string new_file;
+  const auto new_ids = add_file(alice, {"penguins nesting on the ice shelf", "volcanic ash over the runway"}, &new_file);
+  ASSERT_EQ(new_ids, old_ids) << "SQLite hands the highest ids out again";
+
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  EXPECT_EQ(index.size(), 4u);
+  const auto query = embedder_.embed({"penguins nesting on the ice shelf"}).value().front();
+  auto hits = index.search(query, 1, alice, nullptr);
+  ASSERT_EQ(hits.size(), 1u);
+  EXPECT_EQ(hits.front().first, new_ids[0]);
+  EXPECT_GT(hits.front().second, 0.99f) << "the label carries the new chunk's vector, not the deleted one's";
+  const std::vector<std::string> only_new{new_file};
+  EXPECT_EQ(index.search(query, 5, alice, &only_new).size(), 2u);
+}
+
+TEST_F(SearchIndexCheckpointTest, ACheckpointPrunesTheTombstonesItHasApplied) {
+  const std::string alice = make_account("alice");
+  std::string file;
+  add_file(alice, {"the harbour at dawn", "rust on iron bridges"}, &file);
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  ASSERT_TRUE(db_->write([&](store::Tx& tx) { return store::chunks::remove_for_file(tx, file); }));
+  index.remove_file(file);
+  auto tombstones = [&] {
+    size_t n = 0;
+    EXPECT_TRUE(db_->read([&](store::Tx& tx) -> core::Status {
+      auto t = store::chunk_index::tombstones_after(tx, 0);
+      if (!t) return t.error();
+      n = t->chunk_ids.size();
+      return {};
+    }));
+    return n;
+  };
+  EXPECT_EQ(tombstones(), 2u);
+  ASSERT_TRUE(index.save());
+  EXPECT_EQ(tombstones(), 2u) << "not yet: the index opened before these removals";
+  add_file(alice, {"a later change"});
+  SearchIndex reopened(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(reopened.open());  // applies every tombstone, replays the new chunk and saves
+  EXPECT_EQ(tombstones(), 0u);
+  EXPECT_EQ(reopened.size(), 1u);
+}
+
+}  // namespace
+}  // namespace docent::services
