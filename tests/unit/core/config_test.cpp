@@ -208,6 +208,8 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_EXTRACTION_MAX_FILES", "5"}, {"DOCENT_EXTRACTION_MAX_PAGES", "50"},
       {"DOCENT_EXTRACTION_CONCURRENCY", "4"}, {"DOCENT_EXTRACTION_TIMEOUT", "1m"},
       {"DOCENT_EXTRACTION_MODEL", "qwen"},
+      {"DOCENT_INDEX_CHECKPOINT_INTERVAL", "30s"},
+      {"DOCENT_INDEX_TEST_REPLAY_PAUSE_MS", "5"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -249,6 +251,8 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->extraction.concurrency, 4);
   EXPECT_EQ(config->extraction.timeout, seconds(60));
   EXPECT_EQ(config->extraction.model, "qwen");
+  EXPECT_EQ(config->index.checkpoint_interval, seconds(30));
+  EXPECT_EQ(config->index.test_replay_pause_ms, 5);
   for (const auto& [key, source] : config->sources) EXPECT_EQ(source, ConfigSource::Environment) << key;
 }
 
@@ -562,7 +566,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 38u);
+  EXPECT_EQ(setting_table().size(), 40u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
