@@ -219,13 +219,23 @@ core::Result<std::vector<int64_t>> SearchIndex::reconcile(std::unique_ptr<engine
   return missing;
 }
 
-// Adds the chunks `ids` from their stored embeddings, a page at a time, holding the lock only
-// to add each page, so adds and removals of the running server interleave.
+// Adds the chunks `ids` from their stored embeddings, a page at a time, on every core: each
+// thread adds a few vectors to the graph holding the lock shared (new labels add concurrently),
+// then records their owners holding it exclusively, so adds and removals of the running server
+// interleave. A chunk the server deletes between the page's read and its add can stay in the
+// graph until the next start; searches never show it (hits are read back from the database).
 core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
-  constexpr size_t kPage = 1000;
+  constexpr size_t kPage = 2000, kBatch = 32;
   const size_t dim = static_cast<size_t>(embedder_.dimensions());
-  for (size_t at = 0; at < ids.size(); at += kPage) {
-    if (stopping_.load()) break;
+  // One thread when pausing (tests), so that progress moves a chunk at a time.
+  const unsigned threads =
+      options_.replay_pause.count() > 0 ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  auto pause = [&] {
+    if (options_.replay_pause.count() <= 0) return;
+    std::unique_lock lock(thread_mu_);
+    wake_.wait_for(lock, options_.replay_pause, [&] { return stopping_.load(); });
+  };
+  for (size_t at = 0; at < ids.size() && !stopping_.load(); at += kPage) {
     const std::vector<int64_t> page_ids(ids.begin() + static_cast<std::ptrdiff_t>(at),
                                         ids.begin() + static_cast<std::ptrdiff_t>(std::min(ids.size(), at + kPage)));
     std::vector<store::ChunkRecord> page;
@@ -236,21 +246,45 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
       return {};
     });
     if (!st) return st;
-    for (const auto& c : page) {
-      if (stopping_.load()) break;
-      if (c.embedding.size() == dim * sizeof(float)) {  // another embedder's vectors are skipped
-        auto v = from_bytes(c.embedding);
-        std::unique_lock lock(mu_);
-        // Added meanwhile by add(), or deleted meanwhile (the page was read before): either
-        // way the running server's own call decides.
-        if (!meta_.count(c.id)) add_locked(c.id, c.account_id, c.file_id, v.data());
+    std::atomic<size_t> next{0};
+    auto work = [&] {
+      std::vector<const store::ChunkRecord*> added;
+      while (!stopping_.load()) {
+        const size_t begin = next.fetch_add(kBatch);
+        if (begin >= page.size()) break;
+        const size_t end = std::min(page.size(), begin + kBatch);
+        added.clear();
+        {
+          std::shared_lock lock(mu_);
+          for (size_t i = begin; i < end; ++i) {
+            const auto& c = page[i];
+            // Another embedder's vectors are skipped; a chunk add() indexed meanwhile is done.
+            if (c.embedding.size() != dim * sizeof(float) || meta_.count(c.id)) continue;
+            const auto v = from_bytes(c.embedding);
+            if (auto added_ok = index_->add(static_cast<uint64_t>(c.id), v.data()); !added_ok) {
+              core::log::warn("vector not indexed", {{"chunk", c.id}, {"error", added_ok.error().message}});
+              continue;
+            }
+            added.push_back(&c);
+          }
+        }
+        {
+          std::unique_lock lock(mu_);
+          for (const auto* c : added) {
+            if (!meta_.count(c->id)) set_meta_locked(c->id, c->account_id, c->file_id);
+          }
+          dirty_ = true;
+        }
+        for (size_t i = begin; i < end && !stopping_.load(); ++i) {
+          ++replay_done_;
+          pause();
+        }
       }
-      ++replay_done_;
-      if (options_.replay_pause.count() > 0) {
-        std::unique_lock lock(thread_mu_);
-        wake_.wait_for(lock, options_.replay_pause, [&] { return stopping_.load(); });
-      }
-    }
+    };
+    std::vector<std::thread> helpers;
+    for (unsigned t = 1; t < threads; ++t) helpers.emplace_back(work);
+    work();
+    for (auto& h : helpers) h.join();
   }
   if (stopping_.load()) {
     core::log::info("vector index replay stopped",
