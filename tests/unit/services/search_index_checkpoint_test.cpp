@@ -138,5 +138,23 @@ TEST_F(SearchIndexCheckpointTest, ACheckpointPrunesTheTombstonesItHasApplied) {
   EXPECT_EQ(reopened.size(), 1u);
 }
 
+TEST_F(SearchIndexCheckpointTest, ARebuildOnEveryCoreIndexesEveryChunkWithItsOwner) {
+  const std::string alice = make_account("alice"), bob = make_account("bob");
+  std::vector<std::string> texts;
+  for (int i = 0; i < 300; ++i) texts.push_back("note " + std::to_string(i) + " about topic " + std::to_string(i * 7919));
+  const auto ids = add_file(alice, texts);
+  add_file(bob, {"a note of bob's"});
+  SearchIndex index(*db_, embedder_, dir_ / "index");
+  ASSERT_TRUE(index.open());
+  EXPECT_EQ(index.size(), 301u);
+  for (int i : {0, 123, 299}) {
+    const auto query = embedder_.embed({texts[static_cast<size_t>(i)]}).value().front();
+    auto hits = index.search(query, 1, alice, nullptr);
+    ASSERT_EQ(hits.size(), 1u);
+    EXPECT_EQ(hits.front().first, ids[static_cast<size_t>(i)]);
+  }
+  EXPECT_FALSE(index.owns_every_chunk(alice));
+}
+
 }  // namespace
 }  // namespace docent::services
