@@ -1,7 +1,7 @@
 // bench/restart: fills a docent data folder with N chunks of generated text, embedded with the
 // built-in HashedEmbedder, owned by its "admin" account, through the store layer (so FTS5's
 // triggers run), as `docent ingest` would leave them but without parsing anything. Then builds
-// their HNSW index (on every core: the server's own rebuild adds one chunk at a time) and saves
+// their HNSW index on every core (as the server's own rebuild does) and saves
 // it as the server's checkpoint (SearchIndex::adopt, save). Prints the build's seconds.
 //
 // Usage: bench_restart_fill DATA_DIR N

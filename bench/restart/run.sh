@@ -36,7 +36,7 @@ _Written by `bench/restart/run.sh`; everything between the `bench:restart` marke
 - **Date:** {datetime.datetime.utcnow().strftime('%Y-%m-%d %H:%M')} UTC, at {commit}
 - **Machine:** {os.cpu_count()} cores, {cpu}; load average before the run {load}
 - **Command:** `bench/restart/run.sh` (CHUNKS={chunks})
-- **Data:** {chunks:,} chunks of generated text (150 words each, 100 a file) embedded with the built-in hashed embedder, stored through the store layer (`bench_restart_fill`), their HNSW index built once on every core ({f['build_s']:.1f} s; the server's own rebuild adds one chunk at a time) and saved as the server's checkpoint ({f['index_bytes'] / 1e6:.0f} MB). A clean start from it takes one more text file ({f['late_chunks']} chunks) and is then killed with SIGKILL before its next checkpoint.
+- **Data:** {chunks:,} chunks of generated text (150 words each, 100 a file) embedded with the built-in hashed embedder, stored through the store layer (`bench_restart_fill`), their HNSW index built once on every core ({f['build_s']:.1f} s, as the server's own rebuild does) and saved as the server's checkpoint ({f['index_bytes'] / 1e6:.0f} MB). A clean start from it takes one more text file ({f['late_chunks']} chunks) and is then killed with SIGKILL before its next checkpoint.
 - **Baseline:** `docent serve` on an empty data folder, to its first search through the vector index, in the same run.
 - **Measured:** from spawning `docent serve` to the first `POST /v1/search` answered 200 (full text while the index opens: the answer says `"degraded"`), and to the first answered without `"degraded"` (through the vector index).
 
