@@ -5,7 +5,8 @@
 # clean start from that checkpoint takes one more file, then is killed with SIGKILL before its next
 # checkpoint, and the restart is timed to its first search (full text, while the index opens) and
 # to its first search through the vector index. Writes the bench:restart section of
-# docs/PERFORMANCE.md. About 5 minutes at 100k on 2 busy cores (mostly building the index once).
+# docs/PERFORMANCE.md. A few minutes at 100k on an idle machine, mostly building the index once
+# (25 minutes at a load of 14 on 2 cores).
 #
 # Usage: bench/restart/run.sh [BUILD_DIR]      (CHUNKS=100000)
 set -euo pipefail
