@@ -1,5 +1,6 @@
 #include "app/admin_commands.h"
 
+#include "app/data_folder_lock.h"
 #include "app/routes.h"
 #include "app/runtime.h"
 #include "core/crypto.h"
@@ -37,6 +38,19 @@ std::unique_ptr<Runtime> open_or_report(const core::Config& config, int& code) {
     return nullptr;
   }
   return std::move(*rt);
+}
+
+// For the commands that use the knowledge base: takes the data folder's lock for `command` into
+// `lock` (declared before the runtime, so released after it), then opens the runtime.
+std::unique_ptr<Runtime> open_owned(const core::Config& config, std::string_view command,
+                                    std::optional<DataFolderLock>& lock, int& code) {
+  auto taken = DataFolderLock::acquire(config.data.dir, command);
+  if (!taken) {
+    code = fail(taken.error());
+    return nullptr;
+  }
+  lock.emplace(std::move(*taken));
+  return open_or_report(config, code);
 }
 
 }  // namespace
@@ -202,7 +216,8 @@ core::Result<services::File> wait_ingested(Runtime& rt, const services::Principa
 int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
                  const std::string& account_login) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent ingest", lock, code);
   if (!rt) return code;
   if (auto admin = bootstrap_admin(*rt); admin && *admin) {
     std::cerr << "docent: first start: created admin account 'admin'; its API key (shown once): " << **admin << "\n";
@@ -262,7 +277,8 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
 int search_print(const core::Config& config, const std::string& query, const std::string& account_login, int limit,
                  bool as_json) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent search", lock, code);
   if (!rt) return code;
   auto who = principal_of(*rt, account_login);
   if (!who) return fail(who.error());
@@ -296,7 +312,8 @@ int search_print(const core::Config& config, const std::string& query, const std
 
 int ask(const core::Config& config, const AskArgs& args) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent ask", lock, code);
   if (!rt) return code;
   if (auto admin = bootstrap_admin(*rt); admin && *admin) {
     std::cerr << "docent: first start: created admin account 'admin'; its API key (shown once): " << **admin << "\n";

@@ -1,7 +1,9 @@
 #pragma once
 // `docent accounts ...`, `docent keys ...` and `docent routes`: administration on a data folder
-// without a running server (SQLite in WAL mode lets them run beside one). Each returns the
-// process exit code and prints errors to stderr.
+// without a running server (SQLite in WAL mode lets them run beside one). `ingest`, `search` and
+// `ask` use the knowledge base and own the data folder while they run (data_folder_lock.h): beside
+// a server, or each other, they are refused (exit code 2) with a message naming the holder. Each
+// returns the process exit code and prints errors to stderr.
 
 #include "core/config.h"
 
