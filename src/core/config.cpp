@@ -99,7 +99,8 @@ std::vector<SettingInfo> build_table() {
      .help = "Upstream model used when a request names none"},
     {.key = "llm.allow_private", .env = "DOCENT_LLM_ALLOW_PRIVATE",
      .ref = field<&Config::llm, &LlmConfig::allow_private>,
-     .help = "Allow upstreams at private or loopback addresses (off: refused, DESIGN.md §4)"},
+     .help = "Allow upstreams at private or loopback addresses (on: the operator's own URLs are trusted, "
+             "DESIGN.md §4; false refuses them)"},
     {.key = "llm.connect_timeout", .env = "DOCENT_LLM_CONNECT_TIMEOUT",
      .ref = field<&Config::llm, &LlmConfig::connect_timeout>,
      .help = "Time allowed to connect to an upstream", .min = 1},
