@@ -31,7 +31,9 @@ int keys_revoke(const core::Config& config, const std::string& key_id);
 int routes_print(const core::Config& config, bool as_json);
 
 // Adds files to an account's knowledge base and waits for their ingestion, drawing progress on
-// stderr. Exit code 0 when every file was processed, 1 when any failed.
+// stderr. A path that is a folder is read recursively (folder_walk.h): its files go to `folder`, its
+// sub-folders become folders under it, and every entry left out gets a line on stderr. Exit code 0
+// when every file was processed, 1 when any failed or could not be read.
 int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
                  const std::string& account_login);
 // Prints the best passages for a query, with file, page and section.
