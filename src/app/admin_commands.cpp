@@ -247,7 +247,7 @@ struct IngestTarget {
 // sub-folders mirrored under `folder`. Prints a line for each entry left out; `skipped` counts the
 // ones that could not be read.
 std::vector<IngestTarget> ingest_targets(const std::vector<std::string>& paths, const std::string& folder,
-                                         int& skipped) {
+                                         const std::filesystem::path& data_dir, int& skipped) {
   std::vector<IngestTarget> out;
   auto join = [](const std::string& a, const std::string& b) { return a.empty() ? b : b.empty() ? a : a + "/" + b; };
   for (const auto& p : paths) {
@@ -256,9 +256,9 @@ std::vector<IngestTarget> ingest_targets(const std::vector<std::string>& paths, 
       out.push_back(IngestTarget{p, folder, std::filesystem::path(p).filename().string()});
       continue;
     }
-    auto walk = walk_folder(p);
+    auto walk = walk_folder(p, data_dir);
     for (const auto& line : walk.skipped) std::cerr << "docent: " << line << "\n";
-    for (const auto& line : walk.repeated) std::cerr << "docent: " << line << "\n";
+    for (const auto& line : walk.passed_over) std::cerr << "docent: " << line << "\n";
     skipped += static_cast<int>(walk.skipped.size());
     if (walk.files.empty()) std::cerr << "docent: " << p << ": no file to add in this folder\n";
     for (auto& f : walk.files) {
@@ -285,7 +285,7 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
   if (auto st = start_background_work(*rt); !st) return fail(st.error());
 
   int failures = 0;
-  const auto targets = ingest_targets(paths, folder, failures);
+  const auto targets = ingest_targets(paths, folder, config.data.dir, failures);
   std::map<std::string, std::optional<std::string>> folders;
   if (auto base = folder_at(*rt, *who, folder, folders); !base) return fail(base.error());
   std::vector<std::pair<std::string, std::string>> queued;  // (id, name shown)

@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <set>
 #include <utility>
 
@@ -19,11 +20,20 @@ class Walker {
  public:
   FolderWalk result;
 
+  explicit Walker(const fs::path& leave_out) {
+    struct stat st {};
+    if (!leave_out.empty() && ::stat(leave_out.c_str(), &st) == 0) leave_out_ = {st.st_dev, st.st_ino};
+  }
+
   void walk(const fs::path& dir, const std::string& subfolder) {
     struct stat st {};
     if (::stat(dir.c_str(), &st) != 0) return skip(dir, std::strerror(errno));
+    if (leave_out_ && *leave_out_ == std::pair{st.st_dev, st.st_ino}) {
+      result.passed_over.push_back(dir.string() + ": skipped: the data folder itself");
+      return;
+    }
     if (!seen_.insert({st.st_dev, st.st_ino}).second) {
-      result.repeated.push_back(dir.string() + ": skipped: a folder already read (a link back to it)");
+      result.passed_over.push_back(dir.string() + ": skipped: a folder already read (a link back to it)");
       return;
     }
     std::error_code ec;
@@ -53,13 +63,14 @@ class Walker {
  private:
   void skip(const fs::path& path, const std::string& why) { result.skipped.push_back(path.string() + ": skipped: " + why); }
 
+  std::optional<std::pair<dev_t, ino_t>> leave_out_;
   std::set<std::pair<dev_t, ino_t>> seen_;
 };
 
 }  // namespace
 
-FolderWalk walk_folder(const fs::path& root) {
-  Walker w;
+FolderWalk walk_folder(const fs::path& root, const fs::path& leave_out) {
+  Walker w(leave_out);
   w.walk(root, "");
   return std::move(w.result);
 }

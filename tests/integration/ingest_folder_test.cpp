@@ -75,6 +75,17 @@ TEST(IngestFolder, IngestOfAFolderReadsItRecursivelySkippingWhatItCannotReadAndF
   EXPECT_NE(search.body.find("kea.md"), std::string::npos) << search.body;
 }
 
+TEST(IngestFolder, IngestOfTheFolderHoldingTheDataFolderLeavesTheDataFolderOut) {
+  TempDir dir;
+  std::ofstream(dir.path() / "note.md") << "# Note\n\nThe heron waits by the weir.\n";
+  const auto data = dir.path() / "d";
+  ASSERT_EQ(run_docent({"ingest", (dir.path() / "note.md").string(), "--data", data.string()}).exit_code, 0);
+  auto r = run_docent({"ingest", dir.path().string(), "--data", data.string()});
+  EXPECT_EQ(r.exit_code, 0) << r.out << r.err;
+  EXPECT_EQ(count(r.out, "ok "), 1u) << "only note.md; never the database, blobs or master.key: " << r.out;
+  EXPECT_NE(r.err.find(data.string() + ": skipped: the data folder itself"), std::string::npos) << r.err;
+}
+
 TEST(IngestFolder, AnEmptyFolderSaysSo) {
   TempDir dir;
   fs::create_directories(dir.path() / "empty");
