@@ -1,5 +1,7 @@
 #include "app/admin_commands.h"
 
+#include "app/data_folder_lock.h"
+#include "app/folder_walk.h"
 #include "app/routes.h"
 #include "app/runtime.h"
 #include "core/crypto.h"
@@ -37,6 +39,19 @@ std::unique_ptr<Runtime> open_or_report(const core::Config& config, int& code) {
     return nullptr;
   }
   return std::move(*rt);
+}
+
+// For the commands that use the knowledge base: takes the data folder's lock for `command` into
+// `lock` (declared before the runtime, so released after it), then opens the runtime.
+std::unique_ptr<Runtime> open_owned(const core::Config& config, std::string_view command,
+                                    std::optional<DataFolderLock>& lock, int& code) {
+  auto taken = DataFolderLock::acquire(config.data.dir, command);
+  if (!taken) {
+    code = fail(taken.error());
+    return nullptr;
+  }
+  lock.emplace(std::move(*taken));
+  return open_or_report(config, code);
 }
 
 }  // namespace
@@ -197,12 +212,70 @@ core::Result<services::File> wait_ingested(Runtime& rt, const services::Principa
   }
 }
 
+// The id of the folder at `path` ("a/b/c"; nullopt for "", the top), each level found or made.
+// `made` remembers the paths already resolved in this run.
+core::Result<std::optional<std::string>> folder_at(Runtime& rt, const services::Principal& who,
+                                                   const std::string& path,
+                                                   std::map<std::string, std::optional<std::string>>& made) {
+  if (auto it = made.find(path); it != made.end()) return it->second;
+  std::optional<std::string> folder_id;
+  std::string path_so_far;
+  for (size_t i = 0; i < path.size();) {
+    size_t j = path.find('/', i);
+    if (j == std::string::npos) j = path.size();
+    std::string name = path.substr(i, j - i);
+    i = j + 1;
+    if (name.empty()) continue;
+    path_so_far += (path_so_far.empty() ? "" : "/") + name;
+    auto existing = rt.knowledge->resolve_folder(who, path_so_far);
+    auto folder = existing ? existing : rt.knowledge->create_folder(who, name, "", folder_id);
+    if (!folder) return folder.error();
+    folder_id = folder->id;
+  }
+  made[path] = folder_id;
+  return folder_id;
+}
+
+// A file to add, with the folder it goes to and the name it is reported by.
+struct IngestTarget {
+  std::filesystem::path path;
+  std::string folder;  // "a/b", "" for the top
+  std::string shown;   // the path as given, or relative to the folder given
+};
+
+// The files named by `paths`: files as they are, folders read recursively (folder_walk.h), their
+// sub-folders mirrored under `folder`. Prints a line for each entry left out; `skipped` counts the
+// ones that could not be read.
+std::vector<IngestTarget> ingest_targets(const std::vector<std::string>& paths, const std::string& folder,
+                                         const std::filesystem::path& data_dir, int& skipped) {
+  std::vector<IngestTarget> out;
+  auto join = [](const std::string& a, const std::string& b) { return a.empty() ? b : b.empty() ? a : a + "/" + b; };
+  for (const auto& p : paths) {
+    std::error_code ec;
+    if (!std::filesystem::is_directory(p, ec)) {
+      out.push_back(IngestTarget{p, folder, std::filesystem::path(p).filename().string()});
+      continue;
+    }
+    auto walk = walk_folder(p, data_dir);
+    for (const auto& line : walk.skipped) std::cerr << "docent: " << line << "\n";
+    for (const auto& line : walk.passed_over) std::cerr << "docent: " << line << "\n";
+    skipped += static_cast<int>(walk.skipped.size());
+    if (walk.files.empty()) std::cerr << "docent: " << p << ": no file to add in this folder\n";
+    for (auto& f : walk.files) {
+      std::string shown = join(f.subfolder, f.path.filename().string());
+      out.push_back(IngestTarget{std::move(f.path), join(folder, f.subfolder), std::move(shown)});
+    }
+  }
+  return out;
+}
+
 }  // namespace
 
 int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
                  const std::string& account_login) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent ingest", lock, code);
   if (!rt) return code;
   if (auto admin = bootstrap_admin(*rt); admin && *admin) {
     std::cerr << "docent: first start: created admin account 'admin'; its API key (shown once): " << **admin << "\n";
@@ -211,31 +284,25 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
   if (!who) return fail(who.error());
   if (auto st = start_background_work(*rt); !st) return fail(st.error());
 
-  std::optional<std::string> folder_id;
-  // Each level of "a/b/c" is found or made.
-  std::string path_so_far;
-  for (size_t i = 0; i < folder.size();) {
-    size_t j = folder.find('/', i);
-    if (j == std::string::npos) j = folder.size();
-    std::string name = folder.substr(i, j - i);
-    i = j + 1;
-    if (name.empty()) continue;
-    path_so_far += (path_so_far.empty() ? "" : "/") + name;
-    auto existing = rt->knowledge->resolve_folder(*who, path_so_far);
-    auto made = existing ? existing : rt->knowledge->create_folder(*who, name, "", folder_id);
-    if (!made) return fail(made.error());
-    folder_id = made->id;
-  }
-  std::vector<std::pair<std::string, std::string>> queued;  // (id, name)
   int failures = 0;
-  for (const auto& p : paths) {
-    auto file = add_copy(*rt, config, *who, p, folder_id);
-    if (!file) {
-      std::cerr << "docent: " << p << ": " << file.error().message << "\n";
+  const auto targets = ingest_targets(paths, folder, config.data.dir, failures);
+  std::map<std::string, std::optional<std::string>> folders;
+  if (auto base = folder_at(*rt, *who, folder, folders); !base) return fail(base.error());
+  std::vector<std::pair<std::string, std::string>> queued;  // (id, name shown)
+  for (const auto& t : targets) {
+    auto folder_id = folder_at(*rt, *who, t.folder, folders);
+    if (!folder_id) {
+      std::cerr << "docent: " << t.path.string() << ": folder " << t.folder << ": " << folder_id.error().message << "\n";
       ++failures;
       continue;
     }
-    queued.emplace_back(file->id, file->name);
+    auto file = add_copy(*rt, config, *who, t.path, *folder_id);
+    if (!file) {
+      std::cerr << "docent: " << t.path.string() << ": " << file.error().message << "\n";
+      ++failures;
+      continue;
+    }
+    queued.emplace_back(file->id, t.shown);
   }
   size_t done = 0;
   std::vector<std::string> report;
@@ -262,7 +329,8 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
 int search_print(const core::Config& config, const std::string& query, const std::string& account_login, int limit,
                  bool as_json) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent search", lock, code);
   if (!rt) return code;
   auto who = principal_of(*rt, account_login);
   if (!who) return fail(who.error());
@@ -296,7 +364,8 @@ int search_print(const core::Config& config, const std::string& query, const std
 
 int ask(const core::Config& config, const AskArgs& args) {
   int code = 0;
-  auto rt = open_or_report(config, code);
+  std::optional<DataFolderLock> lock;
+  auto rt = open_owned(config, "docent ask", lock, code);
   if (!rt) return code;
   if (auto admin = bootstrap_admin(*rt); admin && *admin) {
     std::cerr << "docent: first start: created admin account 'admin'; its API key (shown once): " << **admin << "\n";

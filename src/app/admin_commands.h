@@ -1,7 +1,9 @@
 #pragma once
 // `docent accounts ...`, `docent keys ...` and `docent routes`: administration on a data folder
-// without a running server (SQLite in WAL mode lets them run beside one). Each returns the
-// process exit code and prints errors to stderr.
+// without a running server (SQLite in WAL mode lets them run beside one). `ingest`, `search` and
+// `ask` use the knowledge base and own the data folder while they run (data_folder_lock.h): beside
+// a server, or each other, they are refused (exit code 2) with a message naming the holder. Each
+// returns the process exit code and prints errors to stderr.
 
 #include "core/config.h"
 
@@ -29,7 +31,9 @@ int keys_revoke(const core::Config& config, const std::string& key_id);
 int routes_print(const core::Config& config, bool as_json);
 
 // Adds files to an account's knowledge base and waits for their ingestion, drawing progress on
-// stderr. Exit code 0 when every file was processed, 1 when any failed.
+// stderr. A path that is a folder is read recursively (folder_walk.h): its files go to `folder`, its
+// sub-folders become folders under it, and every entry left out gets a line on stderr. Exit code 0
+// when every file was processed, 1 when any failed or could not be read.
 int ingest_files(const core::Config& config, const std::vector<std::string>& paths, const std::string& folder,
                  const std::string& account_login);
 // Prints the best passages for a query, with file, page and section.

@@ -149,7 +149,10 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> ingest_paths;
   std::string ingest_folder, as_account = "admin";
   auto [ingest_cmd, ingest_flags] = command(app, "ingest", "Add files to the knowledge base and wait for them");
-  ingest_cmd->add_option("paths", ingest_paths, "Files to add")->required();
+  ingest_cmd->add_option("paths", ingest_paths,
+                         "Files or folders to add; a folder is read recursively (hidden entries left out), "
+                         "its sub-folders made under --folder")
+      ->required();
   ingest_cmd->add_option("--folder", ingest_folder, "Folder (made if missing; a/b for nested)");
   ingest_cmd->add_option("--account", as_account, "Login of the account that owns them");
   on_run(ingest_cmd, ingest_flags,

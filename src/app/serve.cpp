@@ -2,6 +2,7 @@
 
 #include "api/native/errors.h"
 #include "api/native/system.h"
+#include "app/data_folder_lock.h"
 #include "app/routes.h"
 #include "app/runtime.h"
 #include "core/log.h"
@@ -64,6 +65,12 @@ core::Status prepare_data_dir(const std::filesystem::path& dir) {
 
 int serve(const core::Config& config) {
   const std::filesystem::path data_dir = config.data.dir;
+  auto owner = DataFolderLock::acquire(data_dir, "docent serve");  // first: nothing touches a folder in use
+  if (!owner) {
+    core::log::error("cannot start", {{"error", owner.error().message}});
+    std::cerr << "docent: " << owner.error().message << std::endl;
+    return 1;
+  }
   if (auto st = prepare_data_dir(data_dir); !st) {
     core::log::error(st.error().message);
     return 1;
@@ -149,6 +156,7 @@ int serve(const core::Config& config) {
   }
   std::cout << "docent " << DOCENT_VERSION << " listening on http://" << config.server.host << ":" << server.port()
             << std::endl;
+  owner->note("listening on http://" + config.server.host + ":" + std::to_string(server.port()));
   core::log::info("listening", {{"host", config.server.host}, {"port", static_cast<int64_t>(server.port())},
                                 {"data", data_dir.string()}});
   server.run();

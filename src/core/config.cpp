@@ -96,10 +96,11 @@ std::vector<SettingInfo> build_table() {
     {.key = "llm.key", .env = "DOCENT_LLM_KEY", .ref = field<&Config::llm, &LlmConfig::key>,
      .help = "API key sent to the upstream model server", .secret = true},
     {.key = "llm.model", .env = "DOCENT_LLM_MODEL", .ref = field<&Config::llm, &LlmConfig::model>,
-     .help = "Upstream model used when a request names none"},
+     .help = "Upstream model used when a request names none; empty = the first the upstream lists"},
     {.key = "llm.allow_private", .env = "DOCENT_LLM_ALLOW_PRIVATE",
      .ref = field<&Config::llm, &LlmConfig::allow_private>,
-     .help = "Allow upstreams at private or loopback addresses (off: refused, DESIGN.md §4)"},
+     .help = "Allow upstreams at private or loopback addresses (on: the operator's own URLs are trusted, "
+             "DESIGN.md §4; false refuses them)"},
     {.key = "llm.connect_timeout", .env = "DOCENT_LLM_CONNECT_TIMEOUT",
      .ref = field<&Config::llm, &LlmConfig::connect_timeout>,
      .help = "Time allowed to connect to an upstream", .min = 1},

@@ -77,7 +77,9 @@ struct LlmConfig {
   std::string url;    // base URL ending in /v1; empty = only the built-in engine
   std::string key;    // secret
   std::string model;  // default model for requests naming none; empty = the upstream's first
-  bool allow_private = false;  // allow private/loopback upstream addresses (DESIGN.md §4)
+  // Upstreams the operator configures may be at private or loopback addresses (Ollama or vLLM on
+  // the same host is the common case; DESIGN.md §4 "Whose URL is it?"); false refuses them.
+  bool allow_private = true;
   std::chrono::seconds connect_timeout{10};
   std::chrono::seconds read_timeout{120};  // an upstream silent this long fails the request
   int retries = 2;                         // extra attempts on connection errors

@@ -134,7 +134,10 @@ core::Result<Folder> KnowledgeService::resolve_folder(const Principal& actor, st
       i = j + 1;
       auto it = std::find_if(all->begin(), all->end(),
                              [&](const store::FolderRecord& f) { return f.parent_id == parent && f.name == name; });
-      if (it == all->end()) return {};
+      if (it == all->end()) {
+        found.reset();  // "a/missing" is not found, never "a"
+        return {};
+      }
       parent = it->id;
       found = *it;
     }

@@ -81,9 +81,32 @@ core::Result<engines::ModelInfo> ModelService::get_model(const std::string& id, 
   return unknown_model(id);
 }
 
+core::Result<std::string> ModelService::first_listed_model(const engines::CancelCheck& cancel) {
+  std::optional<core::Error> unreadable;  // the first list that failed
+  for (auto& state : upstreams_) {
+    auto up = upstream_models(*state, cancel);
+    if (!up) {
+      if (!unreadable) unreadable = up.error();
+    } else if (!up->empty()) {
+      return up->front().id;
+    }
+  }
+  if (unreadable) {
+    return core::Error(core::Code::UpstreamError,
+                       "no model was named and the upstream's model list could not be read to choose one (" +
+                           unreadable->message + "); name a model, or set llm.model",
+                       "model");
+  }
+  return std::string(engines::kExtractiveModel);
+}
+
 core::Result<ModelRoute> ModelService::route_chat(const std::string& requested, const engines::CancelCheck& cancel) {
   std::string model = requested.empty() ? options_.default_model : requested;
-  if (model.empty()) model = std::string(engines::kExtractiveModel);
+  if (model.empty()) {
+    auto first = first_listed_model(cancel);
+    if (!first) return first.error();
+    model = std::move(*first);
+  }
   UpstreamState* unreadable = nullptr;  // the first upstream whose list failed
   for (auto& state : upstreams_) {
     auto up = upstream_models(*state, cancel);

@@ -7,7 +7,11 @@
 //   - a model some upstream serves goes to the first such upstream, so a docent proxying another
 //     docent passes everything through;
 //   - "docent-extractive" otherwise goes to the built-in engine (builtin_llm.h);
-//   - an empty name means llm.model when set, else "docent-extractive";
+//   - an empty name means llm.model when set, else the first model listed by the first upstream
+//     (in routing order) whose list could be read and names any, so `--llm-url` alone makes the
+//     upstream answer every face and `docent ask`; "docent-extractive" when there is no upstream.
+//     With upstreams but none of their lists readable, it is an UpstreamError (field "model"),
+//     never a silent switch to the built-in engine;
 //   - any other name goes to the first upstream whose list could not be read (it decides), and
 //     is NotFound (param "model") when every list was read and none has it, or with no upstream.
 // Embeddings: embeddings.url, when set, serves every /v1/embeddings request (embeddings.model
@@ -79,6 +83,8 @@ class ModelService {
   // list from the cache when fresh; an error when the list cannot be read.
   core::Result<std::vector<engines::ModelInfo>> upstream_models(UpstreamState& state,
                                                                 const engines::CancelCheck& cancel);
+  // The model for a request naming none when llm.model is unset (rules above).
+  core::Result<std::string> first_listed_model(const engines::CancelCheck& cancel);
 
   std::unique_ptr<engines::LlmProvider> builtin_;
   std::vector<std::unique_ptr<UpstreamState>> upstreams_;  // the vector itself is immutable

@@ -351,12 +351,13 @@ TEST_F(LlmTest, UpstreamRejectingOurKeyIsA502CarryingItsMessage) {
   EXPECT_NE(res.json().at("error").at("message").as_string().find("401"), std::string::npos) << res.body;
 }
 
-TEST_F(LlmTest, PrivateUpstreamIsRefusedUnlessAllowed) {
+TEST_F(LlmTest, PrivateUpstreamIsRefusedWhenTheOperatorTurnsPrivateOff) {
   auto r = run_docent({"config", "--llm-url", "http://127.0.0.1:1/v1", "--llm-key", "secret-upstream-key-123"});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("secret-upstream-key-123"), std::string::npos) << r.out;  // masked
   TempDir dir;
-  auto serve = run_docent({"serve", "--port", "0", "--data", dir.path().string(), "--llm-url", "http://127.0.0.1:1/v1"});
+  auto serve = run_docent({"serve", "--port", "0", "--data", dir.path().string(), "--llm-url", "http://127.0.0.1:1/v1",
+                           "--set", "llm.allow_private=false"});
   EXPECT_NE(serve.exit_code, 0);
   EXPECT_NE((serve.out + serve.err).find("llm.allow_private"), std::string::npos) << serve.out << serve.err;
 }

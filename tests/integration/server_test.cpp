@@ -210,8 +210,9 @@ TEST(ServerLifecycle, SigtermShutsDownCleanly) {
 
 TEST(ServerLifecycle, BusyPortIsAClearError) {
   ServerProcess first;
+  TempDir other;  // a data folder of its own: the same one would be refused for its lock first
   auto r = run_docent({"serve", "--host", "127.0.0.1", "--port", std::to_string(first.port()), "--data",
-                       first.data_dir().string()});
+                       (other.path() / "d").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("cannot listen"), std::string::npos) << r.err;
 }

@@ -110,6 +110,32 @@ TEST(ModelService, AnEmptyModelMeansTheConfiguredDefault) {
   EXPECT_FALSE(r->builtin);
 }
 
+TEST(ModelService, AnEmptyModelMeansTheFirstModelTheUpstreamListsWhenNoDefaultIsSet) {
+  Fixture f(std::vector<std::string>{"llama-3-8b", "qwen"});
+  auto r = f.service->route_chat("", {});
+  ASSERT_TRUE(r.ok()) << r.error().message;
+  EXPECT_EQ(r->model, "llama-3-8b");
+  EXPECT_FALSE(r->builtin);
+  EXPECT_EQ(r->upstream, "default");
+}
+
+TEST(ModelService, AnEmptyModelWithNoReadableUpstreamListIsAnUpstreamErrorNotTheBuiltInEngine) {
+  Fixture f(std::nullopt);
+  auto r = f.service->route_chat("", {});
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().code, core::Code::UpstreamError);
+  EXPECT_EQ(r.error().field, "model");
+  EXPECT_NE(r.error().message.find("llm.model"), std::string::npos) << r.error().message;
+  EXPECT_TRUE(f.service->route_chat("docent-extractive", {})->builtin) << "naming the built-in engine still works";
+}
+
+TEST(ModelService, AnUpstreamListingNoModelLeavesTheBuiltInEngineAsTheDefault) {
+  Fixture f(std::vector<std::string>{});
+  auto r = f.service->route_chat("", {});
+  ASSERT_TRUE(r.ok());
+  EXPECT_TRUE(r->builtin);
+}
+
 TEST(ModelService, BuiltInEmbeddingsServeOnlyTheirOwnModel) {
   Fixture f(std::nullopt, false);
   auto e = f.service->embed("", {"quokka", "lot"}, {});
