@@ -13,7 +13,7 @@ status=0
 pattern='\.\./shared|shared/(testdata|seeds)|/ *"shared"|"shared" */'
 if hits=$(grep -rnE "$pattern" tests --include='*.cpp' --include='*.h' --include='*.sh' \
               --include='*.py' --include='*.mjs' --include='*.js' --include='CMakeLists.txt' \
-              --exclude-dir=node_modules --exclude=check_test_data.sh | sort -u); then
+              --exclude-dir=node_modules --exclude=check_test_data.sh --exclude=check_docs.py | sort -u); then
   echo "test_data_in_repository: tests read data from outside the repository (copy it into tests/data):" >&2
   echo "$hits" >&2
   status=1
