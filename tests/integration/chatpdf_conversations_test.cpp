@@ -5,6 +5,7 @@
 #include "support/http_client.h"
 #include "support/pdf_writer.h"
 #include "support/server_process.h"
+#include "support/test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -18,10 +19,9 @@ namespace {
 namespace json = boost::json;
 
 std::string sample_pdf() {
-  auto path = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata" / "pdf-sample-files" /
-              "004-pdflatex-4-pages" / "pdflatex-4-pages.pdf";
-  std::ifstream in(path, std::ios::binary);
-  return std::string((std::istreambuf_iterator<char>(in)), {});
+  std::string pdf = read_test_data("pdf-sample-files/004-pdflatex-4-pages/pdflatex-4-pages.pdf");
+  EXPECT_FALSE(pdf.empty()) << "tests/data carries the sample PDF";
+  return pdf;
 }
 
 class ChatpdfConversationsTest : public ::testing::Test {

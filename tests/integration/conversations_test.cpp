@@ -4,6 +4,7 @@
 #include "support/http_client.h"
 #include "support/pdf_writer.h"
 #include "support/server_process.h"
+#include "support/test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -108,11 +109,8 @@ TEST_F(ConversationsTest, AskAboutAFileAndGetItsPageCited) {
 TEST_F(ConversationsTest, AConversationOverAllFilesWaitsForAnUploadStillBeingRead) {
   // A scanned page takes tesseract a second or more: asked at once, a conversation with no files of
   // its own (it searches all of the caller's) waits for the upload instead of answering without it.
-  const auto scan = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata" /
-                    "ocr-tesseract" / "testing" / "phototest.tif";
-  if (!std::filesystem::exists(scan)) GTEST_SKIP() << "shared/testdata is not present";
-  std::ifstream in(scan, std::ios::binary);
-  const std::string bytes((std::istreambuf_iterator<char>(in)), {});
+  const std::string bytes = read_test_data("ocr-tesseract/testing/phototest.tif");
+  ASSERT_FALSE(bytes.empty());
   const std::string key = make_user("scanner");
   const std::string file = upload("phototest.tif", bytes, bearer(key));
   auto created = client.post_json("/v1/conversations", "{}", bearer(key));

@@ -4,6 +4,7 @@
 
 #include "support/http_client.h"
 #include "support/server_process.h"
+#include "support/test_data.h"
 
 #include <gtest/gtest.h>
 
@@ -17,12 +18,6 @@ namespace docent::testing {
 namespace {
 
 namespace json = boost::json;
-
-
-std::filesystem::path shared_testdata() {
-  auto p = std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata";
-  return std::filesystem::exists(p) ? p : std::filesystem::path();
-}
 
 class KnowledgeTest : public ::testing::Test {
  protected:
@@ -102,10 +97,7 @@ TEST_F(KnowledgeTest, MarkdownIsIngestedAndSearchFindsThePlantedPassage) {
 }
 
 TEST_F(KnowledgeTest, PdfPagesAreKeptOnEveryHit) {
-  auto data = shared_testdata();
-  if (data.empty()) GTEST_SKIP() << "shared/testdata not beside the repository";
-  std::ifstream in(data / "pdf-sample-files" / "004-pdflatex-4-pages" / "pdflatex-4-pages.pdf", std::ios::binary);
-  std::string pdf((std::istreambuf_iterator<char>(in)), {});
+  const std::string pdf = read_test_data("pdf-sample-files/004-pdflatex-4-pages/pdflatex-4-pages.pdf");
   ASSERT_FALSE(pdf.empty());
   auto up = upload("four.pdf", pdf, key());
   ASSERT_EQ(up.status, 200) << up.body;
@@ -147,11 +139,10 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   EXPECT_EQ(not_ready.status, 409) << not_ready.body;
   EXPECT_EQ(not_ready.json().at("error").at("code"), "NOT_READY");
 
-  auto data = shared_testdata();
-  if (!data.empty()) {
-    std::ifstream in(data / "pdf-sample-files" / "005-libreoffice-writer-password" / "libreoffice-writer-password.pdf",
-                     std::ios::binary);
-    std::string pdf((std::istreambuf_iterator<char>(in)), {});
+  {
+    const std::string pdf =
+        read_test_data("pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf");
+    ASSERT_FALSE(pdf.empty());
     auto locked = upload("locked.pdf", pdf, key());
     ASSERT_EQ(locked.status, 200);
     auto st = wait_done(str(locked.json().at("id")), key());

@@ -1,6 +1,7 @@
 #include "support/extraction_support.h"
 
 #include "support/server_process.h"
+#include "support/test_data.h"
 
 #include <sys/wait.h>
 
@@ -59,9 +60,6 @@ std::string read_file(const std::filesystem::path& path) {
   return s.str();
 }
 
-std::filesystem::path sample_pdf(const std::string& relative) {
-  return std::filesystem::path(DOCENT_SOURCE_DIR).parent_path() / "shared" / "testdata" / "pdf-sample-files" /
-         relative;
-}
+std::filesystem::path sample_pdf(const std::string& relative) { return test_data("pdf-sample-files/" + relative); }
 
 }  // namespace docent::testing

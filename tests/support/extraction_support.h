@@ -1,6 +1,6 @@
 #pragma once
 // Helpers of the extraction tests: uploads to the PDF endpoints, workbooks read back with
-// Debian's openpyxl (tests/integration/read_xlsx.py), and the shared sample PDFs.
+// Debian's openpyxl (tests/integration/read_xlsx.py), and the sample PDFs of tests/data.
 
 #include "support/http_client.h"
 
@@ -26,7 +26,7 @@ boost::json::value read_workbook(const std::string& xlsx_bytes);
 boost::json::value read_workbook_file(const std::filesystem::path& xlsx);
 
 std::string read_file(const std::filesystem::path& path);
-// A file of ../shared/testdata/pdf-sample-files.
+// A file of tests/data/pdf-sample-files.
 std::filesystem::path sample_pdf(const std::string& relative);
 
 // Runs a shell command; returns its exit status and what it wrote on stdout (stderr follows it).

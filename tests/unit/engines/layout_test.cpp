@@ -114,8 +114,8 @@ TEST_F(LayoutTest, BrokenAndMissingFilesGiveClearErrors) {
 
 TEST_F(LayoutTest, EncryptedPdfSaysItIsPasswordProtected) {
   const fs::path path =
-      fixtures::shared_testdata() / "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
-  if (fixtures::shared_testdata().empty() || !fs::exists(path)) GTEST_SKIP() << "shared/testdata is not present";
+      fixtures::test_data() / "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
+  ASSERT_TRUE(fs::exists(path)) << path;
   auto r = pdf_words(path, ParseLimits{}, nullptr);
   ASSERT_FALSE(r.ok());
   EXPECT_EQ(r.error().code, core::Code::InvalidFormat);

@@ -87,10 +87,8 @@ TEST(OcrCreateTest, MissingTessdataDirIsServiceUnavailable) {
 }
 
 TEST_F(OcrTest, PhototestGetsMostWordsOfTheGroundTruth) {
-  const fs::path data = fixtures::shared_testdata();
-  if (data.empty()) GTEST_SKIP() << "shared/testdata is not present";
-  const fs::path dir = data / "ocr-tesseract" / "testing";
-  if (!fs::exists(dir / "phototest.tif")) GTEST_SKIP() << "phototest.tif is not present";
+  const fs::path dir = fixtures::test_data() / "ocr-tesseract" / "testing";
+  ASSERT_TRUE(fs::exists(dir / "phototest.tif")) << dir;
 
   auto blocks = ocr_->recognize_file(dir / "phototest.tif");
   ASSERT_TRUE(blocks.ok()) << blocks.error().message;

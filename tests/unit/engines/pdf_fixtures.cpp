@@ -229,12 +229,6 @@ fs::path make_temp_dir(const std::string& prefix) {
   return dir;
 }
 
-fs::path shared_testdata() {
-  // tests/unit/engines/pdf_fixtures.cpp -> the repository root -> its parent's shared/testdata.
-  fs::path root = fs::path(__FILE__).parent_path().parent_path().parent_path().parent_path();
-  fs::path dir = root.parent_path() / "shared" / "testdata";
-  std::error_code ec;
-  return fs::is_directory(dir, ec) ? dir : fs::path();
-}
+fs::path test_data() { return fs::path(DOCENT_SOURCE_DIR) / "tests" / "data"; }
 
 }  // namespace docent::engines::fixtures

@@ -54,8 +54,8 @@ std::string read_bytes(const std::filesystem::path& path);
 // A fresh, empty directory under the system temp dir; remove it with std::filesystem::remove_all.
 std::filesystem::path make_temp_dir(const std::string& prefix);
 
-// The repository's sibling shared/testdata directory (found from this file's path); empty when
-// it is not there, so that tests can GTEST_SKIP.
-std::filesystem::path shared_testdata();
+// The repository's tests/data: third-party sample files, each folder with its PROVENANCE.md and
+// licence (tests/data/README.md). Always there, also in a bare clone.
+std::filesystem::path test_data();
 
 }  // namespace docent::engines::fixtures
