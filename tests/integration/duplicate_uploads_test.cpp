@@ -68,16 +68,19 @@ TEST_F(DuplicateUploadsTest, TheSameBytesUploadedTwiceIntoOneFolderAreOneFile) {
 
   wait_processed(id, key());
   auto listed = client.get("/v1/files?limit=1000", bearer(key()));
-  ASSERT_EQ(listed.status, 200);
+  ASSERT_EQ(listed.status, 200) << listed.body;
+  const std::string sha = str(first.json().at("docent").at("sha256"));
   int copies = 0;
-  for (const auto& f : listed.json().at("data").as_array()) copies += f.at("docent").at("sha256") == first.json().at("docent").at("sha256");
+  const json::value files = listed.json();  // kept: a range-for does not extend a temporary's life
+  for (const auto& f : files.at("data").as_array()) copies += str(f.at("docent").at("sha256")) == sha;
   EXPECT_EQ(copies, 1) << listed.body;
 
   // The chunk comes back once, not once per upload.
   auto found = client.post_json("/v1/search", R"({"query":"numbat hollow log","limit":10})", bearer(key()));
   ASSERT_EQ(found.status, 200) << found.body;
   int hits = 0;
-  for (const auto& h : found.json().at("data").as_array()) hits += str(h.at("text")).find("numbat") != std::string::npos;
+  const json::value results = found.json();
+  for (const auto& h : results.at("data").as_array()) hits += str(h.at("text")).find("numbat") != std::string::npos;
   EXPECT_EQ(hits, 1) << found.body;
 
   // Into another folder, or from another account, the same bytes are another file.

@@ -19,6 +19,7 @@
 #include <functional>
 #include <future>
 #include <mutex>
+#include <ostream>
 #include <set>
 #include <stdexcept>
 #include <thread>
@@ -48,6 +49,9 @@ struct Backend {
   std::string name;
   std::function<core::Result<std::unique_ptr<Database>>(const std::filesystem::path& dir, const Options&)> open;
 };
+
+// gtest prints the backend by its name.
+void PrintTo(const Backend& backend, std::ostream* os) { *os << backend.name; }
 
 constexpr Migration kSqliteSchema[] = {
     {1, "contract", R"sql(
