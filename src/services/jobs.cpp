@@ -146,6 +146,20 @@ JobQueue::~JobQueue() {
 
 core::Result<std::string> JobQueue::enqueue(std::string_view kind, std::string_view account_id,
                                             const boost::json::value& payload, const EnqueueOptions& options) {
+  std::optional<std::string> id;
+  core::Status s = db_.write([&](store::Tx& tx) -> core::Status {
+    auto queued = enqueue(tx, kind, account_id, payload, options);
+    if (!queued) return queued.error();
+    id = std::move(*queued);
+    return {};
+  });
+  if (!s) return s.error();
+  wake();
+  return *id;
+}
+
+core::Result<std::string> JobQueue::enqueue(store::Tx& tx, std::string_view kind, std::string_view account_id,
+                                            const boost::json::value& payload, const EnqueueOptions& options) {
   if (kind.empty()) return core::Error(core::Code::InvalidInput, "a job needs a kind", "kind");
   if (options.max_attempts < 1) {
     return core::Error(core::Code::InvalidInput, "max_attempts must be at least 1", "max_attempts");
@@ -162,24 +176,14 @@ core::Result<std::string> JobQueue::enqueue(std::string_view kind, std::string_v
   rec.dedupe_key = options.dedupe_key;
   rec.created_at = rec.updated_at = store::jobs::timestamp(t);
 
-  std::string id = rec.id;
-  core::Status s = db_.write([&](store::Tx& tx) -> core::Status {
-    if (rec.dedupe_key) {
-      auto existing = store::jobs::active_by_dedupe_key(tx, rec.kind, *rec.dedupe_key);
-      if (!existing) return existing.error();
-      if (*existing) {
-        id = (*existing)->id;
-        return {};
-      }
-    }
-    return store::jobs::insert(tx, rec);
-  });
-  if (!s) return s.error();
-  if (id == rec.id) {
-    core::log::debug("job queued", {{"job_id", id}, {"kind", kind}});
-    wake();
+  if (rec.dedupe_key) {
+    auto existing = store::jobs::active_by_dedupe_key(tx, rec.kind, *rec.dedupe_key);
+    if (!existing) return existing.error();
+    if (*existing) return (*existing)->id;
   }
-  return id;
+  if (auto st = store::jobs::insert(tx, rec); !st) return st.error();
+  core::log::debug("job queued", {{"job_id", rec.id}, {"kind", kind}});
+  return rec.id;
 }
 
 void JobQueue::register_handler(const std::string& kind, JobHandler handler) {

@@ -181,6 +181,13 @@ class JobQueue {
   // an empty kind or max_attempts < 1.
   core::Result<std::string> enqueue(std::string_view kind, std::string_view account_id, const boost::json::value& payload,
                                     const EnqueueOptions& options = {});
+  // The same inside the caller's write transaction, so the job exists exactly when the change
+  // that needs it commits (a file row and its ingest job; a crash in between leaves neither).
+  // Nothing wakes a worker: after the transaction commits call wake(), or the job waits for the
+  // next idle poll (at most idle_poll_max). An error leaves the transaction to the caller, who
+  // should roll it back by returning the error.
+  core::Result<std::string> enqueue(store::Tx& tx, std::string_view kind, std::string_view account_id,
+                                    const boost::json::value& payload, const EnqueueOptions& options = {});
 
   // The handler for a kind; replaces an earlier one. Workers claim only kinds with a handler, so
   // replicas may each serve a subset. Thread-safe; may be called after start.

@@ -293,10 +293,11 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
     return Error(Code::InvalidFormat, "this upload accepts only " + accepted + " files; the file is " + mime, "file");
   }
 
-  // The plan: size, types and counts.
+  // The plan: size and types. Counts are checked here to refuse early, before the bytes are
+  // stored, and again inside the insert's transaction, where they are decided.
   auto view = quota_.quota(actor);
   if (!view) return view.error();
-  const auto& plan = view->plan;
+  const auto plan = view->plan;
   if (plan.file_size && size > plan.file_size) {
     Error e(Code::PayloadTooLarge, "the file is larger than your plan allows (" + std::to_string(plan.file_size) +
                                        " bytes)", "file");
@@ -311,21 +312,18 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
       return s;
     }(), "file");
   }
-  if (auto st = quota_.check(actor, Metric::File); !st) return st.error();
-  if (plan.file_capacity) {
-    int64_t kept = 0;
-    auto st = db_.read([&](store::Tx& tx) -> core::Status {
-      auto row = tx.query_one("SELECT COUNT(*) FROM files WHERE account_id = ?", {actor.account_id});
-      if (!row) return row.error();
-      kept = (*row)->get_int(0);
-      return {};
-    });
-    if (!st) return st.error();
-    if (kept >= plan.file_capacity) {
+  if (auto st = QuotaService::check(*view, Metric::File); !st) return st.error();
+  auto check_capacity = [&](store::Tx& tx) -> core::Status {
+    if (!plan.file_capacity) return {};
+    auto kept = store::files::count(tx, actor.account_id);
+    if (!kept) return kept.error();
+    if (*kept >= plan.file_capacity) {
       return Error(Code::QuotaExceeded, "your plan keeps at most " + std::to_string(plan.file_capacity) +
                                             " files; delete some first");
     }
-  }
+    return {};
+  };
+  if (auto st = db_.read(check_capacity); !st) return st.error();
 
   auto blob = from_path ? blobs_.put_file(source) : blobs_.put(bytes);
   if (!blob) return blob.error();
@@ -348,18 +346,33 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
   r.metadata = json::serialize(info.metadata);
   r.tags = tags_json(info.tags);
   r.created_at = r.updated_at = core::rfc3339_now();
-  auto st = db_.write([&](store::Tx& tx) { return store::files::insert(tx, r); });
+  // One transaction: the same bytes already in that folder are that file; otherwise the quota
+  // is checked and recorded, the ingest job queued and the file inserted together, so a crash
+  // leaves all or none of them and two uploads racing for the last unit cannot both pass.
+  bool duplicate = false;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto same = store::files::duplicate_of(tx, actor.account_id, folder_id, r.sha256);
+    if (!same) return same.error();
+    if (*same) {
+      r = std::move(**same);
+      duplicate = true;
+      return {};
+    }
+    if (auto s = quota_.check(tx, actor, Metric::File); !s) return s;
+    if (auto s = check_capacity(tx); !s) return s;
+    auto job = jobs_.enqueue(tx, "ingest", actor.account_id, json::object{{"file_id", r.id}});
+    if (!job) return job.error();
+    r.job_id = *job;
+    if (auto s = store::files::insert(tx, r); !s) return s;
+    return quota_.record(tx, actor.account_id, Metric::File);
+  });
+  // On failure the bytes stay in the blob store: removing them here could race an upload of the
+  // same bytes that has stored them too and is about to commit its row.
   if (!st) return st.error();
-  if (auto rec = quota_.record(actor.account_id, Metric::File); !rec) {
-    core::log::warn("usage not recorded", {{"error", rec.error().message}});
-  }
-  auto job = jobs_.enqueue("ingest", actor.account_id, json::object{{"file_id", r.id}});
-  if (!job) return job.error();
-  r.job_id = *job;
-  r.updated_at = core::rfc3339_now();
-  st = db_.write([&](store::Tx& tx) { return store::files::update(tx, r); });
-  if (!st) return st.error();
-  return to_file(r);
+  if (!duplicate) jobs_.wake();
+  File out = to_file(r);
+  out.duplicate = duplicate;
+  return out;
 }
 
 core::Result<File> KnowledgeService::get_file(const Principal& actor, std::string_view id) {
@@ -496,13 +509,7 @@ core::Result<int64_t> KnowledgeService::add_chunk(const Principal& actor, std::s
   rows[0].page = std::max<int64_t>(page, 1);
   rows[0].text = std::string(text);
   rows[0].embedding = SearchIndex::to_bytes(vectors->front());
-  auto st = db_.write([&](store::Tx& tx) -> core::Status {
-    auto next = tx.query_one("SELECT COALESCE(MAX(ordinal), -1) + 1 FROM chunks WHERE file_id = ?", {file->id});
-    if (!next) return next.error();
-    rows[0].ordinal = (*next)->get_int(0);
-    if (auto s = store::chunks::insert(tx, rows); !s) return s;
-    return tx.exec("UPDATE files SET chunk_count = chunk_count + 1 WHERE id = ?", {file->id});
-  });
+  auto st = db_.write([&](store::Tx& tx) { return store::chunks::append(tx, rows[0]); });
   if (!st) return st.error();
   if (auto s = index_.add(rows); !s) return s.error();
   return rows[0].id;

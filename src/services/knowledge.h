@@ -54,6 +54,9 @@ struct File {
   std::string job_id;
   std::string created_at, updated_at;
   std::optional<std::string> processed_at;
+  // Set by add_file/add_bytes when the account already had these bytes in that folder: the file
+  // returned is that one, and nothing was stored, counted or queued.
+  bool duplicate = false;
 };
 
 struct NewFile {
@@ -125,7 +128,9 @@ class KnowledgeService {
   // ---- files ----
   // Takes the file at `content` (an upload spooled to disk; moved into the blob store), sniffs
   // its type, checks the plan's quota and starts ingestion. InvalidFormat for an empty or
-  // unsupported file, QuotaExceeded past the plan.
+  // unsupported file, QuotaExceeded past the plan. The same bytes uploaded again by the account
+  // into the same folder give back the file already there, with `duplicate` set. The file row,
+  // its usage count and its ingest job are written in one transaction.
   core::Result<File> add_file(const Principal& actor, const std::filesystem::path& content, NewFile info);
   core::Result<File> add_bytes(const Principal& actor, std::string_view bytes, NewFile info);
   core::Result<File> get_file(const Principal& actor, std::string_view id);

@@ -1,7 +1,11 @@
 #include "services/quota.h"
 
 #include "core/time.h"
+#include "store/accounts.h"
 #include "store/devices.h"
+
+#include <optional>
+#include <tuple>
 
 namespace docent::services {
 
@@ -35,33 +39,43 @@ QuotaService::QuotaService(store::Database& db, const core::Config& config, Acco
 std::string QuotaService::day_period() { return "day:" + core::rfc3339_now().substr(0, 10); }
 std::string QuotaService::month_period() { return "month:" + core::rfc3339_now().substr(0, 7); }
 
-core::Result<Usage> QuotaService::usage(std::string_view account_id) {
+core::Result<Usage> QuotaService::usage(store::Tx& tx, std::string_view account_id) {
   Usage u;
   const std::string day = day_period(), month = month_period();
-  auto st = db_.read([&](store::Tx& tx) -> core::Status {
-    for (auto [out, metric, period] : {std::tuple{&u.files_today, "files", &day}, {&u.files_month, "files", &month},
-                                       {&u.pages_month, "pages", &month}, {&u.questions_today, "questions", &day},
-                                       {&u.questions_month, "questions", &month}}) {
-      auto v = store::usage::get(tx, account_id, metric, *period);
-      if (!v) return v.error();
-      *out = *v;
-    }
-    return {};
-  });
-  if (!st) return st.error();
+  for (auto [out, metric, period] : {std::tuple{&u.files_today, "files", &day}, {&u.files_month, "files", &month},
+                                     {&u.pages_month, "pages", &month}, {&u.questions_today, "questions", &day},
+                                     {&u.questions_month, "questions", &month}}) {
+    auto v = store::usage::get(tx, account_id, metric, *period);
+    if (!v) return v.error();
+    *out = *v;
+  }
   return u;
 }
 
 core::Result<QuotaView> QuotaService::quota(const Principal& actor) {
-  auto account = accounts_.get(actor, actor.account_id);
+  std::optional<QuotaView> view;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto v = quota(tx, actor);
+    if (!v) return v.error();
+    view = std::move(*v);
+    return {};
+  });
+  if (!st) return st.error();
+  return std::move(*view);
+}
+
+core::Result<QuotaView> QuotaService::quota(store::Tx& tx, const Principal& actor) {
+  auto account = store::accounts::by_id(tx, actor.account_id);
   if (!account) return account.error();
-  auto it = config_.plans.find(account->plan);
+  if (!*account) return Error(Code::NotFound, "account not found");
+  const std::string& plan = (*account)->plan;
+  auto it = config_.plans.find(plan);
   if (it == config_.plans.end()) {
-    return Error(Code::Internal, "account's plan '" + account->plan + "' is no longer configured");
+    return Error(Code::Internal, "account's plan '" + plan + "' is no longer configured");
   }
-  auto used = usage(actor.account_id);
+  auto used = usage(tx, actor.account_id);
   if (!used) return used.error();
-  return QuotaView{account->plan, it->second, *used};
+  return QuotaView{plan, it->second, *used};
 }
 
 core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan) {
@@ -87,12 +101,22 @@ core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_
 core::Status QuotaService::check(const Principal& actor, Metric metric, int64_t n) {
   auto view = quota(actor);
   if (!view) return view.error();
-  const auto& p = view->plan;
-  const auto& u = view->used;
+  return check(*view, metric, n);
+}
+
+core::Status QuotaService::check(store::Tx& tx, const Principal& actor, Metric metric, int64_t n) {
+  auto view = quota(tx, actor);
+  if (!view) return view.error();
+  return check(*view, metric, n);
+}
+
+core::Status QuotaService::check(const QuotaView& view, Metric metric, int64_t n) {
+  const auto& p = view.plan;
+  const auto& u = view.used;
   auto over = [&](int64_t limit, int64_t used, std::string_view what) -> core::Status {
     if (limit == 0 || used + n <= limit) return {};
     Error e(Code::QuotaExceeded, "quota exceeded: " + std::string(what) + " (" + std::to_string(limit) +
-                                     ") on plan '" + view->plan_name + "'");
+                                     ") on plan '" + view.plan_name + "'");
     e.details["limit"] = limit;
     e.details["used"] = used;
     return e;
@@ -110,11 +134,13 @@ core::Status QuotaService::check(const Principal& actor, Metric metric, int64_t 
 }
 
 core::Status QuotaService::record(std::string_view account_id, Metric metric, int64_t n) {
+  return db_.write([&](store::Tx& tx) { return record(tx, account_id, metric, n); });
+}
+
+core::Status QuotaService::record(store::Tx& tx, std::string_view account_id, Metric metric, int64_t n) {
   const std::string day = day_period(), month = month_period();
-  return db_.write([&](store::Tx& tx) -> core::Status {
-    if (auto st = store::usage::add(tx, account_id, metric_name(metric), day, n); !st) return st;
-    return store::usage::add(tx, account_id, metric_name(metric), month, n);
-  });
+  if (auto st = store::usage::add(tx, account_id, metric_name(metric), day, n); !st) return st;
+  return store::usage::add(tx, account_id, metric_name(metric), month, n);
 }
 
 }  // namespace docent::services

@@ -1,5 +1,7 @@
 #include "store/accounts.h"
 
+#include "store/counters.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -51,9 +53,9 @@ core::Result<std::optional<AccountRecord>> one(Tx& tx, std::string sql, std::vec
 }  // namespace
 
 core::Status insert(Tx& tx, AccountRecord& a) {
-  auto next = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM accounts");
+  auto next = counters::next(tx, "accounts");
   if (!next) return next.error();
-  a.seq = (*next)->get_int(0);
+  a.seq = *next;
   auto st = tx.exec(
       "INSERT INTO accounts (id, seq, login, login_key, password_hash, first_name, last_name, email, phone, company, "
       "department, role, plan, user_type, version, created_at, updated_at) "

@@ -26,7 +26,7 @@ struct AccountRecord {
 
 namespace accounts {
 
-// Inserts a new account; seq is assigned (one more than the highest) and written back.
+// Inserts a new account; seq is assigned (the next of the "accounts" counter) and written back.
 // A live account with the same login (any case) -> Code::Conflict.
 core::Status insert(Tx& tx, AccountRecord& account);
 core::Result<std::optional<AccountRecord>> by_id(Tx& tx, std::string_view id);

@@ -82,8 +82,10 @@ core::Status refresh_summary(Tx& tx, std::string_view conversation_id, std::stri
 namespace conversations {
 
 core::Status add_message(Tx& tx, MessageRecord& m) {
-  auto row = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM messages WHERE conversation_id = ?", {m.conversation_id});
+  auto row = tx.query_one("UPDATE conversations SET last_seq = last_seq + 1 WHERE id = ? RETURNING last_seq",
+                          {m.conversation_id});
   if (!row) return row.error();
+  if (!*row) return core::Error(core::Code::NotFound, "conversation not found");
   m.seq = (*row)->get_int(0);
   auto st = tx.exec("INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
                     "created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -133,14 +135,22 @@ core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<Conte
       {c.id, c.account_id, c.title, c.source_id, c.summary, c.last_message, c.total_messages, c.file_type, c.version,
        c.created_at, c.updated_at, c.thread_id ? Value(*c.thread_id) : Value(nullptr)});
   if (!st) return st;
+  if (c.thread_id) {  // a thread id the client chose: later automatic ones go above it
+    st = tx.exec("UPDATE accounts SET last_thread_id = ? WHERE id = ? AND last_thread_id < ?",
+                 {*c.thread_id, c.account_id, *c.thread_id});
+    if (!st) return st;
+  }
   return add_context(tx, c.id, context);
 }
 
 core::Status add_context(Tx& tx, std::string_view conversation_id, const std::vector<ContextItem>& context) {
-  auto row = tx.query_one("SELECT COALESCE(MAX(position), -1) + 1 FROM conversation_context WHERE conversation_id = ?",
-                          {std::string(conversation_id)});
+  if (context.empty()) return {};
+  const auto n = static_cast<int64_t>(context.size());
+  auto row = tx.query_one("UPDATE conversations SET context_size = context_size + ? WHERE id = ? RETURNING context_size",
+                          {n, std::string(conversation_id)});
   if (!row) return row.error();
-  int64_t position = (*row)->get_int(0);
+  if (!*row) return core::Error(core::Code::NotFound, "conversation not found");
+  int64_t position = (*row)->get_int(0) - n;
   for (const ContextItem& item : context) {
     auto nullable = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); };
     auto st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
@@ -151,9 +161,10 @@ core::Status add_context(Tx& tx, std::string_view conversation_id, const std::ve
 }
 
 core::Result<int64_t> next_thread_id(Tx& tx, std::string_view account_id) {
-  auto row = tx.query_one("SELECT COALESCE(MAX(thread_id), 0) + 1 FROM conversations WHERE account_id = ?",
+  auto row = tx.query_one("UPDATE accounts SET last_thread_id = last_thread_id + 1 WHERE id = ? RETURNING last_thread_id",
                           {std::string(account_id)});
   if (!row) return row.error();
+  if (!*row) return core::Error(core::Code::NotFound, "account not found");
   return (*row)->get_int(0);
 }
 

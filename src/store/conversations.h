@@ -49,7 +49,8 @@ namespace conversations {
 core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<ContextItem>& context);
 // Appends context items after the ones the conversation has.
 core::Status add_context(Tx& tx, std::string_view conversation_id, const std::vector<ContextItem>& context);
-// The smallest thread_id above every one the account uses (1 for none).
+// The account's next automatic thread_id, from a counter on its row (1 for the first): above
+// every thread_id it has used, chosen ones included (insert moves the counter past those).
 core::Result<int64_t> next_thread_id(Tx& tx, std::string_view account_id);
 // The account's conversation with that thread_id, if any.
 core::Result<std::optional<ConversationRecord>> by_thread_id(Tx& tx, std::string_view account_id, int64_t thread_id);
@@ -68,8 +69,10 @@ core::Status set_summary(Tx& tx, std::string_view id, std::string_view summary, 
 // Deletes the conversation, its context and messages. False when no such conversation.
 core::Result<bool> remove(Tx& tx, std::string_view id);
 
-// Appends a message (its seq is the next one) and updates the conversation's count, last message,
-// updated_at and version.
+// Appends a message and updates the conversation's count, last message, updated_at and version.
+// Its seq is the conversation's next number (a counter on the conversation's row): later messages
+// have larger ones, and a seq is never reused, even after the messages before it are deleted.
+// NotFound for no such conversation.
 core::Status add_message(Tx& tx, MessageRecord& m);
 // Messages newest first: `limit` from `offset`.
 core::Result<std::vector<MessageRecord>> messages(Tx& tx, std::string_view conversation_id, int64_t limit,

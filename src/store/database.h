@@ -9,6 +9,9 @@
 //   });
 //
 // SQL uses `?` placeholders, bound in order (a PostgreSQL backend rewrites them to $n).
+// Numbers are allocated with INSERT/UPDATE ... RETURNING (counters.h), never as a read of the
+// largest one plus one: two PostgreSQL transactions would read the same largest. The contract
+// both backends keep is tests/unit/store/database_contract_test.cpp.
 //
 // Errors a service can tell apart, whatever the backend:
 //   * a UNIQUE or PRIMARY KEY violation -> Code::Conflict; details["constraint"] names the
@@ -103,7 +106,8 @@ class Tx {
                                                      const std::vector<Value>& params = {}) = 0;
   // Rows inserted, updated or deleted by the last successful exec.
   virtual int64_t changes() const = 0;
-  // The rowid of the last row inserted on this transaction's connection.
+  // The rowid of the last row inserted on this transaction's connection. Prefer RETURNING id,
+  // which says which statement's row it is on every backend.
   virtual int64_t last_insert_id() const = 0;
 };
 

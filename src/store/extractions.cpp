@@ -1,5 +1,7 @@
 #include "store/extractions.h"
 
+#include "store/counters.h"
+
 namespace docent::store {
 
 namespace {
@@ -40,9 +42,9 @@ core::Status load_documents(Tx& tx, ExtractionRecord& e) {
 namespace extractions {
 
 core::Status insert(Tx& tx, ExtractionRecord& e) {
-  auto next = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM extractions");
+  auto next = counters::next(tx, "extractions");
   if (!next) return next.error();
-  e.seq = (*next)->get_int(0);
+  e.seq = *next;
   auto st = tx.exec("INSERT INTO extractions (" + std::string(kColumns) + ") VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
                     {e.id, e.seq, e.account_id, e.kind, e.status, e.file_name, e.xlsx_sha256, e.xlsx_size, e.error,
                      e.created_at});

@@ -230,7 +230,8 @@ core::Status mark_cancelled(Tx& tx, std::string_view id, std::string_view owner,
 core::Status release(Tx& tx, std::string_view id, std::string_view owner, Clock::time_point now) {
   const std::string at = timestamp(now);
   return update_held(tx,
-                     "UPDATE jobs SET status = 'queued', run_after = ?, attempts = MAX(attempts - 1, 0), "
+                     "UPDATE jobs SET status = 'queued', run_after = ?, "
+                     "attempts = CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END, "  // not MAX(a, b): SQLite only
                      "lease_owner = NULL, lease_expires_at = NULL, updated_at = ? "
                      "WHERE id = ? AND lease_owner = ? AND status = 'running'",
                      {at, at, std::string(id), std::string(owner)}, id);

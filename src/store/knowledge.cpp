@@ -1,5 +1,7 @@
 #include "store/knowledge.h"
 
+#include "store/counters.h"
+
 #include <boost/json.hpp>
 
 #include <algorithm>
@@ -12,12 +14,6 @@ namespace docent::store {
 namespace {
 
 Value opt(const std::optional<std::string>& s) { return s ? Value(*s) : Value(nullptr); }
-
-core::Result<int64_t> next_seq(Tx& tx, std::string_view table) {
-  auto row = tx.query_one("SELECT COALESCE(MAX(seq), 0) + 1 FROM " + std::string(table));
-  if (!row) return row.error();
-  return (*row)->get_int(0);
-}
 
 std::string placeholders(size_t n) {
   std::string s;
@@ -74,7 +70,7 @@ ChunkRecord chunk_from(const Row& r) {
 namespace folders {
 
 core::Status insert(Tx& tx, FolderRecord& f) {
-  auto seq = next_seq(tx, "folders");
+  auto seq = counters::next(tx, "folders");
   if (!seq) return seq.error();
   f.seq = *seq;
   auto st = tx.exec("INSERT INTO folders (id, seq, account_id, parent_id, name, description, created_at, updated_at) "
@@ -143,7 +139,7 @@ core::Status remove(Tx& tx, std::string_view id) {
 namespace files {
 
 core::Status insert(Tx& tx, FileRecord& f) {
-  auto seq = next_seq(tx, "files");
+  auto seq = counters::next(tx, "files");
   if (!seq) return seq.error();
   f.seq = *seq;
   return tx.exec(
@@ -293,6 +289,19 @@ core::Result<int64_t> count(Tx& tx, std::string_view account_id) {
   return (*row)->get_int(0);
 }
 
+core::Result<std::optional<FileRecord>> duplicate_of(Tx& tx, std::string_view account_id,
+                                                     const std::optional<std::string>& folder_id,
+                                                     std::string_view sha256) {
+  // COALESCE(folder_id, '') as in the files_duplicates index, so the root is a value to compare.
+  auto row = tx.query_one("SELECT " + std::string(kFileColumns) +
+                              " FROM files WHERE account_id = ? AND COALESCE(folder_id, '') = ? AND sha256 = ? "
+                              "AND status <> 'failed' ORDER BY seq LIMIT 1",
+                          {std::string(account_id), folder_id.value_or(""), std::string(sha256)});
+  if (!row) return row.error();
+  if (!*row) return std::optional<FileRecord>();
+  return std::optional<FileRecord>(file_from(**row));
+}
+
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id) {
   // The condition is the partial index files_pending's, word for word, so SQLite reads it alone.
   auto rows = tx.query("SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', 'processing') ORDER BY seq",
@@ -309,13 +318,26 @@ namespace chunks {
 
 core::Status insert(Tx& tx, std::vector<ChunkRecord>& chunks) {
   for (auto& c : chunks) {
-    auto st = tx.exec(
-        "INSERT INTO chunks (file_id, account_id, ordinal, page, section, text, embedding) VALUES (?, ?, ?, ?, ?, ?, ?)",
+    auto row = tx.query_one(
+        "INSERT INTO chunks (file_id, account_id, ordinal, page, section, text, embedding) VALUES (?, ?, ?, ?, ?, ?, ?) "
+        "RETURNING id",
         {c.file_id, c.account_id, c.ordinal, c.page, c.section, c.text,
          c.embedding.empty() ? Value(nullptr) : Value(Blob{c.embedding})});
-    if (!st) return st;
-    c.id = tx.last_insert_id();
+    if (!row) return row.error();
+    c.id = (*row)->get_int(0);
   }
+  return {};
+}
+
+core::Status append(Tx& tx, ChunkRecord& chunk) {
+  auto row = tx.query_one("UPDATE files SET chunk_count = chunk_count + 1 WHERE id = ? RETURNING chunk_count",
+                          {chunk.file_id});
+  if (!row) return row.error();
+  if (!*row) return core::Error(core::Code::NotFound, "file not found");
+  chunk.ordinal = (*row)->get_int(0) - 1;
+  std::vector<ChunkRecord> one{chunk};
+  if (auto st = insert(tx, one); !st) return st;
+  chunk.id = one[0].id;
   return {};
 }
 

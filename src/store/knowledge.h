@@ -99,6 +99,12 @@ core::Result<std::vector<std::string>> matching(Tx& tx, std::string_view account
 core::Result<int64_t> count_matching(Tx& tx, std::string_view account_id, const FileFilter& filter);
 // How many files the account has.
 core::Result<int64_t> count(Tx& tx, std::string_view account_id);
+// The account's file in `folder_id` (nullopt: the root) holding exactly the bytes `sha256`, if any
+// (the oldest, should several be there from before uploads were deduplicated). A file whose
+// ingestion failed is no match: uploading it again is how a client retries.
+core::Result<std::optional<FileRecord>> duplicate_of(Tx& tx, std::string_view account_id,
+                                                     const std::optional<std::string>& folder_id,
+                                                     std::string_view sha256);
 // Ids of the account's files still being ingested (status uploaded or processing), oldest first.
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id);
 
@@ -108,6 +114,10 @@ namespace chunks {
 
 // Inserts the chunks (ids assigned and written back).
 core::Status insert(Tx& tx, std::vector<ChunkRecord>& chunks);
+// Adds one chunk after the file's others and counts it in the file's chunk_count: its ordinal is
+// the count before (a counter on the file's row, so two appends never share one). NotFound for
+// no such file. The id is written back.
+core::Status append(Tx& tx, ChunkRecord& chunk);
 core::Status remove_for_file(Tx& tx, std::string_view file_id);
 core::Result<std::vector<ChunkRecord>> by_ids(Tx& tx, const std::vector<int64_t>& ids);
 core::Result<std::vector<ChunkRecord>> of_file(Tx& tx, std::string_view file_id);

@@ -124,7 +124,8 @@ json::object file_json(const services::File& f) {
                     {"description", f.description},
                     {"tags", std::move(tags)},
                     {"metadata", f.metadata},
-                    {"processed_at", f.processed_at ? json::value(*f.processed_at) : json::value(nullptr)}}},
+                    {"processed_at", f.processed_at ? json::value(*f.processed_at) : json::value(nullptr)},
+                    {"duplicate", f.duplicate}}},
   };
 }
 
