@@ -4,6 +4,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -66,6 +67,22 @@ std::vector<std::string> string_list_field(std::string_view text) {
     i = j + 1;
   }
   return out;
+}
+
+core::Status check_upload_size(const core::Config& config, uint64_t size, std::string_view field) {
+  const uint64_t limit = config.server.max_upload_bytes;
+  if (limit == 0 || size <= limit) return {};
+  core::Error e(core::Code::PayloadTooLarge,
+                "the file is " + std::to_string(size) + " bytes; uploads are limited to " + std::to_string(limit) +
+                    " bytes",
+                std::string(field));
+  e.details["limit"] = limit;
+  return e;
+}
+
+size_t encoded_upload_limit(const core::Config& config) {
+  const uint64_t room = 2 * config.server.max_upload_bytes + core::kMiB;
+  return static_cast<size_t>(std::max<uint64_t>(room, config.server.max_body_bytes));
 }
 
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename) {

@@ -122,7 +122,9 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     // Stored as a Markdown document titled as given, so it is chunked, indexed and cited like any file.
     info.name = title + ".md";
     info.description = "knowledge entry (" + source_type + ")";
-    auto f = ctx.knowledge->add_bytes(principal(req), "# " + title + "\n\n" + content + "\n", std::move(info));
+    std::string document = "# " + title + "\n\n" + content + "\n";
+    if (auto st = check_upload_size(*ctx.config, document.size(), "content"); !st) return error(req, st.error());
+    auto f = ctx.knowledge->add_bytes(principal(req), document, std::move(info));
     if (!f) return error(req, f.error());
     return Response::json(201, json::object{{"id", f->id}, {"title", title}, {"source_type", source_type},
                                             {"status", status_word(f->status)}, {"created_at", f->created_at}});
