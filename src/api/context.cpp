@@ -1,6 +1,7 @@
 #include "api/context.h"
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include <boost/json.hpp>
 
@@ -30,6 +31,12 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
     answer = ctx.chat->ask(p, in, on_delta, cancel);
   }
   return answer;
+}
+
+void record_question(const Context& ctx, const services::Principal& p) {
+  if (auto st = ctx.quota->record(p.account_id, services::Metric::Question); !st) {
+    core::log::warn("question usage not recorded", {{"error", st.error().message}});
+  }
 }
 
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,

@@ -52,6 +52,10 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
                                                     const std::function<bool(std::string_view)>& on_delta,
                                                     const engines::CancelCheck& cancel);
 
+// Counts one question against the caller's plan, for routes that answer without ChatService
+// (which counts its own). Not counted is logged, never the caller's error.
+void record_question(const Context& ctx, const services::Principal& p);
+
 // Reads an integer query parameter within [min, max]; `fallback` when absent.
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max);

@@ -118,6 +118,24 @@ TEST_F(QuotaFacesTest, QuotaExhaustionIsOneCodePerFaceStreamingOrNot) {
   }
 }
 
+TEST_F(QuotaFacesTest, NativeChatCountsAgainstTheDevicesQuestionsAnd429sBeforeTheStream) {
+  auto who = device("quota-faces-native-device");
+  const std::string chat = R"({"messages":[{"role":"user","content":"hello"}],"stream":)";
+  auto first = client.post_json("/v1/chat/completions", chat + "false}", who);
+  ASSERT_EQ(first.status, 200) << first.body;
+  for (const char* stream : {"false", "true"}) {
+    auto res = client.post_json("/v1/chat/completions", chat + stream + "}", who);
+    expect_json_429(res, std::string("chat/completions stream=") + stream);
+    EXPECT_EQ(res.json().at("error").at("code"), "QUOTA_EXCEEDED");
+    EXPECT_EQ(res.json().at("error").at("type"), "rate_limit_error");
+    auto responses = client.post_json("/v1/responses", std::string(R"({"input":"hello","stream":)") + stream + "}", who);
+    expect_json_429(responses, std::string("responses stream=") + stream);
+  }
+  // The question spent on /v1 is gone on the chatbot face too.
+  auto other_face = client.post_json("/api/chat", R"({"message":"hello"})", who);
+  expect_json_429(other_face, "chatbot after /v1 spent the question");
+}
+
 TEST_F(QuotaFacesTest, AFreeDevicesDailyFileCountsOnTheSpherechatFace) {
   auto who = device("quota-faces-spherechat-device");
   auto first = multipart("/api/pdf/invoice", who);

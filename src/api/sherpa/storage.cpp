@@ -290,12 +290,10 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
       if (ec || !v.is_object()) {
         return error(req, core::Error(core::Code::InvalidInput, "metadata must be a JSON object", "metadata"));
       }
+      core::ObjectReader mr(v, "metadata");
+      mr.optional("tags", info.tags);  // a list of strings, or a 400 naming metadata.tags
+      if (!mr.ok()) return error(req, mr.error());
       info.metadata = v.as_object();
-      if (auto* tags = info.metadata.if_contains("tags"); tags && tags->is_array()) {
-        for (const auto& t : tags->as_array()) {
-          if (t.is_string()) info.tags.emplace_back(t.as_string());
-        }
-      }
     }
     auto f = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!f) return error(req, f.error());
