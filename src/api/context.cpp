@@ -53,13 +53,16 @@ core::Result<int64_t> int_query(const http::Request& req, std::string_view name,
   return v;
 }
 
-std::vector<std::string> string_list_field(std::string_view text) {
+core::Result<std::vector<std::string>> string_list_field(std::string_view text, std::string_view field) {
   std::vector<std::string> out;
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec);
   if (!ec && v.is_array()) {
     for (const auto& item : v.as_array()) {
-      if (item.is_string()) out.emplace_back(item.as_string());
+      if (!item.is_string()) {
+        return core::Error(core::Code::InvalidInput, std::string(field) + " must be a list of strings", std::string(field));
+      }
+      out.emplace_back(item.as_string());
     }
     return out;
   }

@@ -60,8 +60,9 @@ void record_question(const Context& ctx, const services::Principal& p);
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max);
 
-// A list sent as a form field: a JSON array of strings, or comma-separated text.
-std::vector<std::string> string_list_field(std::string_view text);
+// A list sent as a form field: a JSON array of strings, or comma-separated text. InvalidInput
+// naming `field` for a JSON array holding anything but strings.
+core::Result<std::vector<std::string>> string_list_field(std::string_view text, std::string_view field);
 
 // File content that arrived inside a request body (decoded from whatever encoding it came in)
 // counts against server.max_upload_bytes as a multipart upload does: PayloadTooLarge naming

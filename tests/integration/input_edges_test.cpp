@@ -140,5 +140,29 @@ TEST_F(InputEdgesTest, SherpaUploadMetadataTagsThatAreNotAListOfStringsIs400) {
   }
 }
 
+TEST_F(InputEdgesTest, UploadTagsThatAreAJsonListOfNonStringsIs400NamingTags) {
+  const std::vector<std::pair<Face, std::string>> routes = {{Face::Native, "/v1/files"},
+                                                            {Face::Chatbot, "/api/files/upload"}};
+  for (const auto& [face, path] : routes) {
+    Headers h = auth();
+    h.emplace_back("Content-Type", "multipart/form-data; boundary=tb");
+    auto body = multipart_body("tb", {{"purpose", "", "", "assistants"},
+                                      {"tags", "", "", R"(["ok", 7])"},
+                                      {"file", "a.txt", "text/plain", "The axolotl regrows its limbs."}});
+    auto res = client.request("POST", path, body, h);
+    EXPECT_EQ(res.status, 400) << path << " -> " << res.body;
+    if (res.status == 400) EXPECT_EQ(field_of(face, res.json()), "tags") << path;
+  }
+  // Comma-separated text is still a list.
+  Headers h = auth();
+  h.emplace_back("Content-Type", "multipart/form-data; boundary=tb");
+  auto ok = client.request("POST", "/v1/files",
+                           multipart_body("tb", {{"purpose", "", "", "assistants"},
+                                                 {"tags", "", "", "alpha, beta"},
+                                                 {"file", "b.txt", "text/plain", "The axolotl regrows its limbs."}}),
+                           h);
+  EXPECT_EQ(ok.status, 200) << ok.body;
+}
+
 }  // namespace
 }  // namespace docent::testing

@@ -40,7 +40,11 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
     if (const auto* d = req.form->field("description")) info.description = d->value;
-    if (const auto* t = req.form->field("tags")) info.tags = string_list_field(t->value);
+    if (const auto* t = req.form->field("tags")) {
+      auto tags = string_list_field(t->value, "tags");
+      if (!tags) return error(req, tags.error());
+      info.tags = std::move(*tags);
+    }
     auto f = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!f) return error(req, f.error());
     req.form->release(*files[0]);

@@ -59,6 +59,7 @@ json::object file_json(const services::File& f) {
                       {"chunks", f.chunk_count}};
 }
 
+// RFC 4648 Base32 (letters in either case), padded to a multiple of eight characters.
 std::optional<std::string> base32_decode(std::string_view s) {
   if (s.empty() || s.size() % 8 != 0) return std::nullopt;
   std::string out;
