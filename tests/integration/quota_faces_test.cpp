@@ -107,6 +107,18 @@ TEST_F(QuotaFacesTest, QuotaExhaustedStreamingChatIs429BeforeTheStream) {
   EXPECT_EQ(native.json().at("error").at("code"), "QUOTA_EXCEEDED");
 }
 
+TEST_F(QuotaFacesTest, AnAnswerThatFailsBeforeItsFirstPieceIsAJsonErrorNotAStream) {
+  auto who = device("quota-faces-early-failure-device");
+  const std::string source = conversation_source(who);
+  // Nothing was asked yet, so there is nothing to answer again: found inside the answer, before
+  // any piece of it, and still the face's JSON error rather than 200 and an error event.
+  auto res = client.get("/messages/chatting?sourceId=" + source + "&isReGenerate=true", who);
+  EXPECT_EQ(res.status, 400) << res.body;
+  EXPECT_EQ(res.header("content-type").rfind("application/json", 0), 0u) << res.header("content-type");
+  EXPECT_EQ(res.json().at("success"), false);
+  EXPECT_EQ(res.json().at("field"), "regenerate");
+}
+
 TEST_F(QuotaFacesTest, QuotaExhaustionIsOneCodePerFaceStreamingOrNot) {
   auto who = device("quota-faces-code-device");
   auto first = client.post_json("/api/chat", R"({"message":"hello"})", who);
