@@ -1,9 +1,11 @@
 #include "api/context.h"
 
 #include "core/json.h"
+#include "core/log.h"
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <charconv>
 #include <stdexcept>
 
@@ -31,6 +33,12 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
   return answer;
 }
 
+void record_question(const Context& ctx, const services::Principal& p) {
+  if (auto st = ctx.quota->record(p.account_id, services::Metric::Question); !st) {
+    core::log::warn("question usage not recorded", {{"error", st.error().message}});
+  }
+}
+
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max) {
   auto text = req.query_param(name);
@@ -45,13 +53,16 @@ core::Result<int64_t> int_query(const http::Request& req, std::string_view name,
   return v;
 }
 
-std::vector<std::string> string_list_field(std::string_view text) {
+core::Result<std::vector<std::string>> string_list_field(std::string_view text, std::string_view field) {
   std::vector<std::string> out;
   boost::system::error_code ec;
   auto v = boost::json::parse(text, ec);
   if (!ec && v.is_array()) {
     for (const auto& item : v.as_array()) {
-      if (item.is_string()) out.emplace_back(item.as_string());
+      if (!item.is_string()) {
+        return core::Error(core::Code::InvalidInput, std::string(field) + " must be a list of strings", std::string(field));
+      }
+      out.emplace_back(item.as_string());
     }
     return out;
   }
@@ -66,6 +77,22 @@ std::vector<std::string> string_list_field(std::string_view text) {
     i = j + 1;
   }
   return out;
+}
+
+core::Status check_upload_size(const core::Config& config, uint64_t size, std::string_view field) {
+  const uint64_t limit = config.server.max_upload_bytes;
+  if (limit == 0 || size <= limit) return {};
+  core::Error e(core::Code::PayloadTooLarge,
+                "the file is " + std::to_string(size) + " bytes; uploads are limited to " + std::to_string(limit) +
+                    " bytes",
+                std::string(field));
+  e.details["limit"] = limit;
+  return e;
+}
+
+size_t encoded_upload_limit(const core::Config& config) {
+  const uint64_t room = 2 * config.server.max_upload_bytes + core::kMiB;
+  return static_cast<size_t>(std::max<uint64_t>(room, config.server.max_body_bytes));
 }
 
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename) {

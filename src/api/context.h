@@ -52,12 +52,26 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
                                                     const std::function<bool(std::string_view)>& on_delta,
                                                     const engines::CancelCheck& cancel);
 
+// Counts one question against the caller's plan, for routes that answer without ChatService
+// (which counts its own). Not counted is logged, never the caller's error.
+void record_question(const Context& ctx, const services::Principal& p);
+
 // Reads an integer query parameter within [min, max]; `fallback` when absent.
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,
                                 int64_t max);
 
-// A list sent as a form field: a JSON array of strings, or comma-separated text.
-std::vector<std::string> string_list_field(std::string_view text);
+// A list sent as a form field: a JSON array of strings, or comma-separated text. InvalidInput
+// naming `field` for a JSON array holding anything but strings.
+core::Result<std::vector<std::string>> string_list_field(std::string_view text, std::string_view field);
+
+// File content that arrived inside a request body (decoded from whatever encoding it came in)
+// counts against server.max_upload_bytes as a multipart upload does: PayloadTooLarge naming
+// `field`, with details.limit, beyond it. The plan's file size is checked where the file is admitted.
+core::Status check_upload_size(const core::Config& config, uint64_t size, std::string_view field = "file");
+
+// A body limit for routes that carry a file encoded in JSON: room for max_upload_bytes of Base16
+// (two characters a byte) plus the other fields, and never below server.max_body_bytes.
+size_t encoded_upload_limit(const core::Config& config);
 
 // The bytes at `path` as a download named `filename` (quotes and control characters replaced).
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename);

@@ -136,7 +136,9 @@ int serve(const core::Config& config) {
             services::Credentials c;
             if (auto v = req.headers.get("Authorization")) c.authorization = std::string(*v);
             if (auto v = req.headers.get("X-API-Key")) c.api_key = std::string(*v);
-            if (auto v = req.headers.get("Device-Id")) c.device_id = std::string(*v);
+            for (auto name : services::kDeviceIdHeaders) {
+              if (auto v = req.headers.get(name); v && !c.device_id) c.device_id = std::string(*v);
+            }
             auto p = rt.auth->authenticate(c);
             if (!p) return p.error();
             return std::any(std::move(*p));

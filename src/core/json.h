@@ -92,6 +92,13 @@ class ObjectReader {
   // Adds an error for a value that has the right type but is not acceptable.
   void invalid(std::string_view key, std::string_view why) { fail(Code::InvalidInput, key, why); }
 
+  // Takes the first error of a reader of a nested value (one made with a prefix naming where
+  // it is) unless this reader already has one.
+  ObjectReader& merge(const ObjectReader& nested) {
+    if (ok() && !nested.ok()) error_ = nested.error();
+    return *this;
+  }
+
   bool ok() const { return !error_.has_value(); }
   const Error& error() const { return *error_; }
   Status status() const { return ok() ? Status() : Status(*error_); }

@@ -5,15 +5,21 @@
 #include "services/devices.h"
 #include "services/keys.h"
 
+#include <array>
 #include <optional>
 #include <string>
+#include <string_view>
 
 namespace docent::services {
+
+// The header names a device id may arrive in, in order of preference: the chatpdf seed writes
+// Device-Id, Device-ID and DeviceId (header names are case-insensitive, so two spellings remain).
+inline constexpr std::array<std::string_view, 2> kDeviceIdHeaders = {"Device-Id", "DeviceId"};
 
 struct Credentials {
   std::optional<std::string> authorization;  // "Authorization" header, e.g. "Bearer dk_..."
   std::optional<std::string> api_key;        // "X-API-Key" header
-  std::optional<std::string> device_id;      // "Device-Id" header (chatpdf's anonymous devices)
+  std::optional<std::string> device_id;      // any of kDeviceIdHeaders (chatpdf's anonymous devices)
 };
 
 class Authenticator {

@@ -360,6 +360,13 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
       return e;
     }
   }
+  // Uploads are files of the plan like any other face's; files already in the knowledge base
+  // were counted when they were uploaded.
+  const auto uploads = static_cast<int64_t>(
+      std::count_if(sources.begin(), sources.end(), [](const Source& s) { return !s.file_id; }));
+  if (uploads) {
+    if (auto st = quota_.check(actor, Metric::File, uploads); !st) return st.error();
+  }
   if (auto st = quota_.check(actor, Metric::Page); !st) return st.error();
 
   ExtractionResult result;
@@ -411,6 +418,11 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
                                                           json::serialize(engines::to_json(d.extraction))});
   }
   if (auto st = db_.write([&](store::Tx& tx) { return store::extractions::insert(tx, r); }); !st) return st.error();
+  if (uploads) {
+    if (auto st = quota_.record(actor.account_id, Metric::File, uploads); !st) {
+      core::log::warn("file usage not recorded", {{"error", st.error().message}});
+    }
+  }
   if (auto st = quota_.record(actor.account_id, Metric::Page, pages); !st) {
     core::log::warn("page usage not recorded", {{"error", st.error().message}});
   }

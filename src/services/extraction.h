@@ -73,8 +73,10 @@ class ExtractionService {
 
   // Reads every upload as `kind` (one workbook for all). Errors, each naming the file:
   // InvalidFormat for an empty file, one that is not a PDF, a password-protected or unreadable
-  // PDF, or more pages than the limit; PayloadTooLarge past the plan's file size; InvalidInput
-  // for no document or more than max_files; ProcessingError when the parser crashed or timed out.
+  // PDF, or more pages than the limit; PayloadTooLarge past the plan's file size; QuotaExceeded
+  // when the uploads would pass the plan's files per day or month (each upload counts as one file,
+  // as on every other face) or its pages; InvalidInput for no document or more than max_files;
+  // ProcessingError when the parser crashed or timed out.
   // A document with no recognisable field is no error: it has empty fields and a warning.
   core::Result<ExtractionResult> extract_uploads(const Principal& actor, engines::DocKind kind,
                                                  const std::vector<ExtractionUpload>& uploads);

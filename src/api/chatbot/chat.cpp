@@ -83,7 +83,10 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
                                             {"created_at", a.created_at},
                                             {"citations", citations_json(a.citations)}});
   }
-  return Response::stream([ctx, p, in](http::SseSink& sink) {
+  // The plan is decided before the stream starts: out of questions is a 429, never a 200 stream;
+  // an answer that fails before its first piece is still a JSON error.
+  if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
+  return Response::stream_on_first_event([ctx, p, in](http::SseSink& sink) {
     auto answer = ask_preferring_model(
         ctx, p, in,
         [&](std::string_view piece) {
@@ -92,9 +95,10 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
         },
         [&] { return sink.cancelled(); });
     if (!answer) {
+      if (sink.reject(render_error(Request(), answer.error()))) return;
       sink.send(json::serialize(json::object{{"type", "error"},
                                              {"error", answer.error().message},
-                                             {"code", core::code_name(answer.error().code)}}));
+                                             {"code", error_code(answer.error().code)}}));
       return;
     }
     sink.send(json::serialize(json::object{{"type", "done"},

@@ -7,9 +7,7 @@
 
 namespace docent::api::chatbot {
 
-namespace {
-
-std::string_view chatbot_code(core::Code code) {
+std::string_view error_code(core::Code code) {
   switch (code) {
     case core::Code::Unauthenticated: return "INVALID_API_KEY";
     case core::Code::PermissionDenied: return "INSUFFICIENT_PERMISSIONS";
@@ -25,8 +23,6 @@ std::string_view chatbot_code(core::Code code) {
   }
 }
 
-}  // namespace
-
 http::Response render_error(const http::Request&, const core::Error& error) {
   boost::json::object details = error.details;
   if (error.code == core::Code::MissingField && !error.field.empty()) {
@@ -34,7 +30,7 @@ http::Response render_error(const http::Request&, const core::Error& error) {
   } else if (!error.field.empty()) {
     details["field"] = error.field;
   }
-  boost::json::object inner{{"code", chatbot_code(error.code)}, {"message", error.message}};
+  boost::json::object inner{{"code", error_code(error.code)}, {"message", error.message}};
   if (!details.empty()) inner["details"] = std::move(details);
   return http::Response::json(error.status(), boost::json::object{{"error", std::move(inner)}});
 }

@@ -40,7 +40,11 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
     if (const auto* d = req.form->field("description")) info.description = d->value;
-    if (const auto* t = req.form->field("tags")) info.tags = string_list_field(t->value);
+    if (const auto* t = req.form->field("tags")) {
+      auto tags = string_list_field(t->value, "tags");
+      if (!tags) return error(req, tags.error());
+      info.tags = std::move(*tags);
+    }
     auto f = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!f) return error(req, f.error());
     req.form->release(*files[0]);
@@ -122,7 +126,9 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     // Stored as a Markdown document titled as given, so it is chunked, indexed and cited like any file.
     info.name = title + ".md";
     info.description = "knowledge entry (" + source_type + ")";
-    auto f = ctx.knowledge->add_bytes(principal(req), "# " + title + "\n\n" + content + "\n", std::move(info));
+    std::string document = "# " + title + "\n\n" + content + "\n";
+    if (auto st = check_upload_size(*ctx.config, document.size(), "content"); !st) return error(req, st.error());
+    auto f = ctx.knowledge->add_bytes(principal(req), document, std::move(info));
     if (!f) return error(req, f.error());
     return Response::json(201, json::object{{"id", f->id}, {"title", title}, {"source_type", source_type},
                                             {"status", status_word(f->status)}, {"created_at", f->created_at}});

@@ -113,9 +113,11 @@ std::string device_of(const Context& ctx, const services::Principal& p) {
 using DeltaSink = std::function<bool(std::string_view)>;
 using Answering = std::function<core::Result<services::Answer>(const DeltaSink&, const engines::CancelCheck&)>;
 
-// Streams an answer in this face's events (see /messages/chatting).
+// Streams an answer in this face's events (see /messages/chatting). An answer that fails before
+// its first piece is this face's JSON error (a 429 when the plan's questions ran out meanwhile).
 Response stream_answer(std::string device_id, Answering answering) {
-  return Response::stream([device_id = std::move(device_id), answering = std::move(answering)](http::SseSink& sink) {
+  return Response::stream_on_first_event([device_id = std::move(device_id),
+                                          answering = std::move(answering)](http::SseSink& sink) {
     auto answer = answering(
         [&](std::string_view delta) {
           return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", delta}})) !=
@@ -123,6 +125,7 @@ Response stream_answer(std::string device_id, Answering answering) {
         },
         [&] { return sink.cancelled(); });
     if (!answer) {
+      if (sink.reject(render_error(Request(), answer.error()))) return;
       sink.send(json::serialize(json::object{{"type", "error"},
                                              {"message", answer.error().message},
                                              {"code", core::code_name(answer.error().code)}}));
@@ -206,6 +209,8 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto conversation = ctx.conversations->get_by_source(p, *source);
     if (!conversation) return error(req, conversation.error());
     in.conversation_id = conversation->id;
+    // The plan is decided before the stream starts: out of questions is a 429, never a 200 stream.
+    if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
     const std::string device_id = device_of(ctx, p);
     return stream_answer(device_id, [ctx, p, in](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
       return ctx.chat->ask(p, in, on_delta, cancel);
@@ -224,6 +229,7 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto conversation = ctx.conversations->get_by_source(p, *source);
     if (!conversation) return error(req, conversation.error());
     const std::string id = conversation->id;
+    if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
     return stream_answer(device_of(ctx, p), [ctx, p, id](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
       return ctx.chat->summarize(p, id, "", on_delta, cancel);
     });

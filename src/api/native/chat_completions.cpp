@@ -13,6 +13,7 @@
 
 #include <boost/json.hpp>
 
+#include <algorithm>
 #include <set>
 
 namespace docent::api::native {
@@ -24,39 +25,6 @@ using http::Response;
 
 namespace {
 
-core::Error invalid(std::string field, std::string why) {
-  return core::Error(core::Code::InvalidInput, field + " " + why, field);
-}
-
-bool is_number(const json::value& v) { return v.is_int64() || v.is_uint64() || v.is_double(); }
-
-// Checks that an optional member is a number within [lo, hi].
-core::Status number_in(const json::object& o, const char* key, double lo, double hi) {
-  const auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return {};
-  if (!is_number(*v)) return invalid(key, "must be a number");
-  double d = v->to_number<double>();
-  if (d < lo || d > hi) return invalid(key, "must be from " + json::serialize(json::value(lo)) + " to " +
-                                                json::serialize(json::value(hi)));
-  return {};
-}
-
-core::Status integer_min(const json::object& o, const char* key, int64_t lo) {
-  const auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return {};
-  if (!v->is_int64() && !v->is_uint64()) return invalid(key, "must be an integer");
-  if (v->is_int64() && v->get_int64() < lo) return invalid(key, "must be at least " + std::to_string(lo));
-  return {};
-}
-
-core::Status of_kind(const json::object& o, const char* key, bool (json::value::*test)() const noexcept,
-                     const char* what) {
-  const auto* v = o.if_contains(key);
-  if (!v || v->is_null()) return {};
-  if (!((*v).*test)()) return invalid(key, std::string("must be ") + what);
-  return {};
-}
-
 struct ChatInput {
   std::string model;
   bool stream = false;
@@ -64,93 +32,100 @@ struct ChatInput {
   json::object body;
 };
 
-// Type-checks the request body (CreateChatCompletionRequest). Unknown members are passed on.
-core::Result<ChatInput> parse_chat_request(json::value& value) {
-  if (!value.is_object()) return core::Error(core::Code::InvalidInput, "the request body must be a JSON object");
-  json::object& o = value.get_object();
-  ChatInput in;
-  if (const auto* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return invalid("model", "must be a string");
-    in.model = std::string(m->get_string());
-  }
-  const auto* msgs = o.if_contains("messages");
-  if (!msgs || msgs->is_null()) return core::Error(core::Code::MissingField, "messages is required", "messages");
-  if (!msgs->is_array()) return invalid("messages", "must be an array");
-  if (msgs->get_array().empty()) return invalid("messages", "must contain at least one message");
+// Reads a value that must lie within [lo, hi] (absent: nothing to check).
+template <typename T>
+void within(core::ObjectReader& r, const char* key, const std::optional<T>& v, T lo, T hi) {
+  if (!r.ok() || !v || (*v >= lo && *v <= hi)) return;
+  r.invalid(key, "must be from " + json::serialize(json::value(lo)) + " to " + json::serialize(json::value(hi)));
+}
+
+void at_least(core::ObjectReader& r, const char* key, const std::optional<int64_t>& v, int64_t lo) {
+  if (r.ok() && v && *v < lo) r.invalid(key, "must be at least " + std::to_string(lo));
+}
+
+// One message of "messages": a role docent knows and content as the role requires.
+void read_message(const json::value& m, const std::string& at, core::ObjectReader& outer) {
   static const std::set<std::string, std::less<>> roles = {"system", "developer", "user", "assistant", "tool",
                                                             "function"};
-  size_t i = 0;
-  for (const auto& m : msgs->get_array()) {
-    const std::string at = "messages[" + std::to_string(i++) + "]";
-    if (!m.is_object()) return invalid(at, "must be an object");
-    const auto& mo = m.get_object();
-    const auto* role = mo.if_contains("role");
-    if (!role) return core::Error(core::Code::MissingField, at + ".role is required", at + ".role");
-    if (!role->is_string() || !roles.count(role->get_string())) {
-      return invalid(at + ".role", "must be one of system, developer, user, assistant, tool");
+  core::ObjectReader r(m, at);
+  std::string role;
+  json::value content;
+  r.required("role", role).optional("content", content);
+  if (r.ok() && !roles.count(role)) r.invalid("role", "must be one of system, developer, user, assistant, tool");
+  if (r.ok() && content.is_null() && role != "assistant") r.required("content", content);
+  if (r.ok() && content.is_array()) {
+    size_t j = 0;
+    for (const auto& part : content.get_array()) {
+      core::ObjectReader pr(part, at + ".content[" + std::to_string(j++) + "]");
+      std::string type;
+      r.merge(pr.required("type", type));
+      if (!r.ok()) break;
     }
-    const auto* content = mo.if_contains("content");
-    const bool may_omit = role->get_string() == "assistant";
-    if (!content || content->is_null()) {
-      if (!may_omit) return core::Error(core::Code::MissingField, at + ".content is required", at + ".content");
-    } else if (content->is_array()) {
-      size_t j = 0;
-      for (const auto& part : content->get_array()) {
-        const std::string pat = at + ".content[" + std::to_string(j++) + "]";
-        if (!part.is_object()) return invalid(pat, "must be an object");
-        const auto* type = part.get_object().if_contains("type");
-        if (!type || !type->is_string()) return invalid(pat + ".type", "must be a string");
-      }
-    } else if (!content->is_string()) {
-      return invalid(at + ".content", "must be a string or an array of content parts");
-    }
+  } else if (r.ok() && !content.is_null() && !content.is_string()) {
+    r.invalid("content", "must be a string or an array of content parts");
   }
-  if (auto st = number_in(o, "temperature", 0, 2); !st) return st.error();
-  if (auto st = number_in(o, "top_p", 0, 1); !st) return st.error();
-  if (auto st = number_in(o, "presence_penalty", -2, 2); !st) return st.error();
-  if (auto st = number_in(o, "frequency_penalty", -2, 2); !st) return st.error();
-  if (auto st = integer_min(o, "max_tokens", 1); !st) return st.error();
-  if (auto st = integer_min(o, "max_completion_tokens", 1); !st) return st.error();
-  if (auto st = integer_min(o, "seed", INT64_MIN); !st) return st.error();
-  if (auto st = integer_min(o, "top_logprobs", 0); !st) return st.error();
-  if (auto st = of_kind(o, "stream", &json::value::is_bool, "a boolean"); !st) return st.error();
-  if (auto st = of_kind(o, "logprobs", &json::value::is_bool, "a boolean"); !st) return st.error();
-  if (auto st = of_kind(o, "tools", &json::value::is_array, "an array"); !st) return st.error();
-  if (auto st = of_kind(o, "response_format", &json::value::is_object, "an object"); !st) return st.error();
-  if (auto st = of_kind(o, "stream_options", &json::value::is_object, "an object"); !st) return st.error();
-  if (auto st = of_kind(o, "user", &json::value::is_string, "a string"); !st) return st.error();
-  if (const auto* n = o.if_contains("n"); n && !n->is_null()) {
-    if (!n->is_int64() && !n->is_uint64()) return invalid("n", "must be an integer");
-    if (!(n->is_int64() && n->get_int64() == 1)) return invalid("n", "must be 1 (one choice per request is supported)");
+  outer.merge(r);
+}
+
+// Type-checks the request body (CreateChatCompletionRequest) through one reader: a wrong type is
+// a 400 naming the field. Unknown members are passed on to the model as they came.
+core::Result<ChatInput> parse_chat_request(json::value& value) {
+  core::ObjectReader r(value);
+  ChatInput in;
+  json::array messages;
+  std::optional<double> temperature, top_p, presence_penalty, frequency_penalty;
+  std::optional<int64_t> max_tokens, max_completion_tokens, seed, top_logprobs, n;
+  bool logprobs = false;
+  std::optional<std::string> user;
+  std::optional<json::array> tools;
+  std::optional<json::object> response_format, stream_options;
+  json::value stop, tool_choice;
+  r.optional("model", in.model).required("messages", messages);
+  r.optional("temperature", temperature).optional("top_p", top_p);
+  r.optional("presence_penalty", presence_penalty).optional("frequency_penalty", frequency_penalty);
+  r.optional("max_tokens", max_tokens).optional("max_completion_tokens", max_completion_tokens);
+  r.optional("seed", seed).optional("top_logprobs", top_logprobs).optional("n", n);
+  r.optional("stream", in.stream).optional("logprobs", logprobs).optional("tools", tools);
+  r.optional("response_format", response_format).optional("stream_options", stream_options);
+  r.optional("user", user).optional("stop", stop).optional("tool_choice", tool_choice);
+  if (!r.ok()) return r.error();
+
+  if (messages.empty()) r.invalid("messages", "must contain at least one message");
+  for (size_t i = 0; r.ok() && i < messages.size(); ++i) read_message(messages[i], "messages[" + std::to_string(i) + "]", r);
+  within(r, "temperature", temperature, 0.0, 2.0);
+  within(r, "top_p", top_p, 0.0, 1.0);
+  within(r, "presence_penalty", presence_penalty, -2.0, 2.0);
+  within(r, "frequency_penalty", frequency_penalty, -2.0, 2.0);
+  at_least(r, "max_tokens", max_tokens, 1);
+  at_least(r, "max_completion_tokens", max_completion_tokens, 1);
+  at_least(r, "top_logprobs", top_logprobs, 0);
+  if (r.ok() && n && *n != 1) r.invalid("n", "must be 1 (one choice per request is supported)");
+  if (r.ok() && !stop.is_null()) {
+    const bool strings = stop.is_string() || (stop.is_array() && std::all_of(stop.get_array().begin(),
+                                                                            stop.get_array().end(),
+                                                                            [](const json::value& x) {
+                                                                              return x.is_string();
+                                                                            }));
+    if (!strings) r.invalid("stop", "must be a string or an array of strings");
+    else if (stop.is_array() && stop.get_array().size() > 4) r.invalid("stop", "may hold at most 4 sequences");
   }
-  if (const auto* s = o.if_contains("stop"); s && !s->is_null()) {
-    if (s->is_array()) {
-      if (s->get_array().size() > 4) return invalid("stop", "may hold at most 4 sequences");
-      for (const auto& x : s->get_array()) {
-        if (!x.is_string()) return invalid("stop", "must be a string or an array of strings");
-      }
-    } else if (!s->is_string()) {
-      return invalid("stop", "must be a string or an array of strings");
-    }
+  if (r.ok() && response_format) {
+    const json::value format(*response_format);
+    core::ObjectReader fr(format, "response_format");
+    std::string type;
+    r.merge(fr.required("type", type));
   }
-  if (const auto* rf = o.if_contains("response_format"); rf && rf->is_object()) {
-    const auto* type = rf->get_object().if_contains("type");
-    if (!type || !type->is_string()) return invalid("response_format.type", "must be a string");
+  if (r.ok() && !tool_choice.is_null() && !tool_choice.is_string() && !tool_choice.is_object()) {
+    r.invalid("tool_choice", "must be a string or an object");
   }
-  if (const auto* tc = o.if_contains("tool_choice"); tc && !tc->is_null() && !tc->is_string() && !tc->is_object()) {
-    return invalid("tool_choice", "must be a string or an object");
+  if (r.ok() && stream_options) {
+    if (!in.stream) r.invalid("stream_options", "is only allowed when stream is true");
+    const json::value options(*stream_options);
+    core::ObjectReader sr(options, "stream_options");
+    r.merge(sr.optional("include_usage", in.include_usage));
   }
-  if (const auto* so = o.if_contains("stream_options"); so && so->is_object()) {
-    if (const auto* iu = so->get_object().if_contains("include_usage"); iu && !iu->is_null()) {
-      if (!iu->is_bool()) return invalid("stream_options.include_usage", "must be a boolean");
-      in.include_usage = iu->get_bool();
-    }
-  }
-  if (const auto* s = o.if_contains("stream"); s && s->is_bool()) in.stream = s->get_bool();
-  if (!in.stream && o.contains("stream_options") && !o.at("stream_options").is_null()) {
-    return invalid("stream_options", "is only allowed when stream is true");
-  }
-  in.body = std::move(o);
+  if (!r.ok()) return r.error();
+  in.body = std::move(value.get_object());
   return in;
 }
 
@@ -228,6 +203,9 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
     if (!in) return render_error(req, in.error());
     auto route = ctx.models->route_chat(in->model, {});
     if (!route) return render_error(req, route.error());
+    // A question of the caller's plan, as on every face, decided before any stream starts.
+    const services::Principal& p = principal(req);
+    if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return render_error(req, st.error());
 
     engines::ChatRequest chat;
     chat.model = route->model;
@@ -238,6 +216,7 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
     if (!in->stream) {
       auto result = route->provider->chat(chat, {});
       if (!result) return render_error(req, result.error());
+      record_question(ctx, p);
       if (!result->raw.empty()) return Response::json(200, result->raw);
       return Response::json(200, completion_json(id, created, route->model, *result));
     }
@@ -247,6 +226,7 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
     // on the provider's reactor thread (an upstream) and are relayed from there, so a stream
     // holds no thread of its own while the model writes, and waiting for a slow model's first
     // token holds no request worker.
+    record_question(ctx, p);
     auto shaper = std::make_shared<ChunkShaper>(ChunkShaper{id, created, route->model, in->include_usage});
     std::string request_id = req.request_id;
     engines::LlmProvider* provider = route->provider;

@@ -140,19 +140,22 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto c = ctx.conversations->get(p, req.param("conversation_id"));  // a 404 before any stream
     if (!c) return error(req, c.error());
     in.conversation_id = c->id;
+    // The plan is decided before any stream starts: out of questions is a 429, never a 200 stream.
+    if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
     if (!stream) {
       auto answer = ctx.chat->ask(p, in, [](std::string_view) { return true; }, {});
       if (!answer) return error(req, answer.error());
       return Response::json(200, json::object{{"question", message_json(answer->question)},
                                               {"answer", message_json(answer->answer)}});
     }
-    return Response::stream([ctx, p, in](http::SseSink& sink) {
+    return Response::stream_on_first_event([ctx, p, in](http::SseSink& sink) {
       auto answer = ctx.chat->ask(
           p, in, [&](std::string_view d) {  // on the provider's thread: never blocks
             return sink.offer(json::serialize(json::object{{"content", d}}), "delta") != http::SseSink::Offered::Closed;
           },
           [&] { return sink.cancelled(); });
       if (!answer) {
+        if (sink.reject(render_error(Request(), answer.error()))) return;  // failed before its first piece
         sink.send(json::serialize(json::object{{"error", json::object{{"message", answer.error().message},
                                                                       {"code", core::code_name(answer.error().code)}}}}),
                   "error");

@@ -150,7 +150,11 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     info.purpose = purpose->value;
     if (const auto* f = req.form->field("description")) info.description = f->value;
     if (const auto* f = req.form->field("folder_id")) info.folder = f->value;
-    if (const auto* f = req.form->field("tags")) info.tags = string_list_field(f->value);
+    if (const auto* f = req.form->field("tags")) {
+      auto tags = string_list_field(f->value, "tags");
+      if (!tags) return error(req, tags.error());
+      info.tags = std::move(*tags);
+    }
     auto file = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!file) return error(req, file.error());
     req.form->release(*files[0]);  // the blob store took the bytes (the spooled file is gone)

@@ -7,10 +7,13 @@
 #include "api/native/errors.h"
 #include "api/native/models.h"
 #include "core/id.h"
+#include "core/json.h"
 #include "core/log.h"
 #include "core/time.h"
 
 #include <boost/json.hpp>
+
+#include <algorithm>
 
 namespace docent::api::native {
 
@@ -20,10 +23,6 @@ using http::Request;
 using http::Response;
 
 namespace {
-
-core::Error invalid(std::string field, std::string why) {
-  return core::Error(core::Code::InvalidInput, field + " " + why, field);
-}
 
 struct ResponsesInput {
   services::GroundedRequest grounded;
@@ -35,134 +34,117 @@ struct ResponsesInput {
   json::object metadata;
 };
 
-// An input item's content: a string, or parts of type input_text/output_text.
-core::Result<std::string> content_text(const json::value& content, const std::string& at) {
+// An input item's content: a string, or parts of type input_text/output_text. Errors go to `r`
+// under the name `at`.
+std::string content_text(const json::value& content, const std::string& at, core::ObjectReader& r) {
   if (content.is_string()) return std::string(content.get_string());
-  if (!content.is_array()) return invalid(at, "must be a string or an array of content parts");
+  if (!content.is_array()) {
+    r.invalid(at, "must be a string or an array of content parts");
+    return {};
+  }
   std::string text;
   size_t j = 0;
   for (const auto& part : content.get_array()) {
-    const std::string pat = at + "[" + std::to_string(j++) + "]";
-    if (!part.is_object()) return invalid(pat, "must be an object");
-    const auto* type = part.get_object().if_contains("type");
-    const auto* t = part.get_object().if_contains("text");
-    if (!type || !type->is_string()) return invalid(pat + ".type", "must be a string");
-    if (type->get_string() != "input_text" && type->get_string() != "output_text") {
-      std::string why = "is not supported (input_text only): ";
-      why.append(type->get_string());
-      return invalid(pat + ".type", std::move(why));
+    core::ObjectReader pr(part, at + "[" + std::to_string(j++) + "]");
+    std::string type, t;
+    pr.required("type", type);
+    if (pr.ok() && type != "input_text" && type != "output_text") {
+      pr.invalid("type", "is not supported (input_text only): " + type);
     }
-    if (!t || !t->is_string()) return invalid(pat + ".text", "must be a string");
+    pr.required("text", t);
+    if (!r.merge(pr).ok()) return {};
     if (!text.empty()) text.push_back('\n');
-    text.append(t->get_string());
+    text.append(t);
   }
   return text;
 }
 
+// One message of an "input" array: {"type": "message", "role", "content"}.
+void read_input_item(const json::value& item, const std::string& at, core::ObjectReader& outer, json::array& messages) {
+  core::ObjectReader r(item, at);
+  std::optional<std::string> type;
+  std::string role;
+  json::value content;
+  r.optional("type", type);
+  if (r.ok() && type && *type != "message") r.invalid("type", "must be 'message' (other input items are not supported)");
+  r.required("role", role);
+  if (r.ok() && role != "user" && role != "assistant" && role != "system" && role != "developer") {
+    r.invalid("role", "must be one of user, assistant, system, developer");
+  }
+  r.required("content", content);
+  if (!outer.merge(r).ok()) return;
+  std::string text = content_text(content, at + ".content", outer);
+  if (outer.ok()) messages.push_back(json::object{{"role", role}, {"content", std::move(text)}});
+}
+
+// One entry of "tools": only file_search, over the caller's vector stores.
+void read_tool(const json::value& tool, const std::string& at, core::ObjectReader& outer, ResponsesInput& in) {
+  core::ObjectReader r(tool, at);
+  std::string type;
+  std::vector<std::string> ids;
+  std::optional<int64_t> max_results;
+  r.optional("type", type);
+  if (r.ok() && type != "file_search") {
+    outer.invalid("tools", "only the file_search tool is supported on /v1/responses");
+    return;
+  }
+  r.required("vector_store_ids", ids).optional("max_num_results", max_results);
+  if (r.ok() && max_results && (*max_results < 1 || *max_results > 50)) {
+    r.invalid("max_num_results", "must be an integer from 1 to 50");
+  }
+  if (!outer.merge(r).ok()) return;
+  if (max_results) in.grounded.max_results = *max_results;
+  json::array id_values;
+  for (const auto& id : ids) id_values.emplace_back(id);
+  in.grounded.vector_store_ids.insert(in.grounded.vector_store_ids.end(), ids.begin(), ids.end());
+  in.tools.push_back(json::object{{"type", "file_search"}, {"vector_store_ids", std::move(id_values)},
+                                  {"max_num_results", in.grounded.max_results},
+                                  {"ranking_options", json::object{{"ranker", "auto"}, {"score_threshold", 0.0}}},
+                                  {"filters", nullptr}});
+}
+
+// Type-checks the request body through one reader: a wrong type is a 400 naming the field.
 core::Result<ResponsesInput> parse_request(const json::value& value) {
-  if (!value.is_object()) return core::Error(core::Code::InvalidInput, "the request body must be a JSON object");
-  const json::object& o = value.get_object();
+  core::ObjectReader r(value);
   ResponsesInput in;
-  if (const auto* m = o.if_contains("model"); m && !m->is_null()) {
-    if (!m->is_string()) return invalid("model", "must be a string");
-    in.grounded.model = std::string(m->get_string());
-  }
+  std::optional<std::string> instructions;
+  json::value input;
+  std::optional<json::array> tools;
+  std::optional<double> temperature, top_p;
+  std::optional<int64_t> max_output_tokens;
+  std::vector<std::string> include;
+  r.optional("model", in.grounded.model).optional("instructions", instructions).required("input", input);
+  r.optional("stream", in.stream).optional("tools", tools).optional("temperature", temperature);
+  r.optional("top_p", top_p).optional("max_output_tokens", max_output_tokens).optional("include", include);
+  r.optional("metadata", in.metadata);
+  if (!r.ok()) return r.error();
+
   json::array& messages = in.grounded.messages;
-  if (const auto* ins = o.if_contains("instructions"); ins && !ins->is_null()) {
-    if (!ins->is_string()) return invalid("instructions", "must be a string");
-    in.instructions = *ins;
-    messages.push_back(json::object{{"role", "system"}, {"content", ins->get_string()}});
+  if (instructions) {
+    in.instructions = *instructions;
+    messages.push_back(json::object{{"role", "system"}, {"content", *instructions}});
   }
-  const auto* input = o.if_contains("input");
-  if (!input || input->is_null()) return core::Error(core::Code::MissingField, "input is required", "input");
-  if (input->is_string()) {
-    messages.push_back(json::object{{"role", "user"}, {"content", input->get_string()}});
-  } else if (input->is_array()) {
-    size_t i = 0;
-    for (const auto& item : input->get_array()) {
-      const std::string at = "input[" + std::to_string(i++) + "]";
-      if (!item.is_object()) return invalid(at, "must be an object");
-      const auto& io = item.get_object();
-      if (const auto* type = io.if_contains("type"); type && !(type->is_string() && type->get_string() == "message")) {
-        return invalid(at + ".type", "must be 'message' (other input items are not supported)");
-      }
-      const auto* role = io.if_contains("role");
-      if (!role || !role->is_string() ||
-          (role->get_string() != "user" && role->get_string() != "assistant" && role->get_string() != "system" &&
-           role->get_string() != "developer")) {
-        return invalid(at + ".role", "must be one of user, assistant, system, developer");
-      }
-      const auto* content = io.if_contains("content");
-      if (!content) return core::Error(core::Code::MissingField, at + ".content is required", at + ".content");
-      auto text = content_text(*content, at + ".content");
-      if (!text) return text.error();
-      messages.push_back(json::object{{"role", role->get_string()}, {"content", *text}});
+  if (input.is_string()) {
+    messages.push_back(json::object{{"role", "user"}, {"content", input.get_string()}});
+  } else if (input.is_array()) {
+    if (input.get_array().empty()) r.invalid("input", "must not be empty");
+    for (size_t i = 0; r.ok() && i < input.get_array().size(); ++i) {
+      read_input_item(input.get_array()[i], "input[" + std::to_string(i) + "]", r, messages);
     }
-    if (input->get_array().empty()) return invalid("input", "must not be empty");
   } else {
-    return invalid("input", "must be a string or an array of input items");
+    r.invalid("input", "must be a string or an array of input items");
   }
-  if (const auto* s = o.if_contains("stream"); s && !s->is_null()) {
-    if (!s->is_bool()) return invalid("stream", "must be a boolean");
-    in.stream = s->get_bool();
+  for (size_t i = 0; r.ok() && tools && i < tools->size(); ++i) {
+    read_tool((*tools)[i], "tools[" + std::to_string(i) + "]", r, in);
   }
-  if (const auto* tools = o.if_contains("tools"); tools && !tools->is_null()) {
-    if (!tools->is_array()) return invalid("tools", "must be an array");
-    size_t i = 0;
-    for (const auto& t : tools->get_array()) {
-      const std::string at = "tools[" + std::to_string(i++) + "]";
-      if (!t.is_object()) return invalid(at, "must be an object");
-      const auto& to = t.get_object();
-      const auto* type = to.if_contains("type");
-      if (!type || !type->is_string() || type->get_string() != "file_search") {
-        return invalid("tools", "only the file_search tool is supported on /v1/responses");
-      }
-      const auto* ids = to.if_contains("vector_store_ids");
-      if (!ids || !ids->is_array()) return invalid(at + ".vector_store_ids", "must be an array of strings");
-      for (const auto& id : ids->get_array()) {
-        if (!id.is_string()) return invalid(at + ".vector_store_ids", "must be an array of strings");
-        in.grounded.vector_store_ids.emplace_back(id.get_string());
-      }
-      if (const auto* n = to.if_contains("max_num_results"); n && !n->is_null()) {
-        if (!n->is_int64() || n->get_int64() < 1 || n->get_int64() > 50) {
-          return invalid(at + ".max_num_results", "must be an integer from 1 to 50");
-        }
-        in.grounded.max_results = n->get_int64();
-      }
-      in.tools.push_back(json::object{{"type", "file_search"}, {"vector_store_ids", *ids},
-                                      {"max_num_results", in.grounded.max_results},
-                                      {"ranking_options", json::object{{"ranker", "auto"}, {"score_threshold", 0.0}}},
-                                      {"filters", nullptr}});
-    }
-  }
-  auto number = [&](const char* key, json::value& out, double lo, double hi) -> core::Status {
-    const auto* v = o.if_contains(key);
-    if (!v || v->is_null()) return {};
-    if (!v->is_number()) return invalid(key, "must be a number");
-    double d = v->to_number<double>();
-    if (d < lo || d > hi) return invalid(key, "is out of range");
-    out = *v;
-    in.grounded.options[key] = *v;
-    return {};
-  };
-  if (auto st = number("temperature", in.temperature, 0, 2); !st) return st.error();
-  if (auto st = number("top_p", in.top_p, 0, 1); !st) return st.error();
-  if (const auto* m = o.if_contains("max_output_tokens"); m && !m->is_null()) {
-    if (!m->is_int64() || m->get_int64() < 1) return invalid("max_output_tokens", "must be a positive integer");
-    in.max_output_tokens = *m;
-    in.grounded.options["max_tokens"] = *m;
-  }
-  if (const auto* inc = o.if_contains("include"); inc && !inc->is_null()) {
-    if (!inc->is_array()) return invalid("include", "must be an array of strings");
-    for (const auto& x : inc->get_array()) {
-      if (!x.is_string()) return invalid("include", "must be an array of strings");
-      if (x.get_string() == "file_search_call.results") in.include_results = true;
-    }
-  }
-  if (const auto* md = o.if_contains("metadata"); md && !md->is_null()) {
-    if (!md->is_object()) return invalid("metadata", "must be an object");
-    in.metadata = md->get_object();
-  }
+  if (r.ok() && temperature && (*temperature < 0 || *temperature > 2)) r.invalid("temperature", "is out of range");
+  if (r.ok() && top_p && (*top_p < 0 || *top_p > 1)) r.invalid("top_p", "is out of range");
+  if (r.ok() && max_output_tokens && *max_output_tokens < 1) r.invalid("max_output_tokens", "must be a positive integer");
+  if (!r.ok()) return r.error();
+  if (temperature) in.temperature = in.grounded.options["temperature"] = *temperature;
+  if (top_p) in.top_p = in.grounded.options["top_p"] = *top_p;
+  if (max_output_tokens) in.max_output_tokens = in.grounded.options["max_tokens"] = *max_output_tokens;
+  in.include_results = std::find(include.begin(), include.end(), "file_search_call.results") != include.end();
   return in;
 }
 
@@ -270,7 +252,10 @@ void register_response_routes(http::Router& router, const Context& ctx) {
     auto parsed = parse_request(*body);
     if (!parsed) return render_error(req, parsed.error());
     auto in = std::make_shared<ResponsesInput>(std::move(*parsed));
-    auto prepared_r = ctx.answers->prepare(principal(req), in->grounded, {});
+    // A question of the caller's plan, as on every face, decided before any stream starts.
+    const services::Principal& p = principal(req);
+    if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return render_error(req, st.error());
+    auto prepared_r = ctx.answers->prepare(p, in->grounded, {});
     if (!prepared_r) return render_error(req, prepared_r.error());
     auto prepared = std::make_shared<services::PreparedAnswer>(std::move(*prepared_r));
     auto shape = std::make_shared<Shape>(Shape{"resp_" + core::random_hex(16), "msg_" + core::random_hex(16),
@@ -280,6 +265,7 @@ void register_response_routes(http::Router& router, const Context& ctx) {
     if (!in->stream) {
       auto result = prepared->route.provider->chat(prepared->request, {});
       if (!result) return render_error(req, result.error());
+      record_question(ctx, p);
       const bool cut = result->finish_reason == "length";
       json::array output = final_output(*shape, result->content);
       return Response::json(200, response_json(*shape, cut ? "incomplete" : "completed", std::move(output),
@@ -290,6 +276,7 @@ void register_response_routes(http::Router& router, const Context& ctx) {
     auto started = prepared->route.provider->stream(prepared->request, {});
     if (!started) return render_error(req, started.error());
     std::shared_ptr<engines::ChatStream> stream = std::move(*started);
+    record_question(ctx, p);
     std::string request_id = req.request_id;
     return Response::stream([stream, in, prepared, shape, request_id](http::SseSink& sink) {
       int64_t seq = 0;

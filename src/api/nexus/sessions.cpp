@@ -64,6 +64,8 @@ Response process_text(const Context& ctx, Request& req) {
     return error(req, e);
   }
   const services::Principal p = principal(req);
+  // The plan is decided before the stream starts: out of questions is a 429, never a 200 stream.
+  if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
   std::string id;
   if (session_id && !session_id->empty()) {
     auto c = ctx.conversations->get(p, *session_id);  // a 404 before any stream
@@ -75,7 +77,7 @@ Response process_text(const Context& ctx, Request& req) {
     id = c->id;
   }
   services::AskInput in{.conversation_id = id, .question = message};
-  return Response::stream([ctx, p, in](http::SseSink& sink) {
+  return Response::stream_on_first_event([ctx, p, in](http::SseSink& sink) {
     // The seed streams word by word: each event is one word with the whitespace after it, however
     // the model's pieces fall (a word split across two pieces is sent once it is whole).
     std::string pending;
@@ -103,6 +105,7 @@ Response process_text(const Context& ctx, Request& req) {
         [&] { return sink.cancelled(); });
     if (!pending.empty() && answer) send_word(pending);
     if (!answer) {
+      if (sink.reject(error(Request(), answer.error()))) return;  // failed before its first word
       sink.send(json::serialize(json::object{{"success", false},
                                              {"error", answer.error().message},
                                              {"error_code", nexus_code(answer.error().code)},

@@ -59,54 +59,54 @@ json::object file_json(const services::File& f) {
                       {"chunks", f.chunk_count}};
 }
 
-// The seed's "file": binary text, Base16 or Base32. An explicit "encoding" decides; otherwise
-// text that is entirely valid Base16 or Base32 is decoded, anything else is taken as it is.
-core::Result<std::string> decode_content(const std::string& text, const std::string& encoding) {
-  auto base32 = [](const std::string& s) -> std::optional<std::string> {
-    std::string out;
-    uint64_t buffer = 0;
-    int bits = 0;
-    size_t pad = 0;
-    for (char c : s) {
-      int v;
-      if (c == '=') {
-        ++pad;
-        continue;
-      }
-      if (pad) return std::nullopt;
-      if (c >= 'A' && c <= 'Z') v = c - 'A';
-      else if (c >= 'a' && c <= 'z') v = c - 'a';
-      else if (c >= '2' && c <= '7') v = c - '2' + 26;
-      else return std::nullopt;
-      buffer = (buffer << 5) | static_cast<uint64_t>(v);
-      bits += 5;
-      if (bits >= 8) {
-        bits -= 8;
-        out.push_back(static_cast<char>((buffer >> bits) & 0xff));
-      }
+// RFC 4648 Base32 (letters in either case), padded to a multiple of eight characters.
+std::optional<std::string> base32_decode(std::string_view s) {
+  if (s.empty() || s.size() % 8 != 0) return std::nullopt;
+  std::string out;
+  uint64_t buffer = 0;
+  int bits = 0;
+  size_t pad = 0;
+  for (char c : s) {
+    int v;
+    if (c == '=') {
+      ++pad;
+      continue;
     }
-    if (s.empty() || s.size() % 8 != 0) return std::nullopt;
-    return out;
-  };
-  if (encoding == "binary" || encoding == "text") return text;
+    if (pad) return std::nullopt;
+    if (c >= 'A' && c <= 'Z') v = c - 'A';
+    else if (c >= 'a' && c <= 'z') v = c - 'a';
+    else if (c >= '2' && c <= '7') v = c - '2' + 26;
+    else return std::nullopt;
+    buffer = (buffer << 5) | static_cast<uint64_t>(v);
+    bits += 5;
+    if (bits >= 8) {
+      bits -= 8;
+      out.push_back(static_cast<char>((buffer >> bits) & 0xff));
+    }
+  }
+  return out;
+}
+
+// The seed's "file": "binary" (text as it is), Base16 or Base32, and beyond the seed Base64.
+// Only an explicit "encoding" decodes: text that happens to look like hex is still text.
+core::Result<std::string> decode_content(const std::string& text, const std::string& encoding) {
+  if (encoding.empty() || encoding == "binary" || encoding == "text") return text;
+  std::optional<std::string> decoded;
+  std::string_view name;
   if (encoding == "base16" || encoding == "hex") {
-    auto d = core::crypto::hex_decode(text);
-    if (!d) return core::Error(core::Code::InvalidInput, "file is not valid Base16", "file");
-    return *d;
+    decoded = core::crypto::hex_decode(text);
+    name = "Base16";
+  } else if (encoding == "base32") {
+    decoded = base32_decode(text);
+    name = "Base32";
+  } else if (encoding == "base64") {
+    decoded = core::crypto::base64_decode(text);
+    name = "Base64";
+  } else {
+    return core::Error(core::Code::InvalidInput, "encoding must be text, binary, base16, base32 or base64", "encoding");
   }
-  if (encoding == "base32") {
-    auto d = base32(text);
-    if (!d) return core::Error(core::Code::InvalidInput, "file is not valid Base32", "file");
-    return *d;
-  }
-  if (!encoding.empty()) {
-    return core::Error(core::Code::InvalidInput, "encoding must be binary, base16 or base32", "encoding");
-  }
-  if (text.size() >= 16) {
-    if (auto d = core::crypto::hex_decode(text)) return *d;
-    if (auto d = base32(text)) return *d;
-  }
-  return text;
+  if (!decoded) return core::Error(core::Code::InvalidInput, "file is not valid " + std::string(name), "file");
+  return std::move(*decoded);
 }
 
 std::vector<std::string> string_list(const json::value& v, const char* field, core::Status& st) {
@@ -208,6 +208,7 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     if (!r.ok()) return error(req, r.error());
     auto bytes = decode_content(file, encoding);
     if (!bytes) return error(req, bytes.error());
+    if (auto st = check_upload_size(*ctx.config, bytes->size()); !st) return error(req, st.error());
     services::NewFile info;
     info.name = name_new.empty() ? name : name_new;
     info.description = description;
@@ -218,7 +219,7 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     Response res = empty_array();
     res.headers.set("Location", "/api/files/read/" + f->id);  // the seed answers []; the new guid rides here
     return res;
-  }, {.max_body_bytes = 64 * 1024 * 1024}, errors);
+  }, {.max_body_bytes = encoded_upload_limit(*ctx.config)}, errors);
 
   router.add(Method::Get, "/api/files/read/{guid}", [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("guid"));
@@ -290,12 +291,10 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
       if (ec || !v.is_object()) {
         return error(req, core::Error(core::Code::InvalidInput, "metadata must be a JSON object", "metadata"));
       }
+      core::ObjectReader mr(v, "metadata");
+      mr.optional("tags", info.tags);  // a list of strings, or a 400 naming metadata.tags
+      if (!mr.ok()) return error(req, mr.error());
       info.metadata = v.as_object();
-      if (auto* tags = info.metadata.if_contains("tags"); tags && tags->is_array()) {
-        for (const auto& t : tags->as_array()) {
-          if (t.is_string()) info.tags.emplace_back(t.as_string());
-        }
-      }
     }
     auto f = ctx.knowledge->add_file(principal(req), files[0]->path, std::move(info));
     if (!f) return error(req, f.error());

@@ -111,5 +111,31 @@ TEST(Json, InvalidLetsHandlersAddTheirOwnChecks) {
   EXPECT_EQ(r.error().code, Code::InvalidInput);
 }
 
+TEST(Json, MergeTakesANestedReadersFirstErrorAndKeepsAnEarlierOne) {
+  auto v = parse_json(R"({"items":[{"n":1},{"n":"two"}],"flag":"yes"})");
+  ASSERT_TRUE(v);
+  ObjectReader r(*v);
+  {
+    const auto& items = v->get_object().at("items").get_array();
+    for (size_t i = 0; i < items.size(); ++i) {
+      ObjectReader item(items[i], "items[" + std::to_string(i) + "]");
+      int64_t n = 0;
+      r.merge(item.required("n", n));
+    }
+  }
+  ASSERT_FALSE(r.ok());
+  EXPECT_EQ(r.error().field, "items[1].n");
+  EXPECT_EQ(r.error().code, Code::InvalidInput);
+
+  // An error the outer reader already has wins over a nested one.
+  ObjectReader first(*v);
+  bool flag = false;
+  first.optional("flag", flag);
+  ObjectReader nested(v->get_object().at("items").get_array()[1], "items[1]");
+  int64_t n = 0;
+  first.merge(nested.required("n", n));
+  EXPECT_EQ(first.error().field, "flag");
+}
+
 }  // namespace
 }  // namespace docent::core
