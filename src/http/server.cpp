@@ -538,10 +538,12 @@ struct Server::Impl {
 
   // ---- reading ---------------------------------------------------------------------------------
 
+  // The limit of a request's body, decided from its route and Content-Type alone (RouteOptions).
   size_t body_limit_for(const Route* route, bool multipart_body) const {
-    if (route && route->options.max_body_bytes) return route->options.max_body_bytes;
-    if (route && route->options.multipart) return multipart_body ? options.multipart.max_total_bytes : options.max_upload_bytes;
-    return options.max_body_bytes;
+    if (!route) return options.max_body_bytes;
+    if (route->options.multipart && multipart_body) return options.max_upload_bytes + options.upload_overhead_bytes;
+    if (route->options.file_in_json) return 2 * options.max_upload_bytes + options.upload_overhead_bytes;
+    return route->options.max_body_bytes ? route->options.max_body_bytes : options.max_body_bytes;
   }
 
   // Reads a multipart body in chunks, feeding the parser on the worker pool.
@@ -583,6 +585,22 @@ struct Server::Impl {
 
   // ---- the connection ------------------------------------------------------------------------
 
+  // After an error answered without reading the request's body (413, bad framing), the client
+  // may still be sending. Closing a socket with unread input resets the connection, and a reset
+  // can destroy the error response before the client read it; so the write side is shut first
+  // (done by the caller) and what still arrives is read and dropped for a moment (a lingering
+  // close, as nginx does), bounded in time and bytes.
+  awaitable<void> drain_before_close(Connection& c) {
+    constexpr size_t kMaxDrained = 1024 * 1024;
+    std::array<char, 16 * 1024> scratch;
+    c.stream.expires_after(std::chrono::seconds(2));
+    for (size_t drained = 0; drained < kMaxDrained;) {
+      auto [ec, n] = co_await c.stream.async_read_some(asio::buffer(scratch), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+
   awaitable<void> session(std::shared_ptr<Connection> c) {
     {
       std::lock_guard lock(mu);
@@ -594,6 +612,7 @@ struct Server::Impl {
     auto endpoint = c->stream.socket().remote_endpoint(addr_ec);
     const std::string remote = addr_ec ? std::string() : endpoint.address().to_string();
     beast::flat_buffer buffer;
+    bool unread_input = false;  // closing after an error, with the client perhaps still sending
 
     for (bool first = true; !stopping; first = false) {
       c->busy = false;
@@ -620,6 +639,7 @@ struct Server::Impl {
         Response res = error_response(req, err);
         co_await write_plain(*c, Method::Get, res, false);
         record(req, res.status);
+        unread_input = true;
         break;
       }
 
@@ -639,6 +659,12 @@ struct Server::Impl {
           req.route = m.route;
           req.params = std::move(m.params);
         }
+      }
+      // Ambiguous framing: whatever follows the header cannot be trusted to be the body or the
+      // next request, so nothing more is read from this connection.
+      if (auto st = check_request_framing(req.headers, msg.version()); !early && !st) {
+        early = st.error();
+        keep_alive = false;
       }
 
       // The body: refused early when declared too large, else streamed within the route's limit.
@@ -732,11 +758,13 @@ struct Server::Impl {
         record(req, status);
       }
       in_flight.dec();
+      if (early) unread_input = true;
       if (!alive || !keep_alive) break;
     }
 
     beast::error_code ignored;
     c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_input) co_await drain_before_close(*c);
     c->stream.close();
     connections.dec();
     bool last;

@@ -16,12 +16,22 @@ core::Status parse_target(std::string_view target, Request& req);
 // Percent-decodes one path segment or query component. nullopt on a bad escape.
 std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space = false);
 
+// The body framing of a request, checked as RFC 9112 §6.1 and §6.3 ask so that no two parsers can
+// read one byte stream as different requests (request smuggling). Code::BadRequest, and the
+// connection must then be closed, for: Transfer-Encoding together with Content-Length; any
+// Transfer-Encoding other than one `chunked` (docent decodes no other coding, and a last coding
+// that is not chunked leaves the body's end unknown); Transfer-Encoding on an HTTP/1.0 request;
+// Content-Length given more than once (even with equal values) or not a plain decimal number.
+// `version` is 10 for HTTP/1.0, 11 for HTTP/1.1.
+core::Status check_request_framing(const Headers& headers, unsigned version);
+
 struct WireLimits {
   size_t max_header_bytes = 16 * 1024;
   size_t max_body_bytes = 1024 * 1024;
 };
 
-// Parses one complete HTTP/1.1 request message from `raw`. Errors: Code::BadRequest (malformed),
+// Parses one complete HTTP/1.1 request message from `raw`. Errors: Code::BadRequest (malformed,
+// or framing that check_request_framing refuses),
 // Code::HeadersTooLarge, Code::PayloadTooLarge, or Code::BadRequest for an incomplete message.
 core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits& limits);
 

@@ -218,7 +218,7 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     Response res = empty_array();
     res.headers.set("Location", "/api/files/read/" + f->id);  // the seed answers []; the new guid rides here
     return res;
-  }, {.max_body_bytes = 64 * 1024 * 1024}, errors);
+  }, {.file_in_json = true}, errors);
 
   router.add(Method::Get, "/api/files/read/{guid}", [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("guid"));
