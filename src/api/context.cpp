@@ -1,6 +1,7 @@
 #include "api/context.h"
 
 #include "core/json.h"
+#include "http/download.h"
 
 #include <boost/json.hpp>
 
@@ -69,11 +70,7 @@ std::vector<std::string> string_list_field(std::string_view text) {
 }
 
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename) {
-  http::Response res = http::Response::send_file(path, mime);
-  std::string safe;
-  for (char c : filename) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
-  res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
-  return res;
+  return http::attachment(path, mime, filename);
 }
 
 }  // namespace docent::api

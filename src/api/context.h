@@ -59,7 +59,8 @@ core::Result<int64_t> int_query(const http::Request& req, std::string_view name,
 // A list sent as a form field: a JSON array of strings, or comma-separated text.
 std::vector<std::string> string_list_field(std::string_view text);
 
-// The bytes at `path` as a download named `filename` (quotes and control characters replaced).
+// The bytes at `path` as a download named `filename`'s base name, always an attachment, whatever
+// the type (http::attachment).
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename);
 
 }  // namespace docent::api

@@ -288,7 +288,12 @@ struct Server::Impl {
 
   // ---- request handling ----------------------------------------------------------------------
 
+  // An error in the envelope of the face that owns the request: its route's, else the face whose
+  // paths it is under (Router::add_error_prefix), else the default.
   Response error_response(const Request& req, const core::Error& err) {
+    if (!req.route) {
+      if (const ErrorRenderer* face = router.error_renderer_for(req.path); face && *face) return (*face)(req, err);
+    }
     return render_error(req, err, options.default_error_renderer);
   }
 
@@ -306,9 +311,10 @@ struct Server::Impl {
     if (m.kind == RouteMatch::Kind::MethodNotAllowed) {
       std::string allow;
       for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
-      Response res = error_response(
-          req, core::Error(core::Code::MethodNotAllowed,
-                           std::string(method_name(req.method)) + " is not allowed on " + req.path + "; allowed: " + allow));
+      core::Error err(core::Code::MethodNotAllowed,
+                      std::string(method_name(req.method)) + " is not allowed on " + req.path + "; allowed: " + allow);
+      const ErrorRenderer* face = m.path_route ? m.path_route->render_error : nullptr;
+      Response res = face && *face ? (*face)(req, err) : error_response(req, err);
       res.headers.set("Allow", allow);
       return res;
     }
@@ -336,6 +342,7 @@ struct Server::Impl {
   static void copy_headers(const Response& res, Message& m) {
     for (const auto& [name, value] : res.headers.items()) m.insert(name, value);
     if (!res.headers.has("Server")) m.set(bhttp::field::server, "docent");
+    if (!res.headers.has("X-Content-Type-Options")) m.set("X-Content-Type-Options", "nosniff");  // as write_response_head
   }
 
   // Writes a complete (non-streaming) response. Returns false when the connection failed.

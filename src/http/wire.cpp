@@ -174,16 +174,18 @@ void write_response_head(std::string& out, int status, const Headers& headers, s
   const auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
   out.append(reason.data(), reason.size());
   out += "\r\n";
-  bool named_server = false;
+  bool named_server = false, sniffing_said = false;
   for (const auto& [name, value] : headers.items()) {
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
     if (iequals(name, "Server")) named_server = true;
+    if (iequals(name, "X-Content-Type-Options")) sniffing_said = true;
     append_header_text(out, name);
     out += ": ";
     append_header_text(out, value);
     out += "\r\n";
   }
   if (!named_server) out += "Server: docent\r\n";
+  if (!sniffing_said) out += "X-Content-Type-Options: nosniff\r\n";
   if (!status_has_no_body(status)) {
     out += "Content-Length: ";
     append_number(out, body_size);
