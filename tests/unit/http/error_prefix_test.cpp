@@ -2,8 +2,14 @@
 // whole-segment prefix a face registered.
 
 #include "http/router.h"
+#include "http/server.h"
+
+#include "support/http_client.h"
+#include "support/server_process.h"
 
 #include <gtest/gtest.h>
+
+#include <thread>
 
 namespace docent::http {
 namespace {
@@ -37,6 +43,34 @@ TEST(Router, AMethodNotAllowedNamesARouteOfThePathForItsFace) {
   ASSERT_EQ(m.kind, RouteMatch::Kind::MethodNotAllowed);
   ASSERT_NE(m.path_route, nullptr);
   EXPECT_EQ(m.path_route->render_error, &face);
+}
+
+TEST(HttpServer, NotFoundAndMethodNotAllowedOutsideAnyRouteTakeTheFaceOwningThePath) {
+  const ErrorRenderer face = [](const Request&, const core::Error& e) {
+    return Response::text(e.status(), "face:" + std::string(core::code_name(e.code)));
+  };
+  Router r;
+  r.add(Method::Post, "/face/upload", ok, {}, &face);
+  r.add(Method::Get, "/other", ok);
+  r.add_error_prefix("/face", &face);
+  docent::testing::TempDir dir;
+  ServerOptions opts;
+  opts.host = "127.0.0.1";
+  opts.port = 0;
+  opts.threads = 1;
+  opts.workers = 2;
+  opts.spool_dir = dir.path();
+  core::MetricsRegistry metrics;
+  Server server(opts, r, {}, metrics);
+  ASSERT_TRUE(server.listen().ok());
+  std::thread t([&] { server.run(false); });
+  docent::testing::HttpClient c(server.port());
+  EXPECT_EQ(c.get("/face/missing/deeper").body, "face:NOT_FOUND");
+  EXPECT_EQ(c.get("/face/upload").body, "face:METHOD_NOT_ALLOWED");
+  EXPECT_NE(c.get("/elsewhere").body.find("\"error\""), std::string::npos);  // the default renderer
+  EXPECT_NE(c.request("POST", "/other").body.find("\"error\""), std::string::npos);
+  server.stop();
+  t.join();
 }
 
 }  // namespace
