@@ -596,11 +596,12 @@ struct Server::Impl {
   // may still be sending. Closing a socket with unread input resets the connection, and a reset
   // can destroy the error response before the client read it; so the write side is shut first
   // (done by the caller) and what still arrives is read and dropped for a moment (a lingering
-  // close, as nginx does), bounded in time and bytes.
+  // close, as nginx does), bounded in time and bytes: enough for a client that writes its whole
+  // upload before it reads (most synchronous clients) to see the answer.
   awaitable<void> drain_before_close(Connection& c) {
-    constexpr size_t kMaxDrained = 1024 * 1024;
-    std::array<char, 16 * 1024> scratch;
-    c.stream.expires_after(std::chrono::seconds(2));
+    constexpr size_t kMaxDrained = 64 * 1024 * 1024;
+    std::array<char, 64 * 1024> scratch;
+    c.stream.expires_after(std::chrono::seconds(3));
     for (size_t drained = 0; drained < kMaxDrained;) {
       auto [ec, n] = co_await c.stream.async_read_some(asio::buffer(scratch), kTuple);
       if (ec) break;
