@@ -249,8 +249,8 @@ struct Server::Impl {
   core::Gauge& connections;
 
   // ---- stream producers ------------------------------------------------------------------------
-  // Shared with the producer threads, which may outlive the server when one ignores cancellation
-  // past the shutdown grace.
+  // Shared with the streams' lifetimes (SseSinkImpl::make_life), which a hold() may carry past the
+  // producer thread.
   struct Producers {
     std::mutex mu;
     std::condition_variable cv;
@@ -268,6 +268,41 @@ struct Server::Impl {
     if (producers->count >= options.max_streams) return false;
     ++producers->count;
     return true;
+  }
+
+  // Each stream producer's thread, owned here and joined: it must not outlive the server, whose
+  // io_context its sink's timer lives in (and whose owner holds what the producer captured). One
+  // that has returned is joined when the next starts, at the end of run(), or by ~Server.
+  struct ProducerThread {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  std::mutex threads_mu;
+  std::list<ProducerThread> producer_threads;  // GUARDED_BY(threads_mu)
+
+  // Joins the threads whose producers returned. Requires threads_mu.
+  void reap_producer_threads() {
+    for (auto it = producer_threads.begin(); it != producer_threads.end();) {
+      if (!it->done) {
+        ++it;
+        continue;
+      }
+      it->thread.join();  // it has done its last work: this returns at once
+      it = producer_threads.erase(it);
+    }
+  }
+
+  // Joins every producer thread, waiting for those still running (shutdown cancelled them).
+  void join_producer_threads() {
+    std::list<ProducerThread> all;
+    {
+      std::lock_guard lock(threads_mu);
+      all.splice(all.end(), producer_threads);
+    }
+    size_t running = 0;
+    for (auto& t : all) running += t.done ? 0 : 1;
+    if (running) core::log::warn("waiting for stream producers that ignore cancellation", {{"count", static_cast<int64_t>(running)}});
+    for (auto& t : all) t.thread.join();
   }
 
   // Waits (bounded) for every producer thread to return; they were cancelled at shutdown.
@@ -451,14 +486,21 @@ struct Server::Impl {
         if (auto s = weak.lock()) s->finish();
         count->release();
       });
-      std::thread([life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
+      // Under the lock, so that no reaper sees the slot before its thread is stored in it.
+      std::lock_guard lock(threads_mu);
+      reap_producer_threads();
+      ProducerThread& slot = producer_threads.emplace_back();
+      slot.thread = std::thread([&slot, life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
         try {
           producer(*sink);
         } catch (const std::exception& e) {
           core::log::error("stream producer threw", {{"what", e.what()}});
         }
+        producer = nullptr;  // what the handler captured goes while the server surely lives
+        sink.reset();
         life.reset();
-      }).detach();
+        slot.done = true;  // the thread's last touch of anything shared
+      });
     };
     int status = res.status;
     if (res.sse_head_on_first_event) {
@@ -859,6 +901,7 @@ Server::Server(ServerOptions options, const Router& router, std::vector<Middlewa
 
 Server::~Server() {
   if (impl_) {
+    impl_->join_producer_threads();
     impl_->pool.stop();
     impl_->pool.join();
   }
@@ -912,6 +955,10 @@ void Server::run(bool handle_signals) {
   for (auto& t : threads) t.join();
   // Streams were cancelled at shutdown; their producers notice at their next event.
   impl.wait_for_producers(impl.options.shutdown_grace);
+  {
+    std::lock_guard lock(impl.threads_mu);
+    impl.reap_producer_threads();
+  }
   // Any handler still running past the grace period is abandoned with the pool's queue.
   impl.pool.stop();
   impl.pool.join();

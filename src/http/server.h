@@ -57,6 +57,8 @@ class Server {
   // Serves until stop() is called or SIGINT/SIGTERM arrives (when handle_signals is true), then
   // shuts down gracefully: stops accepting, lets in-flight requests finish and cancels streams,
   // within shutdown_grace. Returns when every network and worker thread has stopped.
+  // Stream producers' threads belong to the server: the destructor joins any still running, so
+  // a producer must return once its sink is cancelled (no thread outlives the server).
   void run(bool handle_signals = true);
 
   // Begins graceful shutdown. Thread-safe; safe to call more than once.
