@@ -301,7 +301,10 @@ struct Server::Impl {
     }
     size_t running = 0;
     for (auto& t : all) running += t.done ? 0 : 1;
-    if (running) core::log::warn("waiting for stream producers that ignore cancellation", {{"count", static_cast<int64_t>(running)}});
+    if (running) {
+      core::log::warn("waiting for stream producers that ignore cancellation",
+                      {{"count", static_cast<int64_t>(running)}});
+    }
     for (auto& t : all) t.thread.join();
   }
 
@@ -377,7 +380,8 @@ struct Server::Impl {
   static void copy_headers(const Response& res, Message& m) {
     for (const auto& [name, value] : res.headers.items()) m.insert(name, value);
     if (!res.headers.has("Server")) m.set(bhttp::field::server, "docent");
-    if (!res.headers.has("X-Content-Type-Options")) m.set("X-Content-Type-Options", "nosniff");  // as write_response_head
+    // As write_response_head does for every other response.
+    if (!res.headers.has("X-Content-Type-Options")) m.set("X-Content-Type-Options", "nosniff");
   }
 
   // Writes a complete (non-streaming) response. Returns false when the connection failed.

@@ -40,8 +40,9 @@ core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits
 // Transfer-Encoding or Connection header in `headers` is dropped and its own written instead
 // (`Connection: close` when !keep_alive; no Content-Length for 1xx, 204 and 304). `Server: docent`
 // is added unless the headers name a server, and `X-Content-Type-Options: nosniff` (a browser must
-// take the Content-Type as given, never guess HTML from an upload's bytes) unless they set it. Line breaks and NULs in names or values become
-// spaces, so a value can never start a header of its own. Beast's serializer does the same
+// take the Content-Type as given, never guess HTML from an upload's bytes) unless they set it.
+// Line breaks and NULs in names or values become spaces, so a value can never start a header of
+// its own. Beast's serializer does the same
 // framing through a generic buffer-sequence machinery that costs about a third of a small
 // request's CPU time; this is one pass over the headers into one buffer.
 void write_response_head(std::string& out, int status, const Headers& headers, size_t body_size, bool keep_alive);

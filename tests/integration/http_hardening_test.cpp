@@ -23,8 +23,8 @@ class HttpHardening : public ::testing::Test {
   std::string key() const { return server_->admin_key(); }
 
   HttpResponse upload(const std::string& filename, const std::string& bytes) {
-    return client.request("POST", "/v1/files",
-                          multipart_body("hh", {{"purpose", "", "", "assistants"}, {"file", filename, "text/plain", bytes}}),
+    auto body = multipart_body("hh", {{"purpose", "", "", "assistants"}, {"file", filename, "text/plain", bytes}});
+    return client.request("POST", "/v1/files", body,
                           {{"Authorization", "Bearer " + key()}, {"Content-Type", "multipart/form-data; boundary=hh"}});
   }
 
@@ -85,9 +85,9 @@ TEST_F(HttpHardening, DeclaredUploadAboveTheLimitIs413InTheFacesEnvelopeBeforeTh
   for (const auto& k : cases) {
     const std::string declared = k.target == "/api/files/create" ? std::to_string(50 * 1024 * 1024) : thirty_mib;
     auto start = std::chrono::steady_clock::now();
-    std::string out = client.raw("POST " + k.target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key() +
-                                     "\r\nContent-Type: " + k.content_type + "\r\nContent-Length: " + declared + "\r\n\r\n",
-                                 5000ms);
+    const std::string head = "POST " + k.target + " HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " + key() +
+                             "\r\nContent-Type: " + k.content_type + "\r\nContent-Length: " + declared + "\r\n\r\n";
+    std::string out = client.raw(head, 5000ms);
     EXPECT_LT(std::chrono::steady_clock::now() - start, 2000ms) << k.target << ": the server waited for the body";
     ASSERT_EQ(HttpClient::status_of(out), 413) << k.target << "\n" << out;
     auto body = json::parse(out.substr(out.find("\r\n\r\n") + 4)).as_object();

@@ -30,7 +30,8 @@ TEST(Download, ContentDispositionCarriesTheBaseNameOnly) {
 TEST(Download, NonAsciiNamesGetAnRfc6266FilenameStarBesideAnAsciiFallback) {
   EXPECT_EQ(attachment_disposition("Jürgen €.pdf"),
             "attachment; filename=\"J_rgen _.pdf\"; filename*=UTF-8''J%C3%BCrgen%20%E2%82%AC.pdf");
-  EXPECT_EQ(attachment_disposition("x/日本.txt"), "attachment; filename=\"__.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt");
+  EXPECT_EQ(attachment_disposition("x/日本.txt"),
+            "attachment; filename=\"__.txt\"; filename*=UTF-8''%E6%97%A5%E6%9C%AC.txt");
 }
 
 TEST(Download, QuotesControlsAndPercentCannotBreakOutOfTheHeaderValue) {

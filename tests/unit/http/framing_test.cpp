@@ -130,7 +130,8 @@ TEST(HttpFraming, TransferEncodingsOtherThanOneChunkedAreRefused) {
 TEST(HttpFraming, RepeatedContentLengthIsRefusedEvenWhenTheValuesAgree) {
   FramingServer s;
   for (const std::string& head : {std::string("Content-Length: 3\r\nContent-Length: 3\r\n"),
-                                  std::string("Content-Length: 3, 3\r\n"), std::string("Content-Length: 3\r\nContent-Length: 40\r\n")}) {
+                                  std::string("Content-Length: 3, 3\r\n"),
+                                  std::string("Content-Length: 3\r\nContent-Length: 40\r\n")}) {
     auto r = exchange(s.port(), "POST /echo HTTP/1.1\r\nHost: x\r\n" + head + "\r\nabc" + kSmuggled);
     EXPECT_EQ(HttpClient::status_of(r.out), 400) << head << r.out;
     EXPECT_TRUE(r.closed) << head;
