@@ -2,6 +2,7 @@
 
 #include "core/json.h"
 #include "core/log.h"
+#include "http/download.h"
 
 #include <boost/json.hpp>
 
@@ -90,17 +91,8 @@ core::Status check_upload_size(const core::Config& config, uint64_t size, std::s
   return e;
 }
 
-size_t encoded_upload_limit(const core::Config& config) {
-  const uint64_t room = 2 * config.server.max_upload_bytes + core::kMiB;
-  return static_cast<size_t>(std::max<uint64_t>(room, config.server.max_body_bytes));
-}
-
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename) {
-  http::Response res = http::Response::send_file(path, mime);
-  std::string safe;
-  for (char c : filename) safe.push_back((c == '"' || c == '\\' || static_cast<unsigned char>(c) < 0x20) ? '_' : c);
-  res.headers.set("Content-Disposition", "attachment; filename=\"" + safe + "\"");
-  return res;
+  return http::attachment(path, mime, filename);
 }
 
 }  // namespace docent::api

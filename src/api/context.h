@@ -69,11 +69,8 @@ core::Result<std::vector<std::string>> string_list_field(std::string_view text, 
 // `field`, with details.limit, beyond it. The plan's file size is checked where the file is admitted.
 core::Status check_upload_size(const core::Config& config, uint64_t size, std::string_view field = "file");
 
-// A body limit for routes that carry a file encoded in JSON: room for max_upload_bytes of Base16
-// (two characters a byte) plus the other fields, and never below server.max_body_bytes.
-size_t encoded_upload_limit(const core::Config& config);
-
-// The bytes at `path` as a download named `filename` (quotes and control characters replaced).
+// The bytes at `path` as a download named `filename`'s base name, always an attachment, whatever
+// the type (http::attachment).
 http::Response download(const std::filesystem::path& path, const std::string& mime, const std::string& filename);
 
 }  // namespace docent::api

@@ -1,8 +1,10 @@
 #include "app/routes.h"
 
 #include "api/chatbot/chat.h"
+#include "api/chatbot/errors.h"
 #include "api/chatbot/knowledge.h"
 #include "api/chatpdf/conversations.h"
+#include "api/chatpdf/errors.h"
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
 #include "api/native/conversations.h"
@@ -11,10 +13,13 @@
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
 #include "api/native/vector_stores.h"
+#include "api/nexus/errors.h"
 #include "api/nexus/sessions.h"
 #include "api/sherpa/accounts.h"
+#include "api/sherpa/errors.h"
 #include "api/sherpa/storage.h"
 #include "api/sherpa/threads.h"
+#include "api/spherechat/errors.h"
 #include "api/spherechat/pdf.h"
 #include "http/static_files.h"
 
@@ -36,6 +41,39 @@ constexpr std::string_view kPublicRoutes[] = {
     "POST /auth/register-device",  // chatpdf: makes the anonymous device account
     "GET /",                       // the web UI
     "GET /ui/{path...}",
+};
+
+// Which face's envelope a 404 (or an error before the route is known) takes, by the longest path
+// prefix a face's seed owns; anything else is the native face's (OpenAI's shape). /api/... is
+// shared by four faces, so their prefixes are one level deeper. A 405 takes the envelope of the
+// route whose path matched, so POST-only /api/files/upload (chatbot) answers in chatbot's even
+// though other /api/files paths are sherpa's.
+struct FacePrefix {
+  std::string_view prefix;
+  const http::ErrorRenderer& (*renderer)();
+};
+constexpr FacePrefix kFacePrefixes[] = {
+    {"/api/pdf", api::spherechat::error_renderer},
+    {"/swagger", api::spherechat::error_renderer},
+    {"/auth", api::chatpdf::error_renderer},
+    {"/upload", api::chatpdf::error_renderer},
+    {"/messages", api::chatpdf::error_renderer},
+    {"/conversations", api::chatpdf::error_renderer},
+    {"/user", api::chatpdf::error_renderer},
+    {"/api/sessions", api::nexus::error_renderer},
+    {"/api/process", api::nexus::error_renderer},
+    {"/api/status", api::nexus::error_renderer},
+    {"/api/clear-history", api::nexus::error_renderer},
+    {"/api/folders", api::sherpa::error_renderer},
+    {"/api/files", api::sherpa::error_renderer},
+    {"/api/log", api::sherpa::error_renderer},
+    {"/api/account", api::sherpa::error_renderer},
+    {"/api/threads", api::sherpa::error_renderer},
+    {"/api/key", api::sherpa::error_renderer},
+    {"/api/chat", api::chatbot::error_renderer},
+    {"/api/documents", api::chatbot::error_renderer},
+    {"/api/knowledge", api::chatbot::error_renderer},
+    {"/api/webhooks", api::chatbot::error_renderer},
 };
 
 void check_public_routes(const http::Router& router) {
@@ -77,6 +115,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
     router.add(http::Method::Get, "/", files, {.is_public = true}, &api::native::error_renderer());
     router.add(http::Method::Get, "/ui/{path...}", files, {.is_public = true}, &api::native::error_renderer());
   }
+  for (const auto& face : kFacePrefixes) router.add_error_prefix(face.prefix, &face.renderer());
   check_public_routes(router);
 }
 

@@ -121,11 +121,17 @@ using Handler = std::function<Response(Request&)>;
 // Renders an error in the shape of the face that owns the route (each seed has its own).
 using ErrorRenderer = std::function<Response(const Request&, const core::Error&)>;
 
+// A route's body limit is known before any byte of the body is read: a declared Content-Length
+// above it is answered 413 at once. multipart/form-data bodies of a multipart route may be
+// ServerOptions::max_upload_bytes plus upload_overhead_bytes; a file_in_json route's body twice
+// max_upload_bytes (a file in Base16) plus the overhead; any other body max_body_bytes, or the
+// server's default.
 struct RouteOptions {
   bool is_public = false;     // no authentication needed
   bool run_inline = false;    // cheap and non-blocking: run on the network thread, skip the pool
   size_t max_body_bytes = 0;  // 0 = the server's default limit
   bool multipart = false;     // accepts multipart/form-data uploads (spooled to disk)
+  bool file_in_json = false;  // the JSON body carries a file's bytes as text (plain, Base16, Base32)
 };
 
 struct Route {

@@ -143,6 +143,7 @@ RouteMatch Router::match(Method method, std::string_view path) const {
     if (path_only) {
       m.kind = RouteMatch::Kind::MethodNotAllowed;
       for (const auto& [allowed, _] : path_only->routes) m.allowed.push_back(allowed);
+      m.path_route = path_only->routes.begin()->second;
     }
     return m;
   }
@@ -152,6 +153,26 @@ RouteMatch Router::match(Method method, std::string_view path) const {
   m.route = it->second;
   m.params = std::move(params);
   return m;
+}
+
+void Router::add_error_prefix(std::string_view prefix, const ErrorRenderer* renderer) {
+  if (prefix.size() < 2 || prefix[0] != '/' || prefix.back() == '/') {
+    throw std::invalid_argument("error prefix must be a path without a trailing '/': " + std::string(prefix));
+  }
+  if (!error_prefixes_.emplace(std::string(prefix), renderer).second) {
+    throw std::invalid_argument("duplicate error prefix: " + std::string(prefix));
+  }
+}
+
+const ErrorRenderer* Router::error_renderer_for(std::string_view path) const {
+  // Try the path itself, then each shorter whole-segment prefix of it.
+  for (std::string_view p = path; p.size() > 1;) {
+    if (auto it = error_prefixes_.find(p); it != error_prefixes_.end()) return it->second;
+    size_t slash = p.find_last_of('/');
+    if (slash == std::string_view::npos || slash == 0) break;
+    p = p.substr(0, slash);
+  }
+  return nullptr;
 }
 
 std::vector<const Route*> Router::routes() const {

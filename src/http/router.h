@@ -21,6 +21,7 @@ struct RouteMatch {
   const Route* route = nullptr;
   std::vector<std::pair<std::string, std::string>> params;
   std::vector<Method> allowed;  // for MethodNotAllowed: the methods the path does accept
+  const Route* path_route = nullptr;  // for MethodNotAllowed: one of the routes at the path (its face)
 };
 
 class Router {
@@ -37,6 +38,14 @@ class Router {
 
   RouteMatch match(Method method, std::string_view path) const;
 
+  // Names the face whose envelope errors take on paths under `prefix` that no route matches (a
+  // 404, or an error the server answers before it knows the route). `prefix` is whole segments
+  // ("/api/pdf" covers "/api/pdf" and "/api/pdf/x", not "/api/pdfs"); the longest one wins.
+  // `renderer` must outlive the router. Throws std::invalid_argument for a malformed or repeated prefix.
+  void add_error_prefix(std::string_view prefix, const ErrorRenderer* renderer);
+  // The renderer of the longest prefix covering `path`, or null when none does.
+  const ErrorRenderer* error_renderer_for(std::string_view path) const;
+
   // Every route, in the order added (for docs and the authorization matrix test).
   std::vector<const Route*> routes() const;
 
@@ -44,6 +53,7 @@ class Router {
   struct Node;
   std::unique_ptr<Node> root_;
   std::vector<std::unique_ptr<Route>> routes_;
+  std::map<std::string, const ErrorRenderer*, std::less<>> error_prefixes_;
 };
 
 }  // namespace docent::http

@@ -249,8 +249,8 @@ struct Server::Impl {
   core::Gauge& connections;
 
   // ---- stream producers ------------------------------------------------------------------------
-  // Shared with the producer threads, which may outlive the server when one ignores cancellation
-  // past the shutdown grace.
+  // Shared with the streams' lifetimes (SseSinkImpl::make_life), which a hold() may carry past the
+  // producer thread.
   struct Producers {
     std::mutex mu;
     std::condition_variable cv;
@@ -268,6 +268,44 @@ struct Server::Impl {
     if (producers->count >= options.max_streams) return false;
     ++producers->count;
     return true;
+  }
+
+  // Each stream producer's thread, owned here and joined: it must not outlive the server, whose
+  // io_context its sink's timer lives in (and whose owner holds what the producer captured). One
+  // that has returned is joined when the next starts, at the end of run(), or by ~Server.
+  struct ProducerThread {
+    std::thread thread;
+    std::atomic<bool> done{false};
+  };
+  std::mutex threads_mu;
+  std::list<ProducerThread> producer_threads;  // GUARDED_BY(threads_mu)
+
+  // Joins the threads whose producers returned. Requires threads_mu.
+  void reap_producer_threads() {
+    for (auto it = producer_threads.begin(); it != producer_threads.end();) {
+      if (!it->done) {
+        ++it;
+        continue;
+      }
+      it->thread.join();  // it has done its last work: this returns at once
+      it = producer_threads.erase(it);
+    }
+  }
+
+  // Joins every producer thread, waiting for those still running (shutdown cancelled them).
+  void join_producer_threads() {
+    std::list<ProducerThread> all;
+    {
+      std::lock_guard lock(threads_mu);
+      all.splice(all.end(), producer_threads);
+    }
+    size_t running = 0;
+    for (auto& t : all) running += t.done ? 0 : 1;
+    if (running) {
+      core::log::warn("waiting for stream producers that ignore cancellation",
+                      {{"count", static_cast<int64_t>(running)}});
+    }
+    for (auto& t : all) t.thread.join();
   }
 
   // Waits (bounded) for every producer thread to return; they were cancelled at shutdown.
@@ -288,7 +326,12 @@ struct Server::Impl {
 
   // ---- request handling ----------------------------------------------------------------------
 
+  // An error in the envelope of the face that owns the request: its route's, else the face whose
+  // paths it is under (Router::add_error_prefix), else the default.
   Response error_response(const Request& req, const core::Error& err) {
+    if (!req.route) {
+      if (const ErrorRenderer* face = router.error_renderer_for(req.path); face && *face) return (*face)(req, err);
+    }
     return render_error(req, err, options.default_error_renderer);
   }
 
@@ -306,9 +349,10 @@ struct Server::Impl {
     if (m.kind == RouteMatch::Kind::MethodNotAllowed) {
       std::string allow;
       for (Method a : m.allowed) allow += (allow.empty() ? "" : ", ") + std::string(method_name(a));
-      Response res = error_response(
-          req, core::Error(core::Code::MethodNotAllowed,
-                           std::string(method_name(req.method)) + " is not allowed on " + req.path + "; allowed: " + allow));
+      core::Error err(core::Code::MethodNotAllowed,
+                      std::string(method_name(req.method)) + " is not allowed on " + req.path + "; allowed: " + allow);
+      const ErrorRenderer* face = m.path_route ? m.path_route->render_error : nullptr;
+      Response res = face && *face ? (*face)(req, err) : error_response(req, err);
       res.headers.set("Allow", allow);
       return res;
     }
@@ -336,6 +380,8 @@ struct Server::Impl {
   static void copy_headers(const Response& res, Message& m) {
     for (const auto& [name, value] : res.headers.items()) m.insert(name, value);
     if (!res.headers.has("Server")) m.set(bhttp::field::server, "docent");
+    // As write_response_head does for every other response.
+    if (!res.headers.has("X-Content-Type-Options")) m.set("X-Content-Type-Options", "nosniff");
   }
 
   // Writes a complete (non-streaming) response. Returns false when the connection failed.
@@ -444,14 +490,21 @@ struct Server::Impl {
         if (auto s = weak.lock()) s->finish();
         count->release();
       });
-      std::thread([life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
+      // Under the lock, so that no reaper sees the slot before its thread is stored in it.
+      std::lock_guard lock(threads_mu);
+      reap_producer_threads();
+      ProducerThread& slot = producer_threads.emplace_back();
+      slot.thread = std::thread([&slot, life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
         try {
           producer(*sink);
         } catch (const std::exception& e) {
           core::log::error("stream producer threw", {{"what", e.what()}});
         }
+        producer = nullptr;  // what the handler captured goes while the server surely lives
+        sink.reset();
         life.reset();
-      }).detach();
+        slot.done = true;  // the thread's last touch of anything shared
+      });
     };
     int status = res.status;
     if (res.sse_head_on_first_event) {
@@ -538,10 +591,12 @@ struct Server::Impl {
 
   // ---- reading ---------------------------------------------------------------------------------
 
+  // The limit of a request's body, decided from its route and Content-Type alone (RouteOptions).
   size_t body_limit_for(const Route* route, bool multipart_body) const {
-    if (route && route->options.max_body_bytes) return route->options.max_body_bytes;
-    if (route && route->options.multipart) return multipart_body ? options.multipart.max_total_bytes : options.max_upload_bytes;
-    return options.max_body_bytes;
+    if (!route) return options.max_body_bytes;
+    if (route->options.multipart && multipart_body) return options.max_upload_bytes + options.upload_overhead_bytes;
+    if (route->options.file_in_json) return 2 * options.max_upload_bytes + options.upload_overhead_bytes;
+    return route->options.max_body_bytes ? route->options.max_body_bytes : options.max_body_bytes;
   }
 
   // Reads a multipart body in chunks, feeding the parser on the worker pool.
@@ -583,6 +638,23 @@ struct Server::Impl {
 
   // ---- the connection ------------------------------------------------------------------------
 
+  // After an error answered without reading the request's body (413, bad framing), the client
+  // may still be sending. Closing a socket with unread input resets the connection, and a reset
+  // can destroy the error response before the client read it; so the write side is shut first
+  // (done by the caller) and what still arrives is read and dropped for a moment (a lingering
+  // close, as nginx does), bounded in time and bytes: enough for a client that writes its whole
+  // upload before it reads (most synchronous clients) to see the answer.
+  awaitable<void> drain_before_close(Connection& c) {
+    constexpr size_t kMaxDrained = 64 * 1024 * 1024;
+    std::array<char, 64 * 1024> scratch;
+    c.stream.expires_after(std::chrono::seconds(3));
+    for (size_t drained = 0; drained < kMaxDrained;) {
+      auto [ec, n] = co_await c.stream.async_read_some(asio::buffer(scratch), kTuple);
+      if (ec) break;
+      drained += n;
+    }
+  }
+
   awaitable<void> session(std::shared_ptr<Connection> c) {
     {
       std::lock_guard lock(mu);
@@ -594,6 +666,7 @@ struct Server::Impl {
     auto endpoint = c->stream.socket().remote_endpoint(addr_ec);
     const std::string remote = addr_ec ? std::string() : endpoint.address().to_string();
     beast::flat_buffer buffer;
+    bool unread_input = false;  // closing after an error, with the client perhaps still sending
 
     for (bool first = true; !stopping; first = false) {
       c->busy = false;
@@ -620,6 +693,7 @@ struct Server::Impl {
         Response res = error_response(req, err);
         co_await write_plain(*c, Method::Get, res, false);
         record(req, res.status);
+        unread_input = true;
         break;
       }
 
@@ -639,6 +713,12 @@ struct Server::Impl {
           req.route = m.route;
           req.params = std::move(m.params);
         }
+      }
+      // Ambiguous framing: whatever follows the header cannot be trusted to be the body or the
+      // next request, so nothing more is read from this connection.
+      if (auto st = check_request_framing(req.headers, msg.version()); !early && !st) {
+        early = st.error();
+        keep_alive = false;
       }
 
       // The body: refused early when declared too large, else streamed within the route's limit.
@@ -732,11 +812,13 @@ struct Server::Impl {
         record(req, status);
       }
       in_flight.dec();
+      if (early) unread_input = true;
       if (!alive || !keep_alive) break;
     }
 
     beast::error_code ignored;
     c->stream.socket().shutdown(tcp::socket::shutdown_send, ignored);
+    if (unread_input) co_await drain_before_close(*c);
     c->stream.close();
     connections.dec();
     bool last;
@@ -823,6 +905,7 @@ Server::Server(ServerOptions options, const Router& router, std::vector<Middlewa
 
 Server::~Server() {
   if (impl_) {
+    impl_->join_producer_threads();
     impl_->pool.stop();
     impl_->pool.join();
   }
@@ -876,6 +959,10 @@ void Server::run(bool handle_signals) {
   for (auto& t : threads) t.join();
   // Streams were cancelled at shutdown; their producers notice at their next event.
   impl.wait_for_producers(impl.options.shutdown_grace);
+  {
+    std::lock_guard lock(impl.threads_mu);
+    impl.reap_producer_threads();
+  }
   // Any handler still running past the grace period is abandoned with the pool's queue.
   impl.pool.stop();
   impl.pool.join();

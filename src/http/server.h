@@ -29,14 +29,15 @@ struct ServerOptions {
   int workers = 0;                      // handler pool threads; 0 = max(8, 4 * cores)
   size_t max_header_bytes = 16 * 1024;  // request line + headers (431 beyond)
   size_t max_body_bytes = 1024 * 1024;  // default body limit (413 beyond); routes may raise it
-  size_t max_upload_bytes = 20 * 1024 * 1024;  // multipart routes' limit per file
+  size_t max_upload_bytes = 20 * 1024 * 1024;  // an upload's file (see RouteOptions for its body)
+  size_t upload_overhead_bytes = 1024 * 1024;  // an upload body's room beside the file: fields, part heads
   std::chrono::seconds request_timeout{30};    // for reading one request once it started
   std::chrono::seconds idle_timeout{75};       // keep-alive connection with no request
   std::chrono::seconds shutdown_grace{10};     // in-flight work gets this long on stop()
   std::chrono::seconds sse_heartbeat{15};      // comment line when a stream is quiet
   size_t max_streams = 4096;                   // SSE streams open at once (503 beyond)
   std::filesystem::path spool_dir;             // multipart file parts; default: temp dir
-  MultipartLimits multipart;                   // max_file_bytes follows max_upload_bytes
+  MultipartLimits multipart;                   // max_file_bytes and max_total_bytes follow the above
   ErrorRenderer default_error_renderer;        // for errors outside any face's routes
 };
 
@@ -56,6 +57,8 @@ class Server {
   // Serves until stop() is called or SIGINT/SIGTERM arrives (when handle_signals is true), then
   // shuts down gracefully: stops accepting, lets in-flight requests finish and cancels streams,
   // within shutdown_grace. Returns when every network and worker thread has stopped.
+  // Stream producers' threads belong to the server: the destructor joins any still running, so
+  // a producer must return once its sink is cancelled (no thread outlives the server).
   void run(bool handle_signals = true);
 
   // Begins graceful shutdown. Thread-safe; safe to call more than once.

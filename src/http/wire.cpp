@@ -5,6 +5,7 @@
 #include <boost/beast/http/status.hpp>
 #include <boost/beast/http/string_body.hpp>
 
+#include <algorithm>
 #include <charconv>
 
 namespace docent::http {
@@ -20,7 +21,45 @@ int hex_value(char c) {
   return -1;
 }
 
+std::string_view trim_ows(std::string_view s) {
+  while (!s.empty() && (s.front() == ' ' || s.front() == '\t')) s.remove_prefix(1);
+  while (!s.empty() && (s.back() == ' ' || s.back() == '\t')) s.remove_suffix(1);
+  return s;
+}
+
+core::Error framing_error(std::string message) { return core::Error(core::Code::BadRequest, std::move(message)); }
+
 }  // namespace
+
+core::Status check_request_framing(const Headers& headers, unsigned version) {
+  size_t length_fields = 0, coding_fields = 0;
+  std::string_view length, coding;
+  for (const auto& [name, value] : headers.items()) {
+    if (iequals(name, "Content-Length")) {
+      ++length_fields;
+      length = trim_ows(value);
+    } else if (iequals(name, "Transfer-Encoding")) {
+      ++coding_fields;
+      coding = trim_ows(value);
+    }
+  }
+  if (coding_fields && length_fields) {
+    return framing_error("a request may not carry both Transfer-Encoding and Content-Length");
+  }
+  if (coding_fields) {
+    if (version < 11) return framing_error("Transfer-Encoding is not allowed on an HTTP/1.0 request");
+    if (coding_fields > 1 || !iequals(coding, "chunked")) {
+      return framing_error("unsupported Transfer-Encoding; the only coding accepted is a single 'chunked'");
+    }
+  }
+  if (length_fields > 1) return framing_error("Content-Length may be given only once");
+  if (length_fields) {
+    const bool digits = !length.empty() && length.size() <= 19 &&
+                        std::all_of(length.begin(), length.end(), [](char c) { return c >= '0' && c <= '9'; });
+    if (!digits) return framing_error("Content-Length must be one decimal number");
+  }
+  return {};
+}
 
 std::optional<std::string> percent_decode(std::string_view s, bool plus_as_space) {
   std::string out;
@@ -106,6 +145,7 @@ core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits
   for (const auto& field : msg) {
     req.headers.add(std::string(field.name_string()), std::string(field.value()));
   }
+  if (auto st = check_request_framing(req.headers, msg.version()); !st) return st.error();
   req.body = std::move(msg.body());
   return req;
 }
@@ -134,16 +174,18 @@ void write_response_head(std::string& out, int status, const Headers& headers, s
   const auto reason = beast::http::obsolete_reason(static_cast<beast::http::status>(status));
   out.append(reason.data(), reason.size());
   out += "\r\n";
-  bool named_server = false;
+  bool named_server = false, sniffing_said = false;
   for (const auto& [name, value] : headers.items()) {
     if (iequals(name, "Content-Length") || iequals(name, "Transfer-Encoding") || iequals(name, "Connection")) continue;
     if (iequals(name, "Server")) named_server = true;
+    if (iequals(name, "X-Content-Type-Options")) sniffing_said = true;
     append_header_text(out, name);
     out += ": ";
     append_header_text(out, value);
     out += "\r\n";
   }
   if (!named_server) out += "Server: docent\r\n";
+  if (!sniffing_said) out += "X-Content-Type-Options: nosniff\r\n";
   if (!status_has_no_body(status)) {
     out += "Content-Length: ";
     append_number(out, body_size);

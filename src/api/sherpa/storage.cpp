@@ -219,7 +219,7 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     Response res = empty_array();
     res.headers.set("Location", "/api/files/read/" + f->id);  // the seed answers []; the new guid rides here
     return res;
-  }, {.max_body_bytes = encoded_upload_limit(*ctx.config)}, errors);
+  }, {.file_in_json = true}, errors);
 
   router.add(Method::Get, "/api/files/read/{guid}", [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("guid"));

@@ -69,17 +69,21 @@ TEST(Wire, ResponseHeadFramesTheBody) {
   h.add("Connection", "keep-alive");  // so is its connection management
   std::string out;
   write_response_head(out, 200, h, 7, true);
-  EXPECT_EQ(out, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nServer: docent\r\nContent-Length: 7\r\n\r\n");
+  EXPECT_EQ(out,
+            "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nServer: docent\r\nX-Content-Type-Options: nosniff\r\n"
+            "Content-Length: 7\r\n\r\n");
 
   out.clear();
   write_response_head(out, 404, Headers(), 0, false);
-  EXPECT_EQ(out, "HTTP/1.1 404 Not Found\r\nServer: docent\r\nContent-Length: 0\r\nConnection: close\r\n\r\n");
+  EXPECT_EQ(out,
+            "HTTP/1.1 404 Not Found\r\nServer: docent\r\nX-Content-Type-Options: nosniff\r\nContent-Length: 0\r\n"
+            "Connection: close\r\n\r\n");
 }
 
 TEST(Wire, ResponseHeadHasNoLengthWithoutABody) {
   std::string out;
   write_response_head(out, 204, Headers(), 0, true);
-  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nServer: docent\r\n\r\n");
+  EXPECT_EQ(out, "HTTP/1.1 204 No Content\r\nServer: docent\r\nX-Content-Type-Options: nosniff\r\n\r\n");
   EXPECT_TRUE(status_has_no_body(304));
   EXPECT_TRUE(status_has_no_body(101));
   EXPECT_FALSE(status_has_no_body(200));
