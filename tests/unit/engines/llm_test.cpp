@@ -70,19 +70,20 @@ struct Seen {
   std::optional<core::Status> end;
 
   StreamCallbacks callbacks(Flow flow = Flow::Continue) {
-    return StreamCallbacks{
-        [this, flow](ChatChunk&&) {
-          std::lock_guard lock(mu);
-          ++chunks;
-          cv.notify_all();
-          return flow;
-        },
-        [this](core::Status st) {
-          std::lock_guard lock(mu);
-          ++ends;
-          end = std::move(st);
-          cv.notify_all();
-        }};
+    StreamCallbacks c;
+    c.on_chunk = [this, flow](ChatChunk&&) {
+      std::lock_guard lock(mu);
+      ++chunks;
+      cv.notify_all();
+      return flow;
+    };
+    c.on_end = [this](core::Status st) {
+      std::lock_guard lock(mu);
+      ++ends;
+      end = std::move(st);
+      cv.notify_all();
+    };
+    return c;
   }
   bool wait_for_chunk() {
     std::unique_lock lock(mu);
