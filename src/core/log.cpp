@@ -12,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/base_sink-inl.h>  // the compiled library instantiates base_sink for std::mutex only
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
