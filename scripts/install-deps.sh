@@ -17,6 +17,8 @@ PACKAGES=(
   libxlsxwriter-dev
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
+  # the pinned formatter and linter (make format-check, make tidy; clang 14 also runs make tsa)
+  clang-format-14 clang-tidy-14
   # test fixtures: PDFs drawn with cairo, poppler's pdftotext as the ingest benchmark's yardstick
   libcairo2-dev poppler-utils
   # fonts the business-document generator draws with (tests/support/business_docs)

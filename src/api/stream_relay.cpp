@@ -1,7 +1,8 @@
 #include "api/stream_relay.h"
 
+#include "core/thread_annotations.h"
+
 #include <memory>
-#include <mutex>
 
 namespace docent::api {
 
@@ -13,7 +14,7 @@ namespace {
 class Relay {
  public:
   void set_control(const std::shared_ptr<engines::ChatStreamControl>& control) {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     control_ = control;
     const bool resume = resume_pending_;
     resume_pending_ = false;
@@ -21,7 +22,7 @@ class Relay {
     if (resume) control->resume();
   }
   void resume() {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     auto control = control_.lock();
     if (!control) {
       resume_pending_ = true;
@@ -32,9 +33,9 @@ class Relay {
   }
 
  private:
-  std::mutex mu_;
-  std::weak_ptr<engines::ChatStreamControl> control_;  // GUARDED_BY(mu_)
-  bool resume_pending_ = false;                        // GUARDED_BY(mu_)
+  core::Mutex mu_;
+  std::weak_ptr<engines::ChatStreamControl> control_ GUARDED_BY(mu_);
+  bool resume_pending_ GUARDED_BY(mu_) = false;
 };
 
 }  // namespace

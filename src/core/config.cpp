@@ -422,7 +422,7 @@ Status apply_plans(const std::string& file, const toml::table& plans, Config& co
     for (auto&& [field_key, value] : *t) {
       const std::string field(field_key.str());
       const std::string where = fmt::format("{}: plans.{}.{}", file, plan_name, field);
-      auto as_count = [&](std::int64_t& out) -> Status {
+      auto as_count = [&, &value = value](std::int64_t& out) -> Status {  // clang 14 captures no bindings
         auto v = value.value<std::int64_t>();
         if (!v || *v < 0) return Error(Code::InvalidInput, where + ": expected a non-negative integer");
         out = *v;

@@ -4,7 +4,7 @@ namespace docent::core {
 
 bool ForkJoinPool::Task::claim_and_run() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != State::Queued) return false;
     state_ = State::Running;
   }
@@ -16,7 +16,7 @@ bool ForkJoinPool::Task::claim_and_run() {
   }
   fn_ = nullptr;  // what it captured goes now, not when the last reference does
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error_ = error;
     state_ = State::Done;
   }
@@ -26,12 +26,12 @@ bool ForkJoinPool::Task::claim_and_run() {
 
 void ForkJoinPool::Task::join() {
   if (!claim_and_run()) {
-    std::unique_lock lock(mu_);
-    done_.wait(lock, [&] { return state_ == State::Done; });
+    MutexLock lock(mu_);
+    done_.wait(lock, [&]() REQUIRES(mu_) { return state_ == State::Done; });
   }
   std::exception_ptr error;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     error = error_;
   }
   if (error) std::rethrow_exception(error);
@@ -43,7 +43,7 @@ ForkJoinPool::ForkJoinPool(int threads) {
 
 ForkJoinPool::~ForkJoinPool() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     stopping_ = true;
   }
   work_.notify_all();
@@ -55,7 +55,7 @@ std::shared_ptr<ForkJoinPool::Task> ForkJoinPool::fork(std::function<void()> fn)
   task->fn_ = std::move(fn);
   if (threads_.empty()) return task;
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     queue_.push_back(task);
   }
   work_.notify_one();
@@ -66,8 +66,8 @@ void ForkJoinPool::helper_loop() {
   for (;;) {
     std::shared_ptr<Task> task;
     {
-      std::unique_lock lock(mu_);
-      work_.wait(lock, [&] { return stopping_ || !queue_.empty(); });
+      MutexLock lock(mu_);
+      work_.wait(lock, [&]() REQUIRES(mu_) { return stopping_ || !queue_.empty(); });
       if (stopping_) return;
       task = std::move(queue_.front());
       queue_.pop_front();

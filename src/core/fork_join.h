@@ -11,13 +11,13 @@
 // (it just does its own work in turn, as without the pool), and no number of callers can
 // deadlock it. Thread-safe.
 
+#include "core/thread_annotations.h"
+
 #include <chrono>
-#include <condition_variable>
 #include <deque>
 #include <exception>
 #include <functional>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <vector>
@@ -38,11 +38,11 @@ class ForkJoinPool {
     // Runs fn if the task is still queued; returns false if someone else has it.
     bool claim_and_run();
 
-    std::mutex mu_;
-    std::condition_variable done_;
-    State state_ = State::Queued;       // GUARDED_BY(mu_)
+    Mutex mu_;
+    CondVar done_;
+    State state_ GUARDED_BY(mu_) = State::Queued;
     std::function<void()> fn_;          // set before the task is shared; cleared when it has run
-    std::exception_ptr error_;          // GUARDED_BY(mu_), read after Done
+    std::exception_ptr error_ GUARDED_BY(mu_);  // read after Done
   };
 
   // `threads` helpers (0: none, every task runs in its join()).
@@ -77,11 +77,11 @@ class ForkJoinPool {
     void run_on_helper();
 
     std::function<T()> fn_;  // set before it is shared, then only called
-    std::mutex mu_;
-    std::condition_variable done_;
-    State state_ = State::Queued;   // GUARDED_BY(mu_)
-    std::optional<T> value_;        // GUARDED_BY(mu_), set when Done without an error
-    std::exception_ptr error_;      // GUARDED_BY(mu_)
+    Mutex mu_;
+    CondVar done_;
+    State state_ GUARDED_BY(mu_) = State::Queued;
+    std::optional<T> value_ GUARDED_BY(mu_);  // set when Done without an error
+    std::exception_ptr error_ GUARDED_BY(mu_);
   };
 
   template <typename T>
@@ -95,17 +95,17 @@ class ForkJoinPool {
  private:
   void helper_loop();
 
-  std::mutex mu_;
-  std::condition_variable work_;
-  std::deque<std::shared_ptr<Task>> queue_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                    // GUARDED_BY(mu_)
+  Mutex mu_;
+  CondVar work_;
+  std::deque<std::shared_ptr<Task>> queue_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
   std::vector<std::thread> threads_;
 };
 
 template <typename T>
 void ForkJoinPool::Hedged<T>::run_on_helper() {
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     if (state_ != State::Queued) return;  // the caller took it before any helper did
     state_ = State::Running;
   }
@@ -117,7 +117,7 @@ void ForkJoinPool::Hedged<T>::run_on_helper() {
     error = std::current_exception();
   }
   {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     value_ = std::move(value);
     error_ = error;
     state_ = State::Done;
@@ -127,8 +127,8 @@ void ForkJoinPool::Hedged<T>::run_on_helper() {
 
 template <typename T>
 T ForkJoinPool::Hedged<T>::get(std::chrono::nanoseconds grace) {
-  std::unique_lock lock(mu_);
-  if (state_ == State::Running) done_.wait_for(lock, grace, [&] { return state_ == State::Done; });
+  MutexLock lock(mu_);
+  if (state_ == State::Running) done_.wait_for(lock, grace, [&]() REQUIRES(mu_) { return state_ == State::Done; });
   if (state_ == State::Done) {
     if (error_) std::rethrow_exception(error_);
     return std::move(*value_);

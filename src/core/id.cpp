@@ -1,9 +1,10 @@
 #include "core/id.h"
 
+#include "core/thread_annotations.h"
+
 #include <openssl/rand.h>
 
 #include <chrono>
-#include <mutex>
 #include <stdexcept>
 
 namespace docent::core {
@@ -57,7 +58,7 @@ std::string uuid_v7(uint64_t unix_ms, uint16_t rand_a, uint64_t rand_b) {
 std::string new_id() {
   // RFC 9562 §6.2 method 1: rand_a is a 12-bit counter seeded randomly each new millisecond,
   // so ids from one process are strictly increasing.
-  static std::mutex mu;
+  static Mutex mu;
   static uint64_t last_ms = 0;
   static uint16_t counter = 0;
 
@@ -75,7 +76,7 @@ std::string new_id() {
   uint64_t ms;
   uint16_t seq;
   {
-    std::lock_guard lock(mu);
+    MutexLock lock(mu);
     if (now > last_ms) {
       last_ms = now;
       counter = static_cast<uint16_t>((rand_b >> 52) & 0x07ff);  // headroom so the counter rarely overflows

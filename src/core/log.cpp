@@ -1,5 +1,7 @@
 #include "core/log.h"
 
+#include "core/thread_annotations.h"
+
 #include <chrono>
 #include <climits>
 #include <cstdint>
@@ -10,6 +12,7 @@
 #include <fmt/format.h>
 #include <spdlog/logger.h>
 #include <spdlog/sinks/base_sink.h>
+#include <spdlog/sinks/base_sink-inl.h>  // the compiled library instantiates base_sink for std::mutex only
 #include <spdlog/spdlog.h>
 
 #include <algorithm>
@@ -20,7 +23,6 @@
 #include <ctime>
 #include <iterator>
 #include <memory>
-#include <mutex>
 #include <new>
 #include <optional>
 #include <ostream>
@@ -234,16 +236,17 @@ void append_timestamp(Buffer& out, std::chrono::system_clock::time_point tp) {
 
 // Frames each message as a whole line and writes it to stderr or the stream given by
 // init_logging, under the sink's mutex (base_sink::mutex_ guards out_ and every write).
-class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
+class LineSink final : public spdlog::sinks::base_sink<Mutex> {
  public:
-  void set_output(std::ostream* out) {
-    std::lock_guard<std::mutex> lock(mutex_);
+  void set_output(std::ostream* out) EXCLUDES(mutex_) {
+    MutexLock lock(mutex_);
     if (out_ != nullptr) out_->flush();
     out_ = out;
   }
 
  protected:
-  void sink_it_(const spdlog::details::log_msg& msg) override {
+  // base_sink calls these two with mutex_ held.
+  void sink_it_(const spdlog::details::log_msg& msg) override REQUIRES(mutex_) {
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     const bool ours = logger == kTextLogger || logger == kJsonLogger;
@@ -287,7 +290,7 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
     if (pending_.size() >= kPendingLimit || msg.level >= spdlog::level::warn) write_pending();
   }
 
-  void flush_() override {
+  void flush_() override REQUIRES(mutex_) {
     if (out_ != nullptr) {
       out_->flush();
     } else {
@@ -298,15 +301,15 @@ class LineSink final : public spdlog::sinks::base_sink<std::mutex> {
  private:
   static constexpr size_t kPendingLimit = 64 * 1024;
 
-  void write_pending() {
+  void write_pending() REQUIRES(mutex_) {
     if (pending_.empty()) return;
     std::fwrite(pending_.data(), 1, pending_.size(), stderr);
     std::fflush(stderr);
     pending_.clear();
   }
 
-  std::ostream* out_ = nullptr;  // nullptr: stderr. GUARDED_BY(mutex_)
-  std::string pending_;          // lines not yet written to stderr. GUARDED_BY(mutex_)
+  std::ostream* out_ GUARDED_BY(mutex_) = nullptr;  // nullptr: stderr.
+  std::string pending_ GUARDED_BY(mutex_);  // lines not yet written to stderr.
 };
 
 struct State;
@@ -324,6 +327,8 @@ struct State {
     json->set_level(spdlog::level::trace);
     plain->set_level(spdlog::level::info);
     spdlog::set_default_logger(plain);
+    // The flusher owns a reference to the sink and State is never destroyed, so nothing it touches
+    // can go away under it: detaching it is safe, and it dies with the process.
     std::thread([sink = sink] {
       while (true) {
         std::this_thread::sleep_for(std::chrono::milliseconds(200));

@@ -69,7 +69,7 @@ std::string number(double v) {
 
 Family<Counter>& MetricsRegistry::counter(const std::string& name, const std::string& help,
                                           std::vector<std::string> labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& e = entries_[name];
   if (!e.counters) {
     if (e.gauges || e.histograms || e.read) throw std::logic_error("metric type clash: " + name);
@@ -82,7 +82,7 @@ Family<Counter>& MetricsRegistry::counter(const std::string& name, const std::st
 
 Family<Gauge>& MetricsRegistry::gauge(const std::string& name, const std::string& help,
                                       std::vector<std::string> labels) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& e = entries_[name];
   if (!e.gauges) {
     if (e.counters || e.histograms || e.read) throw std::logic_error("metric type clash: " + name);
@@ -95,7 +95,7 @@ Family<Gauge>& MetricsRegistry::gauge(const std::string& name, const std::string
 
 Family<Histogram>& MetricsRegistry::histogram(const std::string& name, const std::string& help,
                                               std::vector<std::string> labels, std::vector<double> bounds) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& e = entries_[name];
   if (!e.histograms) {
     if (e.counters || e.gauges || e.read) throw std::logic_error("metric type clash: " + name);
@@ -109,7 +109,7 @@ Family<Histogram>& MetricsRegistry::histogram(const std::string& name, const std
 
 void MetricsRegistry::gauge_callback(const std::string& name, const std::string& help,
                                      std::function<double()> read) {
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   auto& e = entries_[name];
   e.type = MetricType::Gauge;
   e.help = help;
@@ -122,23 +122,23 @@ std::vector<double> MetricsRegistry::default_latency_buckets() {
 
 std::string MetricsRegistry::render() const {
   std::string out;
-  std::lock_guard lock(mu_);
+  MutexLock lock(mu_);
   for (const auto& [name, e] : entries_) {
     const char* type = e.type == MetricType::Counter ? "counter" : e.type == MetricType::Gauge ? "gauge" : "histogram";
     out += "# HELP " + name + " " + e.help + "\n# TYPE " + name + " " + type + "\n";
     if (e.read) {
       out += name + " " + number(e.read()) + "\n";
     } else if (e.counters) {
-      e.counters->for_each([&](const auto& values, const Counter& c) {
+      e.counters->for_each([&, &name = name, &e = e](const auto& values, const Counter& c) {
         out += name + labels_text(e.counters->label_names(), values) + " " + std::to_string(c.value()) + "\n";
       });
     } else if (e.gauges) {
-      e.gauges->for_each([&](const auto& values, const Gauge& g) {
+      e.gauges->for_each([&, &name = name, &e = e](const auto& values, const Gauge& g) {
         out += name + labels_text(e.gauges->label_names(), values) + " " + std::to_string(g.value()) + "\n";
       });
     } else if (e.histograms) {
       const auto& names = e.histograms->label_names();
-      e.histograms->for_each([&](const auto& values, const Histogram& h) {
+      e.histograms->for_each([&, &name = name](const auto& values, const Histogram& h) {
         auto cum = h.cumulative();
         for (size_t i = 0; i < h.bounds().size(); ++i) {
           out += name + "_bucket" + labels_text(names, values, "le=\"" + number(h.bounds()[i]) + "\"") + " " +

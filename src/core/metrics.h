@@ -4,12 +4,13 @@
 // serves the rendering at /metrics. Recording is lock-free once a labelled child is looked up;
 // the lookup itself takes a short mutex.
 
+#include "core/thread_annotations.h"
+
 #include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <string>
 #include <vector>
 
@@ -64,7 +65,7 @@ class Family {
   // The child for these label values (in the order of the label names); made on first use.
   // The reference stays valid for the life of the registry.
   T& with(const std::vector<std::string>& values) {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     auto& slot = children_[values];
     if (!slot) slot = make_();
     return *slot;
@@ -72,7 +73,7 @@ class Family {
 
   template <typename F>
   void for_each(F&& f) const {
-    std::lock_guard lock(mu_);
+    MutexLock lock(mu_);
     for (const auto& [values, child] : children_) f(values, *child);
   }
   const std::vector<std::string>& label_names() const { return label_names_; }
@@ -80,8 +81,8 @@ class Family {
  private:
   std::vector<std::string> label_names_;
   std::function<std::unique_ptr<T>()> make_;
-  mutable std::mutex mu_;
-  std::map<std::vector<std::string>, std::unique_ptr<T>> children_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::vector<std::string>, std::unique_ptr<T>> children_ GUARDED_BY(mu_);
 };
 
 class MetricsRegistry {
@@ -110,8 +111,8 @@ class MetricsRegistry {
     std::unique_ptr<Family<Histogram>> histograms;
     std::function<double()> read;
   };
-  mutable std::mutex mu_;
-  std::map<std::string, Entry> entries_;  // GUARDED_BY(mu_)
+  mutable Mutex mu_;
+  std::map<std::string, Entry> entries_ GUARDED_BY(mu_);
 };
 
 }  // namespace docent::core

@@ -61,6 +61,7 @@ std::vector<std::string> suggested_questions(const std::vector<Passage>& passage
 
 class BuiltinLlm : public LlmProvider {
  public:
+  ~BuiltinLlm() override { stop_streams(); }
   std::string name() const override { return "built-in"; }
   core::Result<std::vector<ModelInfo>> list_models(const CancelCheck& cancel) override;
   core::Result<ChatResult> chat(const ChatRequest& request, const CancelCheck& cancel) override;

@@ -1,5 +1,7 @@
 #include "engines/curl_reactor.h"
 
+#include "core/thread_annotations.h"
+
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
 #include <unistd.h>
@@ -47,7 +49,7 @@ CurlReactor::CurlReactor() {
 
 CurlReactor::~CurlReactor() {
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     stopping_ = true;
   }
   wake(wake_);
@@ -63,7 +65,7 @@ CurlReactor::~CurlReactor() {
 void CurlReactor::post(std::function<void()> fn) {
   bool first = false;
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     first = posted_.empty();
     posted_.push_back(std::move(fn));
   }
@@ -207,7 +209,7 @@ void CurlReactor::run() {
       (void)::read(wake_, &count, sizeof count);
     }
     {
-      std::lock_guard lock(mu_);
+      core::MutexLock lock(mu_);
       if (stopping_) return;
       tasks.swap(posted_);
     }

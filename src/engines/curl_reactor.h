@@ -13,6 +13,8 @@
 // not speculative, so a socket curl left readable (a paused transfer, a read loop cut short)
 // could wait for an edge that never comes; level-triggered epoll has no such case.
 
+#include "core/thread_annotations.h"
+
 #include <curl/curl.h>
 
 #include <atomic>
@@ -20,7 +22,6 @@
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <thread>
 #include <unordered_map>
@@ -74,9 +75,9 @@ class CurlReactor {
   int epoll_ = -1;
   int wake_ = -1;  // eventfd: post() writes it to wake epoll_wait
 
-  std::mutex mu_;
-  std::vector<std::function<void()>> posted_;  // GUARDED_BY(mu_)
-  bool stopping_ = false;                      // GUARDED_BY(mu_)
+  core::Mutex mu_;
+  std::vector<std::function<void()>> posted_ GUARDED_BY(mu_);
+  bool stopping_ GUARDED_BY(mu_) = false;
 
   // Reactor thread only.
   std::unordered_map<curl_socket_t, int> watched_;  // socket -> the epoll events registered

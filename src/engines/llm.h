@@ -121,9 +121,21 @@ struct EmbeddingResult {
   Usage usage;
 };
 
+namespace detail {
+class StreamThreads;
+}
+
+// Lifetime against streams: a ChatStream returned by stream() may not outlive its provider. A stream
+// started with stream_async may: the upstream client's streams carry what they need and finish on
+// the reactor; the default stream_async's threads belong to the provider, and destroying the
+// provider cancels them and waits for them, so every such stream's on_end has run once the
+// destructor returns. (Do not destroy a provider from inside one of its own callbacks.)
 class LlmProvider {
  public:
-  virtual ~LlmProvider() = default;
+  LlmProvider();
+  virtual ~LlmProvider();
+  LlmProvider(const LlmProvider&) = delete;
+  LlmProvider& operator=(const LlmProvider&) = delete;
 
   // A short name for logs and errors ("upstream http://host:8000/v1", "built-in").
   virtual std::string name() const = 0;
@@ -138,12 +150,24 @@ class LlmProvider {
   // Starts a streamed answer and returns at once; chunks and the end arrive through
   // `callbacks`, without a thread held per stream while the model is writing. Errors (the
   // upstream refused, failed, or went quiet) come as on_end's status, possibly before any chunk.
-  // The default runs stream() on a thread of its own, for providers that answer from memory.
+  // The default runs stream() on a thread of its own that the provider owns (see stop_streams), for
+  // providers that answer from memory.
   virtual std::shared_ptr<ChatStreamControl> stream_async(const ChatRequest& request, StreamCallbacks callbacks);
   // Embeddings of `inputs` with `model`. Errors: UpstreamError; ServiceUnavailable when the
   // provider has no embeddings.
   virtual core::Result<EmbeddingResult> embed(const std::string& model, const std::vector<std::string>& inputs,
                                               const CancelCheck& cancel) = 0;
+
+ protected:
+  // Cancels every stream the default stream_async started and joins their threads; once it returns
+  // each of them has called on_end, and a later stream_async ends at once with "cancelled". A
+  // provider that keeps the default stream_async calls it first thing in its destructor, while the
+  // members its stream() reads are still alive (~LlmProvider calls it too, but by then the
+  // derived part is gone).
+  void stop_streams();
+
+ private:
+  std::unique_ptr<detail::StreamThreads> threads_;
 };
 
 // Convenience: the callback form of stream(). Calls on_chunk for every chunk until the stream

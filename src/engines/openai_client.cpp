@@ -1,5 +1,6 @@
 #include "engines/openai_client.h"
 
+#include "core/thread_annotations.h"
 #include "engines/curl_reactor.h"
 #include "engines/outbound_url.h"
 #include "engines/sse_parser.h"
@@ -8,7 +9,6 @@
 
 #include <boost/json.hpp>
 
-#include <condition_variable>
 #include <deque>
 #include <mutex>
 #include <thread>
@@ -523,7 +523,7 @@ class BlockingStream final : public ChatStream {
   BlockingStream(const OpenAiClientOptions& options, const std::string& body) : state_(std::make_shared<State>()) {
     StreamCallbacks callbacks;
     callbacks.on_chunk = [state = state_](ChatChunk&& c) {
-      std::lock_guard lock(state->mu);
+      core::MutexLock lock(state->mu);
       state->queue.push_back(std::move(c));
       state->cv.notify_one();
       if (state->queue.size() < kPauseAt) return Flow::Continue;
@@ -531,7 +531,7 @@ class BlockingStream final : public ChatStream {
       return Flow::Pause;
     };
     callbacks.on_end = [state = state_](core::Status st) {
-      std::lock_guard lock(state->mu);
+      core::MutexLock lock(state->mu);
       state->end = std::move(st);
       state->cv.notify_one();
     };
@@ -543,7 +543,7 @@ class BlockingStream final : public ChatStream {
 
   // Waits until a chunk is queued or the stream ended (its error, when it failed before any).
   core::Status wait_first(const CancelCheck& cancel) {
-    std::unique_lock lock(state_->mu);
+    core::MutexLock lock(state_->mu);
     while (state_->queue.empty() && !state_->end) {
       if (cancel && cancel()) return cancelled_error();
       state_->cv.wait_for(lock, kPollInterval);
@@ -553,7 +553,7 @@ class BlockingStream final : public ChatStream {
   }
 
   core::Result<std::optional<ChatChunk>> next(const CancelCheck& cancel) override {
-    std::unique_lock lock(state_->mu);
+    core::MutexLock lock(state_->mu);
     while (true) {
       if (!state_->queue.empty()) {
         ChatChunk c = std::move(state_->queue.front());
@@ -576,11 +576,11 @@ class BlockingStream final : public ChatStream {
 
  private:
   struct State {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::deque<ChatChunk> queue;       // GUARDED_BY(mu)
-    std::optional<core::Status> end;   // GUARDED_BY(mu)
-    bool paused = false;               // GUARDED_BY(mu)
+    core::Mutex mu;
+    core::CondVar cv;
+    std::deque<ChatChunk> queue GUARDED_BY(mu);
+    std::optional<core::Status> end GUARDED_BY(mu);
+    bool paused GUARDED_BY(mu) = false;
   };
   std::shared_ptr<State> state_;
   std::shared_ptr<ChatStreamControl> control_;

@@ -1,6 +1,7 @@
 #include "http/server.h"
 
 #include "core/log.h"
+#include "core/thread_annotations.h"
 #include "http/wire.h"
 
 #include <boost/asio.hpp>
@@ -8,7 +9,6 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
-#include <condition_variable>
 #include <deque>
 #include <list>
 #include <mutex>
@@ -57,7 +57,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   }
 
   bool cancelled() const override {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     return cancelled_;
   }
 
@@ -72,7 +72,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
 
   Offered offer(std::string_view data, std::string_view event, std::string_view id) override {
     std::string chunk = format_sse_event(data, event, id);
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (cancelled_ || rejection_) return Offered::Closed;
     sent_any_ = true;
     queue_.push_back(std::move(chunk));
@@ -82,7 +82,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   }
 
   void when_drained(std::function<void()> fn) override {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (cancelled_ || queue_.size() < kMaxQueued) {
       lock.unlock();
       fn();
@@ -92,7 +92,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   }
 
   void on_cancel(std::function<void()> fn) override {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (cancelled_) {
       lock.unlock();
       fn();
@@ -110,7 +110,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   }
 
   bool reject(Response response) override {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (sent_any_ || rejection_) return false;
     rejection_ = std::move(response);
     notify(lock);
@@ -121,14 +121,14 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   // waiting when the answer is "not yet", so that the next event or rejection wakes it.
   enum class Head { Wait, Stream, Reject };
   Head head_state() {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     if (rejection_) return Head::Reject;
     if (!queue_.empty() || done_ || cancelled_) return Head::Stream;
     waiting_ = true;
     return Head::Wait;
   }
   Response take_rejection() {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     Response r = std::move(*rejection_);
     rejection_.reset();
     return r;
@@ -136,14 +136,14 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
 
   // The producer returned.
   void finish() {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     done_ = true;
     notify(lock);
   }
 
   // The client went away, or the server is stopping.
   void cancel() {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (cancelled_) return;
     cancelled_ = true;
     cv_.notify_all();
@@ -162,7 +162,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   // Takes what is queued. When nothing is, marks the consumer as waiting so that the next
   // push wakes it.
   Batch drain() {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     Batch b;
     b.items.swap(queue_);
     cv_.notify_all();
@@ -181,8 +181,8 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
 
  private:
   bool push(std::string chunk) {
-    std::unique_lock lock(mu_);
-    cv_.wait(lock, [&] { return cancelled_ || queue_.size() < kMaxQueued; });
+    core::MutexLock lock(mu_);
+    cv_.wait(lock, [&]() REQUIRES(mu_) { return cancelled_ || queue_.size() < kMaxQueued; });
     if (cancelled_ || rejection_) return false;
     sent_any_ = true;
     queue_.push_back(std::move(chunk));
@@ -190,23 +190,25 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
     return true;
   }
 
-  void notify(std::unique_lock<std::mutex>& lock) {
+  // Unlocks `lock` when it wakes the consumer, so callers touch no guarded member after it (the
+  // analysis cannot follow a conditional unlock, hence its body is not checked).
+  void notify(core::MutexLock& lock) REQUIRES(mu_) NO_THREAD_SAFETY_ANALYSIS {
     if (!waiting_) return;
     waiting_ = false;
     lock.unlock();
     asio::post(wake.get_executor(), [self = shared_from_this()] { self->wake.cancel(); });
   }
 
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  std::deque<std::string> queue_;  // GUARDED_BY(mu_)
-  bool waiting_ = false;           // GUARDED_BY(mu_)
-  bool done_ = false;              // GUARDED_BY(mu_)
-  bool cancelled_ = false;         // GUARDED_BY(mu_)
-  bool sent_any_ = false;          // GUARDED_BY(mu_): an event was queued (reject() is too late)
-  std::optional<Response> rejection_;  // GUARDED_BY(mu_)
-  std::function<void()> drained_;      // GUARDED_BY(mu_)
-  std::function<void()> on_cancel_;    // GUARDED_BY(mu_)
+  mutable core::Mutex mu_;
+  core::CondVar cv_;
+  std::deque<std::string> queue_ GUARDED_BY(mu_);
+  bool waiting_ GUARDED_BY(mu_) = false;
+  bool done_ GUARDED_BY(mu_) = false;
+  bool cancelled_ GUARDED_BY(mu_) = false;
+  bool sent_any_ GUARDED_BY(mu_) = false;  // an event was queued (reject() is too late)
+  std::optional<Response> rejection_ GUARDED_BY(mu_);
+  std::function<void()> drained_ GUARDED_BY(mu_);
+  std::function<void()> on_cancel_ GUARDED_BY(mu_);
   std::weak_ptr<void> life_;           // set before the producer starts
 };
 
@@ -252,11 +254,11 @@ struct Server::Impl {
   // Shared with the streams' lifetimes (SseSinkImpl::make_life), which a hold() may carry past the
   // producer thread.
   struct Producers {
-    std::mutex mu;
-    std::condition_variable cv;
-    size_t count = 0;  // GUARDED_BY(mu): reserved or running producer threads
+    core::Mutex mu;
+    core::CondVar cv;
+    size_t count GUARDED_BY(mu) = 0;  // reserved or running producer threads
     void release() {
-      std::lock_guard lock(mu);
+      core::MutexLock lock(mu);
       if (--count == 0) cv.notify_all();
     }
   };
@@ -264,7 +266,7 @@ struct Server::Impl {
 
   // Takes a producer slot for a stream about to start; false when max_streams are open.
   bool reserve_producer() {
-    std::lock_guard lock(producers->mu);
+    core::MutexLock lock(producers->mu);
     if (producers->count >= options.max_streams) return false;
     ++producers->count;
     return true;
@@ -310,18 +312,18 @@ struct Server::Impl {
 
   // Waits (bounded) for every producer thread to return; they were cancelled at shutdown.
   void wait_for_producers(std::chrono::steady_clock::duration limit) {
-    std::unique_lock lock(producers->mu);
-    if (!producers->cv.wait_for(lock, limit, [&] { return producers->count == 0; })) {
+    core::MutexLock lock(producers->mu);
+    if (!producers->cv.wait_for(lock, limit, [&]() REQUIRES(producers->mu) { return producers->count == 0; })) {
       core::log::warn("stream producers still running at exit", {{"count", static_cast<int64_t>(producers->count)}});
     }
   }
 
   // ---- shutdown state --------------------------------------------------------------------------
   std::atomic<bool> stopping{false};
-  std::mutex mu;
-  std::list<std::weak_ptr<Connection>> conns;     // GUARDED_BY(mu)
-  std::list<std::weak_ptr<SseSinkImpl>> sinks;    // GUARDED_BY(mu)
-  size_t session_count = 0;                       // GUARDED_BY(mu)
+  core::Mutex mu;
+  std::list<std::weak_ptr<Connection>> conns GUARDED_BY(mu);
+  std::list<std::weak_ptr<SseSinkImpl>> sinks GUARDED_BY(mu);
+  size_t session_count GUARDED_BY(mu) = 0;
   std::unique_ptr<asio::steady_timer> deadline;
 
   // ---- request handling ----------------------------------------------------------------------
@@ -472,12 +474,12 @@ struct Server::Impl {
   awaitable<int> write_stream(std::shared_ptr<Connection> c, Method method, Response& res) {
     auto sink = std::make_shared<SseSinkImpl>(c->stream.get_executor());
     {
-      std::lock_guard lock(mu);
+      core::MutexLock lock(mu);
       sinks.push_back(sink);
     }
     if (stopping) sink->cancel();
     auto forget_sink = [&] {
-      std::lock_guard lock(mu);
+      core::MutexLock lock(mu);
       sinks.remove_if([&](const auto& w) { return w.expired() || w.lock() == sink; });
     };
     // The producer may block for as long as its stream lasts (an upstream model's answer): it
@@ -657,7 +659,7 @@ struct Server::Impl {
 
   awaitable<void> session(std::shared_ptr<Connection> c) {
     {
-      std::lock_guard lock(mu);
+      core::MutexLock lock(mu);
       conns.push_back(c);
       ++session_count;
     }
@@ -823,7 +825,7 @@ struct Server::Impl {
     connections.dec();
     bool last;
     {
-      std::lock_guard lock(mu);
+      core::MutexLock lock(mu);
       conns.remove_if([&](const auto& w) { return w.expired() || w.lock() == c; });
       last = --session_count == 0;
     }
@@ -864,7 +866,7 @@ struct Server::Impl {
     core::log::info("shutting down", {{"grace_seconds", static_cast<int64_t>(options.shutdown_grace.count())}});
     beast::error_code ignored;
     acceptor.close(ignored);
-    std::lock_guard lock(mu);
+    core::MutexLock lock(mu);
     for (auto& w : sinks) {
       if (auto s = w.lock()) s->cancel();
     }

@@ -2,6 +2,7 @@
 
 #include "core/id.h"
 #include "core/text.h"
+#include "core/thread_annotations.h"
 #include "core/time.h"
 #include "store/conversations.h"
 
@@ -9,8 +10,6 @@
 
 #include <algorithm>
 #include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <optional>
 
 namespace docent::services {
@@ -242,29 +241,29 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   // wakes nothing here. on_delta, and what it refers to, stay valid because nothing returns
   // before on_end has run.
   struct Streamed {
-    std::mutex mu;
-    std::condition_variable cv;
-    std::string content;           // GUARDED_BY(mu)
-    engines::Usage usage;          // GUARDED_BY(mu)
-    bool stopped = false;          // GUARDED_BY(mu): on_delta asked to stop
-    std::optional<core::Status> end;  // GUARDED_BY(mu)
+    core::Mutex mu;
+    core::CondVar cv;
+    std::string content GUARDED_BY(mu);
+    engines::Usage usage GUARDED_BY(mu);
+    bool stopped GUARDED_BY(mu) = false;  // on_delta asked to stop
+    std::optional<core::Status> end GUARDED_BY(mu);
   };
   auto state = std::make_shared<Streamed>();
   engines::StreamCallbacks callbacks;
   callbacks.on_chunk = [state, &on_delta](engines::ChatChunk&& chunk) {
     {
-      std::lock_guard lock(state->mu);
+      core::MutexLock lock(state->mu);
       if (chunk.usage) state->usage = *chunk.usage;
       if (chunk.content.empty()) return engines::Flow::Continue;
       state->content += chunk.content;
     }
     if (on_delta(chunk.content)) return engines::Flow::Continue;
-    std::lock_guard lock(state->mu);
+    core::MutexLock lock(state->mu);
     state->stopped = true;
     return engines::Flow::Stop;
   };
   callbacks.on_end = [state](core::Status st) {
-    std::lock_guard lock(state->mu);
+    core::MutexLock lock(state->mu);
     state->end = std::move(st);
     state->cv.notify_all();
   };
@@ -272,9 +271,9 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   {
     // The caller's cancel flag (a client that left an idle stream) is looked at a few times a
     // second; one that leaves while tokens flow is seen by on_delta at once.
-    std::unique_lock lock(state->mu);
+    core::MutexLock lock(state->mu);
     bool cancel_sent = false;
-    while (!state->cv.wait_for(lock, kCancelPoll, [&] { return state->end.has_value(); })) {
+    while (!state->cv.wait_for(lock, kCancelPoll, [&]() REQUIRES(state->mu) { return state->end.has_value(); })) {
       if (!cancel_sent && cancel && cancel()) {
         cancel_sent = true;
         lock.unlock();
@@ -288,7 +287,7 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   core::Status streamed;
   bool stopped = false;
   {
-    std::lock_guard lock(state->mu);
+    core::MutexLock lock(state->mu);
     content = std::move(state->content);
     usage = state->usage;
     streamed = *state->end;

@@ -2,6 +2,7 @@
 
 #include "core/id.h"
 #include "core/log.h"
+#include "core/thread_annotations.h"
 #include "core/time.h"
 #include "engines/layout.h"
 #include "engines/sniff.h"
@@ -274,14 +275,14 @@ ExtractionService::ExtractionService(store::Database& db, store::BlobStore& blob
     : db_(db), blobs_(blobs), knowledge_(knowledge), models_(models), quota_(quota), options_(std::move(options)) {}
 
 ExtractionService::Slot::Slot(ExtractionService& service) : service_(service) {
-  std::unique_lock lock(service_.mu_);
-  service_.slot_free_.wait(lock, [&] { return service_.running_ < std::max(1, service_.options_.concurrency); });
+  core::MutexLock lock(service_.mu_);
+  service_.slot_free_.wait(lock, [&]() REQUIRES(service_.mu_) { return service_.running_ < std::max(1, service_.options_.concurrency); });
   ++service_.running_;
 }
 
 ExtractionService::Slot::~Slot() {
   {
-    std::lock_guard lock(service_.mu_);
+    core::MutexLock lock(service_.mu_);
     --service_.running_;
   }
   service_.slot_free_.notify_one();

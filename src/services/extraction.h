@@ -10,6 +10,7 @@
 // pool, never a network thread. At most `concurrency` documents are parsed at once; other calls
 // wait their turn.
 
+#include "core/thread_annotations.h"
 #include "engines/extraction.h"
 #include "engines/isolate.h"
 #include "services/accounts.h"
@@ -21,9 +22,7 @@
 #include "store/database.h"
 #include "store/extractions.h"
 
-#include <condition_variable>
 #include <filesystem>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -129,9 +128,9 @@ class ExtractionService {
   QuotaService& quota_;
   const ExtractionOptions options_;
 
-  std::mutex mu_;
-  std::condition_variable slot_free_;
-  int running_ = 0;  // GUARDED_BY(mu_): documents being parsed now
+  core::Mutex mu_;
+  core::CondVar slot_free_;
+  int running_ GUARDED_BY(mu_) = 0;  // documents being parsed now
 };
 
 // The checks every PDF gets before it is parsed: not empty and a PDF by its bytes.

@@ -2,6 +2,7 @@
 
 #include "core/id.h"
 #include "core/log.h"
+#include "core/thread_annotations.h"
 
 #include <boost/json/parse.hpp>
 #include <boost/json/serialize.hpp>
@@ -102,8 +103,8 @@ bool JobContext::cancelled() const { return run_->cancelled.load(); }
 // The queue-depth gauge reads the database at scrape time; the registry may outlive the queue,
 // so the callback holds this and finds db null once the queue is gone.
 struct JobQueue::DepthProbe {
-  std::mutex mu;
-  store::Database* db = nullptr;  // GUARDED_BY(mu)
+  core::Mutex mu;
+  store::Database* db GUARDED_BY(mu) = nullptr;
 };
 
 JobQueue::JobQueue(store::Database& db, core::MetricsRegistry& metrics, JobQueueOptions options)
@@ -125,7 +126,7 @@ JobQueue::JobQueue(store::Database& db, core::MetricsRegistry& metrics, JobQueue
   depth_probe_->db = &db_;
   metrics.gauge_callback("docent_jobs_queue_depth", "Jobs queued in the database, waiting for a worker",
                          [probe = depth_probe_]() -> double {
-                           std::lock_guard lock(probe->mu);
+                           core::MutexLock lock(probe->mu);
                            if (probe->db == nullptr) return 0;
                            int64_t n = 0;
                            core::Status s = probe->db->read([&](store::Tx& tx) -> core::Status {
@@ -140,7 +141,7 @@ JobQueue::JobQueue(store::Database& db, core::MetricsRegistry& metrics, JobQueue
 
 JobQueue::~JobQueue() {
   stop(std::chrono::steady_clock::now());
-  std::lock_guard lock(depth_probe_->mu);
+  core::MutexLock lock(depth_probe_->mu);
   depth_probe_->db = nullptr;
 }
 
@@ -188,7 +189,7 @@ core::Result<std::string> JobQueue::enqueue(store::Tx& tx, std::string_view kind
 
 void JobQueue::register_handler(const std::string& kind, JobHandler handler) {
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     handlers_[kind] = std::move(handler);
     ++wake_generation_;
   }
@@ -197,9 +198,9 @@ void JobQueue::register_handler(const std::string& kind, JobHandler handler) {
 
 core::Status JobQueue::start(int workers) {
   if (workers < 1) return core::Error(core::Code::InvalidInput, "a job queue needs at least one worker", "workers");
-  std::lock_guard life(lifecycle_mu_);
+  core::MutexLock life(lifecycle_mu_);
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     if (started_) return core::Error(core::Code::Conflict, "the job queue was already started");
     started_ = true;
   }
@@ -225,14 +226,14 @@ core::Status JobQueue::start(int workers) {
 }
 
 bool JobQueue::stop(std::chrono::steady_clock::time_point deadline) {
-  std::lock_guard life(lifecycle_mu_);
+  core::MutexLock life(lifecycle_mu_);
   bool clean = true;
   {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (!started_ || (stopping_ && workers_.empty())) return true;
     stopping_ = true;
     wake_cv_.notify_all();
-    finished_cv_.wait_until(lock, deadline, [&] { return running_.empty(); });
+    finished_cv_.wait_until(lock, deadline, [&]() REQUIRES(mu_) { return running_.empty(); });
     clean = running_.empty();
     for (auto& [id, run] : running_) {
       run->shutting_down = true;
@@ -244,7 +245,7 @@ bool JobQueue::stop(std::chrono::steady_clock::time_point deadline) {
   for (auto& w : workers_) w.join();
   workers_.clear();
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     heartbeat_stop_ = true;
   }
   heartbeat_cv_.notify_all();
@@ -254,7 +255,7 @@ bool JobQueue::stop(std::chrono::steady_clock::time_point deadline) {
 
 void JobQueue::wake() {
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     ++wake_generation_;
   }
   wake_cv_.notify_all();
@@ -266,7 +267,7 @@ void JobQueue::worker_loop() {
     uint64_t generation = 0;
     std::vector<std::string> kinds;
     {
-      std::lock_guard lock(mu_);
+      core::MutexLock lock(mu_);
       if (stopping_) return;
       generation = wake_generation_;
       for (const auto& [kind, handler] : handlers_) kinds.push_back(kind);
@@ -288,8 +289,8 @@ void JobQueue::worker_loop() {
       continue;
     }
 
-    std::unique_lock lock(mu_);
-    const bool woken = wake_cv_.wait_for(lock, idle, [&] { return stopping_ || wake_generation_ != generation; });
+    core::MutexLock lock(mu_);
+    const bool woken = wake_cv_.wait_for(lock, idle, [&]() REQUIRES(mu_) { return stopping_ || wake_generation_ != generation; });
     idle = woken ? options_.idle_poll_min : std::min(idle * 2, options_.idle_poll_max);
   }
 }
@@ -305,11 +306,11 @@ void JobQueue::run(store::JobRecord record) {
   JobHandler handler;
   bool hand_back = false;
   {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     if (auto it = handlers_.find(kind); it != handlers_.end()) handler = it->second;
     // The previous attempt may have been settled by another worker of ours that is still
     // telling subscribers; wait for it, so each job's events arrive in order.
-    finished_cv_.wait(lock, [&] {
+    finished_cv_.wait(lock, [&]() REQUIRES(mu_) {
       auto it = running_.find(id);
       return it == running_.end() || !it->second->settling;
     });
@@ -350,7 +351,7 @@ void JobQueue::run(store::JobRecord record) {
   outcomes_.with({kind, std::string(label)}).inc();
 
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     // Another worker may have taken the job over after this one lost its lease.
     if (auto it = running_.find(id); it != running_.end() && it->second == run) running_.erase(it);
   }
@@ -434,8 +435,8 @@ void JobQueue::heartbeat_loop() {
   for (;;) {
     std::vector<std::shared_ptr<RunningJob>> held;
     {
-      std::unique_lock lock(mu_);
-      heartbeat_cv_.wait_for(lock, options_.heartbeat, [&] { return heartbeat_stop_; });
+      core::MutexLock lock(mu_);
+      heartbeat_cv_.wait_for(lock, options_.heartbeat, [&]() REQUIRES(mu_) { return heartbeat_stop_; });
       if (heartbeat_stop_) return;
       for (const auto& [id, run] : running_) held.push_back(run);
     }
@@ -462,7 +463,7 @@ void JobQueue::heartbeat_loop() {
 void JobQueue::publish(const JobEvent& event) {
   std::vector<std::shared_ptr<const JobListener>> targets;
   {
-    std::lock_guard lock(listeners_mu_);
+    core::MutexLock lock(listeners_mu_);
     for (const auto& [sub, entry] : listeners_) {
       if (entry.first == event.job_id) targets.push_back(entry.second);
     }
@@ -525,7 +526,7 @@ core::Result<Job> JobQueue::cancel(std::string_view id) {
   if (!s) return s.error();
 
   if (after->status == JobStatus::Running) {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     if (auto it = running_.find(after->id); it != running_.end()) {
       it->second->cancel_requested = true;
       it->second->cancelled = true;
@@ -537,14 +538,14 @@ core::Result<Job> JobQueue::cancel(std::string_view id) {
 }
 
 uint64_t JobQueue::subscribe(std::string_view job_id, JobListener listener) {
-  std::lock_guard lock(listeners_mu_);
+  core::MutexLock lock(listeners_mu_);
   const uint64_t sub = next_subscription_++;
   listeners_.emplace(sub, std::make_pair(std::string(job_id), std::make_shared<const JobListener>(std::move(listener))));
   return sub;
 }
 
 void JobQueue::unsubscribe(uint64_t subscription) {
-  std::lock_guard lock(listeners_mu_);
+  core::MutexLock lock(listeners_mu_);
   listeners_.erase(subscription);
 }
 

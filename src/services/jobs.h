@@ -36,6 +36,7 @@
 
 #include "core/error.h"
 #include "core/metrics.h"
+#include "core/thread_annotations.h"
 #include "store/database.h"
 #include "store/jobs.h"
 
@@ -43,12 +44,10 @@
 
 #include <atomic>
 #include <chrono>
-#include <condition_variable>
 #include <cstdint>
 #include <functional>
 #include <map>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -252,24 +251,24 @@ class JobQueue {
   core::Family<core::Histogram>& durations_;
   std::shared_ptr<DepthProbe> depth_probe_;  // shared with the metrics callback, which may outlive us
 
-  std::mutex mu_;
-  std::map<std::string, JobHandler> handlers_;                                // GUARDED_BY(mu_)
-  std::map<std::string, std::shared_ptr<detail::RunningJob>> running_;        // GUARDED_BY(mu_)
-  uint64_t wake_generation_ = 0;  // GUARDED_BY(mu_); bumped to wake idle workers
-  bool started_ = false;          // GUARDED_BY(mu_)
-  bool stopping_ = false;         // GUARDED_BY(mu_); no more claims
-  bool heartbeat_stop_ = false;   // GUARDED_BY(mu_)
-  std::condition_variable wake_cv_;       // with mu_: idle workers wait for work or stop
-  std::condition_variable finished_cv_;   // with mu_: a running_ entry left (stop, run wait on it)
-  std::condition_variable heartbeat_cv_;  // with mu_: the heartbeat waits for its period or stop
+  core::Mutex mu_;
+  std::map<std::string, JobHandler> handlers_ GUARDED_BY(mu_);
+  std::map<std::string, std::shared_ptr<detail::RunningJob>> running_ GUARDED_BY(mu_);
+  uint64_t wake_generation_ GUARDED_BY(mu_) = 0;  // bumped to wake idle workers
+  bool started_ GUARDED_BY(mu_) = false;
+  bool stopping_ GUARDED_BY(mu_) = false;  // no more claims
+  bool heartbeat_stop_ GUARDED_BY(mu_) = false;
+  core::CondVar wake_cv_;       // with mu_: idle workers wait for work or stop
+  core::CondVar finished_cv_;   // with mu_: a running_ entry left (stop, run wait on it)
+  core::CondVar heartbeat_cv_;  // with mu_: the heartbeat waits for its period or stop
 
-  std::mutex lifecycle_mu_;            // serialises start and stop
-  std::vector<std::thread> workers_;   // GUARDED_BY(lifecycle_mu_)
-  std::thread heartbeat_;              // GUARDED_BY(lifecycle_mu_)
+  core::Mutex lifecycle_mu_;            // serialises start and stop
+  std::vector<std::thread> workers_ GUARDED_BY(lifecycle_mu_);
+  std::thread heartbeat_ GUARDED_BY(lifecycle_mu_);
 
-  std::mutex listeners_mu_;
-  std::map<uint64_t, std::pair<std::string, std::shared_ptr<const JobListener>>> listeners_;  // GUARDED_BY(listeners_mu_)
-  uint64_t next_subscription_ = 1;  // GUARDED_BY(listeners_mu_)
+  core::Mutex listeners_mu_;
+  std::map<uint64_t, std::pair<std::string, std::shared_ptr<const JobListener>>> listeners_ GUARDED_BY(listeners_mu_);
+  uint64_t next_subscription_ GUARDED_BY(listeners_mu_) = 1;
 };
 
 }  // namespace docent::services

@@ -1,6 +1,7 @@
 #include "services/models.h"
 
 #include "core/log.h"
+#include "core/thread_annotations.h"
 #include "engines/builtin_llm.h"
 
 #include <algorithm>
@@ -40,14 +41,14 @@ core::Result<std::vector<engines::ModelInfo>> ModelService::upstream_models(Upst
     return out;
   }
   {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(state.mu);
     if (state.cached && std::chrono::steady_clock::now() - state.cached_at < options_.models_cache) return *state.cached;
   }
   // Fetched outside the lock: a slow upstream must not serialize every request behind it.
   auto models = up.provider->list_models(cancel);
   if (!models) return models.error();
   for (auto& m : *models) m.owned_by = up.name;
-  std::lock_guard lock(mu_);
+  core::MutexLock lock(state.mu);
   state.cached = *models;
   state.cached_at = std::chrono::steady_clock::now();
   return models;

@@ -17,12 +17,12 @@
 // Embeddings: embeddings.url, when set, serves every /v1/embeddings request (embeddings.model
 // when a request names none); otherwise the built-in hashed embedder serves its own model name.
 
+#include "core/thread_annotations.h"
 #include "engines/embedder.h"
 #include "engines/llm.h"
 
 #include <chrono>
 #include <memory>
-#include <mutex>
 #include <optional>
 #include <string>
 #include <vector>
@@ -75,8 +75,9 @@ class ModelService {
  private:
   struct UpstreamState {
     Upstream upstream;
-    std::optional<std::vector<engines::ModelInfo>> cached;  // GUARDED_BY(mu_)
-    std::chrono::steady_clock::time_point cached_at;       // GUARDED_BY(mu_)
+    core::Mutex mu;  // guards the cache
+    std::optional<std::vector<engines::ModelInfo>> cached GUARDED_BY(mu);
+    std::chrono::steady_clock::time_point cached_at GUARDED_BY(mu);
   };
 
   // The models upstream `state` serves (owned_by set to its name): its configured names, or its
@@ -91,8 +92,6 @@ class ModelService {
   engines::Embedder& embedder_;
   std::unique_ptr<engines::LlmProvider> embeddings_upstream_;
   const ModelServiceOptions options_;
-
-  std::mutex mu_;  // guards every UpstreamState's cache
 };
 
 }  // namespace docent::services

@@ -1,14 +1,13 @@
 #include "store/sqlite_database.h"
 
 #include "core/log.h"
+#include "core/thread_annotations.h"
 #include "store/mapped_vfs.h"
 #include "store/sqlite_connection.h"
 
 #include <sqlite3.h>
 
 #include <algorithm>
-#include <condition_variable>
-#include <mutex>
 #include <vector>
 
 namespace docent::store {
@@ -108,7 +107,7 @@ class SqliteDatabase final : public Database {
 
   core::Status write(const std::function<core::Status(Tx&)>& fn) override {
     if (ActiveScope::inside(this)) return nested_call();
-    std::lock_guard lock(writer_mutex_);
+    core::MutexLock lock(writer_mutex_);
     ActiveScope scope(this);
     // IMMEDIATE takes the write lock now, so a busy database fails here, before fn runs,
     // rather than at fn's first write.
@@ -154,8 +153,8 @@ class SqliteDatabase final : public Database {
   };
 
   core::Result<SqliteConnection*> acquire_reader() {
-    std::unique_lock lock(pool_mutex_);
-    if (!reader_freed_.wait_for(lock, busy_timeout_, [&] { return !idle_readers_.empty(); })) {
+    core::MutexLock lock(pool_mutex_);
+    if (!reader_freed_.wait_for(lock, busy_timeout_, [&]() REQUIRES(pool_mutex_) { return !idle_readers_.empty(); })) {
       return core::Error(core::Code::ServiceUnavailable, "all " + std::to_string(readers_.size()) +
                                                              " database readers stayed busy for " +
                                                              std::to_string(busy_timeout_.count()) + " ms");
@@ -167,7 +166,7 @@ class SqliteDatabase final : public Database {
 
   void release_reader(SqliteConnection* conn) {
     {
-      std::lock_guard lock(pool_mutex_);
+      core::MutexLock lock(pool_mutex_);
       idle_readers_.push_back(conn);
     }
     reader_freed_.notify_one();
@@ -176,12 +175,12 @@ class SqliteDatabase final : public Database {
   const std::chrono::milliseconds busy_timeout_;
   const int schema_version_;
 
-  std::mutex writer_mutex_;                   // held for the whole of write(); writers queue on it
-  std::unique_ptr<SqliteConnection> writer_;  // GUARDED_BY(writer_mutex_)
+  core::Mutex writer_mutex_;                   // held for the whole of write(); writers queue on it
+  std::unique_ptr<SqliteConnection> writer_ GUARDED_BY(writer_mutex_);
 
-  std::mutex pool_mutex_;
-  std::condition_variable reader_freed_;                    // signalled when a reader returns
-  std::vector<SqliteConnection*> idle_readers_;             // GUARDED_BY(pool_mutex_)
+  core::Mutex pool_mutex_;
+  core::CondVar reader_freed_;                    // signalled when a reader returns
+  std::vector<SqliteConnection*> idle_readers_ GUARDED_BY(pool_mutex_);
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // owns every reader; fixed after construction
 };
 

@@ -2,15 +2,14 @@
 
 #include "api/native/errors.h"
 #include "core/json.h"
+#include "core/thread_annotations.h"
 #include "core/time.h"
 #include "http/static_files.h"
 
 #include <boost/json.hpp>
 
-#include <condition_variable>
 #include <ctime>
 #include <deque>
-#include <mutex>
 
 namespace docent::api::native {
 
@@ -47,15 +46,15 @@ json::object folder_json(const services::Folder& f) {
 Response file_events(const Context& ctx, const services::File& file) {
   return Response::stream([jobs = ctx.jobs, knowledge = ctx.knowledge, file](http::SseSink& sink) {
     struct Shared {
-      std::mutex mu;
-      std::condition_variable cv;
-      std::deque<services::JobEvent> events;  // GUARDED_BY(mu)
+      core::Mutex mu;
+      core::CondVar cv;
+      std::deque<services::JobEvent> events GUARDED_BY(mu);
     };
     auto shared = std::make_shared<Shared>();
     uint64_t sub = 0;
     if (!file.job_id.empty()) {
       sub = jobs->subscribe(file.job_id, [shared](const services::JobEvent& e) {
-        std::lock_guard lock(shared->mu);
+        core::MutexLock lock(shared->mu);
         shared->events.push_back(e);
         shared->cv.notify_all();
       });
@@ -77,8 +76,8 @@ Response file_events(const Context& ctx, const services::File& file) {
       send_state(now->status, now->status_reason, progress);
     }
     while (!finished && !sink.cancelled()) {
-      std::unique_lock lock(shared->mu);
-      shared->cv.wait_for(lock, std::chrono::seconds(1), [&] { return !shared->events.empty(); });
+      core::MutexLock lock(shared->mu);
+      shared->cv.wait_for(lock, std::chrono::seconds(1), [&]() REQUIRES(shared->mu) { return !shared->events.empty(); });
       std::deque<services::JobEvent> batch;
       batch.swap(shared->events);
       lock.unlock();

@@ -3,13 +3,12 @@
 #include "api/native/errors.h"
 #include "api/nexus/errors.h"
 #include "core/json.h"
+#include "core/thread_annotations.h"
 #include "core/time.h"
 
 #include <boost/json.hpp>
 
-#include <condition_variable>
 #include <memory>
-#include <mutex>
 #include <thread>
 
 namespace docent::api::native {
@@ -29,7 +28,7 @@ class HealthMonitor {
   }
   ~HealthMonitor() {
     {
-      std::lock_guard lock(mu_);
+      core::MutexLock lock(mu_);
       stop_ = true;
     }
     cv_.notify_all();
@@ -42,16 +41,16 @@ class HealthMonitor {
     json::object checks;
   };
   Snapshot snapshot() const {
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     return {healthy_, ready_, checks_json_};
   }
 
  private:
   void loop() {
-    std::unique_lock lock(mu_);
+    core::MutexLock lock(mu_);
     // Until every check passes (the vector index opening) the results are refreshed more often.
     while (!cv_.wait_for(lock, ready_ ? interval_ : std::min(interval_, std::chrono::milliseconds(200)),
-                         [&] { return stop_; })) {
+                         [&]() REQUIRES(mu_) { return stop_; })) {
       lock.unlock();
       refresh();
       lock.lock();
@@ -67,7 +66,7 @@ class HealthMonitor {
       if (!st) ready = false;
       results[c.name] = st ? json::value("ok") : json::value(st.error().message);
     }
-    std::lock_guard lock(mu_);
+    core::MutexLock lock(mu_);
     healthy_ = healthy;
     ready_ = ready;
     checks_json_ = std::move(results);
@@ -75,12 +74,12 @@ class HealthMonitor {
 
   const std::vector<HealthCheck> checks_;
   const std::chrono::milliseconds interval_;
-  mutable std::mutex mu_;
-  std::condition_variable cv_;
-  bool stop_ = false;          // GUARDED_BY(mu_)
-  bool healthy_ = true;        // GUARDED_BY(mu_)
-  bool ready_ = true;          // GUARDED_BY(mu_)
-  json::object checks_json_;   // GUARDED_BY(mu_)
+  mutable core::Mutex mu_;
+  core::CondVar cv_;
+  bool stop_ GUARDED_BY(mu_) = false;
+  bool healthy_ GUARDED_BY(mu_) = true;
+  bool ready_ GUARDED_BY(mu_) = true;
+  json::object checks_json_ GUARDED_BY(mu_);
   std::thread thread_;
 };
 
@@ -96,8 +95,8 @@ struct SystemState {
     bool healthy = true;
     std::string body;
   };
-  mutable std::mutex cache_mu;
-  mutable CachedBody cached;  // GUARDED_BY(cache_mu)
+  mutable core::Mutex cache_mu;
+  mutable CachedBody cached GUARDED_BY(cache_mu);
 };
 
 json::object health_body(const SystemState& state, bool& healthy) {
@@ -124,7 +123,7 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
   router.add(http::Method::Get, "/health", [state](http::Request&) {
     const int64_t second =
         std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state->deps.started).count();
-    std::lock_guard lock(state->cache_mu);
+    core::MutexLock lock(state->cache_mu);
     auto& c = state->cached;
     if (c.second != second) {
       bool healthy = false;
