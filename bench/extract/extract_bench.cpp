@@ -67,8 +67,9 @@ int main(int argc, char** argv) {
       return 2;
     }
   }
-  const std::filesystem::path dir =
-      keep.empty() ? std::filesystem::temp_directory_path() / ("bench-extract-" + std::to_string(::getpid())) : keep;
+  const std::filesystem::path dir = keep.empty() ? std::filesystem::temp_directory_path() /
+                                                       ("bench-extract-" + std::to_string(::getpid()))
+                                                 : keep;
   std::filesystem::create_directories(dir);
   auto ocr = engines::Ocr::create("eng");
   if (!ocr) {
@@ -130,9 +131,10 @@ int main(int argc, char** argv) {
     row(c.c_str(), groups[k].all);
   }
   // Per field and per column: precision / recall, text and scanned side by side.
-  std::printf("\nBy field (header) and column (line cells): precision / recall (values counted).\n\n"
-              "| field | text P | text R | text n | scanned P | scanned R | scanned n |\n"
-              "|---|---:|---:|---:|---:|---:|---:|\n");
+  std::printf(
+      "\nBy field (header) and column (line cells): precision / recall (values counted).\n\n"
+      "| field | text P | text R | text n | scanned P | scanned R | scanned n |\n"
+      "|---|---:|---:|---:|---:|---:|---:|\n");
   auto ratio = [](int num, int den) {
     if (den == 0) return std::string("–");
     char buf[16];

@@ -56,8 +56,7 @@ constexpr std::uint64_t kBodyLimit = 1024 * 1024;
 using Request = http::request<http::string_body>;
 using Response = http::response<http::string_body>;
 
-Response make_response(const Request& req, http::status status, std::string_view content_type,
-                       std::string body) {
+Response make_response(const Request& req, http::status status, std::string_view content_type, std::string body) {
   Response res{status, req.version()};
   res.set(http::field::content_type, content_type);
   res.keep_alive(req.keep_alive());
@@ -75,15 +74,11 @@ Response handle_request(const Request& req) {
   if (req.method() == http::verb::post && target == "/v1/echo") {
     boost::system::error_code ec;
     boost::json::value parsed = boost::json::parse(req.body(), ec);
-    if (ec)
-      return make_response(req, http::status::bad_request, "application/json",
-                           R"({"error":"invalid JSON"})");
-    return make_response(req, http::status::ok, "application/json",
-                         boost::json::serialize(parsed));
+    if (ec) return make_response(req, http::status::bad_request, "application/json", R"({"error":"invalid JSON"})");
+    return make_response(req, http::status::ok, "application/json", boost::json::serialize(parsed));
   }
 
-  return make_response(req, http::status::not_found, "application/json",
-                       R"({"error":"not found"})");
+  return make_response(req, http::status::not_found, "application/json", R"({"error":"not found"})");
 }
 
 net::awaitable<void> do_session(beast::tcp_stream stream) {
@@ -112,8 +107,7 @@ net::awaitable<void> do_listen(tcp::acceptor acceptor) {
       continue;  // e.g. EMFILE: keep serving the connections we have
     }
     socket.set_option(tcp::no_delay(true));
-    net::co_spawn(acceptor.get_executor(), do_session(beast::tcp_stream(std::move(socket))),
-                  net::detached);
+    net::co_spawn(acceptor.get_executor(), do_session(beast::tcp_stream(std::move(socket))), net::detached);
   }
 }
 
@@ -157,8 +151,7 @@ int main(int argc, char* argv[]) {
     acceptor.set_option(net::socket_base::reuse_address(true));
     acceptor.bind(endpoint);
     acceptor.listen(net::socket_base::max_listen_connections);
-    std::printf("listening on http://127.0.0.1:%u\n",
-                static_cast<unsigned>(acceptor.local_endpoint().port()));
+    std::printf("listening on http://127.0.0.1:%u\n", static_cast<unsigned>(acceptor.local_endpoint().port()));
     std::fflush(stdout);
 
     net::co_spawn(ioc, do_listen(std::move(acceptor)), [](std::exception_ptr e) {

@@ -54,19 +54,22 @@ class Corpus {
   static constexpr size_t kTopicPool = 100000;  // topic words come from the most frequent ones
 
   explicit Corpus(size_t vocabulary)
-      : vocabulary_(std::max<size_t>(vocabulary, kTopicPool)), background_(vocabulary_, 1.0), topical_(kTopicWords, 0.9) {
-    static const char* kFunctionWords[] = {"the", "of",   "and",  "to",   "a",    "in",    "is",   "that", "for",
-                                           "it",  "as",   "was",  "with", "be",   "by",    "on",   "not",  "he",
-                                           "this", "are", "or",   "his",  "from", "at",    "which", "but", "have",
-                                           "an",  "had",  "they", "you",  "were", "their", "one",  "all",  "we"};
+      : vocabulary_(std::max<size_t>(vocabulary, kTopicPool)),
+        background_(vocabulary_, 1.0),
+        topical_(kTopicWords, 0.9) {
+    static const char* kFunctionWords[] = {"the",  "of",  "and",  "to",   "a",    "in",    "is",    "that", "for",
+                                           "it",   "as",  "was",  "with", "be",   "by",    "on",    "not",  "he",
+                                           "this", "are", "or",   "his",  "from", "at",    "which", "but",  "have",
+                                           "an",   "had", "they", "you",  "were", "their", "one",   "all",  "we"};
     std::unordered_set<std::string> seen;
     for (const char* w : kFunctionWords) {
       words_.emplace_back(w);
       seen.insert(w);
     }
     function_words_ = words_.size();
-    static const char* kOnsets[] = {"b", "c", "d", "f", "g", "h", "j", "k", "l", "m", "n", "p", "r", "s", "t", "v",
-                                    "w", "z", "br", "cr", "dr", "fl", "gr", "pl", "pr", "sh", "st", "th", "tr", "ch"};
+    static const char* kOnsets[] = {"b",  "c",  "d",  "f",  "g",  "h",  "j",  "k",  "l",  "m",
+                                    "n",  "p",  "r",  "s",  "t",  "v",  "w",  "z",  "br", "cr",
+                                    "dr", "fl", "gr", "pl", "pr", "sh", "st", "th", "tr", "ch"};
     static const char* kNuclei[] = {"a", "e", "i", "o", "u", "ai", "ea", "ou", "io", "y"};
     static const char* kCodas[] = {"", "", "", "n", "r", "s", "t", "l", "m", "nd", "st", "ck", "ng", "x"};
     Rng rng{12345};
@@ -173,9 +176,8 @@ class Corpus {
 
   bool is_function_word(std::string_view w) const {
     for (size_t i = 0; i < function_words_; ++i) {
-      if (w.size() == words_[i].size() && std::equal(w.begin(), w.end(), words_[i].begin(), [](char a, char b) {
-            return (a | 0x20) == b;
-          })) {
+      if (w.size() == words_[i].size() &&
+          std::equal(w.begin(), w.end(), words_[i].begin(), [](char a, char b) { return (a | 0x20) == b; })) {
         return true;
       }
     }

@@ -186,8 +186,7 @@ void HybridBench::open_stack() {
   s.quota = std::make_unique<services::QuotaService>(*s.db, s.config, *s.accounts);
   s.index = std::make_unique<services::SearchIndex>(*s.db, s.embedder, dir_ / "index");
   s.jobs = std::make_unique<services::JobQueue>(*s.db, s.metrics);
-  s.knowledge =
-      std::make_unique<services::KnowledgeService>(*s.db, *s.blobs, *s.jobs, *s.index, *s.quota, s.config);
+  s.knowledge = std::make_unique<services::KnowledgeService>(*s.db, *s.blobs, *s.jobs, *s.index, *s.quota, s.config);
   constexpr const char* kLogin = "bench";
   std::optional<store::AccountRecord> existing;
   must(s.db->read([&](store::Tx& tx) -> core::Status {
@@ -333,7 +332,8 @@ HybridSamples HybridBench::run(std::unique_ptr<engines::VectorIndex> index, cons
     for (const auto& h : text_hits) rankings[0].push_back(static_cast<uint64_t>(h.id));
     for (const auto& [id, score] : found) rankings[1].push_back(static_cast<uint64_t>(id));
     std::vector<int64_t> ids;
-    for (const auto& f : engines::reciprocal_rank_fusion(rankings, 60, kLimit)) ids.push_back(static_cast<int64_t>(f.id));
+    for (const auto& f : engines::reciprocal_rank_fusion(rankings, 60, kLimit))
+      ids.push_back(static_cast<int64_t>(f.id));
     std::vector<store::ChunkRecord> rows;
     std::unordered_map<std::string, std::string> names;
     must(s.db->read([&](store::Tx& tx) -> core::Status {

@@ -35,12 +35,12 @@ struct HybridSamples {
   // The same calls the service makes, in its order, timed one by one: with the service's HNSW
   // index, and with the exact scan in its place.
   StagedTimes hnsw, exact;
-  double staged_agreement = 0;     // share of the service's hits that the staged HNSW run returned
-  double load_s = 0;               // filling the database (rows, FTS5, embeddings), wall seconds
-  double adopt_s = 0;              // SearchIndex::adopt: reading every chunk's owner
-  double db_file_bytes = 0;        // the database's main file after the queries (WAL left out)
-  double owners_rss_bytes = 0;     // resident memory SearchIndex adds for the chunks' owners
-  double sqlite_rss_bytes = 0;     // resident memory the database connections hold after the queries
+  double staged_agreement = 0;  // share of the service's hits that the staged HNSW run returned
+  double load_s = 0;            // filling the database (rows, FTS5, embeddings), wall seconds
+  double adopt_s = 0;           // SearchIndex::adopt: reading every chunk's owner
+  double db_file_bytes = 0;     // the database's main file after the queries (WAL left out)
+  double owners_rss_bytes = 0;  // resident memory SearchIndex adds for the chunks' owners
+  double sqlite_rss_bytes = 0;  // resident memory the database connections hold after the queries
   // Per timed service_hybrid query, what the process went through during it (getrusage deltas,
   // all threads): reads from the disk (major faults plus blocks read: the database's pages, when
   // the OS has dropped them from its cache) and times a thread was descheduled against its will.

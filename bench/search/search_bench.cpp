@@ -60,7 +60,7 @@ struct Options {
   size_t queries = 1000;
   size_t recall_queries = 200;
   int threads = std::max(1u, std::thread::hardware_concurrency());
-  int m = 32;  // HashedEmbedder vectors have a high intrinsic dimension: a denser graph pays off
+  int m = 32;                 // HashedEmbedder vectors have a high intrinsic dimension: a denser graph pays off
   int ef_construction = 200;  // VectorIndex's default
   int dim = HashedEmbedder::kDefaultDimensions;
   size_t vocabulary = 1000000;  // distinct words: text of 1M chunks has a long tail of rare terms
@@ -151,7 +151,7 @@ struct SizeResult {
   double embed_mbps_per_core = 0;  // bytes embedded / CPU time inside embed_into
   double embed_wall_s = 0;
   double build_s = 0;
-  double build_rate = 0;  // vectors per second, all threads
+  double build_rate = 0;      // vectors per second, all threads
   bool index_cached = false;  // read from --cache-dir, not built in this run
   double hnsw_rss_mb = 0;
   double raw_vectors_mb = 0;
@@ -174,18 +174,18 @@ struct SizeResult {
   Percentiles fts_ms, embed_ms, vector_ms, fuse_fetch_ms, exact_vector_ms;
   double staged_agreement = 0, load_s = 0, adopt_s = 0, db_file_mb = 0, owners_rss_mb = 0, sqlite_rss_mb = 0;
   // What the slowest service queries went through (hybrid.h: major faults, involuntary switches).
-  size_t faulting_queries = 0;           // service queries during which a page was read from disk
-  Percentiles faulting_ms, clean_ms;     // the service's latency with and without such a read
+  size_t faulting_queries = 0;        // service queries during which a page was read from disk
+  Percentiles faulting_ms, clean_ms;  // the service's latency with and without such a read
   size_t slowest = 0, slowest_faulting = 0, slowest_descheduled = 0;  // the slowest 1% and why
-  Percentiles cpu_probe_ms;              // the fixed CPU-only loop timed before each query
-  Percentiles slowest_first_ms, slowest_again_ms;  // the slowest 1%, and the same queries run again
+  Percentiles cpu_probe_ms;                                           // the fixed CPU-only loop timed before each query
+  Percentiles slowest_first_ms, slowest_again_ms;                     // the slowest 1%, and the same queries run again
   // Time the process's threads waited for a core during each query (hybrid.h), over all
   // queries and over the slowest 1%; and the share of the hybrid phase the host took the
   // virtual CPUs away (steal time, /proc/stat: what no guest counter sees per query).
   Percentiles core_wait_ms, slowest_core_wait_ms;
-  Percentiles cpu_ms, slowest_cpu_ms;  // CPU time of the process's threads during each query
+  Percentiles cpu_ms, slowest_cpu_ms;                    // CPU time of the process's threads during each query
   Percentiles memory_probe_ms, slowest_memory_probe_ms;  // the memory chase before each query
-  double steal_share = -1;  // -1: the kernel reports no steal time
+  double steal_share = -1;                               // -1: the kernel reports no steal time
   // The host right before the hybrid queries: one thread per core reading the clock for
   // kNoiseSeconds; the gaps over 5 ms each saw and the share of its time lost to gaps over 0.5 ms.
   std::vector<size_t> host_gaps_over_5ms;
@@ -302,7 +302,8 @@ void run_hybrid(const Corpus& corpus, const Options& o, std::unique_ptr<VectorIn
   r.cpu_probe_ms = percentiles(s.cpu_probe);
   r.slowest_first_ms = percentiles(s.slowest_first);
   r.slowest_again_ms = percentiles(s.slowest_again);
-  std::fprintf(stderr, "[N=%zu] hybrid p50 %.2f ms p99 %.2f ms (FTS p50 %.2f, HNSW p50 %.2f); exact-scan hybrid p99 %.2f ms\n",
+  std::fprintf(stderr,
+               "[N=%zu] hybrid p50 %.2f ms p99 %.2f ms (FTS p50 %.2f, HNSW p50 %.2f); exact-scan hybrid p99 %.2f ms\n",
                r.n, r.service_ms.p50, r.service_ms.p99, r.fts_ms.p50, r.vector_ms.p50, r.staged_exact_ms.p99);
 }
 
@@ -349,10 +350,10 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   // Labels are chunk ids as the database will number them: 1..n.
   const size_t rss_before = resident_bytes();
   const std::string tag = "n" + std::to_string(n) + "-d" + std::to_string(dim) + "-v" + std::to_string(o.vocabulary);
-  const std::filesystem::path cached_index =
-      o.cache_dir.empty() ? std::filesystem::path()
-                          : o.cache_dir / ("hnsw-" + tag + "-m" + std::to_string(o.m) + "-efc" +
-                                           std::to_string(o.ef_construction) + ".bin");
+  const std::filesystem::path cached_index = o.cache_dir.empty()
+                                                 ? std::filesystem::path()
+                                                 : o.cache_dir / ("hnsw-" + tag + "-m" + std::to_string(o.m) + "-efc" +
+                                                                  std::to_string(o.ef_construction) + ".bin");
   std::unique_ptr<VectorIndex> owned_index;
   if (!cached_index.empty() && std::filesystem::exists(cached_index)) {
     auto loaded = VectorIndex::load(cached_index.string(), dim);
@@ -406,11 +407,11 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   std::unique_ptr<docent::bench::HybridBench> hybrid;
   if (o.hybrid_queries > 0) {
     std::fprintf(stderr, "[N=%zu] storing %zu chunks in a docent database under %s...\n", n, n, o.db_dir.c_str());
-    hybrid = o.cache_dir.empty()
-                 ? std::make_unique<docent::bench::HybridBench>(o.db_dir, embedder)
-                 : std::make_unique<docent::bench::HybridBench>(
-                       docent::bench::HybridBench::Kept{o.cache_dir / ("db-" + tag)}, embedder);
-    hybrid->load(n, [&](uint64_t id, std::string& text) { corpus.chunk(id, text); }, vectors.data());
+    hybrid = o.cache_dir.empty() ? std::make_unique<docent::bench::HybridBench>(o.db_dir, embedder)
+                                 : std::make_unique<docent::bench::HybridBench>(
+                                       docent::bench::HybridBench::Kept{o.cache_dir / ("db-" + tag)}, embedder);
+    hybrid->load(
+        n, [&](uint64_t id, std::string& text) { corpus.chunk(id, text); }, vectors.data());
   }
   std::vector<float>().swap(vectors);
 
@@ -445,8 +446,8 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
     const double recall = recall_at_k(got, truth);
     r.ef_sweep.push_back(
         {ef, recall, recall_at_k(got, truth, 2, 0), recall_at_k(got, truth, 2, 1), tolerant_recall(got, truth)});
-    std::fprintf(stderr, "[N=%zu] ef=%zu recall@10=%.3f (topic %.3f, passage %.3f; tie-tolerant %.3f)\n", n, ef,
-                 recall, r.ef_sweep.back().topic, r.ef_sweep.back().passage, r.ef_sweep.back().tolerant);
+    std::fprintf(stderr, "[N=%zu] ef=%zu recall@10=%.3f (topic %.3f, passage %.3f; tie-tolerant %.3f)\n", n, ef, recall,
+                 r.ef_sweep.back().topic, r.ef_sweep.back().passage, r.ef_sweep.back().tolerant);
     r.ef = ef;
     r.recall = recall;
     if (recall >= kTargetRecall) break;
@@ -479,8 +480,8 @@ SizeResult run_size(const Corpus& corpus, const Options& o, size_t n) {
   r.filtered_ms = percentiles(fms);
   r.exact_filtered_ms = percentiles(ems);
   r.filtered_recall = recall_at_k(got, want);
-  std::fprintf(stderr, "[N=%zu] p50 %.3f ms p99 %.3f ms (exact p50 %.1f ms); filtered recall %.3f\n", n,
-               r.hnsw_ms.p50, r.hnsw_ms.p99, r.exact_ms.p50, r.filtered_recall);
+  std::fprintf(stderr, "[N=%zu] p50 %.3f ms p99 %.3f ms (exact p50 %.1f ms); filtered recall %.3f\n", n, r.hnsw_ms.p50,
+               r.hnsw_ms.p99, r.exact_ms.p50, r.filtered_recall);
   if (hybrid) run_hybrid(corpus, o, std::move(owned_index), exact, *hybrid, r);
   return r;
 }
@@ -498,22 +499,26 @@ void report_hybrid(const std::vector<SizeResult>& results) {
   if (std::none_of(results.begin(), results.end(), [](const auto& r) { return r.hybrid_queries > 0; })) return;
   const auto& first = *std::find_if(results.begin(), results.end(), [](const auto& r) { return r.hybrid_queries > 0; });
   std::printf("\n### Hybrid search: `KnowledgeService::search` end to end\n\n");
-  std::printf("- **Setup:** the same chunks, stored through the store layer (migrations, `files::insert`, "
-              "`chunks::insert`, 5,000 chunks a transaction, 100 chunks a file) in a docent SQLite database, so "
-              "the product's triggers fill FTS5; the service is wired as `docent serve` wires it, its `SearchIndex` "
-              "adopting the HNSW index above and searching it with its own beam width (`SearchIndex::ef_for`: 256 at "
-              "100k chunks, 2048 at 1M). One account owns every chunk; no filters; limit 10.\n");
-  std::printf("- **Queries:** %zu per N (after %zu untimed), one at a time: the vector queries' words phrased as "
-              "questions with the corpus's most frequent function words (an opening such as \"what is the\", "
-              "then \"of\", \"and\", \"the\", \"in\"... between half the words), e.g. \"%s\". "
-              "\"the\" is in nearly every chunk, so full-text search scores a large share of the collection.\n",
-              first.hybrid_queries, kHybridWarmup, first.example_question.c_str());
-  std::printf("- **Baselines (same run):** the same sequence of calls the service makes, timed one by one, with "
-              "`ExactIndex` in place of HNSW (\"exact-scan hybrid\"); and the service with full-text search "
-              "alone (`Mode::Text`). The split below is that staged sequence with HNSW; it returns the service's "
-              "hits (agreement column).\n\n");
-  std::printf("| Figure | N | Hybrid (service) | Exact-scan hybrid (baseline) | Hybrid / baseline | FTS5 alone "
-              "(service) | Hybrid / FTS5 alone | Target |\n");
+  std::printf(
+      "- **Setup:** the same chunks, stored through the store layer (migrations, `files::insert`, "
+      "`chunks::insert`, 5,000 chunks a transaction, 100 chunks a file) in a docent SQLite database, so "
+      "the product's triggers fill FTS5; the service is wired as `docent serve` wires it, its `SearchIndex` "
+      "adopting the HNSW index above and searching it with its own beam width (`SearchIndex::ef_for`: 256 at "
+      "100k chunks, 2048 at 1M). One account owns every chunk; no filters; limit 10.\n");
+  std::printf(
+      "- **Queries:** %zu per N (after %zu untimed), one at a time: the vector queries' words phrased as "
+      "questions with the corpus's most frequent function words (an opening such as \"what is the\", "
+      "then \"of\", \"and\", \"the\", \"in\"... between half the words), e.g. \"%s\". "
+      "\"the\" is in nearly every chunk, so full-text search scores a large share of the collection.\n",
+      first.hybrid_queries, kHybridWarmup, first.example_question.c_str());
+  std::printf(
+      "- **Baselines (same run):** the same sequence of calls the service makes, timed one by one, with "
+      "`ExactIndex` in place of HNSW (\"exact-scan hybrid\"); and the service with full-text search "
+      "alone (`Mode::Text`). The split below is that staged sequence with HNSW; it returns the service's "
+      "hits (agreement column).\n\n");
+  std::printf(
+      "| Figure | N | Hybrid (service) | Exact-scan hybrid (baseline) | Hybrid / baseline | FTS5 alone "
+      "(service) | Hybrid / FTS5 alone | Target |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -526,11 +531,13 @@ void report_hybrid(const std::vector<SizeResult>& results) {
                 ms(r.text_ms.p99).c_str(), fmt("%.2f", r.service_ms.p99 / r.text_ms.p99).c_str(),
                 r.n >= 1000000 ? (r.service_ms.p99 < kTargetP99Ms ? "< 20 ms: **met**" : "< 20 ms: **missed**") : "");
   }
-  std::printf("\nScoped questions (the same questions, through the service, as a chat over documents asks them): "
-              "within one file (`file_ids`, 100 chunks), within ten, and with a type filter every file passes "
-              "(`source_types` [\"pdf\"]); each beside the unscoped hybrid query above (baseline):\n\n");
-  std::printf("| N | One file p50 / p99 | Ten files p50 / p99 | Type filter, all pass p50 / p99 | One file / "
-              "unscoped (p50) | Ten files / unscoped (p50) | Type filter / unscoped (p50) |\n");
+  std::printf(
+      "\nScoped questions (the same questions, through the service, as a chat over documents asks them): "
+      "within one file (`file_ids`, 100 chunks), within ten, and with a type filter every file passes "
+      "(`source_types` [\"pdf\"]); each beside the unscoped hybrid query above (baseline):\n\n");
+  std::printf(
+      "| N | One file p50 / p99 | Ten files p50 / p99 | Type filter, all pass p50 / p99 | One file / "
+      "unscoped (p50) | Ten files / unscoped (p50) | Type filter / unscoped (p50) |\n");
   std::printf("|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -540,10 +547,12 @@ void report_hybrid(const std::vector<SizeResult>& results) {
                 fmt("%.3f", r.ten_files_ms.p50 / r.service_ms.p50).c_str(),
                 fmt("%.3f", r.all_types_ms.p50 / r.service_ms.p50).c_str());
   }
-  std::printf("\nWhere the time goes (staged calls with HNSW; p50 / p99 of each step, and each step's p50 as a share "
-              "of the staged total's p50):\n\n");
-  std::printf("| N | FTS5 (`search_text`) | Embed query | HNSW (`SearchIndex::search`) | Fuse + fetch rows | Staged "
-              "total | Exact scan in HNSW's place | Agreement with the service |\n");
+  std::printf(
+      "\nWhere the time goes (staged calls with HNSW; p50 / p99 of each step, and each step's p50 as a share "
+      "of the staged total's p50):\n\n");
+  std::printf(
+      "| N | FTS5 (`search_text`) | Embed query | HNSW (`SearchIndex::search`) | Fuse + fetch rows | Staged "
+      "total | Exact scan in HNSW's place | Agreement with the service |\n");
   std::printf("|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -554,18 +563,20 @@ void report_hybrid(const std::vector<SizeResult>& results) {
                 share(r.fuse_fetch_ms).c_str(), ms_pair(r.staged_ms).c_str(), ms_pair(r.exact_vector_ms).c_str(),
                 fmt("%.3f", r.staged_agreement).c_str());
   }
-  std::printf("\nThe tail: the service queries during which the process read from the disk (a major fault on a "
-              "mapped page, or a block `read()` fetched: database pages the OS had dropped from its cache) against "
-              "the others; then, of the slowest 1%%: how many read from disk; how many had a thread descheduled "
-              "against its will (`getrusage`, all threads); how long the process's threads waited for a core while "
-              "another task of the guest ran (the kernel's run-queue delay, `/proc/self/task/*/schedstat`, summed "
-              "over threads); the CPU time they used (user and system, all threads; a query's work is the same "
-              "from run to run, so more CPU time for it is the host making the same work slower); and how long "
-              "the same queries take when run again after all the others (a query slow by its nature is slow "
-              "again; one the host held up is not):\n\n");
-  std::printf("| N | Queries reading from disk | Their latency p50 / p99 | The others' p50 / p99 | Slowest 1%%: read "
-              "from disk | Slowest 1%%: descheduled | Slowest 1%%: waited for a core p50 / max (all queries: p50 / "
-              "p99) | Slowest 1%%: CPU time p50 (all queries: p50) | Slowest 1%%: p50 / max, then run again |\n");
+  std::printf(
+      "\nThe tail: the service queries during which the process read from the disk (a major fault on a "
+      "mapped page, or a block `read()` fetched: database pages the OS had dropped from its cache) against "
+      "the others; then, of the slowest 1%%: how many read from disk; how many had a thread descheduled "
+      "against its will (`getrusage`, all threads); how long the process's threads waited for a core while "
+      "another task of the guest ran (the kernel's run-queue delay, `/proc/self/task/*/schedstat`, summed "
+      "over threads); the CPU time they used (user and system, all threads; a query's work is the same "
+      "from run to run, so more CPU time for it is the host making the same work slower); and how long "
+      "the same queries take when run again after all the others (a query slow by its nature is slow "
+      "again; one the host held up is not):\n\n");
+  std::printf(
+      "| N | Queries reading from disk | Their latency p50 / p99 | The others' p50 / p99 | Slowest 1%%: read "
+      "from disk | Slowest 1%%: descheduled | Slowest 1%%: waited for a core p50 / max (all queries: p50 / "
+      "p99) | Slowest 1%%: CPU time p50 (all queries: p50) | Slowest 1%%: p50 / max, then run again |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -575,22 +586,23 @@ void report_hybrid(const std::vector<SizeResult>& results) {
     const std::string again = ms(r.slowest_first_ms.p50) + " / " + ms(r.slowest_first_ms.max) + ", then " +
                               ms(r.slowest_again_ms.p50) + " / " + ms(r.slowest_again_ms.max);
     std::printf("| %s | %zu of %zu | %s | %s | %zu of %zu | %zu of %zu | %s | %s | %s |\n", human(r.n).c_str(),
-                r.faulting_queries, r.hybrid_queries,
-                r.faulting_queries ? ms_pair(r.faulting_ms).c_str() : "-", ms_pair(r.clean_ms).c_str(),
-                r.slowest_faulting, r.slowest, r.slowest_descheduled, r.slowest, waited.c_str(), cpu.c_str(),
-                again.c_str());
+                r.faulting_queries, r.hybrid_queries, r.faulting_queries ? ms_pair(r.faulting_ms).c_str() : "-",
+                ms_pair(r.clean_ms).c_str(), r.slowest_faulting, r.slowest, r.slowest_descheduled, r.slowest,
+                waited.c_str(), cpu.c_str(), again.c_str());
   }
-  std::printf("\nThe host, whose spread is not the search's: two fixed probes timed right before each query, a CPU "
-              "loop (~0.2 ms of register arithmetic) and a memory chase (2,000 dependent loads from random places "
-              "in 256 MB: the memory's latency, which other tenants of the host's memory and shared caches can "
-              "stretch without taking a core away), with the memory chase's p50 right before the slowest 1%% of "
-              "queries; one thread per core reading the clock for %.0f s right before the queries, the gaps over "
-              "5 ms each saw and the share of its time lost to gaps over 0.5 ms (a quiet host: a few gaps, under "
-              "1%%); and the share of the cores' time the hypervisor reported giving to others during the queries "
-              "(steal time, `/proc/stat`):\n\n",
-              kNoiseSeconds);
-  std::printf("| N | CPU loop p50 / p99 (p99 / p50) | Memory chase p50 / p99 (p99 / p50) | Memory chase before the "
-              "slowest 1%%: p50 (/ all p50) | Gaps over 5 ms per core (time lost) | Steal during the queries |\n");
+  std::printf(
+      "\nThe host, whose spread is not the search's: two fixed probes timed right before each query, a CPU "
+      "loop (~0.2 ms of register arithmetic) and a memory chase (2,000 dependent loads from random places "
+      "in 256 MB: the memory's latency, which other tenants of the host's memory and shared caches can "
+      "stretch without taking a core away), with the memory chase's p50 right before the slowest 1%% of "
+      "queries; one thread per core reading the clock for %.0f s right before the queries, the gaps over "
+      "5 ms each saw and the share of its time lost to gaps over 0.5 ms (a quiet host: a few gaps, under "
+      "1%%); and the share of the cores' time the hypervisor reported giving to others during the queries "
+      "(steal time, `/proc/stat`):\n\n",
+      kNoiseSeconds);
+  std::printf(
+      "| N | CPU loop p50 / p99 (p99 / p50) | Memory chase p50 / p99 (p99 / p50) | Memory chase before the "
+      "slowest 1%%: p50 (/ all p50) | Gaps over 5 ms per core (time lost) | Steal during the queries |\n");
   std::printf("|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -608,12 +620,14 @@ void report_hybrid(const std::vector<SizeResult>& results) {
     std::printf("| %s | %s | %s | %s | %s | %s |\n", human(r.n).c_str(), probe(r.cpu_probe_ms).c_str(),
                 probe(r.memory_probe_ms).c_str(), before_slowest.c_str(), gaps.c_str(), steal.c_str());
   }
-  std::printf("\nMemory and storage per 1M chunks (resident: the growth of the process's anonymous memory, "
-              "`RssAnon`, heap trimmed; the database file is on disk and in the OS page cache as far as memory "
-              "allows, and the pages of it that SQLite maps are not counted):\n\n");
-  std::printf("| N | HNSW index (resident) | Chunk owners in `SearchIndex` (resident) | SQLite connections after the "
-              "queries (resident) | Resident total | Database file (rows, embeddings, FTS5) | Raw embeddings (baseline) "
-              "| Database / raw embeddings | Load |\n");
+  std::printf(
+      "\nMemory and storage per 1M chunks (resident: the growth of the process's anonymous memory, "
+      "`RssAnon`, heap trimmed; the database file is on disk and in the OS page cache as far as memory "
+      "allows, and the pages of it that SQLite maps are not counted):\n\n");
+  std::printf(
+      "| N | HNSW index (resident) | Chunk owners in `SearchIndex` (resident) | SQLite connections after the "
+      "queries (resident) | Resident total | Database file (rows, embeddings, FTS5) | Raw embeddings (baseline) "
+      "| Database / raw embeddings | Load |\n");
   std::printf("|---|---|---|---|---|---|---|---|---|\n");
   for (const auto& r : results) {
     if (r.hybrid_queries == 0) continue;
@@ -631,17 +645,19 @@ void report_hybrid(const std::vector<SizeResult>& results) {
 }
 
 void report(const Options& o, const std::vector<SizeResult>& results) {
-  std::printf("- **Setup:** chunks of synthetic text (~1 kB each: sentences over a Zipf vocabulary of %zu words "
-              "led by English function words, 45%% background words, 55%% words of a main and a side topic out of "
-              "1000) embedded with `HashedEmbedder` (%d dimensions). Queries are 3-8 words: half about a topic "
-              "(its words), half about a passage (content words of one indexed chunk). HNSW: M=%d, "
-              "ef_construction=%d, built by %d threads. k=%zu.\n",
-              o.vocabulary, o.dim, o.m, o.ef_construction, o.threads, kK);
-  std::printf("- **Baseline:** `ExactIndex`, a brute-force scan of the same vectors at the same N (exact by "
-              "definition). Latency is one query at a time, search only (the query is embedded beforehand): "
-              "HNSW over %zu queries, the exact scan over the %zu recall queries. ef is the smallest of "
-              "16, 32, ..., 4096 reaching recall@10 >= %.2f on those %zu queries.\n",
-              o.queries, o.recall_queries, kTargetRecall, o.recall_queries);
+  std::printf(
+      "- **Setup:** chunks of synthetic text (~1 kB each: sentences over a Zipf vocabulary of %zu words "
+      "led by English function words, 45%% background words, 55%% words of a main and a side topic out of "
+      "1000) embedded with `HashedEmbedder` (%d dimensions). Queries are 3-8 words: half about a topic "
+      "(its words), half about a passage (content words of one indexed chunk). HNSW: M=%d, "
+      "ef_construction=%d, built by %d threads. k=%zu.\n",
+      o.vocabulary, o.dim, o.m, o.ef_construction, o.threads, kK);
+  std::printf(
+      "- **Baseline:** `ExactIndex`, a brute-force scan of the same vectors at the same N (exact by "
+      "definition). Latency is one query at a time, search only (the query is embedded beforehand): "
+      "HNSW over %zu queries, the exact scan over the %zu recall queries. ef is the smallest of "
+      "16, 32, ..., 4096 reaching recall@10 >= %.2f on those %zu queries.\n",
+      o.queries, o.recall_queries, kTargetRecall, o.recall_queries);
   std::printf("- **Targets:** p99 < %.0f ms at 1M, recall@10 >= %.2f, embedding > %.0f MB/s per core.\n\n",
               kTargetP99Ms, kTargetRecall, kTargetEmbedMBps);
 
@@ -650,10 +666,12 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
   for (const auto& r : results) {
     const std::string n = human(r.n);
     const bool at_1m = r.n >= 1000000;
-    std::printf("| Query latency p50 (ef=%zu) | %s | %s ms | %s ms | %s | |\n", r.ef, n.c_str(), fmt("%.3f", r.hnsw_ms.p50).c_str(),
-                fmt("%.1f", r.exact_ms.p50).c_str(), fmt("%.4f", r.hnsw_ms.p50 / r.exact_ms.p50).c_str());
-    std::printf("| Query latency p99 (ef=%zu) | %s | %s ms | %s ms | %s | %s |\n", r.ef, n.c_str(), fmt("%.3f", r.hnsw_ms.p99).c_str(),
-                fmt("%.1f", r.exact_ms.p99).c_str(), fmt("%.4f", r.hnsw_ms.p99 / r.exact_ms.p99).c_str(),
+    std::printf("| Query latency p50 (ef=%zu) | %s | %s ms | %s ms | %s | |\n", r.ef, n.c_str(),
+                fmt("%.3f", r.hnsw_ms.p50).c_str(), fmt("%.1f", r.exact_ms.p50).c_str(),
+                fmt("%.4f", r.hnsw_ms.p50 / r.exact_ms.p50).c_str());
+    std::printf("| Query latency p99 (ef=%zu) | %s | %s ms | %s ms | %s | %s |\n", r.ef, n.c_str(),
+                fmt("%.3f", r.hnsw_ms.p99).c_str(), fmt("%.1f", r.exact_ms.p99).c_str(),
+                fmt("%.4f", r.hnsw_ms.p99 / r.exact_ms.p99).c_str(),
                 at_1m ? (r.hnsw_ms.p99 < kTargetP99Ms ? "< 20 ms: **met**" : "< 20 ms: **missed**") : "");
     std::printf("| Recall@10 (ef=%zu) | %s | %s | 1.000 | %s | >= 0.95: **%s** |\n", r.ef, n.c_str(),
                 fmt("%.3f", r.recall).c_str(), fmt("%.3f", r.recall).c_str(),
@@ -673,16 +691,18 @@ void report(const Options& o, const std::vector<SizeResult>& results) {
       std::printf("| Build rate | %s | %s vectors/s (%s s) | | | |\n", n.c_str(), fmt("%.0f", r.build_rate).c_str(),
                   fmt("%.1f", r.build_s).c_str());
     }
-    std::printf("| Embedding throughput | %s | %s MB/s per core (%s MB) | %s MB/s (target) | %s | > 20 MB/s: **%s** |\n",
-                n.c_str(), fmt("%.1f", r.embed_mbps_per_core).c_str(), fmt("%.0f", r.text_mb).c_str(),
-                fmt("%.0f", kTargetEmbedMBps).c_str(), fmt("%.2f", r.embed_mbps_per_core / kTargetEmbedMBps).c_str(),
-                r.embed_mbps_per_core > kTargetEmbedMBps ? "met" : "missed");
+    std::printf(
+        "| Embedding throughput | %s | %s MB/s per core (%s MB) | %s MB/s (target) | %s | > 20 MB/s: **%s** |\n",
+        n.c_str(), fmt("%.1f", r.embed_mbps_per_core).c_str(), fmt("%.0f", r.text_mb).c_str(),
+        fmt("%.0f", kTargetEmbedMBps).c_str(), fmt("%.2f", r.embed_mbps_per_core / kTargetEmbedMBps).c_str(),
+        r.embed_mbps_per_core > kTargetEmbedMBps ? "met" : "missed");
   }
-  std::printf("\nef sweep: recall@10 on the %zu recall queries (topic queries / passage queries; tie-tolerant "
-              "recall, ann-benchmarks style: a hit counts if its cosine is within 0.001 of the 10th exact "
-              "neighbour's). The exact top 10 is crowded: the 10th and 11th neighbours typically differ by "
-              "0.001-0.003 in cosine, so strict recall@10 also measures the order of near-ties.\n\n",
-              o.recall_queries);
+  std::printf(
+      "\nef sweep: recall@10 on the %zu recall queries (topic queries / passage queries; tie-tolerant "
+      "recall, ann-benchmarks style: a hit counts if its cosine is within 0.001 of the 10th exact "
+      "neighbour's). The exact top 10 is crowded: the 10th and 11th neighbours typically differ by "
+      "0.001-0.003 in cosine, so strict recall@10 also measures the order of near-ties.\n\n",
+      o.recall_queries);
   const auto& longest = std::max_element(results.begin(), results.end(), [](const auto& a, const auto& b) {
                           return a.ef_sweep.size() < b.ef_sweep.size();
                         })->ef_sweep;

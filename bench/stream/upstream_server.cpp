@@ -83,9 +83,7 @@ Response make_response(const Request& req, http::status status, std::string body
   return res;
 }
 
-std::string model_json() {
-  return R"({"id":"bench-model","object":"model","created":1700000000,"owned_by":"bench"})";
-}
+std::string model_json() { return R"({"id":"bench-model","object":"model","created":1700000000,"owned_by":"bench"})"; }
 
 std::string chunk_event(const std::string& id, std::string_view content, bool last) {
   std::string e = "data: {\"id\":\"" + id +
@@ -123,8 +121,9 @@ net::awaitable<bool> stream_answer(beast::tcp_stream& stream, const Request& req
   net::steady_timer timer{stream.get_executor()};
   stream.expires_never();
 
-  std::string head = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                     "Transfer-Encoding: chunked\r\n";
+  std::string head =
+      "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+      "Transfer-Encoding: chunked\r\n";
   head += req.keep_alive() ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n";
   // Token i is due at first + i * delay (absolute deadlines): the pace does not drift with how
   // late the process gets the CPU, so a slower reader shows as a lower rate, not a slower upstream.
@@ -153,12 +152,12 @@ Response complete_answer(const Request& req, long tokens) {
       {"object", "chat.completion"},
       {"created", 1700000000},
       {"model", kModel},
-      {"choices", boost::json::array{boost::json::object{
-                      {"index", 0},
-                      {"message", boost::json::object{{"role", "assistant"}, {"content", text}}},
-                      {"finish_reason", "stop"}}}},
-      {"usage", boost::json::object{{"prompt_tokens", 1}, {"completion_tokens", tokens},
-                                    {"total_tokens", tokens + 1}}}};
+      {"choices", boost::json::array{boost::json::object{{"index", 0},
+                                                         {"message", boost::json::object{{"role", "assistant"},
+                                                                                         {"content", text}}},
+                                                         {"finish_reason", "stop"}}}},
+      {"usage",
+       boost::json::object{{"prompt_tokens", 1}, {"completion_tokens", tokens}, {"total_tokens", tokens + 1}}}};
   return make_response(req, http::status::ok, boost::json::serialize(o));
 }
 

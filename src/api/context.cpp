@@ -48,7 +48,8 @@ core::Result<int64_t> int_query(const http::Request& req, std::string_view name,
   auto [ptr, ec] = std::from_chars(text->data(), text->data() + text->size(), v);
   if (ec != std::errc() || ptr != text->data() + text->size() || v < min || v > max) {
     return core::Error(core::Code::InvalidInput,
-                       std::string(name) + " must be an integer from " + std::to_string(min) + " to " + std::to_string(max),
+                       std::string(name) + " must be an integer from " + std::to_string(min) + " to " +
+                           std::to_string(max),
                        std::string(name));
   }
   return v;
@@ -61,7 +62,8 @@ core::Result<std::vector<std::string>> string_list_field(std::string_view text, 
   if (!ec && v.is_array()) {
     for (const auto& item : v.as_array()) {
       if (!item.is_string()) {
-        return core::Error(core::Code::InvalidInput, std::string(field) + " must be a list of strings", std::string(field));
+        return core::Error(core::Code::InvalidInput, std::string(field) + " must be a list of strings",
+                           std::string(field));
       }
       out.emplace_back(item.as_string());
     }

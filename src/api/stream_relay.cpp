@@ -50,13 +50,9 @@ void relay_stream(http::SseSink& sink, engines::LlmProvider& provider, const eng
     auto data = shared_hooks->shape(chunk);
     if (!data) return engines::Flow::Continue;
     switch (out->offer(*data)) {
-      case http::SseSink::Offered::Queued:
-        return engines::Flow::Continue;
-      case http::SseSink::Offered::Full:
-        out->when_drained([relay] { relay->resume(); });
-        return engines::Flow::Pause;
-      case http::SseSink::Offered::Closed:
-        break;
+      case http::SseSink::Offered::Queued: return engines::Flow::Continue;
+      case http::SseSink::Offered::Full: out->when_drained([relay] { relay->resume(); }); return engines::Flow::Pause;
+      case http::SseSink::Offered::Closed: break;
     }
     return engines::Flow::Stop;
   };

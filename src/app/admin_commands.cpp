@@ -91,8 +91,12 @@ int accounts_list(const core::Config& config, bool as_json) {
     if (!page) return fail(page.error());
     for (const auto& a : page->items) {
       if (as_json) {
-        out.push_back(json::object{{"id", a.id}, {"login", a.login}, {"role", services::role_name(a.role)},
-                                   {"plan", a.plan}, {"user_type", a.user_type}, {"created_at", a.created_at}});
+        out.push_back(json::object{{"id", a.id},
+                                   {"login", a.login},
+                                   {"role", services::role_name(a.role)},
+                                   {"plan", a.plan},
+                                   {"user_type", a.user_type},
+                                   {"created_at", a.created_at}});
       } else {
         std::cout << a.id << "  " << a.login << "  " << services::role_name(a.role) << "  " << a.plan << "  "
                   << a.created_at << "\n";
@@ -127,7 +131,10 @@ int keys_list(const core::Config& config, const std::string& account_login, bool
   json::array out;
   for (const auto& k : *keys) {
     if (as_json) {
-      out.push_back(json::object{{"id", k.id}, {"name", k.name}, {"masked", k.masked()}, {"created_at", k.created_at},
+      out.push_back(json::object{{"id", k.id},
+                                 {"name", k.name},
+                                 {"masked", k.masked()},
+                                 {"created_at", k.created_at},
                                  {"revoked_at", k.revoked_at ? json::value(*k.revoked_at) : json::value(nullptr)}});
     } else {
       std::cout << k.id << "  " << k.masked() << "  " << (k.name.empty() ? "-" : k.name) << "  " << k.created_at
@@ -155,7 +162,8 @@ int routes_print(const core::Config& config, bool as_json) {
   json::array out;
   for (const http::Route* r : router.routes()) {
     if (as_json) {
-      out.push_back(json::object{{"method", http::method_name(r->method)}, {"path", r->pattern},
+      out.push_back(json::object{{"method", http::method_name(r->method)},
+                                 {"path", r->pattern},
                                  {"public", r->options.is_public}});
     } else {
       std::cout << http::method_name(r->method) << "\t" << r->pattern << (r->options.is_public ? "\tpublic" : "")
@@ -214,8 +222,7 @@ core::Result<services::File> wait_ingested(Runtime& rt, const services::Principa
 
 // The id of the folder at `path` ("a/b/c"; nullopt for "", the top), each level found or made.
 // `made` remembers the paths already resolved in this run.
-core::Result<std::optional<std::string>> folder_at(Runtime& rt, const services::Principal& who,
-                                                   const std::string& path,
+core::Result<std::optional<std::string>> folder_at(Runtime& rt, const services::Principal& who, const std::string& path,
                                                    std::map<std::string, std::optional<std::string>>& made) {
   if (auto it = made.find(path); it != made.end()) return it->second;
   std::optional<std::string> folder_id;
@@ -292,7 +299,8 @@ int ingest_files(const core::Config& config, const std::vector<std::string>& pat
   for (const auto& t : targets) {
     auto folder_id = folder_at(*rt, *who, t.folder, folders);
     if (!folder_id) {
-      std::cerr << "docent: " << t.path.string() << ": folder " << t.folder << ": " << folder_id.error().message << "\n";
+      std::cerr << "docent: " << t.path.string() << ": folder " << t.folder << ": " << folder_id.error().message
+                << "\n";
       ++failures;
       continue;
     }
@@ -344,8 +352,12 @@ int search_print(const core::Config& config, const std::string& query, const std
   int n = 0;
   for (const auto& h : *hits) {
     if (as_json) {
-      out.push_back(json::object{{"file_id", h.file_id}, {"filename", h.file_name}, {"page", h.page},
-                                 {"section", h.section}, {"score", h.score}, {"text", h.text}});
+      out.push_back(json::object{{"file_id", h.file_id},
+                                 {"filename", h.file_name},
+                                 {"page", h.page},
+                                 {"section", h.section},
+                                 {"score", h.score},
+                                 {"text", h.text}});
       continue;
     }
     std::string snippet = h.text.substr(0, 240);
@@ -436,8 +448,8 @@ int ask(const core::Config& config, const AskArgs& args) {
   auto answer = rt->chat->ask(
       *who, in,
       [](std::string_view delta) {
-        std::cout << delta << std::flush;
-        return true;
+    std::cout << delta << std::flush;
+    return true;
       },
       {});
   if (!answer) {

@@ -41,7 +41,8 @@ struct ConfigFlags {
   }
 
   void add(CLI::App& cmd, const std::string& flag, const std::string& key, const std::string& help) {
-    cmd.add_option_function<std::string>(flag, [this, key](const std::string& v) { values[key] = v; }, help);
+    cmd.add_option_function<std::string>(
+        flag, [this, key](const std::string& v) { values[key] = v; }, help);
   }
 
   core::Result<core::Config> load() {
@@ -149,9 +150,10 @@ int run_cli(int argc, char** argv) {
   std::vector<std::string> ingest_paths;
   std::string ingest_folder, as_account = "admin";
   auto [ingest_cmd, ingest_flags] = command(app, "ingest", "Add files to the knowledge base and wait for them");
-  ingest_cmd->add_option("paths", ingest_paths,
-                         "Files or folders to add; a folder is read recursively (hidden entries left out), "
-                         "its sub-folders made under --folder")
+  ingest_cmd
+      ->add_option("paths", ingest_paths,
+                   "Files or folders to add; a folder is read recursively (hidden entries left out), "
+                   "its sub-folders made under --folder")
       ->required();
   ingest_cmd->add_option("--folder", ingest_folder, "Folder (made if missing; a/b for nested)");
   ingest_cmd->add_option("--account", as_account, "Login of the account that owns them");
@@ -170,18 +172,21 @@ int run_cli(int argc, char** argv) {
          [&](const core::Config& c) { return search_print(c, search_query, as_account, search_limit, search_json); });
 
   AskArgs ask_args;
-  auto [ask_cmd, ask_flags] = command(app, "ask", "Ask a question of your documents; the answer streams, then its sources");
+  auto [ask_cmd, ask_flags] = command(app, "ask",
+                                      "Ask a question of your documents; the answer streams, then its sources");
   ask_cmd->add_option("question", ask_args.question, "The question")->required();
   ask_cmd->add_option("-f,--file", ask_args.files, "A file to ask about (repeatable; read first if it is new)")
       ->allow_extra_args(false);
-  ask_cmd->add_option("--conversation", ask_args.conversation, "Go on in this conversation (id printed after an answer)");
+  ask_cmd->add_option("--conversation", ask_args.conversation,
+                      "Go on in this conversation (id printed after an answer)");
   ask_cmd->add_option("--model", ask_args.model, "Model (default: the configured default)");
   ask_cmd->add_option("--account", ask_args.account, "Login of the account whose documents to use");
   on_run(ask_cmd, ask_flags, [&](const core::Config& c) { return ask(c, ask_args); });
 
   ExtractArgs extract_args;
-  auto [extract_cmd, extract_flags] =
-      command(app, "extract", "Read invoices, purchase orders, challans or e-way bills into an Excel workbook");
+  auto [extract_cmd,
+        extract_flags] = command(app, "extract",
+                                 "Read invoices, purchase orders, challans or e-way bills into an Excel workbook");
   extract_cmd->add_option("--kind", extract_args.kind, "invoice, po, dc or ewaybill");
   extract_cmd->add_option("inputs", extract_args.inputs, "The PDFs to read");
   extract_cmd->add_option("-o,--output", extract_args.output, "The workbook to write (.xlsx)");

@@ -61,7 +61,9 @@ class Walker {
   }
 
  private:
-  void skip(const fs::path& path, const std::string& why) { result.skipped.push_back(path.string() + ": skipped: " + why); }
+  void skip(const fs::path& path, const std::string& why) {
+    result.skipped.push_back(path.string() + ": skipped: " + why);
+  }
 
   std::optional<std::pair<dev_t, ino_t>> leave_out_;
   std::set<std::pair<dev_t, ino_t>> seen_;

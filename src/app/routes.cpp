@@ -81,8 +81,9 @@ void check_public_routes(const http::Router& router) {
   for (const http::Route* r : router.routes()) {
     std::string name = std::string(http::method_name(r->method)) + " " + r->pattern;
     if (r->options.is_public != (listed.count(name) > 0)) {
-      throw std::logic_error("route " + name + (r->options.is_public ? " is public but not listed in kPublicRoutes"
-                                                                       : " is listed in kPublicRoutes but not public"));
+      throw std::logic_error("route " + name +
+                             (r->options.is_public ? " is public but not listed in kPublicRoutes"
+                                                   : " is listed in kPublicRoutes but not public"));
     }
   }
 }

@@ -95,7 +95,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
       std::make_unique<engines::BuiltinLlm>(), std::move(upstreams), *rt->embedder, std::move(*embeddings),
       services::ModelServiceOptions{config.llm.model, config.embeddings.model, config.llm.models_cache});
   rt->answers = std::make_unique<services::AnswerService>(*rt->models, *rt->vector_stores, *rt->knowledge);
-  rt->chat = std::make_unique<services::ChatService>(*rt->db, *rt->conversations, *rt->answers, *rt->knowledge, *rt->quota);
+  rt->chat = std::make_unique<services::ChatService>(*rt->db, *rt->conversations, *rt->answers, *rt->knowledge,
+                                                     *rt->quota);
   services::IngestOptions ingest;
   std::error_code ec2;
   ingest.docent_exe = std::filesystem::read_symlink("/proc/self/exe", ec2);

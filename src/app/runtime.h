@@ -49,8 +49,9 @@ struct Runtime {
   std::unique_ptr<services::ExtractionService> extraction;
 
   api::Context context() const {
-    return api::Context{&config, accounts.get(), keys.get(), devices.get(), quota.get(), knowledge.get(), jobs.get(),
-                        vector_stores.get(), models.get(), answers.get(), conversations.get(), chat.get(),
+    return api::Context{&config,         accounts.get(),  keys.get(),          devices.get(),
+                        quota.get(),     knowledge.get(), jobs.get(),          vector_stores.get(),
+                        models.get(),    answers.get(),   conversations.get(), chat.get(),
                         extraction.get()};
   }
 };

@@ -99,10 +99,12 @@ int serve(const core::Config& config) {
   system.version = DOCENT_VERSION;
   system.metrics = &metrics;
   system.json_max_depth = config.server.json_max_depth;
-  system.checks.push_back({"data_dir", [data_dir] {
-    if (::access(data_dir.c_str(), W_OK) != 0) return core::Status(core::Error(core::Code::ServiceUnavailable, "data folder is not writable"));
+  system.checks.push_back({"data_dir",
+                           [data_dir] {
+    if (::access(data_dir.c_str(), W_OK) != 0)
+      return core::Status(core::Error(core::Code::ServiceUnavailable, "data folder is not writable"));
     return core::Status();
-  }});
+                           }});
   system.checks.push_back({"database", [db = rt.db.get()] { return db->check(); }});
   // Not required: while the index opens, searches answer from the full text (and say so).
   system.checks.push_back({"vector_index", [index = rt.index.get()] { return index->health(); }, false});
@@ -159,7 +161,8 @@ int serve(const core::Config& config) {
   std::cout << "docent " << DOCENT_VERSION << " listening on http://" << config.server.host << ":" << server.port()
             << std::endl;
   owner->note("listening on http://" + config.server.host + ":" + std::to_string(server.port()));
-  core::log::info("listening", {{"host", config.server.host}, {"port", static_cast<int64_t>(server.port())},
+  core::log::info("listening", {{"host", config.server.host},
+                                {"port", static_cast<int64_t>(server.port())},
                                 {"data", data_dir.string()}});
   server.run();
   stop_background_work(rt, std::chrono::steady_clock::now() + config.server.shutdown_grace);

@@ -172,9 +172,7 @@ std::string lower(std::string_view s) {
   return out;
 }
 
-bool iequals(std::string_view a, std::string_view b) {
-  return a.size() == b.size() && lower(a) == lower(b);
-}
+bool iequals(std::string_view a, std::string_view b) { return a.size() == b.size() && lower(a) == lower(b); }
 
 std::optional<std::int64_t> parse_int(std::string_view text) {
   text = trim(text);
@@ -308,10 +306,8 @@ Status check_range(const SettingInfo& row, T value, std::string_view text, std::
   const bool below = std::cmp_less(value, lo);
   const bool above = std::cmp_greater(value, hi);
   if (!below && !above) return {};
-  const std::string bound =
-      row.max != 0 ? fmt::format("{}..{}", lo, hi) : fmt::format("at least {}", lo);
-  return Error(Code::InvalidInput,
-               fmt::format("{}: {} is out of range ({})", where, echo(row, text), bound),
+  const std::string bound = row.max != 0 ? fmt::format("{}..{}", lo, hi) : fmt::format("at least {}", lo);
+  return Error(Code::InvalidInput, fmt::format("{}: {} is out of range ({})", where, echo(row, text), bound),
                std::string(row.key));
 }
 
@@ -319,8 +315,7 @@ Status check_range(const SettingInfo& row, T value, std::string_view text, std::
 // setting and its source for error messages, e.g. "DOCENT_PORT (server.port)".
 Status assign(const SettingInfo& row, std::string_view text, Config& config, std::string_view where) {
   const auto fail = [&](std::string_view what) {
-    return Error(Code::InvalidInput, fmt::format("{}: {} {}", where, echo(row, text), what),
-                 std::string(row.key));
+    return Error(Code::InvalidInput, fmt::format("{}: {} {}", where, echo(row, text), what), std::string(row.key));
   };
   SettingRef ref = row.ref(config);
   switch (row.type) {
@@ -430,9 +425,12 @@ Status apply_plans(const std::string& file, const toml::table& plans, Config& co
       };
       Status st;
       if (field == "fileSize") {
-        if (auto v = value.value<std::int64_t>(); v && *v >= 0) plan.file_size = static_cast<std::uint64_t>(*v);
-        else if (auto text = value.value<std::string>(); text && parse_byte_size(*text)) plan.file_size = *parse_byte_size(*text);
-        else st = Error(Code::InvalidInput, where + ": expected a byte size");
+        if (auto v = value.value<std::int64_t>(); v && *v >= 0)
+          plan.file_size = static_cast<std::uint64_t>(*v);
+        else if (auto text = value.value<std::string>(); text && parse_byte_size(*text))
+          plan.file_size = *parse_byte_size(*text);
+        else
+          st = Error(Code::InvalidInput, where + ": expected a byte size");
       } else if (field == "fileTypes") {
         const toml::array* arr = value.as_array();
         if (arr == nullptr) {
@@ -448,19 +446,28 @@ Status apply_plans(const std::string& file, const toml::table& plans, Config& co
             plan.file_types.push_back(*text);
           }
         }
-      } else if (field == "filePerDay") st = as_count(plan.file_per_day);
-      else if (field == "filePerMonth") st = as_count(plan.file_per_month);
-      else if (field == "pagePerMonth") st = as_count(plan.page_per_month);
-      else if (field == "questionPerDay") st = as_count(plan.question_per_day);
-      else if (field == "questionPerMonth") st = as_count(plan.question_per_month);
-      else if (field == "fileCappacity" || field == "fileCapacity") st = as_count(plan.file_capacity);
+      } else if (field == "filePerDay")
+        st = as_count(plan.file_per_day);
+      else if (field == "filePerMonth")
+        st = as_count(plan.file_per_month);
+      else if (field == "pagePerMonth")
+        st = as_count(plan.page_per_month);
+      else if (field == "questionPerDay")
+        st = as_count(plan.question_per_day);
+      else if (field == "questionPerMonth")
+        st = as_count(plan.question_per_month);
+      else if (field == "fileCappacity" || field == "fileCapacity")
+        st = as_count(plan.file_capacity);
       else if (field == "selfService") {
-        if (auto v = value.value<bool>()) plan.self_service = *v;
-        else st = Error(Code::InvalidInput, where + ": expected a boolean");
+        if (auto v = value.value<bool>())
+          plan.self_service = *v;
+        else
+          st = Error(Code::InvalidInput, where + ": expected a boolean");
       } else {
         st = Error(Code::InvalidInput,
-                   where + ": unknown plan field (fileSize, fileTypes, filePerDay, filePerMonth, pagePerMonth, "
-                           "questionPerDay, questionPerMonth, fileCappacity, selfService)");
+                   where +
+                       ": unknown plan field (fileSize, fileTypes, filePerDay, filePerMonth, pagePerMonth, "
+                       "questionPerDay, questionPerMonth, fileCappacity, selfService)");
       }
       if (!st) return st;
     }
@@ -478,9 +485,8 @@ std::string upstream_key_env(std::string_view name) {
 
 bool valid_upstream_name(std::string_view name) {
   if (name.empty() || name.size() > 64 || name == "default" || name == "docent") return false;
-  return std::all_of(name.begin(), name.end(), [](char c) {
-    return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_';
-  });
+  return std::all_of(name.begin(), name.end(),
+                     [](char c) { return std::isalnum(static_cast<unsigned char>(c)) || c == '-' || c == '_'; });
 }
 
 // [llm.upstreams.NAME] tables, kept in the order they appear in the file (toml++ iterates a
@@ -505,7 +511,9 @@ Status apply_upstreams(const std::string& file, const toml::node& node, Config& 
     if (!valid_upstream_name(up.name)) {
       return Error(Code::InvalidInput,
                    fmt::format("{}: {}: an upstream name is letters, digits, '-' and '_' (and not 'default' or "
-                               "'docent')", file, prefix), prefix);
+                               "'docent')",
+                               file, prefix),
+                   prefix);
     }
     const toml::table* t = value->as_table();
     if (t == nullptr) return Error(Code::InvalidInput, fmt::format("{}: {} must be a table", file, prefix), prefix);
@@ -515,7 +523,9 @@ Status apply_upstreams(const std::string& file, const toml::node& node, Config& 
       const std::string where = fmt::format("{}: {}", file, setting);
       if (name == "url" || name == "key") {
         auto text = field.value<std::string>();
-        if (!text) return Error(Code::InvalidInput, fmt::format("{}: expected string, got {}", where, toml_kind(field)), setting);
+        if (!text)
+          return Error(Code::InvalidInput, fmt::format("{}: expected string, got {}", where, toml_kind(field)),
+                       setting);
         (name == "url" ? up.url : up.key) = *text;
       } else if (name == "models") {
         const toml::array* arr = field.as_array();
@@ -587,8 +597,7 @@ Status apply_file(const fs::path& path, Config& config) {
     for (const std::string& key : unknown) {
       list += fmt::format("{}{}{}", list.empty() ? "" : ", ", key, suggestion(key, false));
     }
-    return Error(Code::InvalidInput,
-                 fmt::format("{}: unknown setting{} {}", file, unknown.size() > 1 ? "s" : "", list),
+    return Error(Code::InvalidInput, fmt::format("{}: unknown setting{} {}", file, unknown.size() > 1 ? "s" : "", list),
                  unknown.front());
   }
 
@@ -611,17 +620,34 @@ Status apply_file(const fs::path& path, Config& config) {
 std::map<std::string, PlanConfig> default_plans() {
   std::map<std::string, PlanConfig> plans;
   // Anonymous devices: a taste, as the chatpdf seed's register-device response shows.
-  plans["free"] = PlanConfig{.file_size = 10 * kMiB, .file_types = {"pdf"}, .file_per_day = 1, .file_per_month = 10,
-                             .page_per_month = 100, .question_per_day = 3, .question_per_month = 30,
+  plans["free"] = PlanConfig{.file_size = 10 * kMiB,
+                             .file_types = {"pdf"},
+                             .file_per_day = 1,
+                             .file_per_month = 10,
+                             .page_per_month = 100,
+                             .question_per_day = 3,
+                             .question_per_month = 30,
                              .file_capacity = 5};
-  plans["base"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 300,
-                             .page_per_month = 1000, .question_per_month = 30, .file_capacity = 120,
+  plans["base"] = PlanConfig{.file_size = 32 * kMiB,
+                             .file_types = {"pdf"},
+                             .file_per_month = 300,
+                             .page_per_month = 1000,
+                             .question_per_month = 30,
+                             .file_capacity = 120,
                              .self_service = true};
-  plans["plus"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 1000,
-                             .page_per_month = 5000, .question_per_month = 300, .file_capacity = 500,
+  plans["plus"] = PlanConfig{.file_size = 32 * kMiB,
+                             .file_types = {"pdf"},
+                             .file_per_month = 1000,
+                             .page_per_month = 5000,
+                             .question_per_month = 300,
+                             .file_capacity = 500,
                              .self_service = true};
-  plans["ultimate"] = PlanConfig{.file_size = 32 * kMiB, .file_types = {"pdf"}, .file_per_month = 2999,
-                                 .page_per_month = 20000, .question_per_month = 3000, .file_capacity = 2000,
+  plans["ultimate"] = PlanConfig{.file_size = 32 * kMiB,
+                                 .file_types = {"pdf"},
+                                 .file_per_month = 2999,
+                                 .page_per_month = 20000,
+                                 .question_per_month = 3000,
+                                 .file_capacity = 2000,
                                  .self_service = true};
   plans["unlimited"] = PlanConfig{};
   return plans;
@@ -706,11 +732,9 @@ std::optional<std::uint64_t> parse_byte_size(std::string_view text) {
   if (!parts) return std::nullopt;
   const auto& [n, suffix] = *parts;
   static const std::map<std::string, std::uint64_t, std::less<>> kSuffixes = {
-      {"", 1},          {"b", 1},
-      {"k", kKiB},      {"kb", kKiB},      {"kib", kKiB},
-      {"m", kMiB},      {"mb", kMiB},      {"mib", kMiB},
-      {"g", kGiB},      {"gb", kGiB},      {"gib", kGiB},
-      {"t", kGiB * kKiB}, {"tb", kGiB * kKiB}, {"tib", kGiB * kKiB},
+      {"", 1},       {"b", 1},           {"k", kKiB},         {"kb", kKiB},         {"kib", kKiB},
+      {"m", kMiB},   {"mb", kMiB},       {"mib", kMiB},       {"g", kGiB},          {"gb", kGiB},
+      {"gib", kGiB}, {"t", kGiB * kKiB}, {"tb", kGiB * kKiB}, {"tib", kGiB * kKiB},
   };
   auto it = kSuffixes.find(suffix);
   if (it == kSuffixes.end()) return std::nullopt;
@@ -722,10 +746,14 @@ std::optional<seconds> parse_duration(std::string_view text) {
   if (!parts) return std::nullopt;
   const auto& [n, suffix] = *parts;
   std::uint64_t unit = 0;
-  if (suffix.empty() || suffix == "s") unit = 1;
-  else if (suffix == "m") unit = 60;
-  else if (suffix == "h") unit = 3600;
-  else return std::nullopt;
+  if (suffix.empty() || suffix == "s")
+    unit = 1;
+  else if (suffix == "m")
+    unit = 60;
+  else if (suffix == "h")
+    unit = 3600;
+  else
+    return std::nullopt;
   const auto total = checked_mul(n, unit);
   if (!total || *total > static_cast<std::uint64_t>(std::numeric_limits<seconds::rep>::max())) {
     return std::nullopt;
@@ -784,8 +812,7 @@ Result<Config> load_config(const ConfigInputs& in) {
   for (const auto& [key, value] : in.flags) {
     const SettingInfo* row = find_setting(key);
     if (row == nullptr) {
-      return Error(Code::InvalidInput, fmt::format("flag {}: unknown setting{}", key, suggestion(key, false)),
-                   key);
+      return Error(Code::InvalidInput, fmt::format("flag {}: unknown setting{}", key, suggestion(key, false)), key);
     }
     if (Status s = assign(*row, value, config, fmt::format("flag {}", key)); !s) return s.error();
     config.sources[key] = ConfigSource::Flag;

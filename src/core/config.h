@@ -28,20 +28,20 @@ inline constexpr std::uint64_t kGiB = 1024 * kMiB;
 // [server]: the HTTP listener and its limits.
 struct ServerConfig {
   std::string host = "127.0.0.1";
-  int port = 8080;                                   // 0: the OS picks a free port
-  int threads = 0;                                   // network threads; 0: one per core
-  int workers = 0;                                   // handler pool size; 0: automatic
+  int port = 8080;  // 0: the OS picks a free port
+  int threads = 0;  // network threads; 0: one per core
+  int workers = 0;  // handler pool size; 0: automatic
   std::uint64_t max_header_bytes = 16 * kKiB;
-  std::uint64_t max_body_bytes = 1 * kMiB;           // JSON and other non-upload bodies
-  std::uint64_t max_upload_bytes = 20 * kMiB;        // the seeds' documented upload limit
+  std::uint64_t max_body_bytes = 1 * kMiB;     // JSON and other non-upload bodies
+  std::uint64_t max_upload_bytes = 20 * kMiB;  // the seeds' documented upload limit
   int json_max_depth = 64;
   std::chrono::seconds request_timeout{30};
   std::chrono::seconds idle_timeout{75};
   std::chrono::seconds shutdown_grace{10};
   std::chrono::seconds sse_heartbeat{15};
-  int max_streams = 4096;                            // SSE streams open at once; 503 beyond
+  int max_streams = 4096;  // SSE streams open at once; 503 beyond
   std::string cors_origins = "*";
-  std::string web_dir;                               // empty: found next to the binary
+  std::string web_dir;  // empty: found next to the binary
 };
 
 // [data]: where the database and stored files live.
@@ -106,32 +106,32 @@ struct AccountsConfig {
 
 // [extraction]: business documents into Excel (docs/EXTRACTION.md).
 struct ExtractionConfig {
-  int max_files = 20;    // PDFs in one request (a batch)
-  int max_pages = 200;   // pages of one PDF
-  int concurrency = 2;   // PDFs parsed at once across requests; each is a child process
+  int max_files = 20;                 // PDFs in one request (a batch)
+  int max_pages = 200;                // pages of one PDF
+  int concurrency = 2;                // PDFs parsed at once across requests; each is a child process
   std::chrono::seconds timeout{120};  // wall clock of one PDF's parse (its child is killed after)
-  std::string model;     // model of the model pass; empty = llm.model, else an upstream's first
+  std::string model;                  // model of the model pass; empty = llm.model, else an upstream's first
 };
 
 // [index]: the vector index's checkpoints (docs/ARCHITECTURE.md, "The vector index after a crash").
 struct IndexConfig {
   std::chrono::seconds checkpoint_interval{60};  // a changed index is saved this often
-  int test_replay_pause_ms = 0;  // testing only: a pause after each chunk a start replays
+  int test_replay_pause_ms = 0;                  // testing only: a pause after each chunk a start replays
 };
 
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
 struct PlanConfig {
-  std::uint64_t file_size = 0;            // fileSize: largest upload, bytes
-  std::vector<std::string> file_types;    // fileTypes: allowed extensions; empty = any
-  std::int64_t file_per_day = 0;          // filePerDay
-  std::int64_t file_per_month = 0;        // filePerMonth
-  std::int64_t page_per_month = 0;        // pagePerMonth
-  std::int64_t question_per_day = 0;      // questionPerDay
-  std::int64_t question_per_month = 0;    // questionPerMonth
-  std::int64_t file_capacity = 0;         // fileCappacity (sic, the seed's spelling): files kept at once
-  bool self_service = false;              // may be chosen through PUT /user/upgrade-plan
+  std::uint64_t file_size = 0;          // fileSize: largest upload, bytes
+  std::vector<std::string> file_types;  // fileTypes: allowed extensions; empty = any
+  std::int64_t file_per_day = 0;        // filePerDay
+  std::int64_t file_per_month = 0;      // filePerMonth
+  std::int64_t page_per_month = 0;      // pagePerMonth
+  std::int64_t question_per_day = 0;    // questionPerDay
+  std::int64_t question_per_month = 0;  // questionPerMonth
+  std::int64_t file_capacity = 0;       // fileCappacity (sic, the seed's spelling): files kept at once
+  bool self_service = false;            // may be chosen through PUT /user/upgrade-plan
 };
 
 // The built-in plans (before any [plans.NAME] table of the file).
@@ -173,8 +173,7 @@ enum class SettingType { String, Int, Bytes, Bool, Seconds };
 std::string_view type_name(SettingType type);
 
 // A pointer to the Config member a setting fills.
-using SettingRef =
-    std::variant<std::string*, int*, std::uint64_t*, bool*, std::chrono::seconds*>;
+using SettingRef = std::variant<std::string*, int*, std::uint64_t*, bool*, std::chrono::seconds*>;
 
 // One row of the settings table.
 struct SettingInfo {

@@ -55,9 +55,7 @@ constexpr size_t kMaxKeyFileBytes = 4096;
 
 const unsigned char* bytes_of(std::string_view s) { return reinterpret_cast<const unsigned char*>(s.data()); }
 
-[[noreturn]] void throw_openssl(const char* what) {
-  throw std::runtime_error(std::string("OpenSSL failure: ") + what);
-}
+[[noreturn]] void throw_openssl(const char* what) { throw std::runtime_error(std::string("OpenSSL failure: ") + what); }
 
 // Fetched once; EVP_MAC objects are reference counted and safe to share between threads.
 // Deliberately never freed: static destruction may run after OpenSSL's own cleanup.
@@ -105,11 +103,12 @@ void hkdf_sha256(const std::string& ikm, std::string_view info, unsigned char* o
   EVP_KDF_free(kdf);
   if (!ctx) throw_openssl("EVP_KDF_CTX_new");
   char digest[] = "SHA256";
-  const OSSL_PARAM params[] = {
-      OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(ikm.data()), ikm.size()),
-      OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()), info.size()),
-      OSSL_PARAM_construct_end()};
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_KDF_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_KEY, const_cast<char*>(ikm.data()),
+                                                                 ikm.size()),
+                               OSSL_PARAM_construct_octet_string(OSSL_KDF_PARAM_INFO, const_cast<char*>(info.data()),
+                                                                 info.size()),
+                               OSSL_PARAM_construct_end()};
   if (EVP_KDF_derive(ctx.get(), out, out_len, params) != 1) throw_openssl("EVP_KDF_derive(HKDF)");
 }
 
@@ -209,8 +208,7 @@ Result<std::string> read_master_key_file(const fs::path& path) {
     char mode[8];
     std::snprintf(mode, sizeof mode, "%04o", static_cast<unsigned>(st.st_mode & 07777));
     return Error(Code::PermissionDenied, "master key file " + quoted(path) + " has mode " + mode +
-                                             ", which lets group or others access it; run: chmod 600 " +
-                                             quoted(path));
+                                             ", which lets group or others access it; run: chmod 600 " + quoted(path));
   }
 
   // Only a file made moments ago can still be being written; a stale short file is just broken.
@@ -249,8 +247,7 @@ Result<std::string> read_master_key_file(const fs::path& path) {
                                            " is empty (an interrupted first start?); no secret can have been "
                                            "sealed with it, so delete it to have a new key made");
     }
-    return Error(Code::InvalidInput,
-                 "master key file " + quoted(path) + " is malformed: expected 64 hex characters");
+    return Error(Code::InvalidInput, "master key file " + quoted(path) + " is malformed: expected 64 hex characters");
   }
 }
 
@@ -316,8 +313,7 @@ Result<std::string> create_master_key_file(const fs::path& data_dir, const fs::p
     return Error(Code::Internal, "cannot write master key file " + quoted(path) + ": " + failure);
   }
   // Make the new directory entry durable too; best effort, the key itself is already synced.
-  if (Fd dir(::open(data_dir.empty() ? "." : data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC));
-      dir.get() >= 0) {
+  if (Fd dir(::open(data_dir.empty() ? "." : data_dir.c_str(), O_RDONLY | O_DIRECTORY | O_CLOEXEC)); dir.get() >= 0) {
     ::fsync(dir.get());
   }
   return key;
@@ -382,9 +378,7 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
   return out;
 }
 
-std::string hmac_sha256_hex(std::string_view key, std::string_view data) {
-  return hex_encode(hmac_sha256(key, data));
-}
+std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hex_encode(hmac_sha256(key, data)); }
 
 bool constant_time_equals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
@@ -475,8 +469,8 @@ std::string base64_encode(std::string_view bytes) {
   out.reserve((bytes.size() + 2) / 3 * 4);
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) |
-                       (static_cast<unsigned char>(bytes[i + 1]) << 8) | static_cast<unsigned char>(bytes[i + 2]);
+    const uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
+                       static_cast<unsigned char>(bytes[i + 2]);
     out.push_back(kBase64Digits[(v >> 18) & 63]);
     out.push_back(kBase64Digits[(v >> 12) & 63]);
     out.push_back(kBase64Digits[(v >> 6) & 63]);
@@ -635,8 +629,8 @@ Result<std::string> SecretBox::open(std::string_view sealed) const {
 
 Result<std::string> hash_password(std::string_view password, const PasswordParams& params) {
   if (password.size() > kMaxPasswordBytes) {
-    return Error(Code::InvalidInput,
-                 "password is too long (at most " + std::to_string(kMaxPasswordBytes) + " bytes)", "password");
+    return Error(Code::InvalidInput, "password is too long (at most " + std::to_string(kMaxPasswordBytes) + " bytes)",
+                 "password");
   }
   unsigned char salt[kSaltSize];
   random_bytes(salt, sizeof salt);

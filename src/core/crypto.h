@@ -154,8 +154,7 @@ bool verify_password(std::string_view password, std::string_view encoded) noexce
 //  * a missing file is created with mode 0600 (data_dir with 0700 if missing), a new random key
 //    written, fsync'ed, and returned. If another process creates it first, its key is read.
 // I/O failures are Internal errors naming the path.
-Result<std::string> load_or_create_master_key(std::string_view configured,
-                                              const std::filesystem::path& data_dir);
+Result<std::string> load_or_create_master_key(std::string_view configured, const std::filesystem::path& data_dir);
 
 // A new API key: "dk_" followed by base62 of 32 random bytes. This is the whole plain key;
 // callers show it once and store only its HMAC digest and its sealed form.

@@ -14,27 +14,27 @@
 namespace docent::core {
 
 enum class Code {
-  InvalidInput,        // 400: the request is well formed but a value is wrong
-  MissingField,        // 400: a required field is absent
-  InvalidJson,         // 400: the body is not JSON, or too deep
-  InvalidFormat,       // 400: an uploaded file is not of a supported format
-  BadRequest,          // 400: malformed HTTP (request line, headers, multipart framing)
-  Unauthenticated,     // 401
-  PermissionDenied,    // 403
-  NotFound,            // 404
-  MethodNotAllowed,    // 405
-  Conflict,            // 409
-  NotReady,            // 409: the resource exists but is still being processed
-  PayloadTooLarge,     // 413
-  UnsupportedMediaType,// 415
-  HeadersTooLarge,     // 431
-  RateLimited,         // 429
-  QuotaExceeded,       // 429
-  Internal,            // 500
-  ProcessingError,     // 500: a document or media parser failed on the user's input
-  UpstreamError,       // 502: an upstream model server failed
-  ServiceUnavailable,  // 503: a capability has no engine configured, or we are shutting down
-  Timeout,             // 504
+  InvalidInput,          // 400: the request is well formed but a value is wrong
+  MissingField,          // 400: a required field is absent
+  InvalidJson,           // 400: the body is not JSON, or too deep
+  InvalidFormat,         // 400: an uploaded file is not of a supported format
+  BadRequest,            // 400: malformed HTTP (request line, headers, multipart framing)
+  Unauthenticated,       // 401
+  PermissionDenied,      // 403
+  NotFound,              // 404
+  MethodNotAllowed,      // 405
+  Conflict,              // 409
+  NotReady,              // 409: the resource exists but is still being processed
+  PayloadTooLarge,       // 413
+  UnsupportedMediaType,  // 415
+  HeadersTooLarge,       // 431
+  RateLimited,           // 429
+  QuotaExceeded,         // 429
+  Internal,              // 500
+  ProcessingError,       // 500: a document or media parser failed on the user's input
+  UpstreamError,         // 502: an upstream model server failed
+  ServiceUnavailable,    // 503: a capability has no engine configured, or we are shutting down
+  Timeout,               // 504
 };
 
 // The HTTP status for a code: the one place this mapping lives.
@@ -59,7 +59,7 @@ struct Error {
 template <typename T>
 class [[nodiscard]] Result {
  public:
-  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}  // NOLINT: implicit by design
+  Result(T value) : v_(std::in_place_index<0>, std::move(value)) {}      // NOLINT: implicit by design
   Result(Error error) : v_(std::in_place_index<1>, std::move(error)) {}  // NOLINT
 
   bool ok() const { return v_.index() == 0; }

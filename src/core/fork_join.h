@@ -41,7 +41,7 @@ class ForkJoinPool {
     Mutex mu_;
     CondVar done_;
     State state_ GUARDED_BY(mu_) = State::Queued;
-    std::function<void()> fn_;          // set before the task is shared; cleared when it has run
+    std::function<void()> fn_;                  // set before the task is shared; cleared when it has run
     std::exception_ptr error_ GUARDED_BY(mu_);  // read after Done
   };
 

@@ -62,9 +62,9 @@ std::string new_id() {
   static uint64_t last_ms = 0;
   static uint16_t counter = 0;
 
-  const uint64_t now = static_cast<uint64_t>(std::chrono::duration_cast<std::chrono::milliseconds>(
-                                                 std::chrono::system_clock::now().time_since_epoch())
-                                                 .count());
+  const uint64_t now = static_cast<uint64_t>(
+      std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::system_clock::now().time_since_epoch())
+          .count());
   // Ids need unpredictable bits, not a fresh system call each: draw CSPRNG output in blocks.
   thread_local uint64_t pool[64];
   thread_local size_t left = 0;

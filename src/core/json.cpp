@@ -22,8 +22,7 @@ Result<json::value> parse_json(std::string_view text, int max_depth) {
     if (ec == json::error::too_deep) {
       return Error(Code::InvalidJson, "JSON nesting is deeper than " + std::to_string(max_depth));
     }
-    return Error(Code::InvalidJson,
-                 "malformed JSON near byte " + std::to_string(consumed) + ": " + ec.message());
+    return Error(Code::InvalidJson, "malformed JSON near byte " + std::to_string(consumed) + ": " + ec.message());
   }
   return parser.release();
 }

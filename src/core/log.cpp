@@ -160,8 +160,16 @@ void append_value(Buffer& out, const log::Value& v, Format format) {
         append_text_value(out, v.as_string());
       }
       return;
-    case Kind::Int: { const fmt::format_int f(v.as_int()); out.append(f.data(), f.data() + f.size()); } return;
-    case Kind::Uint: { const fmt::format_int f(v.as_uint()); out.append(f.data(), f.data() + f.size()); } return;
+    case Kind::Int: {
+      const fmt::format_int f(v.as_int());
+      out.append(f.data(), f.data() + f.size());
+    }
+      return;
+    case Kind::Uint: {
+      const fmt::format_int f(v.as_uint());
+      out.append(f.data(), f.data() + f.size());
+    }
+      return;
     case Kind::Double:
       if (format == Format::Json && !std::isfinite(v.as_double())) {
         append(out, "null");
@@ -223,8 +231,9 @@ void append_timestamp(Buffer& out, std::chrono::system_clock::time_point tp) {
     const std::time_t secs = static_cast<std::time_t>(whole.count());
     std::tm tm{};
     gmtime_r(&secs, &tm);
-    const auto end = fmt::format_to_n(cached_text, sizeof cached_text, FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}."),
-                                      tm.tm_year + 1900, tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
+    const auto end = fmt::format_to_n(cached_text, sizeof cached_text,
+                                      FMT_COMPILE("{:04}-{:02}-{:02}T{:02}:{:02}:{:02}."), tm.tm_year + 1900,
+                                      tm.tm_mon + 1, tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
     cached_size = std::min(end.size, sizeof cached_text);
     cached_second = whole.count();
   }
@@ -250,7 +259,7 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
     const std::string_view logger(msg.logger_name.data(), msg.logger_name.size());
     const std::string_view payload(msg.payload.data(), msg.payload.size());
     const bool ours = logger == kTextLogger || logger == kJsonLogger;
-    const Format format = logger == kJsonLogger ? Format::Json
+    const Format format = logger == kJsonLogger   ? Format::Json
                           : logger == kTextLogger ? Format::Text
                                                   : g_format.load(std::memory_order_relaxed);
     Buffer line;
@@ -309,7 +318,7 @@ class LineSink final : public spdlog::sinks::base_sink<Mutex> {
   }
 
   std::ostream* out_ GUARDED_BY(mutex_) = nullptr;  // nullptr: stderr.
-  std::string pending_ GUARDED_BY(mutex_);  // lines not yet written to stderr.
+  std::string pending_ GUARDED_BY(mutex_);          // lines not yet written to stderr.
 };
 
 struct State;

@@ -45,8 +45,7 @@ class Value {
   Value(const std::string& v) : kind_(Kind::String), s_(v) {}               // NOLINT
   Value(bool v) : kind_(Kind::Bool), b_(v) {}                               // NOLINT
   template <std::integral T>
-    requires(!std::same_as<T, bool>)
-  Value(T v) {  // NOLINT
+  requires(!std::same_as<T, bool>) Value(T v) {  // NOLINT
     if constexpr (std::signed_integral<T>) {
       kind_ = Kind::Int;
       i_ = v;

@@ -38,10 +38,14 @@ std::string escape_label(const std::string& v) {
   std::string out;
   out.reserve(v.size());
   for (char c : v) {
-    if (c == '\\') out += "\\\\";
-    else if (c == '"') out += "\\\"";
-    else if (c == '\n') out += "\\n";
-    else out.push_back(c);
+    if (c == '\\')
+      out += "\\\\";
+    else if (c == '"')
+      out += "\\\"";
+    else if (c == '\n')
+      out += "\\n";
+    else
+      out.push_back(c);
   }
   return out;
 }
@@ -101,14 +105,13 @@ Family<Histogram>& MetricsRegistry::histogram(const std::string& name, const std
     if (e.counters || e.gauges || e.read) throw std::logic_error("metric type clash: " + name);
     e.type = MetricType::Histogram;
     e.help = help;
-    e.histograms = std::make_unique<Family<Histogram>>(
-        std::move(labels), [bounds] { return std::make_unique<Histogram>(bounds); });
+    e.histograms = std::make_unique<Family<Histogram>>(std::move(labels),
+                                                       [bounds] { return std::make_unique<Histogram>(bounds); });
   }
   return *e.histograms;
 }
 
-void MetricsRegistry::gauge_callback(const std::string& name, const std::string& help,
-                                     std::function<double()> read) {
+void MetricsRegistry::gauge_callback(const std::string& name, const std::string& help, std::function<double()> read) {
   MutexLock lock(mu_);
   auto& e = entries_[name];
   e.type = MetricType::Gauge;

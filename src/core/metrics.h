@@ -87,12 +87,10 @@ class Family {
 
 class MetricsRegistry {
  public:
-  Family<Counter>& counter(const std::string& name, const std::string& help,
-                           std::vector<std::string> labels = {});
-  Family<Gauge>& gauge(const std::string& name, const std::string& help,
-                       std::vector<std::string> labels = {});
-  Family<Histogram>& histogram(const std::string& name, const std::string& help,
-                               std::vector<std::string> labels, std::vector<double> bounds);
+  Family<Counter>& counter(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
+  Family<Gauge>& gauge(const std::string& name, const std::string& help, std::vector<std::string> labels = {});
+  Family<Histogram>& histogram(const std::string& name, const std::string& help, std::vector<std::string> labels,
+                               std::vector<double> bounds);
   // A gauge whose value is read when metrics are rendered (queue depth, pool size, ...).
   void gauge_callback(const std::string& name, const std::string& help, std::function<double()> read);
 

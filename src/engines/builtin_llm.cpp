@@ -17,21 +17,23 @@ namespace json = boost::json;
 namespace {
 
 constexpr int kMaxAnswerSentences = 3;
-constexpr double kRelativeFloor = 0.35;   // a chosen sentence scores at least this share of the best
-constexpr double kMinCoverage = 0.30;     // the best sentence covers this share of the question's weight
+constexpr double kRelativeFloor = 0.35;  // a chosen sentence scores at least this share of the best
+constexpr double kMinCoverage = 0.30;    // the best sentence covers this share of the question's weight
 constexpr double kK1 = 1.2, kB = 0.75;
 
 // Stopwords plus the words that make a sentence a question ("what", "tell me"): neither says
 // what the question is about.
 const std::unordered_set<std::string>& stopwords() {
   static const std::unordered_set<std::string> words = {
-      "a", "about", "after", "all", "also", "am", "an", "and", "any", "are", "as", "at", "be", "been", "before",
-      "being", "but", "by", "can", "could", "did", "do", "doe", "does", "doing", "for", "from", "had", "has", "have",
-      "having", "he", "her", "here", "hers", "him", "his", "how", "i", "if", "in", "into", "is", "it", "its", "just",
-      "know", "let", "me", "might", "more", "most", "my", "no", "not", "of", "on", "or", "our", "out", "over",
-      "please", "she", "should", "so", "some", "such", "tell", "than", "that", "the", "their", "them", "then",
-      "there", "these", "they", "this", "those", "to", "too", "under", "up", "us", "wa", "was", "we", "were", "what",
-      "when", "where", "which", "while", "who", "whom", "why", "will", "with", "would", "you", "your"};
+      "a",     "about",  "after",  "all",    "also", "am",   "an",     "and",   "any",   "are",   "as",   "at",
+      "be",    "been",   "before", "being",  "but",  "by",   "can",    "could", "did",   "do",    "doe",  "does",
+      "doing", "for",    "from",   "had",    "has",  "have", "having", "he",    "her",   "here",  "hers", "him",
+      "his",   "how",    "i",      "if",     "in",   "into", "is",     "it",    "its",   "just",  "know", "let",
+      "me",    "might",  "more",   "most",   "my",   "no",   "not",    "of",    "on",    "or",    "our",  "out",
+      "over",  "please", "she",    "should", "so",   "some", "such",   "tell",  "than",  "that",  "the",  "their",
+      "them",  "then",   "there",  "these",  "they", "this", "those",  "to",    "too",   "under", "up",   "us",
+      "wa",    "was",    "we",     "were",   "what", "when", "where",  "which", "while", "who",   "whom", "why",
+      "will",  "with",   "would",  "you",    "your"};
   return words;
 }
 
@@ -94,7 +96,8 @@ std::vector<std::string> sentences(std::string_view text) {
   std::string cur;
   auto flush = [&] {
     std::string_view t = trim(cur);
-    bool has_alnum = std::any_of(t.begin(), t.end(), [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
+    bool has_alnum = std::any_of(t.begin(), t.end(),
+                                 [](char c) { return std::isalnum(static_cast<unsigned char>(c)); });
     // Markdown headings and list markers are not sentences' words.
     while (!t.empty() && (t.front() == '#' || t.front() == '*' || t.front() == '-' || t.front() == '>')) {
       t.remove_prefix(1);
@@ -265,10 +268,9 @@ ExtractiveAnswer extractive_answer(std::string_view question, const std::vector<
   }
   if (scored.empty()) return cannot_answer();
   std::stable_sort(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) { return a.score > b.score; });
-  const double best_coverage =
-      std::max_element(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
-        return a.coverage < b.coverage;
-      })->coverage;
+  const double best_coverage = std::max_element(scored.begin(), scored.end(), [](const Scored& a, const Scored& b) {
+                                 return a.coverage < b.coverage;
+                               })->coverage;
   if (best_coverage < kMinCoverage) return cannot_answer();
 
   std::vector<const Sentence*> chosen;
@@ -361,7 +363,8 @@ std::vector<std::string> suggested_questions(const std::vector<Passage>& passage
   std::vector<std::string> topics;
   auto taken = [&](const std::string& w) {
     return std::any_of(topics.begin(), topics.end(), [&](const std::string& t) {
-      return (" " + t + " ").find(" " + w + " ") != std::string::npos || (" " + w + " ").find(" " + t + " ") != std::string::npos;
+      return (" " + t + " ").find(" " + w + " ") != std::string::npos ||
+             (" " + w + " ").find(" " + t + " ") != std::string::npos;
     });
   };
   for (const auto& [k, t] : ranked(pairs, 2)) {
@@ -390,7 +393,8 @@ struct Prepared {
 
 core::Error cannot_honour(std::string param, std::string why) {
   return core::Error(core::Code::InvalidInput,
-                     std::string(kExtractiveModel) + " " + why + "; choose a generative model served by llm.url", param);
+                     std::string(kExtractiveModel) + " " + why + "; choose a generative model served by llm.url",
+                     param);
 }
 
 core::Result<Prepared> prepare(const ChatRequest& request) {
@@ -398,7 +402,8 @@ core::Result<Prepared> prepare(const ChatRequest& request) {
   if (const auto* t = b.if_contains("tools"); t && t->is_array() && !t->get_array().empty()) {
     return cannot_honour("tools", "cannot call tools");
   }
-  if (const auto* t = b.if_contains("tool_choice"); t && !t->is_null() && !(t->is_string() && t->get_string() == "none")) {
+  if (const auto* t = b.if_contains("tool_choice");
+      t && !t->is_null() && !(t->is_string() && t->get_string() == "none")) {
     return cannot_honour("tool_choice", "cannot call tools");
   }
   if (const auto* rf = b.if_contains("response_format"); rf && rf->is_object()) {

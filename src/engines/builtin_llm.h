@@ -44,7 +44,7 @@ inline constexpr std::string_view kNeedsGenerativeModel =
 int64_t estimate_tokens(std::string_view text);
 
 struct ExtractiveAnswer {
-  bool answered = false;       // false: text is kNeedsGenerativeModel
+  bool answered = false;  // false: text is kNeedsGenerativeModel
   std::string text;
   std::vector<int> citations;  // 1-based passage numbers, in order of first use
 };

@@ -212,19 +212,20 @@ class Builder {
       if (seg.offset > start) carry_segments.push_back({seg.offset - start, seg.block});
     }
     emit();
-    const size_t room = sep.size() + piece.size() < options_.max_chars
-                            ? options_.max_chars - sep.size() - piece.size()
-                            : 0;
+    const size_t room = sep.size() + piece.size() < options_.max_chars ? options_.max_chars - sep.size() - piece.size()
+                                                                       : 0;
     if (carry.size() > room) {
       // Keep a shorter tail; drop it when too little would remain to be useful.
       const size_t shift = room >= std::max<size_t>(options_.overlap_chars / 4, 1) ? overlap_start(carry, room)
-                                                                                  : carry.size();
+                                                                                   : carry.size();
       carry.erase(0, shift);
       std::vector<Segment> kept;
       for (const auto& seg : carry_segments) {
         if (seg.offset <= shift) {
-          if (kept.empty()) kept.push_back({0, seg.block});
-          else kept.front().block = seg.block;
+          if (kept.empty())
+            kept.push_back({0, seg.block});
+          else
+            kept.front().block = seg.block;
         } else {
           kept.push_back({seg.offset - shift, seg.block});
         }
@@ -276,9 +277,9 @@ class Builder {
   int page_ = 1;
   std::vector<std::pair<int, std::string>> headings_;  // open headings: level, one-line text
   std::string section_;
-  std::string text_;                // the open chunk
-  std::vector<Segment> segments_;   // its blocks, in order
-  bool has_body_ = false;           // text_ holds more than headings
+  std::string text_;               // the open chunk
+  std::vector<Segment> segments_;  // its blocks, in order
+  bool has_body_ = false;          // text_ holds more than headings
 };
 
 }  // namespace

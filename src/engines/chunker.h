@@ -13,11 +13,11 @@ namespace docent::engines {
 
 struct Chunk {
   std::string text;
-  int page = 1;          // Page::number of the one page every byte of text comes from
-  std::string section;   // the enclosing headings, outermost first: "Parent > Child"; may be empty
-  int position = 0;      // ordinal within the document: 0, 1, 2, ... in reading order
-  int start_block = 0;   // index into that page's blocks of the first block text comes from
-  int end_block = 0;     // ... and of the last one (inclusive)
+  int page = 1;         // Page::number of the one page every byte of text comes from
+  std::string section;  // the enclosing headings, outermost first: "Parent > Child"; may be empty
+  int position = 0;     // ordinal within the document: 0, 1, 2, ... in reading order
+  int start_block = 0;  // index into that page's blocks of the first block text comes from
+  int end_block = 0;    // ... and of the last one (inclusive)
 };
 
 // Sizes are in bytes of UTF-8 text.

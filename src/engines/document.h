@@ -50,11 +50,11 @@ struct Document {
 // Code::InvalidFormat or Code::ProcessingError and a message saying which bound.
 struct ParseLimits {
   int max_pages = 5000;
-  uint64_t max_text_bytes = 64ull << 20;          // extracted text
-  uint64_t max_uncompressed_bytes = 256ull << 20; // DOCX/zip members, decompressed
+  uint64_t max_text_bytes = 64ull << 20;           // extracted text
+  uint64_t max_uncompressed_bytes = 256ull << 20;  // DOCX/zip members, decompressed
   int ocr_dpi = 300;
-  std::chrono::seconds timeout{120};              // the isolated parser's wall clock
-  uint64_t max_memory_bytes = 2ull << 30;         // the isolated parser's address space
+  std::chrono::seconds timeout{120};       // the isolated parser's wall clock
+  uint64_t max_memory_bytes = 2ull << 30;  // the isolated parser's address space
 };
 
 }  // namespace docent::engines

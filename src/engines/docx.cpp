@@ -374,7 +374,8 @@ class BodyWalker {
 
   bool deep_enough(int depth) {
     if (depth <= kMaxDepth) return true;
-    if (!error_) error_ = Error(Code::InvalidFormat, "the DOCX nests deeper than " + std::to_string(kMaxDepth) + " levels");
+    if (!error_)
+      error_ = Error(Code::InvalidFormat, "the DOCX nests deeper than " + std::to_string(kMaxDepth) + " levels");
     return false;
   }
 
@@ -424,7 +425,8 @@ class BodyWalker {
   void new_page() {
     if (static_cast<int64_t>(pages_.size()) >= limits_.max_pages) {
       if (!error_) {
-        error_ = Error(Code::InvalidFormat, "the document has more than " + std::to_string(limits_.max_pages) + " pages");
+        error_ = Error(Code::InvalidFormat,
+                       "the document has more than " + std::to_string(limits_.max_pages) + " pages");
       }
       return;
     }

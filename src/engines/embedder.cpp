@@ -133,19 +133,19 @@ inline uint32_t decode(const unsigned char* s, size_t n, size_t i, size_t& len) 
 // ---- stopwords -------------------------------------------------------------------------------
 
 constexpr std::string_view kStopwords[] = {
-    "a",       "about",  "above",   "after",  "again", "against", "all",     "am",    "an",    "and",
-    "any",     "are",    "as",      "at",     "be",    "because", "been",    "before", "being", "below",
-    "between", "both",   "but",     "by",     "can",   "could",   "did",     "do",    "does",  "doing",
-    "down",    "during", "each",    "few",    "for",   "from",    "further", "had",   "has",   "have",
-    "having",  "he",     "her",     "here",   "hers",  "herself", "him",     "himself", "his", "how",
-    "i",       "if",     "in",      "into",   "is",    "it",      "its",     "itself", "just", "me",
-    "more",    "most",   "my",      "myself", "no",    "nor",     "not",     "now",   "of",    "off",
-    "on",      "once",   "only",    "or",     "other", "our",     "ours",    "ourselves", "out", "over",
-    "own",     "same",   "she",     "should", "so",    "some",    "such",    "than",  "that",  "the",
-    "their",   "theirs", "them",    "themselves", "then", "there", "these",  "they",  "this",  "those",
-    "through", "to",     "too",     "under",  "until", "up",      "very",    "was",   "we",    "were",
-    "what",    "when",   "where",   "which",  "while", "who",     "whom",    "why",   "will",  "with",
-    "would",   "you",    "your",    "yours",  "yourself", "yourselves",
+    "a",       "about",  "above", "after",      "again",    "against",    "all",     "am",        "an",    "and",
+    "any",     "are",    "as",    "at",         "be",       "because",    "been",    "before",    "being", "below",
+    "between", "both",   "but",   "by",         "can",      "could",      "did",     "do",        "does",  "doing",
+    "down",    "during", "each",  "few",        "for",      "from",       "further", "had",       "has",   "have",
+    "having",  "he",     "her",   "here",       "hers",     "herself",    "him",     "himself",   "his",   "how",
+    "i",       "if",     "in",    "into",       "is",       "it",         "its",     "itself",    "just",  "me",
+    "more",    "most",   "my",    "myself",     "no",       "nor",        "not",     "now",       "of",    "off",
+    "on",      "once",   "only",  "or",         "other",    "our",        "ours",    "ourselves", "out",   "over",
+    "own",     "same",   "she",   "should",     "so",       "some",       "such",    "than",      "that",  "the",
+    "their",   "theirs", "them",  "themselves", "then",     "there",      "these",   "they",      "this",  "those",
+    "through", "to",     "too",   "under",      "until",    "up",         "very",    "was",       "we",    "were",
+    "what",    "when",   "where", "which",      "while",    "who",        "whom",    "why",       "will",  "with",
+    "would",   "you",    "your",  "yours",      "yourself", "yourselves",
 };
 constexpr size_t kMaxStopwordBytes = 10;
 
@@ -284,12 +284,8 @@ constexpr uint32_t kNotWord = 0xFFFFFFFF;
 inline uint32_t word_point(const unsigned char* s, size_t n, size_t i, size_t& len) {
   const unsigned char c = s[i];
   switch (kByteClass[c]) {
-    case kWord:
-      len = 1;
-      return c;
-    case kSep:
-      len = 1;
-      return kNotWord;
+    case kWord: len = 1; return c;
+    case kSep: len = 1; return kNotWord;
     default: {
       const uint32_t cp = decode(s, n, i, len);
       return is_separator(cp) ? kNotWord : cp;

@@ -85,7 +85,8 @@ core::Result<Document> extract_file(const std::filesystem::path& file, std::stri
     return Error(Code::InvalidFormat, "the document has more than " + std::to_string(limits.max_pages) + " pages");
   }
   if (doc->text_bytes() > limits.max_text_bytes) {
-    return Error(Code::InvalidFormat, "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
+    return Error(Code::InvalidFormat,
+                 "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
   }
   return doc;
 }
@@ -108,7 +109,9 @@ json::value to_json(const Document& doc) {
     }
     pages.emplace_back(json::object{{"number", page.number}, {"ocr", page.ocr}, {"blocks", std::move(blocks)}});
   }
-  return json::object{{"mime", string_value(doc.mime)}, {"title", string_value(doc.title)}, {"pages", std::move(pages)}};
+  return json::object{{"mime", string_value(doc.mime)},
+                      {"title", string_value(doc.title)},
+                      {"pages", std::move(pages)}};
 }
 
 core::Result<Document> document_from_json(const json::value& value) {
@@ -126,7 +129,8 @@ core::Result<Document> document_from_json(const json::value& value) {
     pr.required("number", page.number).optional("ocr", page.ocr);
     if (!pr.ok()) return pr.error();
     if (const json::value* blocks = pr.object()->if_contains("blocks"); blocks != nullptr && !blocks->is_null()) {
-      if (!blocks->is_array()) return Error(Code::InvalidInput, prefix + ".blocks must be an array", prefix + ".blocks");
+      if (!blocks->is_array())
+        return Error(Code::InvalidInput, prefix + ".blocks must be an array", prefix + ".blocks");
       for (size_t j = 0; j < blocks->get_array().size(); ++j) {
         const std::string bprefix = prefix + ".blocks[" + std::to_string(j) + "]";
         core::ObjectReader br(blocks->get_array()[j], bprefix);

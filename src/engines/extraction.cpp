@@ -18,18 +18,12 @@ namespace extraction {
 
 double base_confidence(Found how) {
   switch (how) {
-    case Found::SameSegment:
-      return 0.95;
-    case Found::Table:
-      return 0.93;
-    case Found::RightOf:
-      return 0.92;
-    case Found::Block:
-      return 0.88;
-    case Found::Below:
-      return 0.85;
-    case Found::Pattern:
-      return 0.7;
+    case Found::SameSegment: return 0.95;
+    case Found::Table: return 0.93;
+    case Found::RightOf: return 0.92;
+    case Found::Block: return 0.88;
+    case Found::Below: return 0.85;
+    case Found::Pattern: return 0.7;
   }
   return 0.7;
 }
@@ -159,14 +153,10 @@ Field make_field(std::string name, const std::vector<const PositionedWord*>& wor
 
 std::string_view kind_name(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice:
-      return "invoice";
-    case DocKind::PurchaseOrder:
-      return "po";
-    case DocKind::DeliveryChallan:
-      return "dc";
-    case DocKind::EwayBill:
-      return "ewaybill";
+    case DocKind::Invoice: return "invoice";
+    case DocKind::PurchaseOrder: return "po";
+    case DocKind::DeliveryChallan: return "dc";
+    case DocKind::EwayBill: return "ewaybill";
   }
   return "invoice";
 }
@@ -180,14 +170,10 @@ std::optional<DocKind> parse_kind(std::string_view name) {
 
 std::string_view kind_title(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice:
-      return "Invoice";
-    case DocKind::PurchaseOrder:
-      return "Purchase order";
-    case DocKind::DeliveryChallan:
-      return "Delivery challan";
-    case DocKind::EwayBill:
-      return "E-way bill";
+    case DocKind::Invoice: return "Invoice";
+    case DocKind::PurchaseOrder: return "Purchase order";
+    case DocKind::DeliveryChallan: return "Delivery challan";
+    case DocKind::EwayBill: return "E-way bill";
   }
   return "Invoice";
 }
@@ -277,16 +263,11 @@ namespace {
 
 std::string_view type_name(TypedValue::Type t) {
   switch (t) {
-    case TypedValue::Type::Text:
-      return "text";
-    case TypedValue::Type::Number:
-      return "number";
-    case TypedValue::Type::Amount:
-      return "amount";
-    case TypedValue::Type::Percent:
-      return "percent";
-    case TypedValue::Type::Date:
-      return "date";
+    case TypedValue::Type::Text: return "text";
+    case TypedValue::Type::Number: return "number";
+    case TypedValue::Type::Amount: return "amount";
+    case TypedValue::Type::Percent: return "percent";
+    case TypedValue::Type::Date: return "date";
   }
   return "text";
 }

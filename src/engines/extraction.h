@@ -34,9 +34,9 @@ std::string_view kind_title(DocKind kind);
 struct TypedValue {
   enum class Type { Text, Number, Amount, Percent, Date };
   Type type = Type::Text;
-  std::string text;       // Text: the cleaned text; Date: "2026-04-01"; otherwise the number as printed
-  double number = 0;      // Number, Amount, Percent
-  std::string currency;   // Amount only
+  std::string text;      // Text: the cleaned text; Date: "2026-04-01"; otherwise the number as printed
+  double number = 0;     // Number, Amount, Percent
+  std::string currency;  // Amount only
 };
 
 // Where a value was read: 1-based page and its box in points (top-left origin). page == 0 means
@@ -47,10 +47,10 @@ struct SourceRef {
 };
 
 struct Field {
-  std::string name;        // one of the names below (kFieldNames / kLineColumns / kTaxColumns)
-  std::string raw;         // the text as printed
+  std::string name;  // one of the names below (kFieldNames / kLineColumns / kTaxColumns)
+  std::string raw;   // the text as printed
   TypedValue value;
-  double confidence = 0;   // 0..1
+  double confidence = 0;  // 0..1
   SourceRef source;
   std::string origin = "rules";  // "rules" or "model"
 };
@@ -70,8 +70,8 @@ struct TaxRow {
 
 // A validation: its name (below), whether it passed, and a sentence saying what was compared.
 struct Check {
-  std::string name;   // "gstin_checksum", "gstin_state" (also: printed state = GSTIN's), "ewaybill_format", "line_sum",
-                      // "line_tax", "tax_total", "grand_total", "date_valid", "amount_in_words"
+  std::string name;  // "gstin_checksum", "gstin_state" (also: printed state = GSTIN's), "ewaybill_format", "line_sum",
+                     // "line_tax", "tax_total", "grand_total", "date_valid", "amount_in_words"
   bool passed = false;
   std::string field;  // the field (or "line N") it concerns
   std::string detail;
@@ -94,26 +94,55 @@ struct Extraction {
 // Header-level field names, in the order the Summary sheet lists them. Not every kind has every
 // field; a field not found is absent (never invented).
 inline constexpr std::string_view kFieldNames[] = {
-    "document_number", "document_date", "due_date",
-    "seller_name", "seller_address", "seller_gstin", "seller_pan", "seller_state",
-    "buyer_name", "buyer_address", "buyer_gstin", "buyer_pan", "buyer_state",
-    "place_of_supply", "po_number", "po_date", "currency",
-    "vehicle_number", "transporter_name", "transporter_id", "transport_doc_number", "transport_doc_date",
-    "ewaybill_number", "ewaybill_date", "ewaybill_valid_until", "distance_km", "transport_mode",
-    "subtotal", "discount_total", "taxable_total", "cgst_total", "sgst_total", "igst_total", "cess_total",
-    "round_off", "grand_total", "amount_in_words",
+    "document_number",
+    "document_date",
+    "due_date",
+    "seller_name",
+    "seller_address",
+    "seller_gstin",
+    "seller_pan",
+    "seller_state",
+    "buyer_name",
+    "buyer_address",
+    "buyer_gstin",
+    "buyer_pan",
+    "buyer_state",
+    "place_of_supply",
+    "po_number",
+    "po_date",
+    "currency",
+    "vehicle_number",
+    "transporter_name",
+    "transporter_id",
+    "transport_doc_number",
+    "transport_doc_date",
+    "ewaybill_number",
+    "ewaybill_date",
+    "ewaybill_valid_until",
+    "distance_km",
+    "transport_mode",
+    "subtotal",
+    "discount_total",
+    "taxable_total",
+    "cgst_total",
+    "sgst_total",
+    "igst_total",
+    "cess_total",
+    "round_off",
+    "grand_total",
+    "amount_in_words",
 };
 
 // Line-item columns, in sheet order.
 inline constexpr std::string_view kLineColumns[] = {
-    "description", "hsn_sac", "quantity", "unit", "rate", "discount", "taxable_value",
-    "cgst_rate", "cgst_amount", "sgst_rate", "sgst_amount", "igst_rate", "igst_amount", "line_total",
+    "description", "hsn_sac",     "quantity",  "unit",        "rate",      "discount",    "taxable_value",
+    "cgst_rate",   "cgst_amount", "sgst_rate", "sgst_amount", "igst_rate", "igst_amount", "line_total",
 };
 
 // Tax-summary columns, in sheet order.
 inline constexpr std::string_view kTaxColumns[] = {
-    "hsn_sac", "taxable_value", "cgst_rate", "cgst_amount", "sgst_rate", "sgst_amount",
-    "igst_rate", "igst_amount", "total_tax",
+    "hsn_sac",     "taxable_value", "cgst_rate",   "cgst_amount", "sgst_rate",
+    "sgst_amount", "igst_rate",     "igst_amount", "total_tax",
 };
 
 // A label for a field or column name as a person reads it ("seller_gstin" -> "Seller GSTIN").

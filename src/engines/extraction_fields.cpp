@@ -16,14 +16,10 @@ constexpr unsigned kInv = 1, kPo = 2, kDc = 4, kEwb = 8, kAll = 15;
 
 unsigned kind_bit(DocKind kind) {
   switch (kind) {
-    case DocKind::Invoice:
-      return kInv;
-    case DocKind::PurchaseOrder:
-      return kPo;
-    case DocKind::DeliveryChallan:
-      return kDc;
-    case DocKind::EwayBill:
-      return kEwb;
+    case DocKind::Invoice: return kInv;
+    case DocKind::PurchaseOrder: return kPo;
+    case DocKind::DeliveryChallan: return kDc;
+    case DocKind::EwayBill: return kEwb;
   }
   return kInv;
 }
@@ -464,8 +460,8 @@ void find_fields(DocKind kind, std::vector<Line>& lines, Extraction& x) {
         for (const PositionedWord* w : s.words) {
           const std::string g = repair_gstin(w->text);
           if (!gstin_checksum_ok(g)) continue;
-          const bool held =
-              std::any_of(x.fields.begin(), x.fields.end(), [&](const Field& f) { return f.value.text == g; });
+          const bool held = std::any_of(x.fields.begin(), x.fields.end(),
+                                        [&](const Field& f) { return f.value.text == g; });
           if (held) continue;
           x.fields.push_back(make_field(std::string(role), {w}, lines[i].page, Found::Pattern));
           found.insert(std::string(role));

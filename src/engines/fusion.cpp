@@ -5,8 +5,7 @@
 
 namespace docent::engines {
 
-std::vector<Fused> reciprocal_rank_fusion(const std::vector<std::vector<uint64_t>>& rankings, int k,
-                                          size_t limit) {
+std::vector<Fused> reciprocal_rank_fusion(const std::vector<std::vector<uint64_t>>& rankings, int k, size_t limit) {
   k = std::max(k, 0);
   std::vector<Fused> fused;
   std::unordered_map<uint64_t, size_t> index;  // id -> position in fused

@@ -61,40 +61,26 @@ std::string repair_gstin(std::string_view text) {
     switch (c) {
       case 'O':
       case 'D':
-      case 'Q':
-        return '0';
+      case 'Q': return '0';
       case 'I':
       case 'L':
-      case 'T':
-        return '1';
-      case 'Z':
-        return '2';
-      case 'S':
-        return '5';
-      case 'G':
-        return '6';
-      case 'B':
-        return '8';
-      default:
-        return c;
+      case 'T': return '1';
+      case 'Z': return '2';
+      case 'S': return '5';
+      case 'G': return '6';
+      case 'B': return '8';
+      default: return c;
     }
   };
   auto letter = [](char c) {
     switch (c) {
-      case '0':
-        return 'O';
-      case '1':
-        return 'I';
-      case '2':
-        return 'Z';
-      case '5':
-        return 'S';
-      case '6':
-        return 'G';
-      case '8':
-        return 'B';
-      default:
-        return c;
+      case '0': return 'O';
+      case '1': return 'I';
+      case '2': return 'Z';
+      case '5': return 'S';
+      case '6': return 'G';
+      case '8': return 'B';
+      default: return c;
     }
   };
   std::string fixed = g;

@@ -335,7 +335,8 @@ core::Result<Document> extract_html(std::string_view html, const ParseLimits& li
   BlockBuilder builder(limits.max_text_bytes);
   builder.walk(tree.root());
   if (builder.too_big()) {
-    return Error(Code::InvalidFormat, "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
+    return Error(Code::InvalidFormat,
+                 "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
   }
   Document doc;
   doc.mime = "text/html";

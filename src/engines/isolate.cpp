@@ -141,8 +141,8 @@ struct ChildSetup {
     (void)!::write(s.exec_error_fd, &e, sizeof e);
     ::_exit(127);
   }
-  for (int sig : {SIGPIPE, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGXCPU, SIGXFSZ, SIGINT, SIGTERM, SIGHUP,
-                  SIGCHLD}) {
+  for (int sig :
+       {SIGPIPE, SIGSEGV, SIGBUS, SIGABRT, SIGFPE, SIGILL, SIGXCPU, SIGXFSZ, SIGINT, SIGTERM, SIGHUP, SIGCHLD}) {
     ::sigaction(sig, &s.default_action, nullptr);
   }
   ::sigprocmask(SIG_SETMASK, &s.empty_mask, nullptr);
@@ -180,11 +180,26 @@ Error processing_error(std::string message) { return Error(Code::ProcessingError
 
 std::optional<Code> code_from_name(std::string_view name) {
   static constexpr std::array kCodes = {
-      Code::InvalidInput,         Code::MissingField,    Code::InvalidJson,   Code::InvalidFormat,
-      Code::BadRequest,           Code::Unauthenticated, Code::PermissionDenied, Code::NotFound,
-      Code::MethodNotAllowed,     Code::Conflict,        Code::NotReady,      Code::PayloadTooLarge,
-      Code::UnsupportedMediaType, Code::HeadersTooLarge, Code::RateLimited,   Code::QuotaExceeded,
-      Code::Internal,             Code::ProcessingError, Code::UpstreamError, Code::ServiceUnavailable,
+      Code::InvalidInput,
+      Code::MissingField,
+      Code::InvalidJson,
+      Code::InvalidFormat,
+      Code::BadRequest,
+      Code::Unauthenticated,
+      Code::PermissionDenied,
+      Code::NotFound,
+      Code::MethodNotAllowed,
+      Code::Conflict,
+      Code::NotReady,
+      Code::PayloadTooLarge,
+      Code::UnsupportedMediaType,
+      Code::HeadersTooLarge,
+      Code::RateLimited,
+      Code::QuotaExceeded,
+      Code::Internal,
+      Code::ProcessingError,
+      Code::UpstreamError,
+      Code::ServiceUnavailable,
       Code::Timeout,
   };
   for (Code c : kCodes) {
@@ -217,8 +232,8 @@ core::Result<boost::json::value> read_output(int exit_status, const std::string&
   return processing_error("the parser failed (exit status " + std::to_string(exit_status) + ")");
 }
 
-core::Result<boost::json::value> outcome(int status, bool timed_out, const std::string& out, const std::string& err_tail,
-                               const ParseLimits& limits) {
+core::Result<boost::json::value> outcome(int status, bool timed_out, const std::string& out,
+                                         const std::string& err_tail, const ParseLimits& limits) {
   if (timed_out) {
     Error e = processing_error("the parser took longer than " + seconds_text(limits.timeout));
     e.details["timeout_seconds"] = limits.timeout.count();
@@ -409,10 +424,11 @@ core::Result<boost::json::value> run_isolated_worker(const std::filesystem::path
   auto result = outcome(status, timed_out, output, err_tail, limits);
   if (!result && result.error().code == Code::ProcessingError) {
     if (err_tail.size() > kStderrTailBytes) err_tail.erase(0, err_tail.size() - kStderrTailBytes);
-    core::log::warn("isolated parser failed", {{"file", label},
-                                               {"error", result.error().message},
-                                               {"ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count()},
-                                               {"stderr", err_tail}});
+    core::log::warn("isolated parser failed",
+                    {{"file", label},
+                     {"error", result.error().message},
+                     {"ms", std::chrono::duration<double, std::milli>(Clock::now() - started).count()},
+                     {"stderr", err_tail}});
   }
   return result;
 }
@@ -564,26 +580,26 @@ int run_worker_main(int argc, char** argv, std::string_view usage,
 int extract_worker_main(int argc, char** argv) {
   return run_worker_main(argc, argv, "usage: docent __extract --file PATH [--name NAME] [--max-pages N] ...",
                          [](const WorkerArgs& args) -> core::Result<boost::json::value> {
-    // Loading tesseract costs about as much as parsing a typical PDF, so a PDF is first read
-    // without it, and again with it only when a page came out empty (a scan).
-    std::unique_ptr<Ocr> ocr;
-    const DocumentKind kind = kind_of(sniff_mime(args.file), args.name);
-    if (args.ocr && kind == DocumentKind::Image) {
-      auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
-      if (!created) return std::move(created).error();
-      ocr = std::move(*created);
-    }
-    auto doc = extract_file(args.file, args.name, args.limits, ocr.get());
-    if (doc && args.ocr && kind == DocumentKind::Pdf && has_empty_page(*doc)) {
-      auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
-      if (created) {  // else the text layer is all there is
-        ocr = std::move(*created);
-        doc = extract_file(args.file, args.name, args.limits, ocr.get());
-      }
-    }
-    if (!doc) return std::move(doc).error();
-    return to_json(*doc);
-  });
+                           // Loading tesseract costs about as much as parsing a typical PDF, so a PDF is first read
+                           // without it, and again with it only when a page came out empty (a scan).
+                           std::unique_ptr<Ocr> ocr;
+                           const DocumentKind kind = kind_of(sniff_mime(args.file), args.name);
+                           if (args.ocr && kind == DocumentKind::Image) {
+                             auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
+                             if (!created) return std::move(created).error();
+                             ocr = std::move(*created);
+                           }
+                           auto doc = extract_file(args.file, args.name, args.limits, ocr.get());
+                           if (doc && args.ocr && kind == DocumentKind::Pdf && has_empty_page(*doc)) {
+                             auto created = Ocr::create(args.ocr_language, args.tessdata_dir);
+                             if (created) {  // else the text layer is all there is
+                               ocr = std::move(*created);
+                               doc = extract_file(args.file, args.name, args.limits, ocr.get());
+                             }
+                           }
+                           if (!doc) return std::move(doc).error();
+                           return to_json(*doc);
+                         });
 }
 
 }  // namespace docent::engines

@@ -226,9 +226,9 @@ core::Result<std::vector<PageWords>> words_isolated(const std::filesystem::path&
                                                     const IsolateOptions& options) {
   // Each word costs its text plus about 40 bytes of coordinates in JSON.
   const uint64_t max_output = 8 * limits.max_text_bytes + (16ull << 20);
-  auto json =
-      run_isolated_worker(docent_exe, kWordsCommand, worker_arguments(file, file.filename().string(), limits, options),
-                          limits, file.filename().string(), max_output);
+  auto json = run_isolated_worker(docent_exe, kWordsCommand,
+                                  worker_arguments(file, file.filename().string(), limits, options), limits,
+                                  file.filename().string(), max_output);
   if (!json) return std::move(json).error();
   auto pages = page_words_from_json(*json);
   if (pages) return pages;
@@ -262,8 +262,11 @@ json::value to_json(const std::vector<PageWords>& pages) {
     for (const PositionedWord& w : p.words) {
       words.push_back(json::array{json::string(w.text), w.box.x0, w.box.y0, w.box.x1, w.box.y1, w.confidence});
     }
-    out.push_back(json::object{
-        {"number", p.number}, {"width", p.width}, {"height", p.height}, {"ocr", p.ocr}, {"words", std::move(words)}});
+    out.push_back(json::object{{"number", p.number},
+                               {"width", p.width},
+                               {"height", p.height},
+                               {"ocr", p.ocr},
+                               {"words", std::move(words)}});
   }
   return out;
 }

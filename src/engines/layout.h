@@ -24,9 +24,9 @@ namespace docent::engines {
 // PositionedWord (a word and its box) is in document.h, shared with ocr.h.
 
 struct PageWords {
-  int number = 1;  // 1-based
-  double width = 0, height = 0;  // the page's size in points
-  bool ocr = false;              // words came from OCR
+  int number = 1;                     // 1-based
+  double width = 0, height = 0;       // the page's size in points
+  bool ocr = false;                   // words came from OCR
   std::vector<PositionedWord> words;  // in poppler's (or tesseract's) reading order
 };
 

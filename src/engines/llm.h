@@ -60,9 +60,9 @@ struct ChatRequest {
 
 // One streamed event of a chat completion.
 struct ChatChunk {
-  std::string content;                        // text delta (may be empty)
-  std::optional<std::string> finish_reason;   // set on the last content chunk
-  std::optional<Usage> usage;                 // set on a usage chunk
+  std::string content;                       // text delta (may be empty)
+  std::optional<std::string> finish_reason;  // set on the last content chunk
+  std::optional<Usage> usage;                // set on a usage chunk
   // The upstream's chunk object (chat.completion.chunk) when the provider is a pass-through;
   // empty for the built-in engine, whose chunks the caller shapes from the fields above.
   boost::json::object raw;

@@ -55,8 +55,8 @@ core::Result<std::unique_ptr<Ocr>> Ocr::create(std::string language, std::string
   api->SetVariable("debug_file", "/dev/null");
   const char* datapath = tessdata_dir.empty() ? nullptr : tessdata_dir.c_str();
   if (api->Init(datapath, language.c_str(), tesseract::OEM_DEFAULT) != 0) {
-    std::string where =
-        tessdata_dir.empty() ? std::string("tesseract's default tessdata directory") : "'" + tessdata_dir + "'";
+    std::string where = tessdata_dir.empty() ? std::string("tesseract's default tessdata directory")
+                                             : "'" + tessdata_dir + "'";
     return core::Error(core::Code::ServiceUnavailable, "OCR language pack '" + language + "' is not installed (no " +
                                                            language + ".traineddata in " + where +
                                                            "; on Debian: apt install tesseract-ocr-" + language + ")");

@@ -20,7 +20,7 @@ using Clock = std::chrono::steady_clock;
 
 namespace {
 
-constexpr size_t kMaxBody = 64 * 1024 * 1024;     // a non-streamed answer or model list
+constexpr size_t kMaxBody = 64 * 1024 * 1024;  // a non-streamed answer or model list
 constexpr auto kPollInterval = std::chrono::milliseconds(100);
 
 void global_init() {
@@ -63,10 +63,8 @@ bool retryable_code(CURLcode code) {
     case CURLE_COULDNT_CONNECT:
     case CURLE_SEND_ERROR:
     case CURLE_RECV_ERROR:
-    case CURLE_GOT_NOTHING:
-      return true;
-    default:
-      return false;
+    case CURLE_GOT_NOTHING: return true;
+    default: return false;
   }
 }
 
@@ -80,7 +78,8 @@ class EasyRequest {
     while (!url_.empty() && url_.back() == '/') url_.pop_back();
     url_ += path;
     easy = curl_easy_init();
-    if (!options.api_key.empty()) headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + options.api_key).c_str());
+    if (!options.api_key.empty())
+      headers_ = curl_slist_append(headers_, ("Authorization: Bearer " + options.api_key).c_str());
     headers_ = curl_slist_append(headers_, "Content-Type: application/json");
     headers_ = curl_slist_append(headers_, sse ? "Accept: text/event-stream" : "Accept: application/json");
     headers_ = curl_slist_append(headers_, "Expect:");
@@ -193,7 +192,8 @@ class Transfer {
       if (finished_) break;
       if (Clock::now() - last_activity_ > options.read_timeout) {
         return upstream_error("upstream " + options.base_url + " sent nothing for " +
-                              std::to_string(options.read_timeout.count()) + "s (" + options.read_timeout_setting + ")");
+                              std::to_string(options.read_timeout.count()) + "s (" + options.read_timeout_setting +
+                              ")");
       }
       curl_multi_poll(multi_, nullptr, 0, static_cast<int>(kPollInterval.count()), nullptr);
     }
@@ -290,8 +290,9 @@ class Transfer {
 // Runs a transfer to its end and returns the parsed JSON object of a 2xx answer.
 // `deadline` bounds the whole exchange (model lists: an upstream trickling bytes forever must not
 // hold a request); generation is bounded by the read timeout only.
-core::Result<json::object> exchange(const OpenAiClientOptions& options, const std::string& path, const std::string* body,
-                                    const CancelCheck& cancel, std::optional<Clock::time_point> deadline = {}) {
+core::Result<json::object> exchange(const OpenAiClientOptions& options, const std::string& path,
+                                    const std::string* body, const CancelCheck& cancel,
+                                    std::optional<Clock::time_point> deadline = {}) {
   Transfer t(options, path, body);
   CancelCheck bounded = cancel;
   if (deadline) {
@@ -308,7 +309,8 @@ core::Result<json::object> exchange(const OpenAiClientOptions& options, const st
   boost::system::error_code ec;
   json::value v = json::parse(t.body(), ec);
   if (ec || !v.is_object()) {
-    return upstream_error("upstream " + options.base_url + " answered " + path + " with a body that is not a JSON object");
+    return upstream_error("upstream " + options.base_url + " answered " + path +
+                          " with a body that is not a JSON object");
   }
   return std::move(v.get_object());
 }
@@ -333,7 +335,8 @@ std::string first_choice_text(const json::object& o, const char* part, std::opti
 class AsyncStream final : public ChatStreamControl, public std::enable_shared_from_this<AsyncStream> {
  public:
   AsyncStream(const OpenAiClientOptions& options, const std::string& body, StreamCallbacks callbacks)
-      : reactor_(CurlReactor::shared()), request_(options, "/chat/completions", &body, true),
+      : reactor_(CurlReactor::shared()),
+        request_(options, "/chat/completions", &body, true),
         callbacks_(std::move(callbacks)) {
     curl_easy_setopt(request_.easy, CURLOPT_WRITEFUNCTION, &AsyncStream::on_write);
     curl_easy_setopt(request_.easy, CURLOPT_WRITEDATA, this);
@@ -352,7 +355,7 @@ class AsyncStream final : public ChatStreamControl, public std::enable_shared_fr
       if (!self->paused_ || self->ended_) return;
       self->paused_ = false;
       self->last_activity_ = Clock::now();  // the wait was the client's, not the upstream's
-      self->deliver();                       // what was parsed before the pause goes first
+      self->deliver();                      // what was parsed before the pause goes first
       if (self->paused_ || self->ended_) return;
       if (self->transfer_done_) return self->end_of_transfer();
       self->reactor_.unpause(self->request_.easy);
@@ -435,8 +438,8 @@ class AsyncStream final : public ChatStreamControl, public std::enable_shared_fr
       }
       json::object& o = v.get_object();
       if (o.contains("error")) {
-        end(upstream_error("upstream " + options().base_url + " failed mid-stream: " +
-                           upstream_message(json::serialize(o))));
+        end(upstream_error("upstream " + options().base_url +
+                           " failed mid-stream: " + upstream_message(json::serialize(o))));
         break;
       }
       ChatChunk c;
@@ -477,8 +480,8 @@ class AsyncStream final : public ChatStreamControl, public std::enable_shared_fr
   static size_t on_write(char* data, size_t size, size_t n, void* self_ptr) {
     auto* self = static_cast<AsyncStream*>(self_ptr);
     const size_t len = size * n;
-    if (self->ended_) return 0;                        // aborts the transfer
-    if (self->paused_) return CURL_WRITEFUNC_PAUSE;    // curl keeps the bytes until unpause
+    if (self->ended_) return 0;                      // aborts the transfer
+    if (self->paused_) return CURL_WRITEFUNC_PAUSE;  // curl keeps the bytes until unpause
     self->received_ += len;
     self->last_activity_ = Clock::now();
     if (self->status_ == 0) curl_easy_getinfo(self->request_.easy, CURLINFO_RESPONSE_CODE, &self->status_);
@@ -630,7 +633,8 @@ core::Result<std::vector<ModelInfo>> OpenAiClient::list_models(const CancelCheck
     if (!id || !id->is_string()) continue;
     ModelInfo info;
     info.id = std::string(id->get_string());
-    if (const auto* by = mo.if_contains("owned_by"); by && by->is_string()) info.owned_by = std::string(by->get_string());
+    if (const auto* by = mo.if_contains("owned_by"); by && by->is_string())
+      info.owned_by = std::string(by->get_string());
     if (const auto* c = mo.if_contains("created"); c && c->is_int64()) info.created = c->get_int64();
     out.push_back(std::move(info));
   }

@@ -15,9 +15,9 @@ namespace {
 
 bool private_v4(uint32_t a) {  // host byte order
   auto in = [a](uint32_t net, int bits) { return (a >> (32 - bits)) == (net >> (32 - bits)); };
-  return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) ||
-         in(0xA9FE0000, 16) || in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) ||
-         in(0xC6120000, 15) || in(0xE0000000, 4) || in(0xF0000000, 4);  // 240/4 includes broadcast
+  return in(0x00000000, 8) || in(0x0A000000, 8) || in(0x64400000, 10) || in(0x7F000000, 8) || in(0xA9FE0000, 16) ||
+         in(0xAC100000, 12) || in(0xC0000000, 24) || in(0xC0A80000, 16) || in(0xC6120000, 15) || in(0xE0000000, 4) ||
+         in(0xF0000000, 4);  // 240/4 includes broadcast
 }
 
 bool private_v6(const unsigned char* b) {

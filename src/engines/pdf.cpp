@@ -312,10 +312,14 @@ bool mostly_letters(std::string_view text) {
     const auto c = static_cast<unsigned char>(text[i]);
     char32_t cp = c;
     size_t n = 1;
-    if (c >= 0xF0) cp = c & 0x07, n = 4;
-    else if (c >= 0xE0) cp = c & 0x0F, n = 3;
-    else if (c >= 0xC0) cp = c & 0x1F, n = 2;
-    for (size_t k = 1; k < n && i + k < text.size(); ++k) cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
+    if (c >= 0xF0)
+      cp = c & 0x07, n = 4;
+    else if (c >= 0xE0)
+      cp = c & 0x0F, n = 3;
+    else if (c >= 0xC0)
+      cp = c & 0x1F, n = 2;
+    for (size_t k = 1; k < n && i + k < text.size(); ++k)
+      cp = (cp << 6) | (static_cast<unsigned char>(text[i + k]) & 0x3F);
     i += n;
     if (cp == ' ' || cp == '\n' || cp == '\t' || cp == '\r' || cp == 0xA0) continue;
     ++visible;

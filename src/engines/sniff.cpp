@@ -40,7 +40,9 @@ magic_t thread_cookie() {
   return cookie.get();
 }
 
-std::string mime_or_unknown(const char* mime) { return mime != nullptr ? std::string(mime) : std::string(kUnknownMime); }
+std::string mime_or_unknown(const char* mime) {
+  return mime != nullptr ? std::string(mime) : std::string(kUnknownMime);
+}
 
 bool may_be_docx(std::string_view mime) {
   return mime == "application/zip" || mime == "application/x-zip-compressed" || mime == kUnknownMime;
@@ -86,10 +88,18 @@ std::string lower_extension(std::string_view filename) {
 
 // What leptonica (and so the OCR engine) can decode.
 constexpr std::array<std::string_view, 13> kImageMimes = {
-    "image/png",  "image/jpeg", "image/tiff",
-    "image/gif",  "image/bmp",  "image/x-ms-bmp",
-    "image/webp", "image/jp2",  "image/x-portable-bitmap",
-    "image/x-portable-greymap", "image/x-portable-graymap", "image/x-portable-pixmap",
+    "image/png",
+    "image/jpeg",
+    "image/tiff",
+    "image/gif",
+    "image/bmp",
+    "image/x-ms-bmp",
+    "image/webp",
+    "image/jp2",
+    "image/x-portable-bitmap",
+    "image/x-portable-greymap",
+    "image/x-portable-graymap",
+    "image/x-portable-pixmap",
     "image/x-portable-anymap",
 };
 

@@ -17,8 +17,7 @@ namespace docent::engines {
 enum class DocumentKind { Pdf, Docx, Html, Markdown, Csv, Text, Image, Unsupported };
 
 // The MIME type of DOCX files, which sniff_mime returns for any zip holding word/document.xml.
-inline constexpr std::string_view kDocxMime =
-    "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+inline constexpr std::string_view kDocxMime = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
 
 // The MIME type of the file's contents, e.g. "application/pdf", "text/plain", "image/png",
 // "inode/x-empty" for an empty file. A zip archive holding word/document.xml is kDocxMime

@@ -532,14 +532,14 @@ core::Result<Document> extract_text(std::string_view bytes, TextKind kind, const
     }
   }
   if (doc.text_bytes() > limits.max_text_bytes) {
-    return Error(Code::InvalidFormat, "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
+    return Error(Code::InvalidFormat,
+                 "the document's text exceeds " + std::to_string(limits.max_text_bytes) + " bytes");
   }
   if (doc.title.empty()) doc.title = first_heading(doc);
   return doc;
 }
 
-core::Result<Document> extract_text_file(const std::filesystem::path& file, TextKind kind,
-                                         const ParseLimits& limits) {
+core::Result<Document> extract_text_file(const std::filesystem::path& file, TextKind kind, const ParseLimits& limits) {
   std::error_code ec;
   const uintmax_t size = std::filesystem::file_size(file, ec);
   if (ec) return Error(Code::Internal, "cannot read the file: " + ec.message());

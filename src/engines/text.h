@@ -32,8 +32,7 @@ core::Result<Document> extract_text(std::string_view text, TextKind kind, const 
 // Reads `file` and parses it as extract_text does. Errors as extract_text, plus Code::Internal
 // when the file cannot be read and Code::InvalidFormat when it is larger than
 // limits.max_text_bytes.
-core::Result<Document> extract_text_file(const std::filesystem::path& file, TextKind kind,
-                                         const ParseLimits& limits);
+core::Result<Document> extract_text_file(const std::filesystem::path& file, TextKind kind, const ParseLimits& limits);
 
 // `bytes` with every ill-formed UTF-8 sequence (overlong, surrogate, beyond U+10FFFF, truncated,
 // stray continuation byte) replaced by U+FFFD, one per maximal ill-formed subpart as Unicode

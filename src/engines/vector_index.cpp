@@ -157,8 +157,8 @@ Status check_file(const std::string& path, int dim, Header& h) {
     if (vector_bytes == static_cast<size_t>(dim) * sizeof(float)) {
       return bad_file(path, "the file holds " + std::to_string(dim) +
                                 "-dimensional float32 vectors (the format before half floats) or " +
-                                std::to_string(2 * dim) + "-dimensional half floats; expected " +
-                                std::to_string(dim) + "-dimensional half floats");
+                                std::to_string(2 * dim) + "-dimensional half floats; expected " + std::to_string(dim) +
+                                "-dimensional half floats");
     }
     if (vector_bytes % sizeof(Half) == 0) {
       return bad_file(path, "dimension mismatch: the file holds " + std::to_string(vector_bytes / sizeof(Half)) +
@@ -366,9 +366,8 @@ float code_dot_generic(const float* q, const int8_t* c, size_t n) {
 
 float code_dot(const float* q, const int8_t* c, size_t n) {
   // dot_f16c over the codes: 16 sums in dot_kernel's order, as the baseline.
-  static const auto kernel = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c")
-                                 ? &dot_f16c<float, int8_t>
-                                 : &code_dot_generic;
+  static const auto kernel = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("f16c") ? &dot_f16c<float, int8_t>
+                                                                                              : &code_dot_generic;
   return kernel(q, c, n);
 }
 
@@ -777,7 +776,7 @@ std::vector<ScoredLabel> VectorIndex::search(const float* query, size_t k, const
 }
 
 std::vector<ScoredLabel> VectorIndex::search_among(const float* query, size_t k,
-                                                  const std::vector<uint64_t>& labels) const {
+                                                   const std::vector<uint64_t>& labels) const {
   if (k == 0 || labels.empty()) return {};
   const auto q = normalized_copy(query, dim_);
   std::shared_lock lock(mu_);

@@ -158,8 +158,8 @@ class VectorIndex {
   };
   void write_codes(uint32_t id);
   size_t code_stride_ = 0;
-  std::unique_ptr<int8_t[], FreeBlock> codes_;         // GUARDED_BY(mu_)
-  std::unique_ptr<std::atomic<float>[]> code_scale_;   // GUARDED_BY(mu_)
+  std::unique_ptr<int8_t[], FreeBlock> codes_;        // GUARDED_BY(mu_)
+  std::unique_ptr<std::atomic<float>[]> code_scale_;  // GUARDED_BY(mu_)
 };
 
 // Brute-force cosine search over every vector: exact, O(n * dim) per query. The baseline that
@@ -183,9 +183,9 @@ class ExactIndex {
  private:
   const int dim_;
   mutable std::shared_mutex mu_;
-  std::vector<float> vectors_;                     // GUARDED_BY(mu_): slot i at [i * dim_, (i+1) * dim_)
-  std::vector<uint64_t> labels_;                   // GUARDED_BY(mu_): label of slot i
-  std::unordered_map<uint64_t, size_t> slots_;     // GUARDED_BY(mu_): label -> slot
+  std::vector<float> vectors_;                  // GUARDED_BY(mu_): slot i at [i * dim_, (i+1) * dim_)
+  std::vector<uint64_t> labels_;                // GUARDED_BY(mu_): label of slot i
+  std::unordered_map<uint64_t, size_t> slots_;  // GUARDED_BY(mu_): label -> slot
 };
 
 }  // namespace docent::engines

@@ -109,8 +109,8 @@ class Book {
     return {};
   }
 
-  lxw_format *header = nullptr, *total_label = nullptr, *integer = nullptr, *decimal = nullptr,
-             *confidence = nullptr, *percent = nullptr, *date = nullptr;
+  lxw_format *header = nullptr, *total_label = nullptr, *integer = nullptr, *decimal = nullptr, *confidence = nullptr,
+             *percent = nullptr, *date = nullptr;
 
  private:
   template <typename Fn>
@@ -211,15 +211,9 @@ class SheetWriter {
     using Type = TypedValue::Type;
     lxw_format* format = nullptr;
     switch (v.type) {
-      case Type::Number:
-        format = std::floor(v.number) == v.number ? book_.integer : book_.decimal;
-        break;
-      case Type::Amount:
-        format = book_.amount(v.currency);
-        break;
-      case Type::Percent:
-        format = book_.percent;
-        break;
+      case Type::Number: format = std::floor(v.number) == v.number ? book_.integer : book_.decimal; break;
+      case Type::Amount: format = book_.amount(v.currency); break;
+      case Type::Percent: format = book_.percent; break;
       case Type::Date:
         if (auto dt = parse_date(v.text)) {
           book_.check(worksheet_write_datetime(ws_, row, col, &*dt, book_.date));
@@ -227,9 +221,7 @@ class SheetWriter {
         }
         text(row, col, v.text.empty() ? raw : v.text);
         return nullptr;
-      case Type::Text:
-        text(row, col, v.text.empty() ? raw : v.text);
-        return nullptr;
+      case Type::Text: text(row, col, v.text.empty() ? raw : v.text); return nullptr;
     }
     if (!std::isfinite(v.number)) {
       text(row, col, raw);
@@ -251,9 +243,8 @@ const std::set<std::string_view> kSummedColumns = {
 
 // Fields shown per document on the Documents sheet (those some document has).
 constexpr std::string_view kKeyFields[] = {
-    "document_number", "document_date", "seller_name", "seller_gstin", "buyer_name", "buyer_gstin",
-    "po_number", "ewaybill_number", "vehicle_number", "taxable_total", "cgst_total", "sgst_total", "igst_total",
-    "grand_total",
+    "document_number", "document_date",  "seller_name",   "seller_gstin", "buyer_name", "buyer_gstin", "po_number",
+    "ewaybill_number", "vehicle_number", "taxable_total", "cgst_total",   "sgst_total", "igst_total",  "grand_total",
 };
 
 double width_of(std::string_view name) {
@@ -375,8 +366,8 @@ class Tables {
       std::vector<Cell> row{d.name, std::string(kind_title(x.kind)), int64_t{x.pages}};
       for (auto k : keys) row.emplace_back(x.field(k));
       row.emplace_back(static_cast<int64_t>(x.lines.size()));
-      row.emplace_back(static_cast<int64_t>(std::count_if(x.checks.begin(), x.checks.end(),
-                                                          [](const Check& c) { return !c.passed; })));
+      row.emplace_back(static_cast<int64_t>(
+          std::count_if(x.checks.begin(), x.checks.end(), [](const Check& c) { return !c.passed; })));
       std::string notes;
       for (const auto& w : x.warnings) notes += (notes.empty() ? "" : "; ") + w;
       row.emplace_back(notes);

@@ -32,17 +32,17 @@ struct Response;
 
 struct Request {
   Method method = Method::Get;
-  std::string target;  // as received: path and query, still percent-encoded
-  std::string path;    // percent-decoded path, without the query
+  std::string target;                                       // as received: path and query, still percent-encoded
+  std::string path;                                         // percent-decoded path, without the query
   std::vector<std::pair<std::string, std::string>> query;   // decoded, in order
   std::vector<std::pair<std::string, std::string>> params;  // path parameters from the route
   Headers headers;
-  std::string body;                         // every body that is not multipart/form-data
-  std::unique_ptr<MultipartForm> form;      // multipart/form-data bodies, parsed and spooled
+  std::string body;                     // every body that is not multipart/form-data
+  std::unique_ptr<MultipartForm> form;  // multipart/form-data bodies, parsed and spooled
   std::string remote_address;
   std::string request_id;
-  const Route* route = nullptr;             // the matched route, or null
-  std::any principal;                       // set by the authentication hook
+  const Route* route = nullptr;  // the matched route, or null
+  std::any principal;            // set by the authentication hook
   std::chrono::steady_clock::time_point received_at = std::chrono::steady_clock::now();
 
   // The first query parameter with this name.

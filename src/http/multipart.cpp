@@ -159,8 +159,8 @@ std::string random_spool_name() {
 Error bad_request(std::string message) { return Error(Code::BadRequest, std::move(message)); }
 
 Error too_large(std::string_view what, size_t limit, std::string field = {}) {
-  Error e(Code::PayloadTooLarge,
-          std::string(what) + " exceeds the limit of " + std::to_string(limit) + " bytes", std::move(field));
+  Error e(Code::PayloadTooLarge, std::string(what) + " exceeds the limit of " + std::to_string(limit) + " bytes",
+          std::move(field));
   e.details["limit"] = static_cast<uint64_t>(limit);
   return e;
 }
@@ -340,11 +340,8 @@ struct MultipartParser::Impl {
             fail(bad_request("multipart boundary line does not end with CRLF"));
           }
           break;
-        case State::Headers:
-          used += header_bytes(rest);
-          break;
-        case State::Epilogue:
-          return data.size();
+        case State::Headers: used += header_bytes(rest); break;
+        case State::Epilogue: return data.size();
       }
     }
     return used;

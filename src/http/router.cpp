@@ -6,7 +6,7 @@ namespace docent::http {
 
 struct Router::Node {
   std::map<std::string, std::unique_ptr<Node>, std::less<>> literals;
-  std::unique_ptr<Node> param;     // "{name}"
+  std::unique_ptr<Node> param;  // "{name}"
   std::string param_name;
   std::unique_ptr<Node> wildcard;  // "{name...}": matches the rest of the path
   std::string wildcard_name;
@@ -38,7 +38,8 @@ Router::~Router() = default;
 
 const Route& Router::add(Method method, std::string_view pattern, Handler handler, RouteOptions options,
                          const ErrorRenderer* render_error) {
-  if (pattern.empty() || pattern[0] != '/') throw std::invalid_argument("route must start with '/': " + std::string(pattern));
+  if (pattern.empty() || pattern[0] != '/')
+    throw std::invalid_argument("route must start with '/': " + std::string(pattern));
   auto segs = split_path(pattern);
   Node* node = root_.get();
   for (size_t i = 0; i < segs.size(); ++i) {
@@ -58,8 +59,8 @@ const Route& Router::add(Method method, std::string_view pattern, Handler handle
         node->param_name = std::string(name);
       } else if (node->param_name != name) {
         // One parameter name per position keeps matches unambiguous.
-        throw std::invalid_argument("conflicting parameter names {" + node->param_name + "} and {" +
-                                    std::string(name) + "} in " + std::string(pattern));
+        throw std::invalid_argument("conflicting parameter names {" + node->param_name + "} and {" + std::string(name) +
+                                    "} in " + std::string(pattern));
       }
       node = node->param.get();
     } else {

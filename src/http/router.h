@@ -20,7 +20,7 @@ struct RouteMatch {
   Kind kind = Kind::NotFound;
   const Route* route = nullptr;
   std::vector<std::pair<std::string, std::string>> params;
-  std::vector<Method> allowed;  // for MethodNotAllowed: the methods the path does accept
+  std::vector<Method> allowed;        // for MethodNotAllowed: the methods the path does accept
   const Route* path_route = nullptr;  // for MethodNotAllowed: one of the routes at the path (its face)
 };
 

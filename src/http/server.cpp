@@ -167,8 +167,10 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
     b.items.swap(queue_);
     cv_.notify_all();
     if (b.items.empty()) {
-      if (done_ || cancelled_) b.ended = true;
-      else waiting_ = true;
+      if (done_ || cancelled_)
+        b.ended = true;
+      else
+        waiting_ = true;
     }
     auto drained = std::move(drained_);
     drained_ = nullptr;
@@ -209,7 +211,7 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
   std::optional<Response> rejection_ GUARDED_BY(mu_);
   std::function<void()> drained_ GUARDED_BY(mu_);
   std::function<void()> on_cancel_ GUARDED_BY(mu_);
-  std::weak_ptr<void> life_;           // set before the producer starts
+  std::weak_ptr<void> life_;  // set before the producer starts
 };
 
 std::string status_label(int status) { return std::to_string(status); }
@@ -344,7 +346,8 @@ struct Server::Impl {
         return req.route->handler(req);
       } catch (const std::exception& e) {
         core::log::error("handler threw", {{"route", req.route->pattern}, {"what", e.what()}, {"id", req.request_id}});
-        return error_response(req, core::Error(core::Code::Internal, "internal error; see the server log, request id " + req.request_id));
+        return error_response(req, core::Error(core::Code::Internal,
+                                               "internal error; see the server log, request id " + req.request_id));
       }
     }
     RouteMatch m = router.match(req.method, req.path);
@@ -358,7 +361,8 @@ struct Server::Impl {
       res.headers.set("Allow", allow);
       return res;
     }
-    return error_response(req, core::Error(core::Code::NotFound, "no route for " + std::string(method_name(req.method)) + " " + req.path));
+    return error_response(req, core::Error(core::Code::NotFound,
+                                           "no route for " + std::string(method_name(req.method)) + " " + req.path));
   }
 
   Response handle(Request& req) {
@@ -405,7 +409,9 @@ struct Server::Impl {
         auto [wec, n] = co_await bhttp::async_write(c.stream, m, kTuple);
         co_return !wec;
       }
-      res = Response::json(500, std::string(R"({"error":{"message":"file vanished before it could be sent","code":"INTERNAL"}})"));
+      res = Response::json(500,
+                           std::string(
+                               R"({"error":{"message":"file vanished before it could be sent","code":"INTERNAL"}})"));
     }
     // Status line and headers go into the connection's reusable buffer; the body is sent from
     // where it lies, in the same gathered write.
@@ -562,7 +568,8 @@ struct Server::Impl {
     };
     struct KeyHash {
       size_t operator()(const Key& k) const {
-        return std::hash<const void*>()(k.route) ^ (static_cast<size_t>(k.method) << 20) ^ static_cast<size_t>(k.status);
+        return std::hash<const void*>()(k.route) ^ (static_cast<size_t>(k.method) << 20) ^
+               static_cast<size_t>(k.status);
       }
     };
     struct Children {
@@ -584,7 +591,8 @@ struct Server::Impl {
       it = cache.emplace(key, c).first;
     }
     it->second.count->inc();
-    it->second.seconds->observe(std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count());
+    it->second.seconds->observe(
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - req.received_at).count());
   }
   static const std::string& unmatched_label() {
     static const std::string s = "unmatched";
@@ -690,7 +698,8 @@ struct Server::Impl {
       if (ec) {
         core::Error err = ec == bhttp::error::header_limit
                               ? core::Error(core::Code::HeadersTooLarge, "request line and headers exceed " +
-                                                                             std::to_string(options.max_header_bytes) + " bytes")
+                                                                             std::to_string(options.max_header_bytes) +
+                                                                             " bytes")
                               : core::Error(core::Code::BadRequest, "malformed HTTP request: " + ec.message());
         Response res = error_response(req, err);
         co_await write_plain(*c, Method::Get, res, false);
@@ -730,8 +739,8 @@ struct Server::Impl {
         size_t limit = body_limit_for(req.route, boundary.has_value());
         auto declared = hp.content_length();
         if (declared && *declared > limit) {
-          core::Error e(core::Code::PayloadTooLarge,
-                        "request body of " + std::to_string(*declared) + " bytes exceeds the limit of " + std::to_string(limit));
+          core::Error e(core::Code::PayloadTooLarge, "request body of " + std::to_string(*declared) +
+                                                         " bytes exceeds the limit of " + std::to_string(limit));
           e.details["limit"] = limit;
           e.details["received"] = *declared;
           early = e;
@@ -765,7 +774,8 @@ struct Server::Impl {
               bec = read_ec;
             }
             if (bec == bhttp::error::body_limit) {
-              core::Error e(core::Code::PayloadTooLarge, "request body exceeds the limit of " + std::to_string(limit) + " bytes");
+              core::Error e(core::Code::PayloadTooLarge,
+                            "request body exceeds the limit of " + std::to_string(limit) + " bytes");
               e.details["limit"] = limit;
               early = e;
               keep_alive = false;
@@ -798,8 +808,9 @@ struct Server::Impl {
       if (auto conn_hdr = res.headers.get("Connection"); conn_hdr && iequals(*conn_hdr, "close")) keep_alive = false;
 
       if (res.sse && !reserve_producer()) {
-        core::Error busy(core::Code::ServiceUnavailable, "too many open streams (server.max_streams = " +
-                                                             std::to_string(options.max_streams) + "); try again shortly");
+        core::Error busy(core::Code::ServiceUnavailable,
+                         "too many open streams (server.max_streams = " + std::to_string(options.max_streams) +
+                             "); try again shortly");
         res = error_response(req, busy);
         res.headers.set("Retry-After", "1");
       }

@@ -24,11 +24,11 @@ namespace docent::http {
 
 struct ServerOptions {
   std::string host = "127.0.0.1";
-  uint16_t port = 8080;                 // 0 = pick a free port; see Server::port()
-  int threads = 0;                      // network threads; 0 = hardware concurrency
-  int workers = 0;                      // handler pool threads; 0 = max(8, 4 * cores)
-  size_t max_header_bytes = 16 * 1024;  // request line + headers (431 beyond)
-  size_t max_body_bytes = 1024 * 1024;  // default body limit (413 beyond); routes may raise it
+  uint16_t port = 8080;                        // 0 = pick a free port; see Server::port()
+  int threads = 0;                             // network threads; 0 = hardware concurrency
+  int workers = 0;                             // handler pool threads; 0 = max(8, 4 * cores)
+  size_t max_header_bytes = 16 * 1024;         // request line + headers (431 beyond)
+  size_t max_body_bytes = 1024 * 1024;         // default body limit (413 beyond); routes may raise it
   size_t max_upload_bytes = 20 * 1024 * 1024;  // an upload's file (see RouteOptions for its body)
   size_t upload_overhead_bytes = 1024 * 1024;  // an upload body's room beside the file: fields, part heads
   std::chrono::seconds request_timeout{30};    // for reading one request once it started

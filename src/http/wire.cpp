@@ -87,7 +87,8 @@ core::Status parse_target(std::string_view target, Request& req) {
     return core::Error(core::Code::BadRequest, "request target must be an absolute path");
   }
   for (unsigned char c : target) {
-    if (c <= 0x20 || c == 0x7f) return core::Error(core::Code::BadRequest, "request target contains a control character");
+    if (c <= 0x20 || c == 0x7f)
+      return core::Error(core::Code::BadRequest, "request target contains a control character");
   }
   size_t q = target.find('?');
   std::string_view raw_path = target.substr(0, q);
@@ -134,8 +135,10 @@ core::Result<Request> parse_request_bytes(std::string_view raw, const WireLimits
     parser.put_eof(ec);
     if (!ec && !parser.is_done()) ec = beast::http::error::partial_message;
   }
-  if (ec == beast::http::error::header_limit) return core::Error(core::Code::HeadersTooLarge, "request headers are too large");
-  if (ec == beast::http::error::body_limit) return core::Error(core::Code::PayloadTooLarge, "request body is too large");
+  if (ec == beast::http::error::header_limit)
+    return core::Error(core::Code::HeadersTooLarge, "request headers are too large");
+  if (ec == beast::http::error::body_limit)
+    return core::Error(core::Code::PayloadTooLarge, "request body is too large");
   if (ec) return core::Error(core::Code::BadRequest, "malformed HTTP request: " + ec.message());
 
   auto msg = parser.release();

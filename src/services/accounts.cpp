@@ -62,16 +62,20 @@ AccountService::AccountService(store::Database& db, const core::Config& config,
 
 core::Status AccountService::validate(const AccountInput& in, bool creating, bool password_required) const {
   if (creating && (!in.login || in.login->empty())) return Error(Code::MissingField, "Login is required", "Login");
-  if (creating && password_required && !in.password) return Error(Code::MissingField, "Password is required", "Password");
+  if (creating && password_required && !in.password)
+    return Error(Code::MissingField, "Password is required", "Password");
   if (in.login) {
     if (in.login->empty()) return Error(Code::InvalidInput, "Login must not be empty", "Login");
     if (in.login->front() == ' ' || in.login->back() == ' ') {
       return Error(Code::InvalidInput, "Login must not start or end with a space", "Login");
     }
   }
-  for (auto [value, field, max] : {std::tuple{&in.login, "Login", 128}, {&in.first_name, "FirstName", 200},
-                                   {&in.last_name, "LastName", 200}, {&in.email, "Email", 320},
-                                   {&in.phone, "Phone", 64}, {&in.company, "Company", 200},
+  for (auto [value, field, max] : {std::tuple{&in.login, "Login", 128},
+                                   {&in.first_name, "FirstName", 200},
+                                   {&in.last_name, "LastName", 200},
+                                   {&in.email, "Email", 320},
+                                   {&in.phone, "Phone", 64},
+                                   {&in.company, "Company", 200},
                                    {&in.department, "Department", 200}}) {
     if (auto st = check_text(*value, field, static_cast<size_t>(max)); !st) return st;
   }

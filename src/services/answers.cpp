@@ -71,7 +71,8 @@ core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, cons
       for (auto& h : *found) hits.push_back(std::move(h));
     }
     // Scores of different stores are fused ranks of the same index, so they compare.
-    std::stable_sort(hits.begin(), hits.end(), [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
+    std::stable_sort(hits.begin(), hits.end(),
+                     [](const SearchHit& a, const SearchHit& b) { return a.score > b.score; });
     std::vector<int64_t> seen;
     for (auto& h : hits) {
       if (static_cast<int64_t>(out.passages.size()) >= in.max_results) break;

@@ -19,8 +19,8 @@
 namespace docent::services {
 
 struct GroundedRequest {
-  std::string model;                         // empty: the default model
-  boost::json::array messages;               // OpenAI chat messages, the question last
+  std::string model;                          // empty: the default model
+  boost::json::array messages;                // OpenAI chat messages, the question last
   std::vector<std::string> vector_store_ids;  // searched when set
   std::vector<std::string> file_ids;          // searched (with folder_ids) when either is set
   std::vector<std::string> folder_ids;        // with their subfolders
@@ -32,15 +32,15 @@ struct GroundedRequest {
   std::vector<engines::Passage> given_passages;
   std::vector<double> given_scores;
   int64_t max_results = 8;
-  boost::json::object options;               // temperature, top_p, max_tokens... passed on
+  boost::json::object options;  // temperature, top_p, max_tokens... passed on
 };
 
 struct PreparedAnswer {
   ModelRoute route;
   engines::ChatRequest request;
-  std::string query;                    // what was searched
+  std::string query;                       // what was searched
   std::vector<engines::Passage> passages;  // passages[n-1] is citation [n]
-  std::vector<double> scores;           // one per passage
+  std::vector<double> scores;              // one per passage
 };
 
 // One cited passage found in an answer's text.

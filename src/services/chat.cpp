@@ -21,19 +21,23 @@ using core::Error;
 namespace {
 
 constexpr size_t kMaxQuestionChars = 20000;
-constexpr size_t kHistoryMessages = 20;       // earlier turns offered to the model at most
+constexpr size_t kHistoryMessages = 20;        // earlier turns offered to the model at most
 constexpr size_t kHistoryBudgetChars = 12000;  // ~3,000 tokens of earlier turns
 constexpr size_t kSnippetChars = 300;
 constexpr auto kCancelPoll = std::chrono::milliseconds(250);  // an idle stream's client checked this often
-constexpr size_t kSummaryBudgetChars = 12000;  // ~3,000 tokens of the file, sampled across it
+constexpr size_t kSummaryBudgetChars = 12000;                 // ~3,000 tokens of the file, sampled across it
 
 std::string now() { return core::rfc3339_ms(std::chrono::system_clock::now()); }
 
 std::string citations_json(const std::vector<MessageCitation>& citations) {
   json::array a;
   for (const auto& c : citations) {
-    a.push_back(json::object{{"number", c.number}, {"file_id", c.file_id}, {"file_name", c.file_name},
-                             {"page", c.page}, {"snippet", c.snippet}, {"score", c.score}});
+    a.push_back(json::object{{"number", c.number},
+                             {"file_id", c.file_id},
+                             {"file_name", c.file_name},
+                             {"page", c.page},
+                             {"snippet", c.snippet},
+                             {"score", c.score}});
   }
   return json::serialize(a);
 }
@@ -124,8 +128,7 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
     asked = history.back();
     history.pop_back();
     if (!in.question.empty() && in.question != asked->content) {
-      return Error(Code::InvalidInput, "a regeneration answers the last question again; send it or nothing",
-                   "message");
+      return Error(Code::InvalidInput, "a regeneration answers the last question again; send it or nothing", "message");
     }
   } else if (in.question.find_first_not_of(" \t\r\n") == std::string::npos) {
     return Error(Code::MissingField, "the question must not be empty", "message");
@@ -136,7 +139,8 @@ core::Result<Answer> ChatService::ask(const Principal& actor, const AskInput& in
   GroundedRequest request;
   request.model = in.model;
   if (in.temperature) request.options["temperature"] = *in.temperature;
-  if (!in.instructions.empty()) request.messages.push_back(json::object{{"role", "system"}, {"content", in.instructions}});
+  if (!in.instructions.empty())
+    request.messages.push_back(json::object{{"role", "system"}, {"content", in.instructions}});
   request.file_ids = conversation->file_ids;
   request.folder_ids = conversation->folder_ids;
   request.search_all_files = request.file_ids.empty() && request.folder_ids.empty();
@@ -312,7 +316,8 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   for (const auto& c : find_citations(content, prepared.passages.size())) {
     if (std::any_of(citations.begin(), citations.end(), [&](const auto& x) { return x.number == c.number; })) continue;
     const auto& p = prepared.passages[static_cast<size_t>(c.number - 1)];
-    citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page, core::utf8_prefix(p.text, kSnippetChars),
+    citations.push_back(MessageCitation{c.number, p.file_id, p.file_name, p.page,
+                                        core::utf8_prefix(p.text, kSnippetChars),
                                         prepared.scores[static_cast<size_t>(c.number - 1)]});
   }
   bot.citations = citations_json(citations);
@@ -365,8 +370,8 @@ core::Result<std::vector<Message>> ChatService::messages_after(const Principal& 
   return out;
 }
 
-core::Result<MessagePage> ChatService::messages(const Principal& actor, std::string_view conversation_id,
-                                                int64_t limit, int64_t offset) {
+core::Result<MessagePage> ChatService::messages(const Principal& actor, std::string_view conversation_id, int64_t limit,
+                                                int64_t offset) {
   auto conversation = conversations_.get(actor, conversation_id);
   if (!conversation) return conversation.error();
   MessagePage page;

@@ -23,7 +23,7 @@ namespace docent::services {
 struct MessageCitation {
   int number = 0;  // the [n] marker in the answer
   std::string file_id, file_name;
-  int64_t page = 0;  // 0 = unknown
+  int64_t page = 0;     // 0 = unknown
   std::string snippet;  // the start of the cited passage
   double score = 0;
 };
@@ -48,10 +48,10 @@ inline constexpr std::string_view kSummaryRequest =
 
 struct AskInput {
   std::string conversation_id;
-  std::string question;  // 1 to 20,000 characters; for a regeneration, empty means the last question
-  std::string model;     // empty: the default model
-  bool regenerate = false;  // replace the last answer instead of asking anew
-  std::string instructions;  // a system message put before everything else; empty: none
+  std::string question;               // 1 to 20,000 characters; for a regeneration, empty means the last question
+  std::string model;                  // empty: the default model
+  bool regenerate = false;            // replace the last answer instead of asking anew
+  std::string instructions;           // a system message put before everything else; empty: none
   std::optional<double> temperature;  // passed on to the model
   boost::json::object metadata;       // kept with the question (a new one; a regeneration keeps its own)
 };
@@ -108,8 +108,8 @@ class ChatService {
  private:
   // Stores the question (unless it is already stored) after removing `replaced`, titles a new
   // conversation, streams the answer and stores it with its citations and usage.
-  core::Result<Answer> deliver(const Principal& actor, const Conversation& conversation,
-                               const PreparedAnswer& prepared, store::MessageRecord user, bool store_user,
+  core::Result<Answer> deliver(const Principal& actor, const Conversation& conversation, const PreparedAnswer& prepared,
+                               store::MessageRecord user, bool store_user,
                                const std::optional<store::MessageRecord>& replaced,
                                const std::function<bool(std::string_view)>& on_delta,
                                const engines::CancelCheck& cancel);

@@ -63,7 +63,8 @@ ConversationService::ConversationService(store::Database& db, KnowledgeService& 
 
 core::Result<Conversation> ConversationService::create(const Principal& actor, const NewConversation& in) {
   if (auto st = check_title(in.title); !st) return st.error();
-  if (in.thread_id && *in.thread_id < 0) return Error(Code::InvalidInput, "thread_id must not be negative", "thread_id");
+  if (in.thread_id && *in.thread_id < 0)
+    return Error(Code::InvalidInput, "thread_id must not be negative", "thread_id");
   store::ConversationRecord r;
   auto context = context_items(actor, in.file_ids, in.folder_ids, &r.file_type);
   if (!context) return context.error();
@@ -111,7 +112,9 @@ core::Result<Conversation> ConversationService::attach(const Principal& actor, s
                                                        const std::vector<std::string>& folder_ids) {
   auto current = get(actor, id);
   if (!current) return current.error();
-  auto has = [](const std::vector<std::string>& v, const std::string& x) { return std::find(v.begin(), v.end(), x) != v.end(); };
+  auto has = [](const std::vector<std::string>& v, const std::string& x) {
+    return std::find(v.begin(), v.end(), x) != v.end();
+  };
   std::vector<std::string> files, folders;
   for (const auto& f : file_ids) {
     if (!has(current->file_ids, f) && !has(files, f)) files.push_back(f);
@@ -169,7 +172,8 @@ core::Result<Conversation> ConversationService::rename(const Principal& actor, s
   auto current = get(actor, id);  // ownership first: another account's id is NotFound
   if (!current) return current.error();
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
-    auto changed = store::conversations::set_title(tx, current->id, title, core::rfc3339_ms(std::chrono::system_clock::now()));
+    auto changed = store::conversations::set_title(tx, current->id, title,
+                                                   core::rfc3339_ms(std::chrono::system_clock::now()));
     if (!changed) return changed.error();
     return *changed ? core::Status() : core::Status(kNotFound);
   });

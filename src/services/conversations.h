@@ -26,8 +26,8 @@ struct Conversation {
   int64_t version = 0;
   std::vector<std::string> file_ids;    // context, in the order attached
   std::vector<std::string> folder_ids;  // context, in the order attached
-  std::string created_at, updated_at;  // RFC 3339 with milliseconds, as chatpdf shows them
-  std::optional<int64_t> thread_id;    // the account's own integer key (sherpa's thread_id), if any
+  std::string created_at, updated_at;   // RFC 3339 with milliseconds, as chatpdf shows them
+  std::optional<int64_t> thread_id;     // the account's own integer key (sherpa's thread_id), if any
 };
 
 struct NewConversation {
@@ -70,11 +70,13 @@ class ConversationService {
   // Adds files and folders to the conversation's context, after the ones it has; those already
   // attached are skipped. NotFound unless the conversation and each file and folder are the
   // caller's (nothing is attached then).
-  core::Result<Conversation> attach(const Principal& actor, std::string_view id, const std::vector<std::string>& file_ids,
+  core::Result<Conversation> attach(const Principal& actor, std::string_view id,
+                                    const std::vector<std::string>& file_ids,
                                     const std::vector<std::string>& folder_ids);
 
  private:
-  core::Result<Conversation> load(const std::function<core::Result<std::optional<store::ConversationRecord>>(store::Tx&)>& lookup);
+  core::Result<Conversation> load(
+      const std::function<core::Result<std::optional<store::ConversationRecord>>(store::Tx&)>& lookup);
   // The context items for these files and folders, each checked to be the caller's.
   core::Result<std::vector<store::ContextItem>> context_items(const Principal& actor,
                                                               const std::vector<std::string>& file_ids,

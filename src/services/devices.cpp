@@ -18,7 +18,8 @@ core::Status check_device_id(std::string_view id) {
   if (id.empty()) return Error(Code::MissingField, "deviceId is required", "deviceId");
   if (id.size() > 256) return Error(Code::InvalidInput, "deviceId must be at most 256 characters", "deviceId");
   for (unsigned char c : id) {
-    if (c < 0x20 || c == 0x7f) return Error(Code::InvalidInput, "deviceId must not contain control characters", "deviceId");
+    if (c < 0x20 || c == 0x7f)
+      return Error(Code::InvalidInput, "deviceId must not contain control characters", "deviceId");
   }
   return {};
 }
@@ -98,8 +99,8 @@ core::Result<Principal> DeviceService::authenticate(std::string_view device_id) 
     auto account = store::accounts::by_id(tx, (*device)->account_id);
     if (!account) return account.error();
     if (!*account) return {};
-    principal = Principal{(*account)->id, (*account)->role == "admin" ? Role::Admin : Role::User, (*account)->plan,
-                          "", true};
+    principal = Principal{(*account)->id, (*account)->role == "admin" ? Role::Admin : Role::User, (*account)->plan, "",
+                          true};
     return {};
   });
   if (!st) return st.error();

@@ -27,8 +27,8 @@ namespace {
 const Error kExtractionNotFound(Code::NotFound, "extraction not found");
 
 const std::set<std::string_view> kAmountFields = {
-    "subtotal", "discount_total", "taxable_total", "cgst_total", "sgst_total", "igst_total",
-    "cess_total", "round_off", "grand_total",
+    "subtotal",   "discount_total", "taxable_total", "cgst_total",  "sgst_total",
+    "igst_total", "cess_total",     "round_off",     "grand_total",
 };
 const std::set<std::string_view> kDateFields = {
     "document_date", "due_date", "po_date", "transport_doc_date", "ewaybill_date", "ewaybill_valid_until",
@@ -121,9 +121,7 @@ std::optional<json::object> answer_object(std::string_view content) {
   return v.as_object();
 }
 
-std::string prefixed(std::string_view name, const std::string& message) {
-  return std::string(name) + ": " + message;
-}
+std::string prefixed(std::string_view name, const std::string& message) { return std::string(name) + ": " + message; }
 
 }  // namespace
 
@@ -190,11 +188,11 @@ core::Result<int> fill_missing_fields(engines::Extraction& x, const std::vector<
   request.model = model;
   request.body = json::object{
       {"messages",
-       json::array{
-           json::object{{"role", "system"},
-                        {"content", "You read Indian business documents (GST invoices, purchase orders, delivery "
-                                    "challans, e-way bills) and answer with one JSON object only."}},
-           json::object{{"role", "user"}, {"content", prompt}}}},
+       json::array{json::object{{"role", "system"},
+                                {"content",
+                                 "You read Indian business documents (GST invoices, purchase orders, delivery "
+                                 "challans, e-way bills) and answer with one JSON object only."}},
+                   json::object{{"role", "user"}, {"content", prompt}}}},
       {"temperature", 0},
       {"response_format",
        json::object{{"type", "json_schema"},
@@ -276,7 +274,9 @@ ExtractionService::ExtractionService(store::Database& db, store::BlobStore& blob
 
 ExtractionService::Slot::Slot(ExtractionService& service) : service_(service) {
   core::MutexLock lock(service_.mu_);
-  service_.slot_free_.wait(lock, [&]() REQUIRES(service_.mu_) { return service_.running_ < std::max(1, service_.options_.concurrency); });
+  service_.slot_free_.wait(lock, [&]() REQUIRES(service_.mu_) {
+    return service_.running_ < std::max(1, service_.options_.concurrency);
+  });
   ++service_.running_;
 }
 
@@ -291,7 +291,8 @@ ExtractionService::Slot::~Slot() {
 core::Result<ExtractionResult> ExtractionService::extract_uploads(const Principal& actor, engines::DocKind kind,
                                                                   const std::vector<ExtractionUpload>& uploads) {
   std::vector<Source> sources;
-  for (const auto& u : uploads) sources.push_back(Source{u.name.empty() ? "upload.pdf" : u.name, std::nullopt, u.path, ""});
+  for (const auto& u : uploads)
+    sources.push_back(Source{u.name.empty() ? "upload.pdf" : u.name, std::nullopt, u.path, ""});
   return run(actor, kind, std::move(sources));
 }
 
@@ -355,8 +356,9 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
     std::error_code ec;
     auto size = std::filesystem::file_size(s.path, ec);
     if (view->plan.file_size && size > view->plan.file_size) {
-      Error e(Code::PayloadTooLarge, prefixed(s.name, "larger than your plan allows (" +
-                                                          std::to_string(view->plan.file_size) + " bytes)"), "file");
+      Error e(Code::PayloadTooLarge,
+              prefixed(s.name, "larger than your plan allows (" + std::to_string(view->plan.file_size) + " bytes)"),
+              "file");
       e.details["limit"] = view->plan.file_size;
       return e;
     }
@@ -427,8 +429,10 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
   if (auto st = quota_.record(actor.account_id, Metric::Page, pages); !st) {
     core::log::warn("page usage not recorded", {{"error", st.error().message}});
   }
-  core::log::info("extraction done", {{"extraction", result.id}, {"kind", r.kind},
-                                      {"documents", static_cast<int64_t>(result.documents.size())}, {"pages", pages}});
+  core::log::info("extraction done", {{"extraction", result.id},
+                                      {"kind", r.kind},
+                                      {"documents", static_cast<int64_t>(result.documents.size())},
+                                      {"pages", pages}});
   return result;
 }
 

@@ -33,8 +33,8 @@ struct ExtractionOptions {
   std::filesystem::path docent_exe;  // the binary whose `__words` mode reads PDFs in isolation
   engines::ParseLimits limits;       // max_pages is the per-document page limit
   engines::IsolateOptions isolate;
-  int max_files = 20;   // documents per request
-  int concurrency = 2;  // documents parsed at once, across requests
+  int max_files = 20;              // documents per request
+  int concurrency = 2;             // documents parsed at once, across requests
   std::filesystem::path work_dir;  // where workbooks are written before the blob store takes them
   std::string model;               // the model pass's model; empty: llm.model, else an upstream's first
 };

@@ -74,8 +74,8 @@ core::Status Ingestor::run(JobContext& ctx) {
       .observe(parse_seconds / static_cast<double>(std::max<size_t>(1, doc->pages.size())));
   if (ctx.cancelled()) return Error(Code::ServiceUnavailable, "shutting down");
   const int64_t pages = static_cast<int64_t>(doc->pages.size());
-  ctx.progress(json::object{{"stage", "indexing"}, {"pages_parsed", pages}, {"pages_total", pages},
-                            {"chunks_indexed", 0}});
+  ctx.progress(
+      json::object{{"stage", "indexing"}, {"pages_parsed", pages}, {"pages_total", pages}, {"chunks_indexed", 0}});
 
   auto chunks = engines::chunk_document(*doc, options_.chunking);
   std::vector<store::ChunkRecord> rows;
@@ -97,7 +97,9 @@ core::Status Ingestor::run(JobContext& ctx) {
     auto vectors = index_.embedder().embed(texts);
     if (!vectors) return fail(vectors.error());
     for (size_t i = start; i < end; ++i) rows[i].embedding = SearchIndex::to_bytes((*vectors)[i - start]);
-    ctx.progress(json::object{{"stage", "indexing"}, {"pages_parsed", pages}, {"pages_total", pages},
+    ctx.progress(json::object{{"stage", "indexing"},
+                              {"pages_parsed", pages},
+                              {"pages_total", pages},
                               {"chunks_indexed", static_cast<int64_t>(end)},
                               {"chunks_total", static_cast<int64_t>(rows.size())}});
     if (ctx.cancelled()) return Error(Code::ServiceUnavailable, "shutting down");
@@ -120,12 +122,14 @@ core::Status Ingestor::run(JobContext& ctx) {
   chunks_indexed_.inc(rows.size());
   files_.with({file->source_type, "processed"}).inc();
   index_.remove_file(file_id);
-  if (auto s = index_.add(rows); !s) core::log::warn("indexing failed", {{"file", file_id}, {"error", s.error().message}});
+  if (auto s = index_.add(rows); !s)
+    core::log::warn("indexing failed", {{"file", file_id}, {"error", s.error().message}});
   if (auto s = quota_.record(file->account_id, Metric::Page, pages); !s) {
     core::log::warn("page usage not recorded", {{"error", s.error().message}});
   }
   ctx.set_result(json::object{{"pages", pages}, {"chunks", static_cast<int64_t>(rows.size())}});
-  core::log::info("file ingested", {{"file", file_id}, {"pages", pages}, {"chunks", static_cast<int64_t>(rows.size())}});
+  core::log::info("file ingested",
+                  {{"file", file_id}, {"pages", pages}, {"chunks", static_cast<int64_t>(rows.size())}});
   return {};
 }
 

@@ -20,8 +20,8 @@ namespace detail {
 struct RunningJob {
   store::JobRecord record;
   boost::json::value payload;
-  boost::json::value result;           // written by the handler's thread only
-  std::atomic<bool> cancelled{false};  // what JobContext::cancelled() reports: any reason below
+  boost::json::value result;                  // written by the handler's thread only
+  std::atomic<bool> cancelled{false};         // what JobContext::cancelled() reports: any reason below
   std::atomic<bool> cancel_requested{false};  // someone cancelled the job
   std::atomic<bool> shutting_down{false};     // stop() passed its deadline
   std::atomic<bool> lease_lost{false};        // another worker holds the job now
@@ -77,7 +77,8 @@ Job to_job(const store::JobRecord& r) {
 std::chrono::milliseconds retry_delay(int64_t attempt, std::chrono::milliseconds base, std::chrono::milliseconds cap,
                                       double unit_random) {
   const double exponent = static_cast<double>(std::clamp<int64_t>(attempt, 1, 62) - 1);
-  const double full = std::min(static_cast<double>(cap.count()), static_cast<double>(base.count()) * std::exp2(exponent));
+  const double full = std::min(static_cast<double>(cap.count()),
+                               static_cast<double>(base.count()) * std::exp2(exponent));
   const double r = std::clamp(unit_random, 0.0, 1.0);
   return std::chrono::milliseconds(static_cast<int64_t>(full * (0.5 + 0.5 * r)));
 }
@@ -112,8 +113,8 @@ JobQueue::JobQueue(store::Database& db, core::MetricsRegistry& metrics, JobQueue
       options_(std::move(options)),
       owner_("jq-" + core::random_hex(8)),
       running_gauge_(metrics.gauge("docent_jobs_running", "Job handlers running in this process").with({})),
-      outcomes_(metrics.counter("docent_jobs_total", "Job attempts finished, by kind and outcome",
-                                {"kind", "outcome"})),
+      outcomes_(
+          metrics.counter("docent_jobs_total", "Job attempts finished, by kind and outcome", {"kind", "outcome"})),
       durations_(metrics.histogram("docent_job_duration_seconds", "Time a job attempt's handler ran", {"kind"},
                                    kDurationBuckets)),
       depth_probe_(std::make_shared<DepthProbe>()) {
@@ -239,8 +240,8 @@ bool JobQueue::stop(std::chrono::steady_clock::time_point deadline) {
       run->shutting_down = true;
       run->cancelled = true;
     }
-    if (!clean) core::log::warn("jobs: stop deadline passed; asking running handlers to stop",
-                                {{"running", running_.size()}});
+    if (!clean)
+      core::log::warn("jobs: stop deadline passed; asking running handlers to stop", {{"running", running_.size()}});
   }
   for (auto& w : workers_) w.join();
   workers_.clear();
@@ -290,7 +291,8 @@ void JobQueue::worker_loop() {
     }
 
     core::MutexLock lock(mu_);
-    const bool woken = wake_cv_.wait_for(lock, idle, [&]() REQUIRES(mu_) { return stopping_ || wake_generation_ != generation; });
+    const bool woken = wake_cv_.wait_for(lock, idle,
+                                         [&]() REQUIRES(mu_) { return stopping_ || wake_generation_ != generation; });
     idle = woken ? options_.idle_poll_min : std::min(idle * 2, options_.idle_poll_max);
   }
 }
@@ -540,7 +542,8 @@ core::Result<Job> JobQueue::cancel(std::string_view id) {
 uint64_t JobQueue::subscribe(std::string_view job_id, JobListener listener) {
   core::MutexLock lock(listeners_mu_);
   const uint64_t sub = next_subscription_++;
-  listeners_.emplace(sub, std::make_pair(std::string(job_id), std::make_shared<const JobListener>(std::move(listener))));
+  listeners_.emplace(sub,
+                     std::make_pair(std::string(job_id), std::make_shared<const JobListener>(std::move(listener))));
   return sub;
 }
 

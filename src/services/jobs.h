@@ -93,7 +93,7 @@ struct JobEvent {
 using JobListener = std::function<void(const JobEvent&)>;
 
 struct EnqueueOptions {
-  int64_t priority = 0;    // higher runs first
+  int64_t priority = 0;  // higher runs first
   int64_t max_attempts = 3;
   // When set and a queued or running job of the same kind has the same key, enqueue returns that
   // job's id instead of adding another (include the account in the key when it matters).
@@ -178,8 +178,8 @@ class JobQueue {
   // Adds a queued job and wakes an idle worker of this process. `account_id` empty: a system
   // job. Returns the job's id (an existing job's with a matching dedupe_key). InvalidInput for
   // an empty kind or max_attempts < 1.
-  core::Result<std::string> enqueue(std::string_view kind, std::string_view account_id, const boost::json::value& payload,
-                                    const EnqueueOptions& options = {});
+  core::Result<std::string> enqueue(std::string_view kind, std::string_view account_id,
+                                    const boost::json::value& payload, const EnqueueOptions& options = {});
   // The same inside the caller's write transaction, so the job exists exactly when the change
   // that needs it commits (a file row and its ingest job; a crash in between leaves neither).
   // Nothing wakes a worker: after the transaction commits call wake(), or the job waits for the
@@ -262,7 +262,7 @@ class JobQueue {
   core::CondVar finished_cv_;   // with mu_: a running_ entry left (stop, run wait on it)
   core::CondVar heartbeat_cv_;  // with mu_: the heartbeat waits for its period or stop
 
-  core::Mutex lifecycle_mu_;            // serialises start and stop
+  core::Mutex lifecycle_mu_;  // serialises start and stop
   std::vector<std::thread> workers_ GUARDED_BY(lifecycle_mu_);
   std::thread heartbeat_ GUARDED_BY(lifecycle_mu_);
 

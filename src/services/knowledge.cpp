@@ -281,8 +281,9 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
   if (size == 0) return Error(Code::InvalidFormat, "the file is empty", "file");
   auto kind = engines::kind_of(mime, info.name);
   if (kind == engines::DocumentKind::Unsupported) {
-    return Error(Code::InvalidFormat, "unsupported file type " + mime +
-                                          "; docent reads PDF, DOCX, HTML, Markdown, CSV, plain text and images",
+    return Error(Code::InvalidFormat,
+                 "unsupported file type " + mime +
+                     "; docent reads PDF, DOCX, HTML, Markdown, CSV, plain text and images",
                  "file");
   }
   const std::string source_type(engines::kind_name(kind));
@@ -299,18 +300,22 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
   if (!view) return view.error();
   const auto plan = view->plan;
   if (plan.file_size && size > plan.file_size) {
-    Error e(Code::PayloadTooLarge, "the file is larger than your plan allows (" + std::to_string(plan.file_size) +
-                                       " bytes)", "file");
+    Error e(Code::PayloadTooLarge,
+            "the file is larger than your plan allows (" + std::to_string(plan.file_size) + " bytes)", "file");
     e.details["limit"] = plan.file_size;
     return e;
   }
   if (!plan.file_types.empty() &&
       std::find(plan.file_types.begin(), plan.file_types.end(), source_type) == plan.file_types.end()) {
-    return Error(Code::InvalidFormat, "your plan accepts only these file types: " + [&] {
+    return Error(
+        Code::InvalidFormat,
+        "your plan accepts only these file types: " +
+            [&] {
       std::string s;
       for (const auto& t : plan.file_types) s += (s.empty() ? "" : ", ") + t;
       return s;
-    }(), "file");
+        }(),
+        "file");
   }
   if (auto st = QuotaService::check(*view, Metric::File); !st) return st.error();
   auto check_capacity = [&](store::Tx& tx) -> core::Status {
@@ -318,8 +323,8 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
     auto kept = store::files::count(tx, actor.account_id);
     if (!kept) return kept.error();
     if (*kept >= plan.file_capacity) {
-      return Error(Code::QuotaExceeded, "your plan keeps at most " + std::to_string(plan.file_capacity) +
-                                            " files; delete some first");
+      return Error(Code::QuotaExceeded,
+                   "your plan keeps at most " + std::to_string(plan.file_capacity) + " files; delete some first");
     }
     return {};
   };
@@ -518,7 +523,7 @@ core::Result<int64_t> KnowledgeService::add_chunk(const Principal& actor, std::s
 // ---- search ----------------------------------------------------------------------------------
 
 core::Result<std::optional<std::vector<std::string>>> KnowledgeService::allowed_files(const Principal& actor,
-                                                                                       const SearchQuery& q) {
+                                                                                      const SearchQuery& q) {
   if (q.file_ids.empty() && q.folder_ids.empty() && q.tags.empty() && q.source_types.empty()) {
     return std::optional<std::vector<std::string>>();
   }
@@ -534,7 +539,8 @@ core::Result<std::optional<std::vector<std::string>>> KnowledgeService::allowed_
     for (const auto& id : q.file_ids) {
       auto f = store::files::by_id(tx, id);
       if (!f) return f.error();
-      if (!*f || (*f)->account_id != actor.account_id) return Error(Code::NotFound, "file not found: " + id, "file_ids");
+      if (!*f || (*f)->account_id != actor.account_id)
+        return Error(Code::NotFound, "file not found: " + id, "file_ids");
     }
     store::files::FileFilter filter{q.file_ids, {}, q.source_types, q.tags};
     for (const auto& id : folder_ids) {
@@ -666,8 +672,13 @@ core::Result<std::vector<SearchHit>> KnowledgeService::file_passages(const Princ
   std::vector<SearchHit> out;
   for (size_t i : picked) {
     auto& c = chunks[i];
-    out.push_back(SearchHit{.chunk_id = c.id, .text = std::move(c.text), .score = 0, .file_id = file->id,
-                            .file_name = file->name, .page = c.page, .section = std::move(c.section),
+    out.push_back(SearchHit{.chunk_id = c.id,
+                            .text = std::move(c.text),
+                            .score = 0,
+                            .file_id = file->id,
+                            .file_name = file->name,
+                            .page = c.page,
+                            .section = std::move(c.section),
                             .position = c.ordinal});
   }
   return out;
@@ -703,10 +714,9 @@ core::Result<std::vector<SearchHit>> KnowledgeService::search(const Principal& a
   // A single-user server's full-text search skips the owner check per match; the rows read
   // below are still checked, so a chunk another account adds meanwhile never shows.
   using TextHits = core::Result<std::vector<store::chunks::TextHit>>;
-  std::function<TextHits()> search_text = [&db = db_, text = q.text,
-                                           owner = index_.owns_every_chunk(actor.account_id) ? std::string()
-                                                                                             : actor.account_id,
-                                           files = file_filter, depth]() -> TextHits {
+  std::function<TextHits()> search_text =
+      [&db = db_, text = q.text, owner = index_.owns_every_chunk(actor.account_id) ? std::string() : actor.account_id,
+       files = file_filter, depth]() -> TextHits {
     std::vector<store::chunks::TextHit> hits;
     auto st = db.read([&](store::Tx& tx) -> core::Status {
       auto r = store::chunks::search_text(tx, text, owner, files, depth);

@@ -136,8 +136,8 @@ class KnowledgeService {
   core::Result<File> get_file(const Principal& actor, std::string_view id);
   // By the file's small number (its "seq", the sherpa face's "id"); NotFound as get_file.
   core::Result<File> get_file_by_seq(const Principal& actor, int64_t seq);
-  core::Result<Page<File>> list_files(const Principal& actor, std::optional<std::string> folder,
-                                      std::string_view after, int64_t limit);
+  core::Result<Page<File>> list_files(const Principal& actor, std::optional<std::string> folder, std::string_view after,
+                                      int64_t limit);
   core::Result<File> update_file(const Principal& actor, std::string_view id, const FilePatch& patch);
   core::Status delete_file(const Principal& actor, std::string_view id);
   // Where the file's bytes are, for downloads.
@@ -160,8 +160,7 @@ class KnowledgeService {
   // with score 0. When the file holds more than max_chars, chunks are taken evenly across it
   // (from the first towards the last) so the sample covers the whole document. Waits like search()
   // for a file still being ingested; NotFound for another account's file.
-  core::Result<std::vector<SearchHit>> file_passages(const Principal& actor, std::string_view file_id,
-                                                     size_t max_chars,
+  core::Result<std::vector<SearchHit>> file_passages(const Principal& actor, std::string_view file_id, size_t max_chars,
                                                      std::chrono::milliseconds wait = std::chrono::seconds(10));
 
  private:

@@ -23,7 +23,9 @@ bool lists(const std::vector<engines::ModelInfo>& models, const std::string& id)
 ModelService::ModelService(std::unique_ptr<engines::LlmProvider> builtin, std::vector<Upstream> upstreams,
                            engines::Embedder& embedder, std::unique_ptr<engines::LlmProvider> embeddings_upstream,
                            ModelServiceOptions options)
-    : builtin_(std::move(builtin)), embedder_(embedder), embeddings_upstream_(std::move(embeddings_upstream)),
+    : builtin_(std::move(builtin)),
+      embedder_(embedder),
+      embeddings_upstream_(std::move(embeddings_upstream)),
       options_(std::move(options)) {
   for (auto& u : upstreams) {
     auto state = std::make_unique<UpstreamState>();
@@ -42,7 +44,8 @@ core::Result<std::vector<engines::ModelInfo>> ModelService::upstream_models(Upst
   }
   {
     core::MutexLock lock(state.mu);
-    if (state.cached && std::chrono::steady_clock::now() - state.cached_at < options_.models_cache) return *state.cached;
+    if (state.cached && std::chrono::steady_clock::now() - state.cached_at < options_.models_cache)
+      return *state.cached;
   }
   // Fetched outside the lock: a slow upstream must not serialize every request behind it.
   auto models = up.provider->list_models(cancel);
@@ -118,7 +121,8 @@ core::Result<ModelRoute> ModelService::route_chat(const std::string& requested, 
     }
   }
   if (model == engines::kExtractiveModel) return ModelRoute{builtin_.get(), model, true, {}};
-  if (unreadable != nullptr) return ModelRoute{unreadable->upstream.provider.get(), model, false, unreadable->upstream.name};
+  if (unreadable != nullptr)
+    return ModelRoute{unreadable->upstream.provider.get(), model, false, unreadable->upstream.name};
   return unknown_model(model);
 }
 

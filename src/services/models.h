@@ -30,9 +30,9 @@
 namespace docent::services {
 
 struct ModelServiceOptions {
-  std::string default_model;                     // llm.model
-  std::string default_embeddings_model;          // embeddings.model
-  std::chrono::seconds models_cache{60};         // llm.models_cache
+  std::string default_model;              // llm.model
+  std::string default_embeddings_model;   // embeddings.model
+  std::chrono::seconds models_cache{60};  // llm.models_cache
 };
 
 // One OpenAI-compatible upstream chat models may be routed to.
@@ -45,7 +45,7 @@ struct Upstream {
 
 struct ModelRoute {
   engines::LlmProvider* provider = nullptr;
-  std::string model;     // the resolved name to send
+  std::string model;  // the resolved name to send
   bool builtin = false;
   std::string upstream;  // the serving upstream's name; empty for the built-in engine
 };

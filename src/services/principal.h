@@ -11,8 +11,8 @@ struct Principal {
   std::string account_id;
   Role role = Role::User;
   std::string plan;
-  std::string key_id;      // the API key that authenticated the call; empty for devices
-  bool via_device = false; // authenticated by a Device-Id header
+  std::string key_id;       // the API key that authenticated the call; empty for devices
+  bool via_device = false;  // authenticated by a Device-Id header
 
   bool is_admin() const { return role == Role::Admin; }
   // Admins see everything; everyone else only what their account owns.

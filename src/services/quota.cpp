@@ -42,8 +42,10 @@ std::string QuotaService::month_period() { return "month:" + core::rfc3339_now()
 core::Result<Usage> QuotaService::usage(store::Tx& tx, std::string_view account_id) {
   Usage u;
   const std::string day = day_period(), month = month_period();
-  for (auto [out, metric, period] : {std::tuple{&u.files_today, "files", &day}, {&u.files_month, "files", &month},
-                                     {&u.pages_month, "pages", &month}, {&u.questions_today, "questions", &day},
+  for (auto [out, metric, period] : {std::tuple{&u.files_today, "files", &day},
+                                     {&u.files_month, "files", &month},
+                                     {&u.pages_month, "pages", &month},
+                                     {&u.questions_today, "questions", &day},
                                      {&u.questions_month, "questions", &month}}) {
     auto v = store::usage::get(tx, account_id, metric, *period);
     if (!v) return v.error();
@@ -80,7 +82,8 @@ core::Result<QuotaView> QuotaService::quota(store::Tx& tx, const Principal& acto
 
 core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan) {
   if (!config_.accounts.self_upgrade) {
-    return Error(Code::PermissionDenied, "plan changes are made by an administrator here (accounts.self_upgrade is off)");
+    return Error(Code::PermissionDenied,
+                 "plan changes are made by an administrator here (accounts.self_upgrade is off)");
   }
   auto it = config_.plans.find(std::string(plan));
   if (it == config_.plans.end() || !it->second.self_service) {
@@ -115,8 +118,8 @@ core::Status QuotaService::check(const QuotaView& view, Metric metric, int64_t n
   const auto& u = view.used;
   auto over = [&](int64_t limit, int64_t used, std::string_view what) -> core::Status {
     if (limit == 0 || used + n <= limit) return {};
-    Error e(Code::QuotaExceeded, "quota exceeded: " + std::string(what) + " (" + std::to_string(limit) +
-                                     ") on plan '" + view.plan_name + "'");
+    Error e(Code::QuotaExceeded, "quota exceeded: " + std::string(what) + " (" + std::to_string(limit) + ") on plan '" +
+                                     view.plan_name + "'");
     e.details["limit"] = limit;
     e.details["used"] = used;
     return e;

@@ -162,9 +162,8 @@ std::unique_ptr<engines::VectorIndex> SearchIndex::load_checkpoint() {
   boost::system::error_code jec;
   auto stamp = boost::json::parse(ss.str(), jec);
   // The stamp names the embedder whose vectors the checkpoint holds; another one's are useless.
-  if (jec || !stamp.is_object() || !stamp.as_object().contains("dimensions") ||
-      !stamp.as_object().contains("model") || stamp.at("dimensions") != embedder_.dimensions() ||
-      stamp.at("model") != boost::json::value(embedder_.model())) {
+  if (jec || !stamp.is_object() || !stamp.as_object().contains("dimensions") || !stamp.as_object().contains("model") ||
+      stamp.at("dimensions") != embedder_.dimensions() || stamp.at("model") != boost::json::value(embedder_.model())) {
     core::log::info("no vector index checkpoint for this embedder; rebuilding");
     return nullptr;
   }
@@ -228,8 +227,8 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
   constexpr size_t kPage = 2000, kBatch = 32;
   const size_t dim = static_cast<size_t>(embedder_.dimensions());
   // One thread when pausing (tests), so that progress moves a chunk at a time.
-  const unsigned threads =
-      options_.replay_pause.count() > 0 ? 1u : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
+  const unsigned threads = options_.replay_pause.count() > 0 ? 1u
+                                                             : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   auto pause = [&] {
     if (options_.replay_pause.count() <= 0) return;
     std::unique_lock lock(thread_mu_);
@@ -287,9 +286,8 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
     for (auto& h : helpers) h.join();
   }
   if (stopping_.load()) {
-    core::log::info("vector index replay stopped",
-                    {{"replayed", static_cast<int64_t>(replay_done_.load())},
-                     {"of", static_cast<int64_t>(replay_total_.load())}});
+    core::log::info("vector index replay stopped", {{"replayed", static_cast<int64_t>(replay_done_.load())},
+                                                    {"of", static_cast<int64_t>(replay_total_.load())}});
     return core::Error(core::Code::ServiceUnavailable, "stopped while the vector index was being replayed");
   }
   return {};
@@ -332,14 +330,14 @@ core::Status SearchIndex::health() const {
   const size_t done = replay_done_.load(), total = replay_total_.load();
   const std::string progress = std::to_string(done) + " of " + std::to_string(total) + " chunks";
   switch (phase_.load()) {
-    case Phase::Ready:
-      return {};
+    case Phase::Ready: return {};
     case Phase::Closed:
     case Phase::Loading:
-      return core::Error(core::Code::ServiceUnavailable, "rebuilding: loading the checkpoint; searches are full text only");
-    case Phase::Replaying:
       return core::Error(core::Code::ServiceUnavailable,
-                         "rebuilding: replaying changes since the checkpoint, " + progress + "; searches are full text only");
+                         "rebuilding: loading the checkpoint; searches are full text only");
+    case Phase::Replaying:
+      return core::Error(core::Code::ServiceUnavailable, "rebuilding: replaying changes since the checkpoint, " +
+                                                             progress + "; searches are full text only");
     case Phase::Rebuilding:
       return core::Error(core::Code::ServiceUnavailable,
                          "rebuilding: no checkpoint, " + progress + "; searches are full text only");
@@ -505,7 +503,8 @@ core::Status SearchIndex::save() {
     chunks = meta_.size();
     if (auto saved = index_->save((dir_ / kIndexFile).string()); !saved) return fail(saved);
   }
-  boost::json::object stamp{{"dimensions", embedder_.dimensions()}, {"model", embedder_.model()},
+  boost::json::object stamp{{"dimensions", embedder_.dimensions()},
+                            {"model", embedder_.model()},
                             {"chunks", static_cast<int64_t>(chunks)}};
   if (auto st = write_durably(dir_ / kStampFile, boost::json::serialize(stamp)); !st) return fail(st);
   auto st = db_.write([&](store::Tx& tx) { return store::chunk_index::prune_tombstones(tx, applied); });

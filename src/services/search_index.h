@@ -69,8 +69,8 @@ class SearchIndex {
   core::Status add(const std::vector<store::ChunkRecord>& chunks);
   void remove_file(const std::string& file_id);
   // The k most similar chunks of `account_id` (restricted to `files` when given).
-  std::vector<std::pair<int64_t, float>> search(const std::vector<float>& query, size_t k, const std::string& account_id,
-                                                const std::vector<std::string>* files);
+  std::vector<std::pair<int64_t, float>> search(const std::vector<float>& query, size_t k,
+                                                const std::string& account_id, const std::vector<std::string>* files);
   // Whether every chunk in the index is account_id's (a single-user server): its searches need
   // no owner check until the results are read.
   bool owns_every_chunk(const std::string& account_id) const;
@@ -121,18 +121,18 @@ class SearchIndex {
   engines::Embedder& embedder_;
   std::filesystem::path dir_;
   mutable std::shared_mutex mu_;
-  std::unique_ptr<engines::VectorIndex> index_;                          // GUARDED_BY(mu_)
-  std::unordered_map<int64_t, Meta> meta_;                           // GUARDED_BY(mu_)
+  std::unique_ptr<engines::VectorIndex> index_;  // GUARDED_BY(mu_)
+  std::unordered_map<int64_t, Meta> meta_;       // GUARDED_BY(mu_)
   // Account and file ids seen since the last clear, numbered in order (a removed file's name
   // stays: a few dozen bytes against its chunks' hundreds).
-  std::vector<std::string> names_;                                   // GUARDED_BY(mu_)
-  std::unordered_map<std::string, uint32_t> name_numbers_;           // GUARDED_BY(mu_)
+  std::vector<std::string> names_;                                     // GUARDED_BY(mu_)
+  std::unordered_map<std::string, uint32_t> name_numbers_;             // GUARDED_BY(mu_)
   std::unordered_map<uint32_t, std::vector<int64_t>> labels_of_file_;  // GUARDED_BY(mu_)
-  std::unordered_map<uint32_t, size_t> chunks_of_account_;            // GUARDED_BY(mu_)
-  bool dirty_ = false;                                                    // GUARDED_BY(mu_)
+  std::unordered_map<uint32_t, size_t> chunks_of_account_;             // GUARDED_BY(mu_)
+  bool dirty_ = false;                                                 // GUARDED_BY(mu_)
   // Tombstones up to this seq are applied to the index in memory; a checkpoint written after
   // they were lets save() prune them.
-  int64_t applied_tombstones_ = 0;                                        // GUARDED_BY(mu_)
+  int64_t applied_tombstones_ = 0;  // GUARDED_BY(mu_)
 
   // Progress of open(), for health().
   enum class Phase { Closed, Loading, Replaying, Rebuilding, Ready, Failed };

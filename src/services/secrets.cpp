@@ -2,8 +2,7 @@
 
 namespace docent::services {
 
-Secrets::Secrets(std::string master_key)
-    : lookup_key_(core::crypto::hmac_sha256(master_key, "docent lookup v1")) {
+Secrets::Secrets(std::string master_key) : lookup_key_(core::crypto::hmac_sha256(master_key, "docent lookup v1")) {
   box_ = std::make_unique<core::crypto::SecretBox>(std::move(master_key));
 }
 

@@ -11,7 +11,8 @@ namespace json = boost::json;
 using core::Code;
 using core::Error;
 
-VectorStoreService::VectorStoreService(store::Database& db, KnowledgeService& knowledge) : db_(db), knowledge_(knowledge) {}
+VectorStoreService::VectorStoreService(store::Database& db, KnowledgeService& knowledge)
+    : db_(db), knowledge_(knowledge) {}
 
 core::Result<VectorStore> VectorStoreService::load(const Principal& actor, std::string_view id) {
   std::optional<store::VectorStoreRecord> rec;
@@ -47,8 +48,8 @@ core::Result<VectorStore> VectorStoreService::create(const Principal& actor, std
   for (const auto& f : file_ids) {
     if (!knowledge_.get_file(actor, f)) return Error(Code::NotFound, "file not found: " + f, "file_ids");
   }
-  store::VectorStoreRecord r{"vs_" + core::new_id(), actor.account_id, std::string(name), json::serialize(metadata),
-                             core::rfc3339_now(), core::rfc3339_now()};
+  store::VectorStoreRecord r{"vs_" + core::new_id(),    actor.account_id,    std::string(name),
+                             json::serialize(metadata), core::rfc3339_now(), core::rfc3339_now()};
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     if (auto s = store::vector_stores::insert(tx, r); !s) return s;
     for (const auto& f : file_ids) {
@@ -60,7 +61,9 @@ core::Result<VectorStore> VectorStoreService::create(const Principal& actor, std
   return load(actor, r.id);
 }
 
-core::Result<VectorStore> VectorStoreService::get(const Principal& actor, std::string_view id) { return load(actor, id); }
+core::Result<VectorStore> VectorStoreService::get(const Principal& actor, std::string_view id) {
+  return load(actor, id);
+}
 
 core::Result<std::vector<VectorStore>> VectorStoreService::list(const Principal& actor) {
   std::vector<store::VectorStoreRecord> recs;
@@ -84,8 +87,9 @@ core::Result<VectorStore> VectorStoreService::update(const Principal& actor, std
                                                      std::optional<json::object> metadata) {
   auto vs = load(actor, id);
   if (!vs) return vs.error();
-  store::VectorStoreRecord r{vs->id, vs->account_id, name.value_or(vs->name),
-                             json::serialize(metadata.value_or(vs->metadata)), vs->created_at, core::rfc3339_now()};
+  store::VectorStoreRecord r{
+      vs->id,         vs->account_id,     name.value_or(vs->name), json::serialize(metadata.value_or(vs->metadata)),
+      vs->created_at, core::rfc3339_now()};
   auto st = db_.write([&](store::Tx& tx) { return store::vector_stores::update(tx, r); });
   if (!st) return st.error();
   return load(actor, id);

@@ -60,8 +60,8 @@ core::Status insert(Tx& tx, AccountRecord& a) {
       "INSERT INTO accounts (id, seq, login, login_key, password_hash, first_name, last_name, email, phone, company, "
       "department, role, plan, user_type, version, created_at, updated_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
-      {a.id, a.seq, a.login, lower(a.login), hash_or_null(a.password_hash), a.first_name, a.last_name, a.email,
-       a.phone, a.company, a.department, a.role, a.plan, a.user_type, a.created_at, a.updated_at});
+      {a.id, a.seq, a.login, lower(a.login), hash_or_null(a.password_hash), a.first_name, a.last_name, a.email, a.phone,
+       a.company, a.department, a.role, a.plan, a.user_type, a.created_at, a.updated_at});
   if (!st && st.error().code == core::Code::Conflict) {
     return core::Error(core::Code::Conflict, "an account with login '" + a.login + "' already exists", "Login");
   }
@@ -97,9 +97,10 @@ core::Status update(Tx& tx, AccountRecord& a) {
 }
 
 core::Status soft_delete(Tx& tx, std::string_view id, std::string_view at) {
-  auto st = tx.exec("UPDATE accounts SET deleted_at = ?, updated_at = ?, version = version + 1 "
-                    "WHERE id = ? AND deleted_at IS NULL",
-                    {std::string(at), std::string(at), std::string(id)});
+  auto st = tx.exec(
+      "UPDATE accounts SET deleted_at = ?, updated_at = ?, version = version + 1 "
+      "WHERE id = ? AND deleted_at IS NULL",
+      {std::string(at), std::string(at), std::string(id)});
   if (!st) return st;
   if (tx.changes() == 0) return core::Error(core::Code::NotFound, "account not found");
   return {};

@@ -31,9 +31,10 @@ core::Result<std::optional<ApiKeyRecord>> one(Tx& tx, std::string_view where, st
 }  // namespace
 
 core::Status insert(Tx& tx, const ApiKeyRecord& k) {
-  return tx.exec("INSERT INTO api_keys (id, account_id, name, prefix, last4, digest, sealed, created_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 {k.id, k.account_id, k.name, k.prefix, k.last4, k.digest, Blob{k.sealed}, k.created_at});
+  return tx.exec(
+      "INSERT INTO api_keys (id, account_id, name, prefix, last4, digest, sealed, created_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {k.id, k.account_id, k.name, k.prefix, k.last4, k.digest, Blob{k.sealed}, k.created_at});
 }
 
 core::Result<std::optional<ApiKeyRecord>> by_digest(Tx& tx, std::string_view digest) {

@@ -87,10 +87,11 @@ core::Status add_message(Tx& tx, MessageRecord& m) {
   if (!row) return row.error();
   if (!*row) return core::Error(core::Code::NotFound, "conversation not found");
   m.seq = (*row)->get_int(0);
-  auto st = tx.exec("INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
-                    "created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    {m.id, m.conversation_id, m.seq, m.role, m.content, m.citations, m.usage, m.model, m.status,
-                     m.created_at, m.metadata});
+  auto st = tx.exec(
+      "INSERT INTO messages (id, conversation_id, seq, role, content, citations, usage, model, status, "
+      "created_at, metadata) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {m.id, m.conversation_id, m.seq, m.role, m.content, m.citations, m.usage, m.model, m.status, m.created_at,
+       m.metadata});
   if (!st) return st;
   return refresh_summary(tx, m.conversation_id, m.created_at);
 }
@@ -146,23 +147,26 @@ core::Status insert(Tx& tx, const ConversationRecord& c, const std::vector<Conte
 core::Status add_context(Tx& tx, std::string_view conversation_id, const std::vector<ContextItem>& context) {
   if (context.empty()) return {};
   const auto n = static_cast<int64_t>(context.size());
-  auto row = tx.query_one("UPDATE conversations SET context_size = context_size + ? WHERE id = ? RETURNING context_size",
-                          {n, std::string(conversation_id)});
+  auto row =
+      tx.query_one("UPDATE conversations SET context_size = context_size + ? WHERE id = ? RETURNING context_size",
+                   {n, std::string(conversation_id)});
   if (!row) return row.error();
   if (!*row) return core::Error(core::Code::NotFound, "conversation not found");
   int64_t position = (*row)->get_int(0) - n;
   for (const ContextItem& item : context) {
     auto nullable = [](const std::optional<std::string>& v) { return v ? Value(*v) : Value(nullptr); };
-    auto st = tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
-                      {std::string(conversation_id), position++, nullable(item.file_id), nullable(item.folder_id)});
+    auto st =
+        tx.exec("INSERT INTO conversation_context (conversation_id, position, file_id, folder_id) VALUES (?, ?, ?, ?)",
+                {std::string(conversation_id), position++, nullable(item.file_id), nullable(item.folder_id)});
     if (!st) return st;
   }
   return {};
 }
 
 core::Result<int64_t> next_thread_id(Tx& tx, std::string_view account_id) {
-  auto row = tx.query_one("UPDATE accounts SET last_thread_id = last_thread_id + 1 WHERE id = ? RETURNING last_thread_id",
-                          {std::string(account_id)});
+  auto row =
+      tx.query_one("UPDATE accounts SET last_thread_id = last_thread_id + 1 WHERE id = ? RETURNING last_thread_id",
+                   {std::string(account_id)});
   if (!row) return row.error();
   if (!*row) return core::Error(core::Code::NotFound, "account not found");
   return (*row)->get_int(0);
@@ -182,8 +186,9 @@ core::Result<std::optional<ConversationRecord>> by_thread_id(Tx& tx, std::string
 }
 
 core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conversation_id) {
-  auto rows = tx.query("SELECT file_id, folder_id FROM conversation_context WHERE conversation_id = ? ORDER BY position",
-                       {std::string(conversation_id)});
+  auto rows =
+      tx.query("SELECT file_id, folder_id FROM conversation_context WHERE conversation_id = ? ORDER BY position",
+               {std::string(conversation_id)});
   if (!rows) return rows.error();
   std::vector<ContextItem> out;
   for (const Row& r : *rows) {
@@ -196,9 +201,10 @@ core::Result<std::vector<ContextItem>> context_of(Tx& tx, std::string_view conve
 }
 
 core::Result<std::vector<ConversationRecord>> list(Tx& tx, std::string_view account_id, int64_t limit, int64_t offset) {
-  auto rows = tx.query("SELECT " + std::string(kColumns) +
-                           " FROM conversations WHERE account_id = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
-                       {std::string(account_id), limit, offset});
+  auto rows =
+      tx.query("SELECT " + std::string(kColumns) +
+                   " FROM conversations WHERE account_id = ? ORDER BY updated_at DESC, id DESC LIMIT ? OFFSET ?",
+               {std::string(account_id), limit, offset});
   if (!rows) return rows.error();
   std::vector<ConversationRecord> out;
   out.reserve(rows->size());

@@ -33,7 +33,7 @@ struct MessageRecord {
   std::string id;
   std::string conversation_id;
   int64_t seq = 0;
-  std::string role;       // system, user, assistant
+  std::string role;  // system, user, assistant
   std::string content;
   std::string citations = "[]";  // JSON array
   std::string usage = "{}";      // JSON object

@@ -102,8 +102,7 @@ class Tx {
   // Runs a statement and returns all its rows.
   virtual core::Result<std::vector<Row>> query(std::string_view sql, const std::vector<Value>& params = {}) = 0;
   // Runs a statement and returns its first row, or nullopt when there is none.
-  virtual core::Result<std::optional<Row>> query_one(std::string_view sql,
-                                                     const std::vector<Value>& params = {}) = 0;
+  virtual core::Result<std::optional<Row>> query_one(std::string_view sql, const std::vector<Value>& params = {}) = 0;
   // Rows inserted, updated or deleted by the last successful exec.
   virtual int64_t changes() const = 0;
   // The rowid of the last row inserted on this transaction's connection. Prefer RETURNING id,
@@ -144,8 +143,8 @@ class Database {
 };
 
 struct SqliteOptions {
-  int readers = 4;                                  // pooled read connections, at least 1
-  std::chrono::milliseconds busy_timeout{5000};     // how long to wait for a lock or a reader
+  int readers = 4;                               // pooled read connections, at least 1
+  std::chrono::milliseconds busy_timeout{5000};  // how long to wait for a lock or a reader
 };
 
 // Opens (creating if needed) the SQLite database at `file` — its folder must exist — in WAL mode

@@ -32,10 +32,11 @@ core::Result<std::optional<DeviceRecord>> one(Tx& tx, std::string_view where, st
 namespace devices {
 
 core::Status insert(Tx& tx, const DeviceRecord& d) {
-  return tx.exec("INSERT INTO devices (digest, sealed, account_id, location, is_sync, email, created_at, updated_at) "
-                 "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                 {d.digest, Blob{d.sealed}, d.account_id, d.location, int64_t{d.is_sync ? 1 : 0}, d.email,
-                  d.created_at, d.updated_at});
+  return tx.exec(
+      "INSERT INTO devices (digest, sealed, account_id, location, is_sync, email, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {d.digest, Blob{d.sealed}, d.account_id, d.location, int64_t{d.is_sync ? 1 : 0}, d.email, d.created_at,
+       d.updated_at});
 }
 
 core::Result<std::optional<DeviceRecord>> by_digest(Tx& tx, std::string_view digest) {
@@ -55,9 +56,10 @@ core::Status touch(Tx& tx, std::string_view digest, std::string_view at) {
 namespace usage {
 
 core::Status add(Tx& tx, std::string_view account_id, std::string_view metric, std::string_view period, int64_t n) {
-  return tx.exec("INSERT INTO usage_counters (account_id, metric, period, value) VALUES (?, ?, ?, ?) "
-                 "ON CONFLICT (account_id, metric, period) DO UPDATE SET value = value + excluded.value",
-                 {std::string(account_id), std::string(metric), std::string(period), n});
+  return tx.exec(
+      "INSERT INTO usage_counters (account_id, metric, period, value) VALUES (?, ?, ?, ?) "
+      "ON CONFLICT (account_id, metric, period) DO UPDATE SET value = value + excluded.value",
+      {std::string(account_id), std::string(metric), std::string(period), n});
 }
 
 core::Result<int64_t> get(Tx& tx, std::string_view account_id, std::string_view metric, std::string_view period) {

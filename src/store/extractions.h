@@ -39,8 +39,7 @@ core::Status insert(Tx& tx, ExtractionRecord& e);
 // The extraction with its documents, whoever owns it (the caller checks).
 core::Result<std::optional<ExtractionRecord>> by_id(Tx& tx, std::string_view id);
 // The account's extractions after `after_seq` in creation order, at most `limit`, with documents.
-core::Result<std::vector<ExtractionRecord>> list(Tx& tx, std::string_view account_id, int64_t after_seq,
-                                                 int64_t limit);
+core::Result<std::vector<ExtractionRecord>> list(Tx& tx, std::string_view account_id, int64_t after_seq, int64_t limit);
 // How many extractions or their documents use the blob `sha256` (as workbook or source).
 core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);
 

@@ -93,13 +93,17 @@ core::Result<int64_t> settle_abandoned(Tx& tx, const std::string& where, const s
   p.insert(p.end(), params.begin(), params.end());
   core::Status s = tx.exec(
       "UPDATE jobs SET status = 'cancelled', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, "
-      "updated_at = ? WHERE status = 'running' AND cancel_requested = 1 AND " + where, p);
+      "updated_at = ? WHERE status = 'running' AND cancel_requested = 1 AND " +
+          where,
+      p);
   if (!s) return s.error();
   changed += tx.changes();
   s = tx.exec(
       "UPDATE jobs SET status = 'failed', lease_owner = NULL, lease_expires_at = NULL, finished_at = ?, "
       "updated_at = ?, error = 'abandoned: its worker stopped during attempt ' || attempts || ' of ' || max_attempts "
-      "WHERE status = 'running' AND attempts >= max_attempts AND " + where, p);
+      "WHERE status = 'running' AND attempts >= max_attempts AND " +
+          where,
+      p);
   if (!s) return s.error();
   changed += tx.changes();
   return changed;
@@ -162,10 +166,12 @@ core::Result<std::optional<JobRecord>> claim_next(Tx& tx, std::string_view owner
 
   // The guard repeats the runnable test, so the update is right even where the pick and the
   // update are not one atomic step (a PostgreSQL backend without SELECT ... FOR UPDATE).
-  auto st = tx.exec("UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, "
-                    "attempts = attempts + 1, started_at = COALESCE(started_at, ?), updated_at = ? "
-                    "WHERE id = ? AND " + runnable,
-                    {std::string(owner), timestamp(now + lease), at, at, id, at, at});
+  auto st = tx.exec(
+      "UPDATE jobs SET status = 'running', lease_owner = ?, lease_expires_at = ?, "
+      "attempts = attempts + 1, started_at = COALESCE(started_at, ?), updated_at = ? "
+      "WHERE id = ? AND " +
+          runnable,
+      {std::string(owner), timestamp(now + lease), at, at, id, at, at});
   if (!st) return st.error();
   if (tx.changes() == 0) return std::optional<JobRecord>();
   return by_id(tx, id);
@@ -239,13 +245,15 @@ core::Status release(Tx& tx, std::string_view id, std::string_view owner, Clock:
 
 core::Result<JobRecord> cancel(Tx& tx, std::string_view id, Clock::time_point now) {
   const std::string at = timestamp(now);
-  auto st = tx.exec("UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ? "
-                    "WHERE id = ? AND status = 'queued'",
-                    {at, at, std::string(id)});
+  auto st = tx.exec(
+      "UPDATE jobs SET status = 'cancelled', finished_at = ?, updated_at = ? "
+      "WHERE id = ? AND status = 'queued'",
+      {at, at, std::string(id)});
   if (!st) return st.error();
-  st = tx.exec("UPDATE jobs SET cancel_requested = 1, updated_at = ? "
-               "WHERE id = ? AND status = 'running' AND cancel_requested = 0",
-               {at, std::string(id)});
+  st = tx.exec(
+      "UPDATE jobs SET cancel_requested = 1, updated_at = ? "
+      "WHERE id = ? AND status = 'running' AND cancel_requested = 0",
+      {at, std::string(id)});
   if (!st) return st.error();
   auto job = by_id(tx, id);
   if (!job) return job.error();
@@ -257,9 +265,10 @@ core::Result<int64_t> requeue_orphans(Tx& tx, std::string_view live_owner, Clock
   const std::string at = timestamp(now);
   auto settled = settle_abandoned(tx, "lease_owner <> ?", {std::string(live_owner)}, at);
   if (!settled) return settled.error();
-  auto st = tx.exec("UPDATE jobs SET status = 'queued', run_after = ?, lease_owner = NULL, lease_expires_at = NULL, "
-                    "updated_at = ? WHERE status = 'running' AND lease_owner <> ?",
-                    {at, at, std::string(live_owner)});
+  auto st = tx.exec(
+      "UPDATE jobs SET status = 'queued', run_after = ?, lease_owner = NULL, lease_expires_at = NULL, "
+      "updated_at = ? WHERE status = 'running' AND lease_owner <> ?",
+      {at, at, std::string(live_owner)});
   if (!st) return st.error();
   return *settled + tx.changes();
 }

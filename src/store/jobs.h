@@ -44,12 +44,12 @@ struct JobRecord {
   std::string id;
   std::optional<std::string> account_id;  // nullopt for system jobs
   std::string kind;
-  std::string payload = "{}";             // JSON text
+  std::string payload = "{}";  // JSON text
   JobStatus status = JobStatus::Queued;
-  int64_t priority = 0;                   // higher runs first
-  int64_t attempts = 0;                   // claims so far, the running one included
+  int64_t priority = 0;  // higher runs first
+  int64_t attempts = 0;  // claims so far, the running one included
   int64_t max_attempts = 3;
-  std::string run_after;                  // not claimed before this
+  std::string run_after;                                     // not claimed before this
   std::optional<std::string> lease_owner, lease_expires_at;  // set exactly while running
   bool cancel_requested = false;
   std::optional<std::string> dedupe_key;
@@ -84,8 +84,7 @@ core::Result<std::optional<JobRecord>> by_id(Tx& tx, std::string_view id);
 //
 // First, running jobs with an expired lease that have already used all their attempts are
 // marked failed ("abandoned: ..."), so a job that kills its worker every time cannot loop.
-core::Result<std::optional<JobRecord>> claim_next(Tx& tx, std::string_view owner,
-                                                  const std::vector<std::string>& kinds,
+core::Result<std::optional<JobRecord>> claim_next(Tx& tx, std::string_view owner, const std::vector<std::string>& kinds,
                                                   std::chrono::system_clock::time_point now,
                                                   std::chrono::milliseconds lease);
 
@@ -133,7 +132,7 @@ struct ListQuery {
   std::optional<std::string> account_id;  // nullopt: every account's jobs (admins)
   std::optional<JobStatus> status;
   std::optional<std::string> kind;
-  std::optional<std::string> before_id;   // keyset: jobs older than this id (the last one seen)
+  std::optional<std::string> before_id;  // keyset: jobs older than this id (the last one seen)
   int64_t limit = 50;
 };
 // Jobs matching the query, newest first.

@@ -24,8 +24,8 @@ std::string placeholders(size_t n) {
 constexpr std::string_view kFolderColumns = "id, seq, account_id, parent_id, name, description, created_at, updated_at";
 
 FolderRecord folder_from(const Row& r) {
-  return FolderRecord{r.get_text(0), r.get_int(1), r.get_text(2), r.opt_text(3), r.get_text(4), r.get_text(5),
-                      r.get_text(6), r.get_text(7)};
+  return FolderRecord{r.get_text(0), r.get_int(1),  r.get_text(2), r.opt_text(3),
+                      r.get_text(4), r.get_text(5), r.get_text(6), r.get_text(7)};
 }
 
 constexpr std::string_view kFileColumns =
@@ -61,8 +61,8 @@ FileRecord file_from(const Row& r) {
 constexpr std::string_view kChunkColumns = "id, file_id, account_id, ordinal, page, section, text, embedding";
 
 ChunkRecord chunk_from(const Row& r) {
-  return ChunkRecord{r.get_int(0), r.get_text(1), r.get_text(2), r.get_int(3), r.get_int(4),
-                     r.get_text(5), r.get_text(6), r.opt_text(7).value_or("")};
+  return ChunkRecord{r.get_int(0), r.get_text(1), r.get_text(2), r.get_int(3),
+                     r.get_int(4), r.get_text(5), r.get_text(6), r.opt_text(7).value_or("")};
 }
 
 }  // namespace
@@ -73,9 +73,10 @@ core::Status insert(Tx& tx, FolderRecord& f) {
   auto seq = counters::next(tx, "folders");
   if (!seq) return seq.error();
   f.seq = *seq;
-  auto st = tx.exec("INSERT INTO folders (id, seq, account_id, parent_id, name, description, created_at, updated_at) "
-                    "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                    {f.id, f.seq, f.account_id, opt(f.parent_id), f.name, f.description, f.created_at, f.updated_at});
+  auto st = tx.exec(
+      "INSERT INTO folders (id, seq, account_id, parent_id, name, description, created_at, updated_at) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+      {f.id, f.seq, f.account_id, opt(f.parent_id), f.name, f.description, f.created_at, f.updated_at});
   if (!st && st.error().code == core::Code::Conflict) {
     return core::Error(core::Code::Conflict, "a folder named '" + f.name + "' already exists there", "name");
   }
@@ -97,10 +98,10 @@ core::Result<std::optional<FolderRecord>> by_seq(Tx& tx, int64_t seq) {
 }
 
 core::Result<std::vector<FolderRecord>> list(Tx& tx, std::string_view account_id) {
-  auto rows = account_id.empty()
-                  ? tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders ORDER BY seq")
-                  : tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders WHERE account_id = ? ORDER BY seq",
-                             {std::string(account_id)});
+  auto rows = account_id.empty() ? tx.query("SELECT " + std::string(kFolderColumns) + " FROM folders ORDER BY seq")
+                                 : tx.query("SELECT " + std::string(kFolderColumns) +
+                                                " FROM folders WHERE account_id = ? ORDER BY seq",
+                                            {std::string(account_id)});
   if (!rows) return rows.error();
   std::vector<FolderRecord> out;
   for (const auto& r : *rows) out.push_back(folder_from(r));
@@ -146,9 +147,27 @@ core::Status insert(Tx& tx, FileRecord& f) {
       "INSERT INTO files (id, seq, account_id, folder_id, name, description, mime, source_type, size, sha256, purpose, "
       "metadata, tags, status, status_reason, pages, chunk_count, job_id, created_at, updated_at, processed_at) "
       "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {f.id, f.seq, f.account_id, opt(f.folder_id), f.name, f.description, f.mime, f.source_type, f.size, f.sha256,
-       f.purpose, f.metadata, f.tags, f.status, f.status_reason, f.pages, f.chunk_count,
-       f.job_id.empty() ? Value(nullptr) : Value(f.job_id), f.created_at, f.updated_at, opt(f.processed_at)});
+      {f.id,
+       f.seq,
+       f.account_id,
+       opt(f.folder_id),
+       f.name,
+       f.description,
+       f.mime,
+       f.source_type,
+       f.size,
+       f.sha256,
+       f.purpose,
+       f.metadata,
+       f.tags,
+       f.status,
+       f.status_reason,
+       f.pages,
+       f.chunk_count,
+       f.job_id.empty() ? Value(nullptr) : Value(f.job_id),
+       f.created_at,
+       f.updated_at,
+       opt(f.processed_at)});
 }
 
 core::Result<std::optional<FileRecord>> by_id(Tx& tx, std::string_view id) {
@@ -304,8 +323,9 @@ core::Result<std::optional<FileRecord>> duplicate_of(Tx& tx, std::string_view ac
 
 core::Result<std::vector<std::string>> pending(Tx& tx, std::string_view account_id) {
   // The condition is the partial index files_pending's, word for word, so SQLite reads it alone.
-  auto rows = tx.query("SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', 'processing') ORDER BY seq",
-                       {std::string(account_id)});
+  auto rows =
+      tx.query("SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', 'processing') ORDER BY seq",
+               {std::string(account_id)});
   if (!rows) return rows.error();
   std::vector<std::string> ids;
   for (const auto& r : *rows) ids.push_back(r.get_text(0));
@@ -349,7 +369,8 @@ core::Result<std::vector<ChunkRecord>> by_ids(Tx& tx, const std::vector<int64_t>
   std::vector<ChunkRecord> out;
   if (ids.empty()) return out;
   std::vector<Value> params(ids.begin(), ids.end());
-  auto rows = tx.query("SELECT " + std::string(kChunkColumns) + " FROM chunks WHERE id IN (" + placeholders(ids.size()) + ")",
+  auto rows = tx.query("SELECT " + std::string(kChunkColumns) + " FROM chunks WHERE id IN (" +
+                           placeholders(ids.size()) + ")",
                        params);
   if (!rows) return rows.error();
   for (const auto& r : *rows) out.push_back(chunk_from(r));
@@ -391,15 +412,18 @@ namespace {
 // English function words: in nearly every chunk of English text, so their BM25 weight is about
 // zero, yet each one OR-ed into a query made FTS5 score (and join) nearly every chunk.
 bool is_function_word(std::string_view word) {
-  static constexpr std::string_view kWords[] = {
-      "a",    "an",   "and",   "are",  "as",    "at",   "be",    "but",  "by",   "do",    "does", "for",
-      "from", "had",  "has",   "have", "he",    "her",  "his",   "how",  "i",    "if",    "in",   "into",
-      "is",   "it",   "its",   "of",   "on",    "or",   "our",   "she",  "so",   "than",  "that", "the",
-      "their", "them", "then", "there", "these", "they", "this", "to",   "was",  "we",    "were", "what",
-      "when", "where", "which", "who", "why",   "will", "with",  "you",  "your"};
+  static constexpr std::string_view kWords[] = {"a",     "an",    "and",   "are", "as",    "at",   "be",   "but",
+                                                "by",    "do",    "does",  "for", "from",  "had",  "has",  "have",
+                                                "he",    "her",   "his",   "how", "i",     "if",   "in",   "into",
+                                                "is",    "it",    "its",   "of",  "on",    "or",   "our",  "she",
+                                                "so",    "than",  "that",  "the", "their", "them", "then", "there",
+                                                "these", "they",  "this",  "to",  "was",   "we",   "were", "what",
+                                                "when",  "where", "which", "who", "why",   "will", "with", "you",
+                                                "your"};
   if (word.size() > 5) return false;
   char lower[6] = {};
-  for (size_t i = 0; i < word.size(); ++i) lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
+  for (size_t i = 0; i < word.size(); ++i)
+    lower[i] = static_cast<char>(std::tolower(static_cast<unsigned char>(word[i])));
   const std::string_view w(lower, word.size());
   return std::find(std::begin(kWords), std::end(kWords), w) != std::end(kWords);
 }
@@ -463,8 +487,10 @@ std::vector<std::string> fts_terms(std::string_view text) {
   };
   for (unsigned char c : text) {
     // Letters, digits and any UTF-8 byte belong to words; everything else separates them.
-    if (std::isalnum(c) || c >= 0x80) word.push_back(static_cast<char>(c));
-    else flush();
+    if (std::isalnum(c) || c >= 0x80)
+      word.push_back(static_cast<char>(c));
+    else
+      flush();
   }
   flush();
   const bool all_function_words = std::all_of(words.begin(), words.end(), is_function_word);
@@ -527,9 +553,8 @@ core::Result<std::optional<std::vector<TextHit>>> search_text_in_files(Tx& tx, c
   }
   // BM25 here uses the whole collection's statistics whatever the rowid range, so the files'
   // scores compare.
-  std::sort(out.begin(), out.end(), [](const TextHit& a, const TextHit& b) {
-    return a.score != b.score ? a.score > b.score : a.id < b.id;
-  });
+  std::sort(out.begin(), out.end(),
+            [](const TextHit& a, const TextHit& b) { return a.score != b.score ? a.score > b.score : a.id < b.id; });
   if (static_cast<int64_t>(out.size()) > limit) out.resize(static_cast<size_t>(limit));
   return Scoped(std::move(out));
 }
@@ -568,8 +593,8 @@ core::Result<std::vector<TextHit>> search_text(Tx& tx, std::string_view query, s
   // lists in rowid order either way, so the newest matches are read first and the walk stops
   // at the LIMIT.
   const std::string all = scored + " ORDER BY score DESC LIMIT ?";
-  const std::string newest =
-      "SELECT id, score FROM (" + scored + " ORDER BY chunks_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?";
+  const std::string newest = "SELECT id, score FROM (" + scored +
+                             " ORDER BY chunks_fts.rowid DESC LIMIT ?) ORDER BY score DESC LIMIT ?";
   for (const auto& match : *matches) {
     params[0] = match.expression;
     std::vector<Value> bound = params;
@@ -599,8 +624,9 @@ constexpr std::string_view kColumns = "id, account_id, name, metadata, created_a
 }  // namespace
 
 core::Status insert(Tx& tx, const VectorStoreRecord& s) {
-  return tx.exec("INSERT INTO vector_stores (id, account_id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
-                 {s.id, s.account_id, s.name, s.metadata, s.created_at, s.updated_at});
+  return tx.exec(
+      "INSERT INTO vector_stores (id, account_id, name, metadata, created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?)",
+      {s.id, s.account_id, s.name, s.metadata, s.created_at, s.updated_at});
 }
 
 core::Result<std::optional<VectorStoreRecord>> by_id(Tx& tx, std::string_view id) {
@@ -631,9 +657,10 @@ core::Status remove(Tx& tx, std::string_view id) {
 }
 
 core::Status add_file(Tx& tx, std::string_view store_id, std::string_view file_id, std::string_view at) {
-  return tx.exec("INSERT INTO vector_store_files (vector_store_id, file_id, created_at) VALUES (?, ?, ?) "
-                 "ON CONFLICT (vector_store_id, file_id) DO NOTHING",
-                 {std::string(store_id), std::string(file_id), std::string(at)});
+  return tx.exec(
+      "INSERT INTO vector_store_files (vector_store_id, file_id, created_at) VALUES (?, ?, ?) "
+      "ON CONFLICT (vector_store_id, file_id) DO NOTHING",
+      {std::string(store_id), std::string(file_id), std::string(at)});
 }
 
 core::Status remove_file(Tx& tx, std::string_view store_id, std::string_view file_id) {
@@ -644,8 +671,9 @@ core::Status remove_file(Tx& tx, std::string_view store_id, std::string_view fil
 }
 
 core::Result<std::vector<std::pair<std::string, std::string>>> files(Tx& tx, std::string_view store_id) {
-  auto rows = tx.query("SELECT file_id, created_at FROM vector_store_files WHERE vector_store_id = ? ORDER BY created_at, file_id",
-                       {std::string(store_id)});
+  auto rows = tx.query(
+      "SELECT file_id, created_at FROM vector_store_files WHERE vector_store_id = ? ORDER BY created_at, file_id",
+      {std::string(store_id)});
   if (!rows) return rows.error();
   std::vector<std::pair<std::string, std::string>> out;
   for (const auto& r : *rows) out.emplace_back(r.get_text(0), r.get_text(1));

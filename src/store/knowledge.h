@@ -81,8 +81,8 @@ core::Result<std::vector<FileRecord>> list(Tx& tx, std::string_view account_id, 
                                            int64_t after_seq, int64_t limit);
 core::Result<std::vector<FileRecord>> in_folders(Tx& tx, const std::vector<std::string>& folder_ids);
 core::Status update(Tx& tx, const FileRecord& file);
-core::Status set_status(Tx& tx, std::string_view id, std::string_view status, std::string_view reason,
-                        int64_t pages, int64_t chunk_count);
+core::Status set_status(Tx& tx, std::string_view id, std::string_view status, std::string_view reason, int64_t pages,
+                        int64_t chunk_count);
 core::Status remove(Tx& tx, std::string_view id);
 // How many files still point at a blob (to know when it can be deleted).
 core::Result<int64_t> count_sha(Tx& tx, std::string_view sha256);

@@ -22,10 +22,10 @@ sqlite3_vfs* g_root = nullptr;  // the default VFS, set once before ours is regi
 
 // What SQLite allocates for a file of ours (szOsFile bytes): this, then the default VFS's file.
 struct MappedFile {
-  sqlite3_file base;         // base.pMethods = kMethods
-  sqlite3_file* real;        // the default VFS's file, right after this struct
-  int fd;                    // our own read-only descriptor (read-only main database), or -1
-  const char* map;           // the file's first `mapped` bytes, or nullptr
+  sqlite3_file base;   // base.pMethods = kMethods
+  sqlite3_file* real;  // the default VFS's file, right after this struct
+  int fd;              // our own read-only descriptor (read-only main database), or -1
+  const char* map;     // the file's first `mapped` bytes, or nullptr
   size_t mapped;
 };
 
@@ -89,14 +89,31 @@ int x_shm_unmap(sqlite3_file* f, int delete_flag) { return real(f)->pMethods->xS
 int x_fetch(sqlite3_file* f, sqlite3_int64 offset, int amt, void** out) {
   return real(f)->pMethods->xFetch(real(f), offset, amt, out);
 }
-int x_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) { return real(f)->pMethods->xUnfetch(real(f), offset, p); }
+int x_unfetch(sqlite3_file* f, sqlite3_int64 offset, void* p) {
+  return real(f)->pMethods->xUnfetch(real(f), offset, p);
+}
 
 // Version 3, as the unix VFS's (shared memory for WAL, xFetch for SQLite's own map).
 const sqlite3_io_methods kMethods = {
-    3,           x_close,      x_read,        x_write,       x_truncate,    x_sync,
-    x_file_size, x_lock,       x_unlock,      x_check_reserved_lock,        x_file_control,
-    x_sector_size, x_device_characteristics, x_shm_map,     x_shm_lock,    x_shm_barrier,
-    x_shm_unmap, x_fetch,      x_unfetch,
+    3,
+    x_close,
+    x_read,
+    x_write,
+    x_truncate,
+    x_sync,
+    x_file_size,
+    x_lock,
+    x_unlock,
+    x_check_reserved_lock,
+    x_file_control,
+    x_sector_size,
+    x_device_characteristics,
+    x_shm_map,
+    x_shm_lock,
+    x_shm_barrier,
+    x_shm_unmap,
+    x_fetch,
+    x_unfetch,
 };
 
 int x_open(sqlite3_vfs*, const char* name, sqlite3_file* f, int flags, int* out_flags) {
@@ -123,7 +140,9 @@ int x_full_pathname(sqlite3_vfs*, const char* name, int n, char* out) {
 }
 void* x_dl_open(sqlite3_vfs*, const char* name) { return g_root->xDlOpen(g_root, name); }
 void x_dl_error(sqlite3_vfs*, int n, char* out) { g_root->xDlError(g_root, n, out); }
-void (*x_dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) { return g_root->xDlSym(g_root, handle, symbol); }
+void (*x_dl_sym(sqlite3_vfs*, void* handle, const char* symbol))(void) {
+  return g_root->xDlSym(g_root, handle, symbol);
+}
 void x_dl_close(sqlite3_vfs*, void* handle) { g_root->xDlClose(g_root, handle); }
 int x_randomness(sqlite3_vfs*, int n, char* out) { return g_root->xRandomness(g_root, n, out); }
 int x_sleep(sqlite3_vfs*, int micros) { return g_root->xSleep(g_root, micros); }

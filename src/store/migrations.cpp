@@ -78,10 +78,10 @@ core::Result<int> apply(SqliteConnection& conn, const Migration& m, int latest, 
     auto violations = conn.query("PRAGMA foreign_key_check", {}, 1);
     if (!violations.ok() || !violations->empty()) {
       rollback(conn);
-      return migration_failed(
-          m, violations.ok() ? core::Error(core::Code::Internal, "it leaves foreign key violations in table " +
-                                                                     violations->front().get_text(0))
-                             : std::move(violations).error());
+      return migration_failed(m, violations.ok()
+                                     ? core::Error(core::Code::Internal, "it leaves foreign key violations in table " +
+                                                                             violations->front().get_text(0))
+                                     : std::move(violations).error());
     }
   }
   core::Status s = conn.exec_script("PRAGMA user_version = " + std::to_string(m.version));
@@ -101,8 +101,9 @@ core::Status check_migrations(std::span<const Migration> migrations) {
   int previous = 0;
   for (const Migration& m : migrations) {
     if (m.version <= previous) {
-      return core::Error(core::Code::Internal, "migration " + label(m) + " is out of order: versions must be >= 1 "
-                                               "and strictly increasing");
+      return core::Error(core::Code::Internal, "migration " + label(m) +
+                                                   " is out of order: versions must be >= 1 "
+                                                   "and strictly increasing");
     }
     previous = m.version;
   }

@@ -27,9 +27,9 @@ namespace docent::store {
 class SqliteConnection;
 
 struct Migration {
-  int version = 0;          // NNNN of the file name, >= 1
-  std::string_view name;    // the file name's `name` part
-  std::string_view sql;     // the file's contents: any number of statements
+  int version = 0;        // NNNN of the file name, >= 1
+  std::string_view name;  // the file name's `name` part
+  std::string_view sql;   // the file's contents: any number of statements
 };
 
 // The migrations built into this binary, in ascending version order.

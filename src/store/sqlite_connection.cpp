@@ -137,9 +137,8 @@ core::Result<sqlite3_stmt*> SqliteConnection::prepare(std::string_view sql) {
 }
 
 void SqliteConnection::evict_least_recently_used() {
-  auto oldest = std::min_element(cache_.begin(), cache_.end(), [](const auto& a, const auto& b) {
-    return a.second.last_used < b.second.last_used;
-  });
+  auto oldest = std::min_element(cache_.begin(), cache_.end(),
+                                 [](const auto& a, const auto& b) { return a.second.last_used < b.second.last_used; });
   if (oldest == cache_.end()) return;
   sqlite3_finalize(oldest->second.stmt);
   cache_.erase(oldest);

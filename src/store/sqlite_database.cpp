@@ -14,9 +14,9 @@ namespace docent::store {
 
 namespace {
 
-constexpr int64_t kJournalSizeLimit = 64 * 1024 * 1024;  // WAL bytes kept after a checkpoint
+constexpr int64_t kJournalSizeLimit = 64 * 1024 * 1024;         // WAL bytes kept after a checkpoint
 constexpr int64_t kReaderMmapBytes = 2LL * 1024 * 1024 * 1024;  // per reader; SQLite caps it at its build's limit
-constexpr int64_t kReaderCacheKiB = 32 * 1024;  // per reader, for pages past the mapped part
+constexpr int64_t kReaderCacheKiB = 32 * 1024;                  // per reader, for pages past the mapped part
 
 // The databases whose read() or write() this thread is inside, innermost last.
 thread_local std::vector<const void*> t_active;
@@ -175,11 +175,11 @@ class SqliteDatabase final : public Database {
   const std::chrono::milliseconds busy_timeout_;
   const int schema_version_;
 
-  core::Mutex writer_mutex_;                   // held for the whole of write(); writers queue on it
+  core::Mutex writer_mutex_;  // held for the whole of write(); writers queue on it
   std::unique_ptr<SqliteConnection> writer_ GUARDED_BY(writer_mutex_);
 
   core::Mutex pool_mutex_;
-  core::CondVar reader_freed_;                    // signalled when a reader returns
+  core::CondVar reader_freed_;  // signalled when a reader returns
   std::vector<SqliteConnection*> idle_readers_ GUARDED_BY(pool_mutex_);
   std::vector<std::unique_ptr<SqliteConnection>> readers_;  // owns every reader; fixed after construction
 };
@@ -231,9 +231,8 @@ core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path&
     }
     readers.push_back(std::move(reader).value());
   }
-  core::log::info("database opened", {{"path", file.string()},
-                                      {"schema_version", *version},
-                                      {"readers", options.readers}});
+  core::log::info("database opened",
+                  {{"path", file.string()}, {"schema_version", *version}, {"readers", options.readers}});
   return std::unique_ptr<Database>(
       std::make_unique<SqliteDatabase>(std::move(writer).value(), std::move(readers), *version, options.busy_timeout));
 }

@@ -49,8 +49,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   RouteMatch m = router().match(req->method, req->path);
   if (m.kind == RouteMatch::Kind::Found && m.route->options.multipart) {
     if (auto boundary = multipart_boundary(req->header("Content-Type"))) {
-      MultipartLimits limits{.max_parts = 8, .max_part_header_bytes = 1024, .max_field_bytes = 4096,
-                             .max_file_bytes = 16 * 1024, .max_total_bytes = 64 * 1024};
+      MultipartLimits limits{.max_parts = 8,
+                             .max_part_header_bytes = 1024,
+                             .max_field_bytes = 4096,
+                             .max_file_bytes = 16 * 1024,
+                             .max_total_bytes = 64 * 1024};
       MultipartParser parser(*boundary, limits, spool());
       // Feed in uneven pieces to exercise boundaries split across reads.
       std::string_view body = req->body;

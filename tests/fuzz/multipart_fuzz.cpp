@@ -70,9 +70,7 @@ size_t next_piece(uint8_t mode, size_t index, uint32_t& rng, std::string_view re
     case 3: return kBoundary.size() + 4;  // the delimiter's length: splits land on every offset
     case 4: return 7 + index % 5;
     case 5: return 1 + (index * 37) % 64;
-    case 6:
-      rng = rng * 1103515245u + 12345u;
-      return 1 + (rng >> 16) % (1 + (mode >> 3) * 4);
+    case 6: rng = rng * 1103515245u + 12345u; return 1 + (rng >> 16) % (1 + (mode >> 3) * 4);
     default: {  // a byte of the input says how long the piece is
       size_t n = rest.empty() ? 1 : static_cast<uint8_t>(rest[0]) % 17;
       return n == 0 ? 1 : n;

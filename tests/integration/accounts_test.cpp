@@ -15,7 +15,6 @@ namespace {
 namespace json = boost::json;
 
 
-
 // Every key of every object in a JSON document, recursively, lowercased.
 void collect_keys(const json::value& v, std::vector<std::string>& out) {
   if (v.is_object()) {
@@ -63,7 +62,8 @@ class AccountsTest : public ::testing::Test {
                                     R"({"login":")" + login + R"(","password":")" + u.password + R"("})", admin());
     EXPECT_EQ(created.status, 201) << created.body;
     u.id = str(created.json().at("id"));
-    auto login_res = client.post_json("/v1/auth/login", R"({"login":")" + login + R"(","password":")" + u.password + R"("})");
+    auto login_res = client.post_json("/v1/auth/login",
+                                      R"({"login":")" + login + R"(","password":")" + u.password + R"("})");
     EXPECT_EQ(login_res.status, 200) << login_res.body;
     u.key = str(login_res.json().at("api_key").at("key"));
     return u;
@@ -201,7 +201,8 @@ TEST_F(AccountsTest, AnotherAccountsIdsAre404Everywhere) {
   EXPECT_EQ(client.request("DELETE", "/v1/keys/" + a_key_id, {}, as_b).status, 404);
   EXPECT_EQ(client.post_json("/v1/keys/" + a_key_id + "/rotate", "", as_b).status, 404);
   EXPECT_EQ(client.get("/api/account/read/" + a.id, as_b).status, 404);
-  EXPECT_EQ(client.request("PUT", "/api/account/update", R"({"Guid":")" + a.id + R"(","FirstName":"x"})", as_b).status, 404);
+  EXPECT_EQ(client.request("PUT", "/api/account/update", R"({"Guid":")" + a.id + R"(","FirstName":"x"})", as_b).status,
+            404);
   EXPECT_EQ(client.request("DELETE", "/api/account/delete/" + a.id, {}, as_b).status, 404);
   // And A is untouched.
   EXPECT_EQ(client.get("/v1/accounts/me", bearer(a.key)).json().at("first_name"), "");
@@ -276,8 +277,8 @@ TEST_F(AccountsTest, ChatpdfDeviceRegistrationQuotaAndUpgrade) {
   auto body = reg.json().as_object();
   EXPECT_EQ(body.at("success"), true);
   auto data = body.at("data").as_object();
-  for (const char* k : {"quota", "userType", "deviceId", "isSync", "location", "email", "_id", "createdAt",
-                        "updatedAt", "__v"}) {
+  for (const char* k :
+       {"quota", "userType", "deviceId", "isSync", "location", "email", "_id", "createdAt", "updatedAt", "__v"}) {
     EXPECT_TRUE(data.contains(k)) << k;
   }
   EXPECT_EQ(data.at("userType"), "ANONYMOUS");

@@ -27,11 +27,12 @@ class ChatbotChatTest : public ::testing::Test {
 
   std::string upload(const std::string& key, const std::string& name, const std::string& pdf) {
     auto res = client.request("POST", "/api/files/upload", multipart_body("cb", {{"file", name, "", pdf}}),
-                              {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=cb"}});
+                              {{"Authorization", "Bearer " + key},
+                               {"Content-Type", "multipart/form-data; boundary=cb"}});
     EXPECT_EQ(res.status, 200) << res.body;
     const std::string id = str(res.json().at("id"));
-    for (int i = 0; i < 400 && str(client.get("/api/files/" + id + "/status", bearer(key)).json().at("status")) !=
-                                   "completed";
+    for (int i = 0;
+         i < 400 && str(client.get("/api/files/" + id + "/status", bearer(key)).json().at("status")) != "completed";
          ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
@@ -52,7 +53,8 @@ TEST_F(ChatbotChatTest, AChatOverAnAttachmentCitesItsPage) {
   // The seed's request as written: model "gpt-4" is served by nobody here, so the default answers.
   auto first = client.post_json("/api/chat",
                                 R"({"message":"When must taxi receipts be submitted?","model":"gpt-4","stream":false,)"
-                                R"("attachments":[")" + file + R"("]})",
+                                R"("attachments":[")" +
+                                    file + R"("]})",
                                 bearer(key));
   ASSERT_EQ(first.status, 200) << first.body;
   auto o = first.json().as_object();
@@ -64,7 +66,8 @@ TEST_F(ChatbotChatTest, AChatOverAnAttachmentCitesItsPage) {
 
   // A streamed turn in the same chat.
   auto next = client.post_json("/api/chat/" + chat + "/messages",
-                               R"({"message":"How many days are allowed for taxi receipts?","stream":true})", bearer(key));
+                               R"({"message":"How many days are allowed for taxi receipts?","stream":true})",
+                               bearer(key));
   ASSERT_EQ(next.status, 200) << next.body;
   auto events = sse_json(next.body);
   ASSERT_GE(events.size(), 2u) << next.body;

@@ -267,8 +267,9 @@ TEST_F(ChatpdfConversationsTest, ChattingAnswersFromPageThreeWithItsCitation) {
   auto again = client.get("/messages/chatting?sourceId=" + source + "&isReGenerate=true", headers);
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(sse_json(again.body).back().at("type"), "done") << again.body;
-  EXPECT_EQ(client.request("POST", "/messages/conversation/" + conversation, "", headers)
-                .json().at("data").at("totalItems"), 2);
+  EXPECT_EQ(
+      client.request("POST", "/messages/conversation/" + conversation, "", headers).json().at("data").at("totalItems"),
+      2);
 
   // A question the file cannot answer gets the plain sentence, no invented text, no citation.
   auto unknown = client.get("/messages/chatting?sourceId=" + source + "&message=Who%20won%20the%20world%20cup%3F",

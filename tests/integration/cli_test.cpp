@@ -38,17 +38,17 @@ TEST(Cli, UnknownSubcommandFails) {
 TEST(Cli, ConfigPrecedenceFlagOverEnvOverFileOverDefault) {
   TempDir dir;
   std::ofstream(dir.path() / "docent.toml") << "[server]\nport = 7001\nthreads = 3\nworkers = 5\n";
-  auto r = run_docent({"config", "--port", "7003"},
-                      {{"DOCENT_PORT", "7002"}, {"DOCENT_THREADS", "4"}}, dir.path());
+  auto r = run_docent({"config", "--port", "7003"}, {{"DOCENT_PORT", "7002"}, {"DOCENT_THREADS", "4"}}, dir.path());
   ASSERT_EQ(r.exit_code, 0) << r.err;
-  EXPECT_NE(r.out.find("port = 7003"), std::string::npos) << r.out;      // flag beats env and file
-  EXPECT_NE(r.out.find("threads = 4"), std::string::npos) << r.out;      // env beats file
-  EXPECT_NE(r.out.find("workers = 5"), std::string::npos) << r.out;      // file beats default
-  EXPECT_NE(r.out.find("json_max_depth = 64"), std::string::npos);        // default
+  EXPECT_NE(r.out.find("port = 7003"), std::string::npos) << r.out;  // flag beats env and file
+  EXPECT_NE(r.out.find("threads = 4"), std::string::npos) << r.out;  // env beats file
+  EXPECT_NE(r.out.find("workers = 5"), std::string::npos) << r.out;  // file beats default
+  EXPECT_NE(r.out.find("json_max_depth = 64"), std::string::npos);   // default
 }
 
 TEST(Cli, ConfigMasksSecrets) {
-  auto r = run_docent({"config"}, {{"DOCENT_MASTER_KEY", "super-secret-master-key-1234"}, {"DOCENT_LLM_KEY", "sk-abcdefghijklmnop"}});
+  auto r = run_docent({"config"}, {{"DOCENT_MASTER_KEY", "super-secret-master-key-1234"},
+                                   {"DOCENT_LLM_KEY", "sk-abcdefghijklmnop"}});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out.find("super-secret-master-key"), std::string::npos);
   EXPECT_EQ(r.out.find("sk-abcdefghijkl"), std::string::npos);

@@ -119,7 +119,8 @@ TEST_F(ConversationsTest, AConversationOverAllFilesWaitsForAnUploadStillBeingRea
                                 R"({"content":"What did the quick brown dog jump over?","stream":false})", bearer(key));
   ASSERT_EQ(asked.status, 200) << asked.body;
   const json::value answer = asked.json().at("answer");
-  EXPECT_NE(str(answer.at("content")).find("The quick brown dog jumped over the lazy fox."), std::string::npos) << asked.body;
+  EXPECT_NE(str(answer.at("content")).find("The quick brown dog jumped over the lazy fox."), std::string::npos)
+      << asked.body;
   ASSERT_FALSE(answer.at("citations").as_array().empty()) << asked.body;
   EXPECT_EQ(answer.at("citations").at(0).at("file_id"), json::value(file));
 }

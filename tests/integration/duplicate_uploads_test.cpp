@@ -91,7 +91,9 @@ TEST_F(DuplicateUploadsTest, TheSameBytesUploadedTwiceIntoOneFolderAreOneFile) {
   EXPECT_NE(str(in_folder.json().at("id")), id);
   EXPECT_EQ(in_folder.json().at("docent").at("duplicate"), false);
 
-  ASSERT_EQ(client.post_json("/v1/accounts", R"({"login":"dup-other","password":"other-pass-1"})", bearer(key())).status, 201);
+  ASSERT_EQ(
+      client.post_json("/v1/accounts", R"({"login":"dup-other","password":"other-pass-1"})", bearer(key())).status,
+      201);
   auto login = client.post_json("/v1/auth/login", R"({"login":"dup-other","password":"other-pass-1"})");
   ASSERT_EQ(login.status, 200) << login.body;
   const std::string other = str(login.json().at("api_key").at("key"));

@@ -22,8 +22,8 @@ namespace json = boost::json;
 using business_docs::Truth;
 
 constexpr const char* kKinds[] = {"invoice", "po", "dc", "ewaybill"};
-const std::set<std::string> kSummed = {"quantity", "discount", "taxable_value", "cgst_amount", "sgst_amount",
-                                       "igst_amount", "line_total", "total_tax"};
+const std::set<std::string> kSummed = {"quantity",    "discount",    "taxable_value", "cgst_amount",
+                                       "sgst_amount", "igst_amount", "line_total",    "total_tax"};
 
 std::string normal(std::string_view s) {
   std::string out;
@@ -157,7 +157,8 @@ TEST_F(ExtractionApiTest, EachSpherechatEndpointMakesAWorkbookEqualToTheTruth) {
     auto res = post_files(client, std::string("/api/pdf/") + kind, server_->admin_key(), {{"scan.pdf", pdf}});
     ASSERT_EQ(res.status, 200) << res.body;
     auto body = res.json().as_object();
-    EXPECT_EQ(member_names(body), (std::set<std::string>{"success", "message", "fileId", "fileName", "excelPath", "fileSize"}));
+    EXPECT_EQ(member_names(body),
+              (std::set<std::string>{"success", "message", "fileId", "fileName", "excelPath", "fileSize"}));
     EXPECT_EQ(body.at("success"), true);
     EXPECT_EQ(body.at("message"), "PDF processed successfully");
     EXPECT_EQ(body.at("fileName"), "scan_extracted.xlsx");

@@ -51,11 +51,14 @@ TEST_F(ExtractionErrorsTest, SpherechatRefusesWhatIsNotAReadablePdf) {
   auto empty = post_files(client, "/api/pdf/po", admin(), {{"empty.pdf", ""}});
   expect_spherechat_error(empty, 400, "empty");
 
-  auto encrypted = post_files(client, "/api/pdf/dc", admin(), {{"locked.pdf", read_file(sample_pdf("005-libreoffice-writer-password/libreoffice-writer-password.pdf"))}});
+  auto encrypted = post_files(
+      client, "/api/pdf/dc", admin(),
+      {{"locked.pdf", read_file(sample_pdf("005-libreoffice-writer-password/libreoffice-writer-password.pdf"))}});
   expect_spherechat_error(encrypted, 400, "password");
   EXPECT_NE(std::string(encrypted.json().at("error").as_string()).find("locked.pdf"), std::string::npos);
 
-  std::string broken = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + std::string(200, '\x01') + "\nthis is where the objects would be\n";
+  std::string broken = "%PDF-1.7\n%\xe2\xe3\xcf\xd3\n" + std::string(200, '\x01') +
+                       "\nthis is where the objects would be\n";
   auto unreadable = post_files(client, "/api/pdf/ewaybill", admin(), {{"broken.pdf", broken}});
   expect_spherechat_error(unreadable, 400, "broken.pdf");
 
@@ -82,10 +85,10 @@ TEST_F(ExtractionErrorsTest, SpherechatRefusesRequestsWithoutAFilePart) {
   expect_spherechat_error(wrong_name, 400, "file");
 
   // Framing broken: no closing boundary.
-  auto broken = client.request("POST", "/api/pdf/invoice",
-                               "--bb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4",
-                               {{"Authorization", "Bearer " + admin()},
-                                {"Content-Type", "multipart/form-data; boundary=bb"}});
+  auto broken =
+      client.request("POST", "/api/pdf/invoice",
+                     "--bb\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.pdf\"\r\n\r\n%PDF-1.4",
+                     {{"Authorization", "Bearer " + admin()}, {"Content-Type", "multipart/form-data; boundary=bb"}});
   EXPECT_EQ(broken.status, 400) << broken.body;
   EXPECT_EQ(broken.json().at("success"), false);
 }
@@ -103,7 +106,8 @@ TEST_F(ExtractionErrorsTest, NothingRecognisableIsSuccessWithEmptyFields) {
                         {{"letter.pdf", make_pdf({{"Dear reader", "the weather was pleasant all week"}})}});
   ASSERT_EQ(res.status, 200) << res.body;
   auto body = res.json().as_object();
-  EXPECT_EQ(member_names(body), (std::set<std::string>{"success", "message", "fileId", "fileName", "excelPath", "fileSize"}));
+  EXPECT_EQ(member_names(body),
+            (std::set<std::string>{"success", "message", "fileId", "fileName", "excelPath", "fileSize"}));
   EXPECT_EQ(body.at("success"), true);
   EXPECT_NE(std::string(body.at("message").as_string()).find("no recognisable fields"), std::string::npos);
   EXPECT_EQ(body.at("fileName"), "letter_extracted.xlsx");
@@ -133,7 +137,9 @@ TEST_F(ExtractionErrorsTest, AnotherAccountsExtractionIsNotFound) {
   auto res = post_files(client, "/api/pdf/po", alice, {{"po.pdf", make_pdf({{"Hello"}})}});
   ASSERT_EQ(res.status, 200) << res.body;
   std::string id(res.json().at("fileId").as_string());
-  auto as = [&](const std::string& key) { return std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + key}}; };
+  auto as = [&](const std::string& key) {
+    return std::vector<std::pair<std::string, std::string>>{{"Authorization", "Bearer " + key}};
+  };
 
   EXPECT_EQ(client.get("/api/pdf/download/" + id, as(alice)).status, 200);
   expect_spherechat_error(client.get("/api/pdf/download/" + id, as(bob)), 404);
@@ -147,9 +153,10 @@ TEST_F(ExtractionErrorsTest, AnotherAccountsExtractionIsNotFound) {
   EXPECT_EQ(mine[0].at("kind"), "po");
 
   // Bob cannot extract Alice's uploaded file either.
-  auto up = client.request("POST", "/v1/files",
-                           multipart_body("kk", {{"purpose", "", "", "assistants"}, {"file", "a.pdf", "", make_pdf({{"Hi"}})}}),
-                           {{"Authorization", "Bearer " + alice}, {"Content-Type", "multipart/form-data; boundary=kk"}});
+  auto up = client.request(
+      "POST", "/v1/files",
+      multipart_body("kk", {{"purpose", "", "", "assistants"}, {"file", "a.pdf", "", make_pdf({{"Hi"}})}}),
+      {{"Authorization", "Bearer " + alice}, {"Content-Type", "multipart/form-data; boundary=kk"}});
   ASSERT_EQ(up.status, 200) << up.body;
   std::string file_id(up.json().at("id").as_string());
   auto theirs = client.post_json("/v1/extractions", R"({"kind":"invoice","file_id":")" + file_id + R"("})", as(bob));
@@ -191,7 +198,8 @@ TEST_F(ExtractionErrorsTest, NativeListPages) {
   for (int i = 0; i < 3; ++i) {
     auto res = client.request("POST", "/v1/extractions",
                               multipart_body("bb", {{"kind", "", "", "dc"}, {"file", "d.pdf", "", make_pdf({{"Hi"}})}}),
-                              {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=bb"}});
+                              {{"Authorization", "Bearer " + key},
+                               {"Content-Type", "multipart/form-data; boundary=bb"}});
     ASSERT_EQ(res.status, 200) << res.body;
     EXPECT_EQ(res.json().at("object"), "extraction");
     EXPECT_EQ(res.json().at("kind"), "dc");
@@ -215,8 +223,8 @@ TEST(ExtractionCli, UsageAndUnreadableInputs) {
   EXPECT_NE(bad_kind.err.find("--kind"), std::string::npos) << bad_kind.err;
   auto no_output = run_docent({"extract", "--kind", "invoice", (dir.path() / "notes.pdf").string()});
   EXPECT_EQ(no_output.exit_code, 2);
-  auto unreadable = run_docent({"extract", "--kind", "invoice", (dir.path() / "notes.pdf").string(), "-o",
-                                (dir.path() / "o.xlsx").string()});
+  auto unreadable = run_docent(
+      {"extract", "--kind", "invoice", (dir.path() / "notes.pdf").string(), "-o", (dir.path() / "o.xlsx").string()});
   EXPECT_EQ(unreadable.exit_code, 1);
   EXPECT_NE(unreadable.err.find("not a PDF"), std::string::npos) << unreadable.err;
   EXPECT_FALSE(std::filesystem::exists(dir.path() / "o.xlsx"));

@@ -24,9 +24,9 @@ class FakeUpstream {
   FakeUpstream(const std::filesystem::path& dir, const std::string& answer) : log_(dir / "requests.jsonl") {
     auto port_file = dir / "port";
     std::ofstream(dir / "answer.json") << answer;
-    auto [code, out] = run_shell("/usr/bin/python3 '" + std::string(DOCENT_SOURCE_DIR) +
-                                 "/tests/integration/fake_json_upstream.py' \"$(cat '" + (dir / "answer.json").string() +
-                                 "')\" '" + log_.string() + "' > '" + port_file.string() + "' & echo $!");
+    auto [code, out] = run_shell(
+        "/usr/bin/python3 '" + std::string(DOCENT_SOURCE_DIR) + "/tests/integration/fake_json_upstream.py' \"$(cat '" +
+        (dir / "answer.json").string() + "')\" '" + log_.string() + "' > '" + port_file.string() + "' & echo $!");
     pid_ = code == 0 ? std::stoi(out) : -1;
     for (int i = 0; i < 200 && port_.empty(); ++i) {
       std::ifstream in(port_file);
@@ -79,7 +79,8 @@ TEST(ExtractionUpstream, FillsWhatTheRulesMissed) {
   EXPECT_NE(sent.find("Consignee Lotus Agencies"), std::string::npos);
   EXPECT_NE(sent.find("\"model\":\"fake-json\""), std::string::npos);
 
-  auto book = read_workbook(client.get("/api/pdf/download/" + id, {{"Authorization", "Bearer " + server.admin_key()}}).body);
+  auto book = read_workbook(
+      client.get("/api/pdf/download/" + id, {{"Authorization", "Bearer " + server.admin_key()}}).body);
   bool model_row = false;
   for (const auto& row : book.at("Summary").at("rows").as_array()) {
     if (row.at(1) == "Lotus Agencies") model_row = row.at(5) == "model";

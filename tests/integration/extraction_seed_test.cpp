@@ -18,7 +18,8 @@ namespace {
 namespace json = boost::json;
 
 std::string replace_all(std::string s, const std::string& from, const std::string& to) {
-  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size())) s.replace(at, from.size(), to);
+  for (size_t at = s.find(from); at != std::string::npos; at = s.find(from, at + to.size()))
+    s.replace(at, from.size(), to);
   return s;
 }
 
@@ -30,7 +31,8 @@ class SpherechatSeedTest : public ::testing::Test {
   // The example file with the seed's host and key replaced.
   std::string example(const std::string& name) const {
     std::string text = read_file(std::filesystem::path(DOCENT_SOURCE_DIR) / "tests/conformance/spherechat" / name);
-    text = replace_all(text, "https://spherechat.sphereskill.tech:1082", "http://127.0.0.1:" + std::to_string(server.port()));
+    text = replace_all(text, "https://spherechat.sphereskill.tech:1082",
+                       "http://127.0.0.1:" + std::to_string(server.port()));
     return replace_all(text, "YOUR_API_TOKEN", server.admin_key());
   }
   // Runs `command` in the test's folder, away from any proxy.
@@ -73,7 +75,8 @@ TEST_F(SpherechatSeedTest, CurlExamplesAsWritten) {
   auto [dl_code, dl_out] = run_here("sh download.sh");
   ASSERT_EQ(dl_code, 0) << dl_out;
   expect_workbook(dir.path() / "invoice.xlsx");
-  EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(dir.path() / "invoice.xlsx")), answer.at("fileSize").as_int64());
+  EXPECT_EQ(static_cast<int64_t>(std::filesystem::file_size(dir.path() / "invoice.xlsx")),
+            answer.at("fileSize").as_int64());
 }
 
 }  // namespace

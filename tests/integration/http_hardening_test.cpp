@@ -42,9 +42,11 @@ size_t responses_in(const std::string& raw) {
 TEST_F(HttpHardening, TransferEncodingChunkedIdentityIsRefusedAndTheConnectionClosed) {
   const std::string hidden = "GET /health HTTP/1.1\r\nHost: x\r\n\r\n";
   auto start = std::chrono::steady_clock::now();
-  std::string out = client.raw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                               "Transfer-Encoding: chunked, identity\r\n\r\n22\r\n" + hidden + "\r\n0\r\n\r\n",
-                               5000ms);
+  std::string out = client.raw(
+      "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: chunked, identity\r\n\r\n22\r\n" +
+          hidden + "\r\n0\r\n\r\n",
+      5000ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4000ms) << "the connection was left open";
   EXPECT_EQ(HttpClient::status_of(out), 400) << out;
   EXPECT_EQ(responses_in(out), 1u) << out;
@@ -53,9 +55,11 @@ TEST_F(HttpHardening, TransferEncodingChunkedIdentityIsRefusedAndTheConnectionCl
 TEST_F(HttpHardening, XchunkedWithContentLengthIsRefusedAndTheHiddenHealthCheckNeverServed) {
   const std::string body = "0\r\n\r\nGET /health HTTP/1.1\r\nHost: x\r\n\r\n";
   auto start = std::chrono::steady_clock::now();
-  std::string out = client.raw("POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
-                               "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\n" + body,
-                               5000ms);
+  std::string out = client.raw(
+      "POST /v1/echo HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+      "Transfer-Encoding: xchunked\r\nContent-Length: 5\r\n\r\n" +
+          body,
+      5000ms);
   EXPECT_LT(std::chrono::steady_clock::now() - start, 4000ms) << "the connection was left open";
   EXPECT_EQ(HttpClient::status_of(out), 400) << out;
   EXPECT_EQ(responses_in(out), 1u) << out;

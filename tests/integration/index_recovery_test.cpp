@@ -34,9 +34,10 @@ std::string long_text(const std::string& word, int paragraphs) {
 
 HttpResponse upload(HttpClient& client, const std::string& key, const std::string& name, const std::string& text) {
   return client.request("POST", "/v1/files",
-                        multipart_body("b0undary", {{"purpose", "", "", "assistants"},
-                                                    {"file", name, "text/plain", text}}),
-                        {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=b0undary"}});
+                        multipart_body("b0undary",
+                                       {{"purpose", "", "", "assistants"}, {"file", name, "text/plain", text}}),
+                        {{"Authorization", "Bearer " + key},
+                         {"Content-Type", "multipart/form-data; boundary=b0undary"}});
 }
 
 // Uploads and waits (bounded) until ingested; returns the file id and its chunk count.
@@ -112,7 +113,8 @@ std::unique_ptr<CrashedFolder> crashed_folder() {
 
 ServerOptions slow_replay(const CrashedFolder& folder) {
   // A second a chunk: the replay outlasts every wait below.
-  return ServerOptions{.args = {"--set", "index.test_replay_pause_ms=1000"}, .env = {{"DOCENT_LOG_LEVEL", "info"}},
+  return ServerOptions{.args = {"--set", "index.test_replay_pause_ms=1000"},
+                       .env = {{"DOCENT_LOG_LEVEL", "info"}},
                        .data_dir = folder.dir.path()};
 }
 
@@ -133,8 +135,8 @@ TEST(IndexRecovery, HealthAnswersWhileTheIndexRebuilds) {
     later = std::string(health(client).at("checks").at("vector_index").as_string());
   }
   EXPECT_EQ(later.rfind("rebuilding", 0), 0u) << later;
-  EXPECT_NE(later.find(" of " + std::to_string(folder->chunks) + " chunks"), std::string::npos)
-      << later << "\n" << server.stderr_text();
+  EXPECT_NE(later.find(" of " + std::to_string(folder->chunks) + " chunks"), std::string::npos) << later << "\n"
+                                                                                                << server.stderr_text();
 }
 
 TEST(IndexRecovery, SearchDuringRebuildIsFullTextAndSaysSo) {

@@ -83,8 +83,8 @@ TEST_F(InputEdgesTest, WrongTypedFieldsAre400NamingTheFieldOnEveryFace) {
   const std::string user_says = R"("messages":[{"role":"user","content":"hi"}])";
   const std::vector<Case> cases = {
       // native
-      {Face::Native, "POST", "/v1/chat/completions", "{" + user_says + R"(,"stream":true,"stream_options":{"include_usage":"yes"}})",
-       "stream_options.include_usage"},
+      {Face::Native, "POST", "/v1/chat/completions",
+       "{" + user_says + R"(,"stream":true,"stream_options":{"include_usage":"yes"}})", "stream_options.include_usage"},
       {Face::Native, "POST", "/v1/chat/completions", "{" + user_says + R"(,"temperature":"warm"})", "temperature"},
       {Face::Native, "POST", "/v1/chat/completions", "{" + user_says + R"(,"tools":{}})", "tools"},
       {Face::Native, "POST", "/v1/chat/completions", "{" + user_says + R"(,"user":5})", "user"},
@@ -94,8 +94,8 @@ TEST_F(InputEdgesTest, WrongTypedFieldsAre400NamingTheFieldOnEveryFace) {
       {Face::Native, "POST", "/v1/responses", R"({"input":"hi","metadata":"m"})", "metadata"},
       {Face::Native, "POST", "/v1/responses", R"({"input":"hi","max_output_tokens":"many"})", "max_output_tokens"},
       {Face::Native, "POST", "/v1/responses", R"({"input":"hi","include":"all"})", "include"},
-      {Face::Native, "POST", "/v1/responses", R"({"input":[{"role":"user","content":[{"type":"input_text","text":5}]}]})",
-       "input[0].content[0].text"},
+      {Face::Native, "POST", "/v1/responses",
+       R"({"input":[{"role":"user","content":[{"type":"input_text","text":5}]}]})", "input[0].content[0].text"},
       {Face::Native, "POST", "/v1/responses",
        R"({"input":"hi","tools":[{"type":"file_search","vector_store_ids":["vs"],"max_num_results":"ten"}]})",
        "tools[0].max_num_results"},

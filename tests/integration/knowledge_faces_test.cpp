@@ -37,7 +37,8 @@ class KnowledgeFacesTest : public ::testing::Test {
 ServerProcess* KnowledgeFacesTest::server_ = nullptr;
 
 TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
-  auto created = client.post_json("/api/folders/create", R"({"Name":"Test Folder 1","Description":"My new test Folder"})", auth());
+  auto created = client.post_json("/api/folders/create",
+                                  R"({"Name":"Test Folder 1","Description":"My new test Folder"})", auth());
   ASSERT_EQ(created.status, 200) << created.body;
   std::string guid = str(created.json().at("guid"));
   auto read = client.get("/api/folders/read/" + guid, auth());
@@ -50,13 +51,15 @@ TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
   EXPECT_EQ(f.at("is_deleted"), 0);
   EXPECT_TRUE(std::regex_match(str(f.at("created")), std::regex(R"(\d{4}-\d\d-\d\d \d\d:\d\d:\d\d)")));
   EXPECT_EQ(client.get("/api/folders/list", auth()).json().as_array().size(), 1u);
-  auto upd = client.request("PUT", "/api/folders/update", R"({"Guid":")" + guid + R"(","Name":"New Folder Name"})", auth());
+  auto upd = client.request("PUT", "/api/folders/update", R"({"Guid":")" + guid + R"(","Name":"New Folder Name"})",
+                            auth());
   EXPECT_EQ(upd.status, 200);
   EXPECT_EQ(upd.body, "[]");
 
   auto file = client.post_json("/api/files/create",
                                R"({"name":"example.txt","name_new":"example_new.txt","description":"File description",)"
-                               R"("folder_id":")" + guid + R"(","Metadata":{},"file":"The axolotl regrows its limbs."})",
+                               R"("folder_id":")" +
+                                   guid + R"(","Metadata":{},"file":"The axolotl regrows its limbs."})",
                                auth());
   ASSERT_EQ(file.status, 200) << file.body;
   EXPECT_EQ(file.body, "[]");
@@ -64,9 +67,10 @@ TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
   ASSERT_EQ(location.rfind("/api/files/read/", 0), 0u);
   std::string file_guid = location.substr(std::string("/api/files/read/").size());
   // Base16 content decodes.
-  auto hex = client.post_json("/api/files/create",
-                              R"({"name":"hex.txt","folder_id":"New Folder Name","file":"48656c6c6f2c2068657820776f726c642e","encoding":"base16"})",
-                              auth());
+  auto hex = client.post_json(
+      "/api/files/create",
+      R"({"name":"hex.txt","folder_id":"New Folder Name","file":"48656c6c6f2c2068657820776f726c642e","encoding":"base16"})",
+      auth());
   ASSERT_EQ(hex.status, 200) << hex.body;
 
   wait_processed("/api/files/read/" + file_guid, "processed", "status");
@@ -105,22 +109,29 @@ TEST_F(KnowledgeFacesTest, SherpaFoldersAndFilesAsTheSeedShows) {
     return client.get("/api/files/download/" + at.substr(std::string("/api/files/read/").size()), auth()).body;
   };
   EXPECT_EQ(read_back(hex), "Hello, hex world.");
-  auto b32 = client.post_json("/api/files/create",
-                              R"({"name":"b32.txt","folder_id":"New Folder Name","file":"JBSWY3DPFQQGEYLTMUZTEIDXN5ZGYZBO","encoding":"base32"})",
-                              auth());
+  auto b32 = client.post_json(
+      "/api/files/create",
+      R"({"name":"b32.txt","folder_id":"New Folder Name","file":"JBSWY3DPFQQGEYLTMUZTEIDXN5ZGYZBO","encoding":"base32"})",
+      auth());
   ASSERT_EQ(b32.status, 200) << b32.body;
   EXPECT_EQ(read_back(b32), "Hello, base32 world.");
-  auto not_b32 = client.post_json("/api/files/create",
-                                  R"({"name":"bad.txt","folder_id":"New Folder Name","file":"not base32!","encoding":"base32"})",
-                                  auth());
+  auto not_b32 = client.post_json(
+      "/api/files/create",
+      R"({"name":"bad.txt","folder_id":"New Folder Name","file":"not base32!","encoding":"base32"})", auth());
   EXPECT_EQ(not_b32.status, 400);
   EXPECT_EQ(not_b32.json().at("field"), "file");
 
-  EXPECT_EQ(client.request("DELETE", "/api/files/delete", R"({"file_folder_guid":")" + file_guid + R"(","type_processing":1})",
-                           auth()).body, "[]");
+  EXPECT_EQ(client
+                .request("DELETE", "/api/files/delete",
+                         R"({"file_folder_guid":")" + file_guid + R"(","type_processing":1})", auth())
+                .body,
+            "[]");
   EXPECT_EQ(client.get("/api/files/read/" + file_guid, auth()).status, 404);
-  EXPECT_EQ(client.request("DELETE", "/api/files/delete", R"({"file_folder_guid":")" + guid + R"(","type_processing":2})",
-                           auth()).status, 200);
+  EXPECT_EQ(client
+                .request("DELETE", "/api/files/delete", R"({"file_folder_guid":")" + guid + R"(","type_processing":2})",
+                         auth())
+                .status,
+            200);
   auto gone = client.get("/api/folders/read/" + guid, auth());
   EXPECT_EQ(gone.status, 404);
   EXPECT_TRUE(gone.json().at("error").is_string());
@@ -136,7 +147,8 @@ TEST_F(KnowledgeFacesTest, SherpaUploadfileReturnsTheSeedsFileObject) {
                              {"Content-Type", "multipart/form-data; boundary=zz"}});
   ASSERT_EQ(res.status, 200) << res.body;
   auto o = res.json().as_object();
-  for (const char* k : {"id", "object", "purpose", "filename", "bytes", "created_at", "status", "status_details", "tools_type"}) {
+  for (const char* k :
+       {"id", "object", "purpose", "filename", "bytes", "created_at", "status", "status_details", "tools_type"}) {
     EXPECT_TRUE(o.contains(k)) << k;
   }
   EXPECT_EQ(o.at("object"), "file");
@@ -147,15 +159,17 @@ TEST_F(KnowledgeFacesTest, SherpaUploadfileReturnsTheSeedsFileObject) {
 
 TEST_F(KnowledgeFacesTest, ChatbotUploadStatusAndKnowledgeSearch) {
   auto up = client.request("POST", "/api/files/upload",
-                           multipart_body("cb", {{"file", "teams.md", "", "# Teams\n\n## Integration Setup\n\n"
-                                                                         "To integrate with Microsoft Teams, add the bot.\n"},
+                           multipart_body("cb", {{"file", "teams.md", "",
+                                                  "# Teams\n\n## Integration Setup\n\n"
+                                                  "To integrate with Microsoft Teams, add the bot.\n"},
                                                  {"description", "", "", "Optional file description"},
                                                  {"tags", "", "", R"(["integration"])"}}),
                            {{"Authorization", "Bearer " + server_->admin_key()},
                             {"Content-Type", "multipart/form-data; boundary=cb"}});
   ASSERT_EQ(up.status, 200) << up.body;
   auto o = up.json().as_object();
-  for (const char* k : {"id", "filename", "size", "type", "status", "upload_url", "created_at"}) EXPECT_TRUE(o.contains(k)) << k;
+  for (const char* k : {"id", "filename", "size", "type", "status", "upload_url", "created_at"})
+    EXPECT_TRUE(o.contains(k)) << k;
   std::string id = str(o.at("id"));
   wait_processed("/api/files/" + id + "/status", "completed", "status");
   auto status = client.get("/api/files/" + id + "/status", auth()).json().as_object();
@@ -178,10 +192,11 @@ TEST_F(KnowledgeFacesTest, ChatbotUploadStatusAndKnowledgeSearch) {
   EXPECT_TRUE(body.at("query_time").is_double());
   EXPECT_TRUE(body.at("pending_file_ids").as_array().empty());  // the one file in scope is indexed
 
-  auto note = client.post_json("/api/knowledge",
-                               R"({"content":"The office wifi password rotates every Monday.","title":"Important Note",)"
-                               R"("source_type":"manual","tags":["important","note"],"metadata":{"category":"general"}})",
-                               auth());
+  auto note =
+      client.post_json("/api/knowledge",
+                       R"({"content":"The office wifi password rotates every Monday.","title":"Important Note",)"
+                       R"("source_type":"manual","tags":["important","note"],"metadata":{"category":"general"}})",
+                       auth());
   ASSERT_EQ(note.status, 201) << note.body;
   wait_processed("/api/files/" + str(note.json().at("id")) + "/status", "completed", "status");
   auto found = client.post_json("/api/knowledge/search", R"({"query":"wifi password","type":"text"})", auth());

@@ -32,7 +32,8 @@ class KnowledgeTest : public ::testing::Test {
     extra.push_back({"purpose", "", "", "assistants"});
     extra.push_back({"file", filename, "application/octet-stream", bytes});
     return client.request("POST", "/v1/files", multipart_body("b0undary", extra),
-                          {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=b0undary"}});
+                          {{"Authorization", "Bearer " + key},
+                           {"Content-Type", "multipart/form-data; boundary=b0undary"}});
   }
 
   // Polls until the file leaves uploaded/processing (bounded), returning its docent status.
@@ -76,7 +77,8 @@ TEST_F(KnowledgeTest, MarkdownIsIngestedAndSearchFindsThePlantedPassage) {
   EXPECT_GE(done.at("chunk_count").as_int64(), 1);
 
   for (const char* mode : {"hybrid", "text", "semantic"}) {
-    auto res = client.post_json("/v1/search", std::string(R"({"query":"where do visitors park","mode":")") + mode + "\"}",
+    auto res = client.post_json("/v1/search",
+                                std::string(R"({"query":"where do visitors park","mode":")") + mode + "\"}",
                                 bearer(key()));
     ASSERT_EQ(res.status, 200) << res.body;
     auto data = res.json().at("data").as_array();
@@ -105,7 +107,8 @@ TEST_F(KnowledgeTest, PdfPagesAreKeptOnEveryHit) {
   auto done = wait_done(id, key());
   ASSERT_EQ(done.at("status"), "processed") << json::serialize(done);
   EXPECT_EQ(done.at("pages"), 4);
-  auto res = client.post_json("/v1/search", R"({"query":"blind text","limit":20,"file_ids":[")" + id + "\"]}", bearer(key()));
+  auto res = client.post_json("/v1/search", R"({"query":"blind text","limit":20,"file_ids":[")" + id + "\"]}",
+                              bearer(key()));
   ASSERT_EQ(res.status, 200) << res.body;
   std::set<int64_t> pages;
   auto results = res.json();
@@ -122,8 +125,12 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   EXPECT_EQ(empty.status, 400) << empty.body;
   EXPECT_EQ(empty.json().at("error").at("code"), "INVALID_FORMAT");
 
-  auto binary = upload("data.bin", std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0", 20) + std::string(500, '\0'),
-                        key());
+  auto binary = upload("data.bin",
+                       std::string("\x7f"
+                                   "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x03\0",
+                                   20) +
+                           std::string(500, '\0'),
+                       key());
   EXPECT_EQ(binary.status, 400) << binary.body;
 
   // A lying extension: PDF bytes named .txt are read as a PDF (and a broken one fails clearly).
@@ -134,14 +141,15 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   EXPECT_EQ(failed.at("status"), "failed");
   EXPECT_NE(str(failed.at("status_reason")).find("PDF"), std::string::npos) << json::serialize(failed);
   // Asking about a file that could not be read says so, rather than answering from nothing.
-  auto not_ready = client.post_json("/v1/search", R"({"query":"anything","file_ids":[")" + str(liar.json().at("id")) + "\"]}",
+  auto not_ready = client.post_json("/v1/search",
+                                    R"({"query":"anything","file_ids":[")" + str(liar.json().at("id")) + "\"]}",
                                     bearer(key()));
   EXPECT_EQ(not_ready.status, 409) << not_ready.body;
   EXPECT_EQ(not_ready.json().at("error").at("code"), "NOT_READY");
 
   {
-    const std::string pdf =
-        read_test_data("pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf");
+    const std::string pdf = read_test_data(
+        "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf");
     ASSERT_FALSE(pdf.empty());
     auto locked = upload("locked.pdf", pdf, key());
     ASSERT_EQ(locked.status, 200);
@@ -153,10 +161,12 @@ TEST_F(KnowledgeTest, HostileAndBrokenFilesGetClearErrorsAndNothingBreaks) {
   auto not_multipart = client.post_json("/v1/files", R"({"file":"x"})", bearer(key()));
   EXPECT_EQ(not_multipart.status, 415);
   auto no_file = client.request("POST", "/v1/files", multipart_body("bb", {{"purpose", "", "", "assistants"}}),
-                                {{"Authorization", "Bearer " + key()}, {"Content-Type", "multipart/form-data; boundary=bb"}});
+                                {{"Authorization", "Bearer " + key()},
+                                 {"Content-Type", "multipart/form-data; boundary=bb"}});
   EXPECT_EQ(no_file.status, 400);
   auto no_purpose = client.request("POST", "/v1/files", multipart_body("bb", {{"file", "a.txt", "", "some text"}}),
-                                   {{"Authorization", "Bearer " + key()}, {"Content-Type", "multipart/form-data; boundary=bb"}});
+                                   {{"Authorization", "Bearer " + key()},
+                                    {"Content-Type", "multipart/form-data; boundary=bb"}});
   EXPECT_EQ(no_purpose.status, 400);
   EXPECT_EQ(no_purpose.json().at("error").at("param"), "purpose");
   EXPECT_EQ(client.get("/health").status, 200);
@@ -172,7 +182,8 @@ TEST_F(KnowledgeTest, HtmlPagesAreReadWithoutTheirScripts) {
   EXPECT_EQ(up.json().at("docent").at("source_type"), "html");
   std::string id = str(up.json().at("id"));
   ASSERT_EQ(wait_done(id, key()).at("status"), "processed");
-  auto res = client.post_json("/v1/search", R"({"query":"capybara garden soil","file_ids":[")" + id + "\"]}", bearer(key()));
+  auto res = client.post_json("/v1/search", R"({"query":"capybara garden soil","file_ids":[")" + id + "\"]}",
+                              bearer(key()));
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.body.find("soil & roots"), std::string::npos) << res.body;
   EXPECT_NE(res.body.find("Garden > Soil"), std::string::npos) << res.body;
@@ -193,7 +204,8 @@ TEST_F(KnowledgeTest, FoldersFiltersAndOwnership) {
   auto child = client.post_json("/v1/folders", R"({"name":"HR","parent_id":")" + parent_id + "\"}", bearer(key()));
   ASSERT_EQ(child.status, 201);
   std::string child_id = str(child.json().at("id"));
-  EXPECT_EQ(client.post_json("/v1/folders", R"({"name":"HR","parent_id":")" + parent_id + "\"}", bearer(key())).status, 409);
+  EXPECT_EQ(client.post_json("/v1/folders", R"({"name":"HR","parent_id":")" + parent_id + "\"}", bearer(key())).status,
+            409);
 
   auto in_child = upload("leave.md", "# Leave\n\nEmployees accrue pangolin days monthly.\n", key(),
                          {{"folder_id", "", "", "Policies/HR"}, {"tags", "", "", "hr,2025"}});
@@ -237,8 +249,9 @@ TEST_F(KnowledgeTest, FoldersFiltersAndOwnership) {
   EXPECT_EQ(client.request("DELETE", "/v1/folders/" + parent_id, {}, bearer(stranger)).status, 404);
   auto theirs = client.post_json("/v1/search", R"({"query":"pangolin days"})", bearer(stranger));
   EXPECT_TRUE(theirs.json().at("data").as_array().empty()) << theirs.body;
-  EXPECT_EQ(client.post_json("/v1/search", R"({"query":"x","file_ids":[")" + child_file + "\"]}", bearer(stranger)).status,
-            404);
+  EXPECT_EQ(
+      client.post_json("/v1/search", R"({"query":"x","file_ids":[")" + child_file + "\"]}", bearer(stranger)).status,
+      404);
 
   // Deleting the parent folder deletes the subtree and its files.
   EXPECT_EQ(client.request("DELETE", "/v1/folders/" + parent_id, {}, bearer(key())).status, 200);
@@ -267,7 +280,8 @@ TEST_F(KnowledgeTest, VectorStoresInOpenAIsShapes) {
   wait_done(id_a, key());
   wait_done(id_b, key());
 
-  auto made = client.post_json("/v1/vector_stores", R"({"name":"Night animals","file_ids":[")" + id_a + R"("]})", bearer(key()));
+  auto made = client.post_json("/v1/vector_stores", R"({"name":"Night animals","file_ids":[")" + id_a + R"("]})",
+                               bearer(key()));
   ASSERT_EQ(made.status, 200) << made.body;
   auto vs = made.json().as_object();
   EXPECT_EQ(vs.at("object"), "vector_store");
@@ -278,13 +292,13 @@ TEST_F(KnowledgeTest, VectorStoresInOpenAIsShapes) {
   std::string vs_id = str(vs.at("id"));
 
   // A file may belong to several stores.
-  auto second = client.post_json("/v1/vector_stores", R"({"name":"All","file_ids":[")" + id_a + R"(",")" + id_b + R"("]})",
-                                 bearer(key()));
+  auto second = client.post_json("/v1/vector_stores",
+                                 R"({"name":"All","file_ids":[")" + id_a + R"(",")" + id_b + R"("]})", bearer(key()));
   ASSERT_EQ(second.status, 200);
   EXPECT_EQ(second.json().at("file_counts").at("total"), 2);
 
-  auto search = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"who roosts in caves","max_num_results":5})",
-                                 bearer(key()));
+  auto search = client.post_json("/v1/vector_stores/" + vs_id + "/search",
+                                 R"({"query":"who roosts in caves","max_num_results":5})", bearer(key()));
   ASSERT_EQ(search.status, 200) << search.body;
   auto page = search.json().as_object();
   EXPECT_EQ(page.at("object"), "vector_store.search_results.page");
@@ -293,20 +307,23 @@ TEST_F(KnowledgeTest, VectorStoresInOpenAIsShapes) {
     EXPECT_EQ(hit.at("content").at(0).at("type"), "text");
     EXPECT_EQ(hit.at("attributes").at("page"), 1);
   }
-  auto added = client.post_json("/v1/vector_stores/" + vs_id + "/files", R"({"file_id":")" + id_b + "\"}", bearer(key()));
+  auto added = client.post_json("/v1/vector_stores/" + vs_id + "/files", R"({"file_id":")" + id_b + "\"}",
+                                bearer(key()));
   ASSERT_EQ(added.status, 200) << added.body;
   EXPECT_EQ(added.json().at("object"), "vector_store.file");
   EXPECT_EQ(added.json().at("status"), "completed");
-  auto found = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"fruit bats roost in caves"})", bearer(key()));
+  auto found = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":"fruit bats roost in caves"})",
+                                bearer(key()));
   EXPECT_NE(found.body.find("caves"), std::string::npos) << found.body;
   // The query may be an array of strings, searched as one text.
-  auto joined = client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":["fruit bats","roost in caves"]})",
-                                 bearer(key()));
+  auto joined = client.post_json("/v1/vector_stores/" + vs_id + "/search",
+                                 R"({"query":["fruit bats","roost in caves"]})", bearer(key()));
   ASSERT_EQ(joined.status, 200) << joined.body;
   EXPECT_EQ(joined.json().at("search_query"), found.json().at("search_query"));
   EXPECT_NE(joined.body.find("caves"), std::string::npos) << joined.body;
-  EXPECT_EQ(client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":["caves",5]})", bearer(key())).status,
-            400);
+  EXPECT_EQ(
+      client.post_json("/v1/vector_stores/" + vs_id + "/search", R"({"query":["caves",5]})", bearer(key())).status,
+      400);
   EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files", bearer(key())).json().at("data").as_array().size(), 2u);
   EXPECT_EQ(client.request("DELETE", "/v1/vector_stores/" + vs_id + "/files/" + id_b, {}, bearer(key())).status, 200);
   EXPECT_EQ(client.get("/v1/vector_stores/" + vs_id + "/files/" + id_b, bearer(key())).status, 404);

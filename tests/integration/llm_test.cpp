@@ -41,8 +41,12 @@ std::vector<std::string> sse_data(const std::string& body) {
 // A docent whose upstream is `url`, with small timeouts so misbehaving upstreams fail fast.
 std::unique_ptr<ServerProcess> proxy_to(const std::string& url, const std::string& key = "none") {
   ServerOptions o;
-  o.args = {"--llm-url", url, "--set", "llm.allow_private=true", "--set", "llm.read_timeout=2", "--set",
-            "llm.connect_timeout=2", "--set", "llm.retries=1", "--set", "llm.models_cache=0"};
+  o.args = {"--llm-url", url,
+            "--set",     "llm.allow_private=true",
+            "--set",     "llm.read_timeout=2",
+            "--set",     "llm.connect_timeout=2",
+            "--set",     "llm.retries=1",
+            "--set",     "llm.models_cache=0"};
   o.env = {{"DOCENT_LLM_KEY", key}};
   return std::make_unique<ServerProcess>(o);
 }
@@ -52,9 +56,9 @@ class LlmTest : public ::testing::Test {
   static void SetUpTestSuite() {
     upstream_ = new ServerProcess();
     ServerOptions o;
-    o.args = {"--llm-url", "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1", "--set",
-              "llm.allow_private=true", "--set", "embeddings.url=http://127.0.0.1:" +
-              std::to_string(upstream_->port()) + "/v1"};
+    o.args = {"--llm-url", "http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1",
+              "--set",     "llm.allow_private=true",
+              "--set",     "embeddings.url=http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1"};
     o.env = {{"DOCENT_LLM_KEY", upstream_->admin_key()}, {"DOCENT_EMBEDDINGS_KEY", upstream_->admin_key()}};
     front_ = new ServerProcess(o);
   }
@@ -70,7 +74,8 @@ class LlmTest : public ::testing::Test {
   // How many chat completions the upstream docent answered with 200 so far.
   int upstream_chat_count() {
     auto m = HttpClient(upstream_->port()).get("/metrics").body;
-    const std::string needle = R"(docent_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} )";
+    const std::string needle =
+        R"(docent_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} )";
     auto at = m.find(needle);
     return at == std::string::npos ? 0 : std::stoi(m.substr(at + needle.size()));
   }
@@ -144,9 +149,10 @@ TEST_F(LlmTest, BuiltInChatQuotesAndCitesTheConversationsOwnText) {
 }
 
 TEST_F(LlmTest, BuiltInChatWithNothingToQuoteSaysPlainlyItNeedsAGenerativeModel) {
-  auto res = upstream.post_json("/v1/chat/completions",
-                                R"({"model":"docent-extractive","messages":[{"role":"user","content":"Write a haiku about autumn."}]})",
-                                bearer(upstream_key()));
+  auto res = upstream.post_json(
+      "/v1/chat/completions",
+      R"({"model":"docent-extractive","messages":[{"role":"user","content":"Write a haiku about autumn."}]})",
+      bearer(upstream_key()));
   ASSERT_EQ(res.status, 200) << res.body;
   std::string content(res.json().at("choices").at(0).at("message").at("content").as_string());
   EXPECT_NE(content.find("llm.url"), std::string::npos) << content;
@@ -206,7 +212,8 @@ TEST_F(LlmTest, BadChatInputIsA400NamingTheField) {
       {R"({"model":"docent-extractive","messages":[]})", "messages"},
       {R"({"model":"docent-extractive","messages":[{"role":"wizard","content":"x"}]})", "messages[0].role"},
       {R"({"model":"docent-extractive","messages":[{"role":"user","content":5}]})", "messages[0].content"},
-      {R"({"model":"docent-extractive","messages":[{"role":"user","content":"x"}],"temperature":"hot"})", "temperature"},
+      {R"({"model":"docent-extractive","messages":[{"role":"user","content":"x"}],"temperature":"hot"})",
+       "temperature"},
       {R"({"model":"docent-extractive","messages":[{"role":"user","content":"x"}],"temperature":3})", "temperature"},
       {R"({"model":"docent-extractive","messages":[{"role":"user","content":"x"}],"n":2})", "n"},
       {R"({"model":"docent-extractive","messages":[{"role":"user","content":"x"}],"max_tokens":"ten"})", "max_tokens"},
@@ -336,14 +343,16 @@ TEST_F(LlmTest, FrontEmbeddingsComeFromTheUpstream) {
   auto& a = dj.at("data").at(0).at("embedding").as_array();
   auto& b = pj.at("data").at(0).at("embedding").as_array();
   ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) EXPECT_FLOAT_EQ(float(a[i].to_number<double>()), float(b[i].to_number<double>()));
+  for (size_t i = 0; i < a.size(); ++i)
+    EXPECT_FLOAT_EQ(float(a[i].to_number<double>()), float(b[i].to_number<double>()));
 }
 
 TEST_F(LlmTest, UpstreamRejectingOurKeyIsA502CarryingItsMessage) {
   auto bad = proxy_to("http://127.0.0.1:" + std::to_string(upstream_->port()) + "/v1", "dk_wrong");
   HttpClient c(bad->port());
   // A model the built-in engine does not serve, so the request has to go upstream.
-  auto res = c.post_json("/v1/chat/completions", R"({"model":"llama-3-8b","messages":[{"role":"user","content":"hi"}]})",
+  auto res = c.post_json("/v1/chat/completions",
+                         R"({"model":"llama-3-8b","messages":[{"role":"user","content":"hi"}]})",
                          bearer(bad->admin_key()));
   ASSERT_EQ(res.status, 502) << res.body;
   EXPECT_EQ(res.json().at("error").at("code"), "UPSTREAM_ERROR");
@@ -392,21 +401,20 @@ TEST_P(BrokenUpstreamTest, IsAClear502UpstreamErrorStreamingOrNot) {
   EXPECT_EQ(models.status, 200);
 }
 
-INSTANTIATE_TEST_SUITE_P(
-    Modes, BrokenUpstreamTest,
-    ::testing::Values(BrokenCase{FakeUpstream::Mode::Hang, "llm.read_timeout"},
-                      BrokenCase{FakeUpstream::Mode::Reset, "upstream"},
-                      BrokenCase{FakeUpstream::Mode::Error500, "the model ran out of GPU memory"},
-                      BrokenCase{FakeUpstream::Mode::MalformedSse, "upstream"}),
-    [](const auto& info) {
-      switch (info.param.mode) {
-        case FakeUpstream::Mode::Hang: return std::string("Hang");
-        case FakeUpstream::Mode::Reset: return std::string("Reset");
-        case FakeUpstream::Mode::Error500: return std::string("Error500");
-        case FakeUpstream::Mode::MalformedSse: return std::string("MalformedSse");
-        default: return std::string("Other");
-      }
-    });
+INSTANTIATE_TEST_SUITE_P(Modes, BrokenUpstreamTest,
+                         ::testing::Values(BrokenCase{FakeUpstream::Mode::Hang, "llm.read_timeout"},
+                                           BrokenCase{FakeUpstream::Mode::Reset, "upstream"},
+                                           BrokenCase{FakeUpstream::Mode::Error500, "the model ran out of GPU memory"},
+                                           BrokenCase{FakeUpstream::Mode::MalformedSse, "upstream"}),
+                         [](const auto& info) {
+  switch (info.param.mode) {
+    case FakeUpstream::Mode::Hang: return std::string("Hang");
+    case FakeUpstream::Mode::Reset: return std::string("Reset");
+    case FakeUpstream::Mode::Error500: return std::string("Error500");
+    case FakeUpstream::Mode::MalformedSse: return std::string("MalformedSse");
+    default: return std::string("Other");
+  }
+});
 
 TEST(UpstreamMidStream, AStreamCutBeforeDoneEndsWithAnErrorEventNotDone) {
   FakeUpstream fake(FakeUpstream::Mode::TruncatedStream);
@@ -436,7 +444,8 @@ TEST(UpstreamCancellation, AClientThatDisconnectsMidStreamStopsTheUpstreamReques
   ASSERT_NE(got.find("la "), std::string::npos) << got;
   c.close_raw();
   // The upstream sees its connection closed (its next write fails). Bounded wait, not a timing claim.
-  for (int i = 0; i < 300 && fake.closed_by_client() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 300 && fake.closed_by_client() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(fake.closed_by_client(), 1);
 }
 
@@ -450,12 +459,14 @@ TEST(UpstreamCancellation, AConversationCutOffMidAnswerKeepsWhatWasSaidMarkedInt
   const std::string id(created.json().at("id").as_string());
   const std::string body = R"({"content":"Sing me a song","model":"endless"})";
   std::string req = "POST /v1/conversations/" + id + "/messages HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer " +
-                    server->admin_key() + "\r\nContent-Type: application/json\r\nContent-Length: " +
-                    std::to_string(body.size()) + "\r\n\r\n" + body;
+                    server->admin_key() +
+                    "\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
+                    "\r\n\r\n" + body;
   std::string got = c.raw_until(req, "la ");
   ASSERT_NE(got.find("event: delta"), std::string::npos) << got;
   c.close_raw();
-  for (int i = 0; i < 300 && fake.closed_by_client() == 0; ++i) std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  for (int i = 0; i < 300 && fake.closed_by_client() == 0; ++i)
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
   EXPECT_EQ(fake.closed_by_client(), 1) << "the upstream request was stopped";
 
   // The question and what was said of the answer are stored; the answer is marked interrupted.

@@ -15,7 +15,6 @@ namespace {
 namespace json = boost::json;
 
 
-
 class NexusSessionsTest : public ::testing::Test {
  protected:
   static void SetUpTestSuite() { server_ = new ServerProcess(); }

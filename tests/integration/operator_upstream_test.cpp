@@ -53,9 +53,10 @@ TEST(OperatorUpstream, ALoopbackLlmUrlStartsWithoutAnyAllowPrivateSettingAndAnsw
   ServerProcess front({.args = {"--llm-url", "http://127.0.0.1:" + std::to_string(upstream.port()) + "/v1"},
                        .env = {{"DOCENT_LLM_KEY", upstream.admin_key()}}});
   HttpClient c(front.port());
-  auto res = c.post_json("/v1/chat/completions",
-                         R"({"model":"docent-extractive","messages":[{"role":"user","content":"Quokkas live on Rottnest. Where do quokkas live?"}]})",
-                         bearer(front.admin_key()));
+  auto res = c.post_json(
+      "/v1/chat/completions",
+      R"({"model":"docent-extractive","messages":[{"role":"user","content":"Quokkas live on Rottnest. Where do quokkas live?"}]})",
+      bearer(front.admin_key()));
   ASSERT_EQ(res.status, 200) << res.body;
   auto metrics = HttpClient(upstream.port()).get("/metrics").body;
   EXPECT_NE(metrics.find(R"(docent_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} 1)"),

@@ -52,7 +52,8 @@ class QuotaFacesTest : public ::testing::Test {
   }
   static void expect_json_429(const HttpResponse& res, const std::string& what) {
     EXPECT_EQ(res.status, 429) << what << ": " << res.body.substr(0, 300);
-    EXPECT_EQ(res.header("content-type").rfind("application/json", 0), 0u) << what << ": " << res.header("content-type");
+    EXPECT_EQ(res.header("content-type").rfind("application/json", 0), 0u)
+        << what << ": " << res.header("content-type");
   }
 
   static TempDir* dir_;
@@ -140,7 +141,8 @@ TEST_F(QuotaFacesTest, NativeChatCountsAgainstTheDevicesQuestionsAnd429sBeforeTh
     expect_json_429(res, std::string("chat/completions stream=") + stream);
     EXPECT_EQ(res.json().at("error").at("code"), "QUOTA_EXCEEDED");
     EXPECT_EQ(res.json().at("error").at("type"), "rate_limit_error");
-    auto responses = client.post_json("/v1/responses", std::string(R"({"input":"hello","stream":)") + stream + "}", who);
+    auto responses = client.post_json("/v1/responses", std::string(R"({"input":"hello","stream":)") + stream + "}",
+                                      who);
     expect_json_429(responses, std::string("responses stream=") + stream);
   }
   // The question spent on /v1 is gone on the chatbot face too.

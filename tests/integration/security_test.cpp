@@ -95,10 +95,13 @@ TEST(Security, NoKeyPasswordOrDeviceIdIsStoredInPlainText) {
     ServerProcess server({.data_dir = data.path() / "d"});
     admin_key = server.admin_key();
     HttpClient c(server.port());
-    ASSERT_EQ(c.post_json("/v1/accounts", R"({"login":"plain","password":")" + password + R"("})", bearer(admin_key)).status, 201);
+    ASSERT_EQ(
+        c.post_json("/v1/accounts", R"({"login":"plain","password":")" + password + R"("})", bearer(admin_key)).status,
+        201);
     auto login = c.post_json("/v1/auth/login", R"({"login":"plain","password":")" + password + R"("})");
     user_key = str(login.json().at("api_key").at("key"));
-    auto rotated = c.post_json("/v1/keys/" + str(login.json().at("api_key").at("id")) + "/rotate", "", bearer(user_key));
+    auto rotated = c.post_json("/v1/keys/" + str(login.json().at("api_key").at("id")) + "/rotate", "",
+                               bearer(user_key));
     rotated_key = str(rotated.json().at("key"));
     ASSERT_EQ(c.post_json("/auth/register-device", R"({"deviceId":")" + device + R"("})").status, 200);
     // Checked while running (WAL files present) and after a clean stop.
@@ -195,11 +198,13 @@ TEST(Security, KillNineLosesNoAcknowledgedWriteAndLeavesTheDatabaseIntact) {
 TEST(Security, CliManagesAccountsAndKeysOnTheDataFolder) {
   TempDir data;
   const std::string dir = (data.path() / "d").string();
-  auto created = run_docent({"accounts", "create", "--login", "cli-user", "--password", "cli-password-1", "--data", dir});
+  auto created = run_docent(
+      {"accounts", "create", "--login", "cli-user", "--password", "cli-password-1", "--data", dir});
   ASSERT_EQ(created.exit_code, 0) << created.err;
   auto key = run_docent({"keys", "create", "--account", "cli-user", "--name", "script", "--data", dir});
   ASSERT_EQ(key.exit_code, 0) << key.err;
-  EXPECT_TRUE(std::regex_match(key.out, std::regex("dk_[0-9A-Za-z]{40,}\n"))) << "stdout must be the key alone: " << key.out;
+  EXPECT_TRUE(std::regex_match(key.out, std::regex("dk_[0-9A-Za-z]{40,}\n")))
+      << "stdout must be the key alone: " << key.out;
   std::string plain = key.out.substr(0, key.out.size() - 1);
 
   ServerProcess server({.data_dir = dir});

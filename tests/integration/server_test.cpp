@@ -104,7 +104,8 @@ TEST_F(ServerTest, RequestIdIsEchoedOrMade) {
 
 TEST_F(ServerTest, CorsPreflightAndSimpleRequests) {
   auto pre = client.request("OPTIONS", "/v1/echo", {},
-                            {{"Origin", "http://app.example"}, {"Access-Control-Request-Method", "POST"},
+                            {{"Origin", "http://app.example"},
+                             {"Access-Control-Request-Method", "POST"},
                              {"Access-Control-Request-Headers", "content-type, authorization"}});
   EXPECT_EQ(pre.status, 204);
   EXPECT_EQ(pre.header("access-control-allow-origin"), "*");
@@ -114,7 +115,8 @@ TEST_F(ServerTest, CorsPreflightAndSimpleRequests) {
 }
 
 TEST_F(ServerTest, KeepAliveServesPipelinedRequests) {
-  std::string two = "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
+  std::string two =
+      "GET /health HTTP/1.1\r\nHost: x\r\n\r\nGET /v1/health HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n";
   std::string out = client.raw(two);
   size_t first = out.find("HTTP/1.1 200");
   ASSERT_NE(first, std::string::npos) << out;
@@ -179,9 +181,11 @@ TEST_F(ServerTest, MetricsCountRequestsByRouteAndStatus) {
   auto res = c.get("/metrics");
   ASSERT_EQ(res.status, 200);
   EXPECT_NE(res.header("content-type").find("text/plain"), std::string::npos);
-  EXPECT_NE(res.body.find(R"(docent_http_requests_total{route="/health",method="GET",status="200"} 2)"), std::string::npos)
+  EXPECT_NE(res.body.find(R"(docent_http_requests_total{route="/health",method="GET",status="200"} 2)"),
+            std::string::npos)
       << res.body;
-  EXPECT_NE(res.body.find(R"(docent_http_requests_total{route="unmatched",method="GET",status="404"} 1)"), std::string::npos);
+  EXPECT_NE(res.body.find(R"(docent_http_requests_total{route="unmatched",method="GET",status="404"} 1)"),
+            std::string::npos);
   EXPECT_NE(res.body.find(R"(docent_http_request_duration_seconds_count{route="/health"} 2)"), std::string::npos);
   EXPECT_NE(res.body.find("docent_http_requests_in_flight 1"), std::string::npos);  // this request
   EXPECT_NE(res.body.find("docent_http_sse_streams_open 0"), std::string::npos);

@@ -18,7 +18,9 @@ namespace json = boost::json;
 
 
 // getUpdates' content is JSON text: {"type":"text","text":{"value":...,"annotations":[...]}}.
-json::object content_of(const json::value& message) { return json::parse(message.at("content").as_string()).as_object(); }
+json::object content_of(const json::value& message) {
+  return json::parse(message.at("content").as_string()).as_object();
+}
 std::string text_of(const json::value& message) { return str(content_of(message).at("text").at("value")); }
 
 // The code points [from, to) of UTF-8 text (annotation indexes count characters, not bytes).
@@ -48,13 +50,14 @@ class SherpaThreadsTest : public ::testing::Test {
     std::vector<MultipartPart> parts{{"file", name, "", bytes}};
     if (!folder_guid.empty()) parts.push_back({"folder_id", "", "", folder_guid});
     auto res = client.request("POST", "/api/files/uploadfile", multipart_body("sh", parts),
-                              {{"Authorization", "Bearer " + key}, {"Content-Type", "multipart/form-data; boundary=sh"}});
+                              {{"Authorization", "Bearer " + key},
+                               {"Content-Type", "multipart/form-data; boundary=sh"}});
     EXPECT_EQ(res.status, 200) << res.body;
     auto o = res.json().as_object();
     const std::string guid = str(o.at("guid"));
     last_guid = guid;
-    for (int i = 0; i < 400 && str(client.get("/api/files/read/" + guid, bearer(key)).json().at("status")) != "processed";
-         ++i) {
+    for (int i = 0;
+         i < 400 && str(client.get("/api/files/read/" + guid, bearer(key)).json().at("status")) != "processed"; ++i) {
       std::this_thread::sleep_for(std::chrono::milliseconds(50));
     }
     return o.at("id").as_int64();
@@ -83,11 +86,12 @@ TEST_F(SherpaThreadsTest, AUserMessageIsAnsweredWithAPage3CitationAndGetUpdatesP
   const std::string key = make_user_key("sherpa-chat");
   const int64_t file = upload(key, "handbook.pdf", kPolicyPdf);
 
-  auto sent = client.post_json("/api/threads/chat",
-                               R"({"thread_id":5,"role":"user","content":"Which hotel bookings need a director's approval?",)"
-                               R"("assistant_id":"a1","title":"Travel","file_id":[)" + std::to_string(file) +
-                                   R"(],"info":{"TestPrm":"TestData"}})",
-                               bearer(key));
+  auto sent =
+      client.post_json("/api/threads/chat",
+                       R"({"thread_id":5,"role":"user","content":"Which hotel bookings need a director's approval?",)"
+                       R"("assistant_id":"a1","title":"Travel","file_id":[)" +
+                           std::to_string(file) + R"(],"info":{"TestPrm":"TestData"}})",
+                       bearer(key));
   ASSERT_EQ(sent.status, 200) << sent.body;
   auto data = sent.json().at("data").as_object();
   EXPECT_EQ(sent.json().at("result"), 1);
@@ -137,8 +141,8 @@ TEST_F(SherpaThreadsTest, AUserMessageIsAnsweredWithAPage3CitationAndGetUpdatesP
   EXPECT_TRUE(updates(key, 5, 2).empty());
 
   // An assistant's message is kept as it is and answers nothing; its id continues the thread.
-  auto note = client.post_json("/api/threads/chat", R"({"thread_id":"5","role":"assistant","content":"Anything else?"})",
-                               bearer(key));
+  auto note = client.post_json("/api/threads/chat",
+                               R"({"thread_id":"5","role":"assistant","content":"Anything else?"})", bearer(key));
   ASSERT_EQ(note.status, 200) << note.body;
   EXPECT_EQ(note.json().at("data").at("message_id"), 3);
   EXPECT_FALSE(note.json().at("data").as_object().contains("answer_id"));
@@ -148,9 +152,9 @@ TEST_F(SherpaThreadsTest, AUserMessageIsAnsweredWithAPage3CitationAndGetUpdatesP
   EXPECT_EQ(last[0].at("role"), "assistant");
 
   // A follow-up in the same thread still answers from its file.
-  auto again = client.post_json("/api/threads/chat",
-                                R"({"thread_id":5,"role":"user","content":"Above how many euros per night is approval needed?"})",
-                                bearer(key));
+  auto again = client.post_json(
+      "/api/threads/chat",
+      R"({"thread_id":5,"role":"user","content":"Above how many euros per night is approval needed?"})", bearer(key));
   ASSERT_EQ(again.status, 200) << again.body;
   EXPECT_EQ(again.json().at("data").at("message_id"), 4);
   auto follow = updates(key, 5, 4);
@@ -168,10 +172,12 @@ TEST_F(SherpaThreadsTest, FoldersAndGuidsAttachAsContext) {
   const int64_t other = upload(key, "other.pdf", make_pdf({{"Hotel bookings are never approved on Sundays."}}));
 
   // The folder named as the seed allows, an object with "id": only its file answers.
-  auto sent = client.post_json("/api/threads/chat",
-                               R"({"thread_id":8,"role":"user","content":"Which hotel bookings need a director's approval?",)"
-                               R"("folder_id":[{"id":)" + std::to_string(folder) + "}]}",
-                               bearer(key));
+  auto sent =
+      client.post_json("/api/threads/chat",
+                       R"({"thread_id":8,"role":"user","content":"Which hotel bookings need a director's approval?",)"
+                       R"("folder_id":[{"id":)" +
+                           std::to_string(folder) + "}]}",
+                       bearer(key));
   ASSERT_EQ(sent.status, 200) << sent.body;
   EXPECT_EQ(sent.json().at("data").at("folder_id"), json::value(json::array({folder})));
   auto all = updates(key, 8, 0);
@@ -186,7 +192,8 @@ TEST_F(SherpaThreadsTest, FoldersAndGuidsAttachAsContext) {
 
   // A file's guid works where its number does, and shows as its number.
   auto by_guid = client.post_json("/api/threads/chat",
-                                  R"({"thread_id":8,"role":"system","content":"Noted.","file_id":[")" + last_guid + R"("]})",
+                                  R"({"thread_id":8,"role":"system","content":"Noted.","file_id":[")" + last_guid +
+                                      R"("]})",
                                   bearer(key));
   ASSERT_EQ(by_guid.status, 200) << by_guid.body;
   EXPECT_EQ(by_guid.json().at("data").at("file_id"), json::value(json::array({other})));
@@ -198,12 +205,13 @@ TEST_F(SherpaThreadsTest, MessageAnswersTheLastUserMessageInAThread) {
 
   // No thread named: one is made and its number returned. The model is the seed's vLLM path,
   // served by nobody here, so the built-in engine answers (and says so in "model").
-  auto res = client.post_json("/api/threads/message",
-                              R"({"messages":[{"content":"Answer briefly.","role":"system","name":"System"},)"
-                              R"({"content":"Which hotel bookings need a director's approval?","role":"user","name":"Ivan"}],)"
-                              R"("model":"/model-store/meta-llama/Meta-Llama-3-8B-Instruct","temperature":0.7,)"
-                              R"("assistant_id":"123e4567-e89b-12d3-a456-426614174000"})",
-                              bearer(key));
+  auto res =
+      client.post_json("/api/threads/message",
+                       R"({"messages":[{"content":"Answer briefly.","role":"system","name":"System"},)"
+                       R"({"content":"Which hotel bookings need a director's approval?","role":"user","name":"Ivan"}],)"
+                       R"("model":"/model-store/meta-llama/Meta-Llama-3-8B-Instruct","temperature":0.7,)"
+                       R"("assistant_id":"123e4567-e89b-12d3-a456-426614174000"})",
+                       bearer(key));
   ASSERT_EQ(res.status, 200) << res.body;
   auto data = res.json().at("data").as_object();
   EXPECT_EQ(data.at("role"), "assistant");
@@ -221,10 +229,11 @@ TEST_F(SherpaThreadsTest, MessageAnswersTheLastUserMessageInAThread) {
   EXPECT_EQ(all[0].at("assistant_id"), "123e4567-e89b-12d3-a456-426614174000");
 
   // Named thread, earlier turns: they seed the new thread's history before the question.
-  auto named = client.post_json("/api/threads/message",
-                                R"({"messages":[{"content":"Hello","role":"user"},{"content":"Hi!","role":"assistant"},)"
-                                R"({"content":"Are meals reimbursed?","role":"user"}],"model":"docent-extractive","thread_id":77})",
-                                bearer(key));
+  auto named = client.post_json(
+      "/api/threads/message",
+      R"({"messages":[{"content":"Hello","role":"user"},{"content":"Hi!","role":"assistant"},)"
+      R"({"content":"Are meals reimbursed?","role":"user"}],"model":"docent-extractive","thread_id":77})",
+      bearer(key));
   ASSERT_EQ(named.status, 200) << named.body;
   EXPECT_EQ(named.json().at("data").at("thread_id"), "77");
   auto turns = updates(key, 77, 0);
@@ -328,8 +337,8 @@ TEST_F(SherpaThreadsTest, AnotherAccountsThreadNumberIsNotTheCallers) {
   EXPECT_EQ(steal.status, 404) << steal.body;
   EXPECT_EQ(steal.json().at("field"), "file_id");
   // His own thread 7 is his alone and answers from his (empty) files, not hers.
-  auto his = client.post_json("/api/threads/chat", R"({"thread_id":7,"role":"user","content":"Where are the spare keys?"})",
-                              bearer(bob));
+  auto his = client.post_json("/api/threads/chat",
+                              R"({"thread_id":7,"role":"user","content":"Where are the spare keys?"})", bearer(bob));
   ASSERT_EQ(his.status, 200) << his.body;
   auto bobs = updates(bob, 7, 0);
   ASSERT_EQ(bobs.size(), 2u);
@@ -347,7 +356,8 @@ TEST(SherpaThreadsSeedExamples, RunAsWrittenWithCurlPythonAndNode) {
   HttpClient client(server.port());
   const std::string key = server.admin_key();
   for (int i = 1; i <= 202; ++i) {
-    auto res = client.post_json("/api/folders/create", R"({"Name":"Folder )" + std::to_string(i) + R"("})", bearer(key));
+    auto res = client.post_json("/api/folders/create", R"({"Name":"Folder )" + std::to_string(i) + R"("})",
+                                bearer(key));
     ASSERT_EQ(res.status, 200) << res.body;
   }
   std::vector<std::string> files;

@@ -117,8 +117,11 @@ ServerProcess* UploadCapsTest::server_ = nullptr;
 TEST_F(UploadCapsTest, SherpaCreateRefusesDecodedContentOverTheUploadCap) {
   auto who = user("sherpa-cap");
   const std::string big = prose(kUploadCap + 1000);
-  const std::vector<std::pair<std::string, std::string>> encodings = {
-      {"base16", hex(big)}, {"hex", hex(big)}, {"base32", base32(big)}, {"base64", base64(big)}, {"", big}};
+  const std::vector<std::pair<std::string, std::string>> encodings = {{"base16", hex(big)},
+                                                                      {"hex", hex(big)},
+                                                                      {"base32", base32(big)},
+                                                                      {"base64", base64(big)},
+                                                                      {"", big}};
   for (const auto& [encoding, text] : encodings) {
     auto res = sherpa_create(text, encoding, who);
     EXPECT_EQ(res.status, 413) << encoding << ": " << res.body.substr(0, 300);
@@ -138,7 +141,8 @@ TEST_F(UploadCapsTest, SherpaCreateRefusesDecodedContentOverTheUploadCap) {
 TEST_F(UploadCapsTest, SherpaCreateDecodedContentCountsAgainstThePlansFileSize) {
   auto who = device("upload-caps-plan-device");
   std::vector<std::vector<std::string>> pages(1);
-  for (int i = 0; i < 200; ++i) pages[0].push_back("Line " + std::to_string(i) + " of a PDF larger than the plan allows");
+  for (int i = 0; i < 200; ++i)
+    pages[0].push_back("Line " + std::to_string(i) + " of a PDF larger than the plan allows");
   const std::string pdf = make_pdf(pages);
   ASSERT_GT(pdf.size(), kFreePlanFileSize);
   ASSERT_LT(pdf.size(), kUploadCap);
@@ -190,20 +194,25 @@ TEST_F(UploadCapsTest, MultipartUploadOverTheCapIs413InEachFacesEnvelopeAndStore
     std::function<void(const json::object&)> check_envelope;
   };
   auto openai_shape = [](const json::object& b) { EXPECT_EQ(b.at("error").at("code"), "PAYLOAD_TOO_LARGE"); };
-  const std::vector<Case> cases = {
-      {"/v1/files", {{"purpose", "", "", "assistants"}}, openai_shape},
-      {"/v1/extractions", {{"kind", "", "", "invoice"}}, openai_shape},
-      {"/api/files/uploadfile", {}, [](const json::object& b) { EXPECT_EQ(b.at("code"), "PAYLOAD_TOO_LARGE"); }},
-      {"/api/files/upload", {}, openai_shape},  // chatbot: {"error": {"code", "message"}}
-      {"/api/pdf/invoice", {}, [](const json::object& b) {
-         EXPECT_EQ(b.at("success"), false);
-         EXPECT_EQ(b.at("message"), "Payload Too Large");
-       }},
-      {"/upload/register-file", {}, [](const json::object& b) {
-         EXPECT_EQ(b.at("success"), false);
-         EXPECT_EQ(b.at("code"), "PAYLOAD_TOO_LARGE");
-       }},
-  };
+  const std::vector<Case> cases =
+      {
+          {"/v1/files", {{"purpose", "", "", "assistants"}}, openai_shape},
+          {"/v1/extractions", {{"kind", "", "", "invoice"}}, openai_shape},
+          {"/api/files/uploadfile", {}, [](const json::object& b) { EXPECT_EQ(b.at("code"), "PAYLOAD_TOO_LARGE"); }},
+          {"/api/files/upload", {}, openai_shape},  // chatbot: {"error": {"code", "message"}}
+          {"/api/pdf/invoice",
+           {},
+           [](const json::object& b) {
+    EXPECT_EQ(b.at("success"), false);
+    EXPECT_EQ(b.at("message"), "Payload Too Large");
+           }},
+          {"/upload/register-file",
+           {},
+           [](const json::object& b) {
+    EXPECT_EQ(b.at("success"), false);
+    EXPECT_EQ(b.at("code"), "PAYLOAD_TOO_LARGE");
+           }},
+                          };
   auto who = user("multipart-cap");
   for (const auto& c : cases) {
     auto parts = c.fields;

@@ -90,8 +90,8 @@ std::string burst_text(int n) {
 
 TEST(UpstreamAsyncStream, RelaysADocentUpstreamsAnswerInOrderAndEndsOnce) {
   ServerProcess upstream;
-  engines::OpenAiClient client(options_for("http://127.0.0.1:" + std::to_string(upstream.port()) + "/v1",
-                                           upstream.admin_key()));
+  engines::OpenAiClient client(
+      options_for("http://127.0.0.1:" + std::to_string(upstream.port()) + "/v1", upstream.admin_key()));
   auto request = request_for("docent-extractive", "Where do visitors park?");
   request.body["messages"].as_array().insert(
       request.body["messages"].as_array().begin(),
@@ -140,9 +140,8 @@ TEST(UpstreamAsyncStream, WhilePausedNoChunkIsDelivered) {
   FakeUpstream fake(FakeUpstream::Mode::Burst, 500);
   engines::OpenAiClient client(options_for(fake.url()));
   Received got;
-  auto control = client.stream_async(request_for("burst", "count"), got.callbacks([](int n) {
-    return n == 1 ? Flow::Pause : Flow::Continue;
-  }));
+  auto control = client.stream_async(request_for("burst", "count"),
+                                     got.callbacks([](int n) { return n == 1 ? Flow::Pause : Flow::Continue; }));
   ASSERT_TRUE(got.wait_chunks(1));
   // Everything the upstream sent has arrived in a fraction of this; none of it may be delivered.
   std::this_thread::sleep_for(500ms);
@@ -189,11 +188,10 @@ TEST(UpstreamAsyncStream, FailuresComeAsTheEndsStatusWithTheirReason) {
     FakeUpstream::Mode mode;
     std::string expect;
   };
-  for (const auto& c : {Case{FakeUpstream::Mode::Error500, "the model ran out of GPU memory"},
-                        Case{FakeUpstream::Mode::Hang, "llm.read_timeout"},
-                        Case{FakeUpstream::Mode::MalformedSse, "malformed"},
-                        Case{FakeUpstream::Mode::TruncatedStream, "[DONE]"},
-                        Case{FakeUpstream::Mode::Reset, "upstream"}}) {
+  for (const auto& c :
+       {Case{FakeUpstream::Mode::Error500, "the model ran out of GPU memory"},
+        Case{FakeUpstream::Mode::Hang, "llm.read_timeout"}, Case{FakeUpstream::Mode::MalformedSse, "malformed"},
+        Case{FakeUpstream::Mode::TruncatedStream, "[DONE]"}, Case{FakeUpstream::Mode::Reset, "upstream"}}) {
     FakeUpstream fake(c.mode);
     engines::OpenAiClient client(options_for(fake.url()));
     Received got;

@@ -45,12 +45,19 @@ std::string front_toml(const ServerProcess& first, const ServerProcess& second, 
   return std::string("[llm]\nallow_private = ") + (allow_private ? "true" : "false") +
          "\n"
          "[llm.upstreams.first]\n"
-         "url = \"" + base_url(first) + "\"\n"
-         "key = \"" + first.admin_key() + "\"\n"
+         "url = \"" +
+         base_url(first) +
+         "\"\n"
+         "key = \"" +
+         first.admin_key() +
+         "\"\n"
          "models = [\"house-model\"]\n"
          "[llm.upstreams.second]\n"
-         "url = \"" + base_url(second) + "\"\n"
-         "key = \"" + second.admin_key() + "\"\n";
+         "url = \"" +
+         base_url(second) +
+         "\"\n"
+         "key = \"" +
+         second.admin_key() + "\"\n";
 }
 
 class UpstreamsTest : public ::testing::Test {
@@ -160,7 +167,8 @@ TEST_F(UpstreamsTest, ALoopbackUpstreamIsRefusedUnlessPrivateAddressesAreAllowed
   TempDir dir;
   const auto path = dir.path() / "strict.toml";
   std::ofstream(path) << front_toml(*first_, *second_, false);
-  auto serve = run_docent({"serve", "--port", "0", "--data", (dir.path() / "data").string(), "--config", path.string()});
+  auto serve = run_docent(
+      {"serve", "--port", "0", "--data", (dir.path() / "data").string(), "--config", path.string()});
   EXPECT_NE(serve.exit_code, 0);
   EXPECT_NE((serve.out + serve.err).find("llm.upstreams.first.url"), std::string::npos) << serve.out << serve.err;
 }

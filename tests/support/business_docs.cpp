@@ -39,9 +39,10 @@ std::string fixed2(double v) {
 }
 
 std::string words_below_thousand(int n) {
-  static const std::array<const char*, 20> kOnes = {
-      "",    "One",    "Two",    "Three",    "Four",     "Five",    "Six",     "Seven",     "Eight",    "Nine",
-      "Ten", "Eleven", "Twelve", "Thirteen", "Fourteen", "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
+  static const std::array<const char*, 20> kOnes = {"",        "One",     "Two",       "Three",    "Four",
+                                                    "Five",    "Six",     "Seven",     "Eight",    "Nine",
+                                                    "Ten",     "Eleven",  "Twelve",    "Thirteen", "Fourteen",
+                                                    "Fifteen", "Sixteen", "Seventeen", "Eighteen", "Nineteen"};
   static const std::array<const char*, 10> kTens = {"",      "",      "Twenty",  "Thirty", "Forty",
                                                     "Fifty", "Sixty", "Seventy", "Eighty", "Ninety"};
   std::string out;
@@ -245,21 +246,11 @@ std::string date_text(int y, int m, int d, int format) {
                                                      "September", "October",  "November", "December"};
   char buf[40];
   switch (format) {
-    case 0:
-      std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y);
-      break;
-    case 1:
-      std::snprintf(buf, sizeof buf, "%02d-%02d-%04d", d, m, y);
-      break;
-    case 2:
-      std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d, m, y);
-      break;
-    case 3:
-      std::snprintf(buf, sizeof buf, "%02d-%s-%04d", d, kMon[m - 1], y);
-      break;
-    default:
-      std::snprintf(buf, sizeof buf, "%d %s %04d", d, kMonth[m - 1], y);
-      break;
+    case 0: std::snprintf(buf, sizeof buf, "%02d/%02d/%04d", d, m, y); break;
+    case 1: std::snprintf(buf, sizeof buf, "%02d-%02d-%04d", d, m, y); break;
+    case 2: std::snprintf(buf, sizeof buf, "%02d.%02d.%04d", d, m, y); break;
+    case 3: std::snprintf(buf, sizeof buf, "%02d-%s-%04d", d, kMon[m - 1], y); break;
+    default: std::snprintf(buf, sizeof buf, "%d %s %04d", d, kMonth[m - 1], y); break;
   }
   return buf;
 }
@@ -486,8 +477,8 @@ struct Builder {
     // One row per HSN and rate.
     std::vector<Item> rows;
     for (const Item& it : d.items) {
-      auto at =
-          std::find_if(rows.begin(), rows.end(), [&](const Item& r) { return r.hsn == it.hsn && r.gst == it.gst; });
+      auto at = std::find_if(rows.begin(), rows.end(),
+                             [&](const Item& r) { return r.hsn == it.hsn && r.gst == it.gst; });
       if (at == rows.end()) {
         rows.push_back(it);
       } else {
@@ -686,8 +677,8 @@ void layout_ewaybill(Builder& b, Rng& r) {
   w.text("e-Way Bill", kPageW / 2, b.size + 5, 2, true);
   w.y += b.size * 3;
   const double lx = kMargin, vx = 200;
-  auto put = [&](const std::string& label, const std::string& value, const std::string& name,
-                 const std::string& truth) {
+  auto put =
+      [&](const std::string& label, const std::string& value, const std::string& name, const std::string& truth) {
     b.labelled(label, value, lx, vx);
     if (!name.empty()) b.field(name, truth);
     w.y += b.size * 1.55;
@@ -790,8 +781,8 @@ std::optional<Truth> write_document(const fs::path& pdf, const Spec& spec) {
   t.scanned = spec.scanned;
   static const std::array<const char*, 3> kFonts = {"DejaVu Sans", "DejaVu Serif", "DejaVu Sans Mono"};
   t.font = spec.font.empty() ? std::string(r.pick(kFonts)) : spec.font;
-  t.layout =
-      spec.kind == "ewaybill" ? "form" : (spec.layout.empty() ? (r.chance(0.5) ? "left" : "boxes") : spec.layout);
+  t.layout = spec.kind == "ewaybill" ? "form"
+                                     : (spec.layout.empty() ? (r.chance(0.5) ? "left" : "boxes") : spec.layout);
   const int items = spec.items > 0 ? spec.items : r.range(2, 8);
   Data d = make_data(r, spec, items);
   Writer w(t.font);

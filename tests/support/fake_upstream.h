@@ -84,9 +84,10 @@ class FakeUpstream {
   void handle(int c) {
     const std::string request = read_request(c);
     if (mode_ == Mode::EndlessStream && request.rfind("GET /v1/models", 0) == 0) {
-      const std::string body = R"({"object":"list","data":[{"id":"endless","object":"model","created":1,"owned_by":"fake"}]})";
-      send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " + std::to_string(body.size()) +
-                      "\r\nConnection: close\r\n\r\n" + body);
+      const std::string body =
+          R"({"object":"list","data":[{"id":"endless","object":"model","created":1,"owned_by":"fake"}]})";
+      send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: " +
+                      std::to_string(body.size()) + "\r\nConnection: close\r\n\r\n" + body);
       ::close(c);
       return;
     }
@@ -111,23 +112,29 @@ class FakeUpstream {
         return;
       }
       case Mode::MalformedSse: {
-        send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
-                    "data: {this is not json\n\n");
+        send_all(c,
+                 "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+                 "data: {this is not json\n\n");
         ::close(c);
         return;
       }
       case Mode::TruncatedStream: {  // one good chunk, then the connection closes without [DONE]
-        send_all(c, "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
-                    R"(data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"half "},"finish_reason":null}]})"
-                    "\n\n");
+        send_all(
+            c,
+            "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n"
+            R"(data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"m","choices":[{"index":0,"delta":{"content":"half "},"finish_reason":null}]})"
+            "\n\n");
         ::close(c);
         return;
       }
       case Mode::Burst: {
         std::string out = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nConnection: close\r\n\r\n";
         for (int i = 0; i < burst_; ++i) {
-          out += R"(data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"burst","choices":[{"index":0,"delta":{"content":")" +
-                 std::to_string(i) + R"( "},"finish_reason":null}]})" "\n\n";
+          out +=
+              R"(data: {"id":"x","object":"chat.completion.chunk","created":1,"model":"burst","choices":[{"index":0,"delta":{"content":")" +
+              std::to_string(i) +
+              R"( "},"finish_reason":null}]})"
+              "\n\n";
         }
         out += "data: [DONE]\n\n";
         if (!send_all(c, out)) ++closed_by_client_;

@@ -84,7 +84,8 @@ std::string HttpClient::raw(const std::string& bytes, std::chrono::milliseconds 
   return out;
 }
 
-std::string HttpClient::raw_until(const std::string& bytes, const std::string& until, std::chrono::milliseconds timeout) {
+std::string HttpClient::raw_until(const std::string& bytes, const std::string& until,
+                                  std::chrono::milliseconds timeout) {
   auto& ioc = impl_->ioc;
   impl_->raw_socket = std::make_unique<tcp::socket>(ioc);
   impl_->raw_socket->connect(tcp::endpoint(asio::ip::make_address(impl_->host), impl_->port));

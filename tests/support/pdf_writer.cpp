@@ -13,8 +13,10 @@ std::string make_pdf(const std::vector<std::vector<std::string>>& pages) {
   objects.push_back("<< /Type /Pages /Kids [" + kids + "] /Count " + std::to_string(n) + " >>");
   objects.push_back("<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>");
   for (size_t i = 0; i < n; ++i) {
-    objects.push_back("<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
-                      "/Contents " + std::to_string(5 + 2 * i) + " 0 R >>");
+    objects.push_back(
+        "<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Resources << /Font << /F1 3 0 R >> >> "
+        "/Contents " +
+        std::to_string(5 + 2 * i) + " 0 R >>");
     std::string content = "BT /F1 12 Tf 72 720 Td 16 TL\n";
     for (const auto& line : pages[i]) content += "(" + line + ") Tj T*\n";
     content += "ET\n";

@@ -48,8 +48,8 @@ std::string read_file(const fs::path& p) {
 }
 
 // fork + exec with stdout/stderr redirected to files; the child gets `env` on top of ours.
-pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env,
-            const fs::path& out, const fs::path& err, const fs::path& cwd) {
+pid_t spawn(const std::vector<std::string>& argv, const std::map<std::string, std::string>& env, const fs::path& out,
+            const fs::path& err, const fs::path& cwd) {
   pid_t pid = fork();
   if (pid < 0) throw std::runtime_error("fork failed");
   if (pid == 0) {
@@ -77,8 +77,8 @@ ServerProcess::ServerProcess(ServerOptions options) {
   data_dir_ = options.data_dir.empty() ? temp_->path() / "data" : options.data_dir;
   out_path_ = temp_->path() / "stdout.txt";
   err_path_ = temp_->path() / "stderr.txt";
-  std::vector<std::string> argv{DOCENT_BINARY, options.subcommand, "--host", "127.0.0.1", "--port", "0",
-                                "--data", data_dir_.string()};
+  std::vector<std::string> argv{DOCENT_BINARY, options.subcommand, "--host",          "127.0.0.1", "--port",
+                                "0",           "--data",           data_dir_.string()};
   argv.insert(argv.end(), options.args.begin(), options.args.end());
   std::map<std::string, std::string> env = options.env;
   if (!env.count("DOCENT_LOG_LEVEL")) env["DOCENT_LOG_LEVEL"] = "warn";

@@ -28,9 +28,9 @@ class TempDir {
 };
 
 struct ServerOptions {
-  std::vector<std::string> args;             // extra arguments after `serve ...`
-  std::map<std::string, std::string> env;    // extra environment variables
-  std::filesystem::path data_dir;            // empty: a fresh temporary folder
+  std::vector<std::string> args;           // extra arguments after `serve ...`
+  std::map<std::string, std::string> env;  // extra environment variables
+  std::filesystem::path data_dir;          // empty: a fresh temporary folder
   std::string subcommand = "serve";
 };
 

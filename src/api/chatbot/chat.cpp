@@ -19,8 +19,11 @@ Response error(const Request& req, const core::Error& e) { return render_error(r
 json::array citations_json(const std::vector<services::MessageCitation>& citations) {
   json::array a;
   for (const auto& c : citations) {
-    a.push_back(json::object{{"number", c.number}, {"file_id", c.file_id}, {"file_name", c.file_name},
-                             {"page", c.page}, {"snippet", c.snippet}});
+    a.push_back(json::object{{"number", c.number},
+                             {"file_id", c.file_id},
+                             {"file_name", c.file_name},
+                             {"page", c.page},
+                             {"snippet", c.snippet}});
   }
   return a;
 }
@@ -36,7 +39,8 @@ struct Turn {
 core::Status read_attachments(const json::object& body, std::vector<std::string>& out) {
   const auto* a = body.if_contains("attachments");
   if (!a || a->is_null()) return {};
-  if (!a->is_array()) return core::Error(core::Code::InvalidInput, "attachments must be an array of file ids", "attachments");
+  if (!a->is_array())
+    return core::Error(core::Code::InvalidInput, "attachments must be an array of file ids", "attachments");
   for (const auto& item : a->get_array()) {
     const json::value* id = &item;
     if (item.is_object()) {
@@ -90,8 +94,8 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
     auto answer = ask_preferring_model(
         ctx, p, in,
         [&](std::string_view piece) {
-          return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", piece}})) !=
-                 http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
+      return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", piece}})) !=
+             http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
         },
         [&] { return sink.cancelled(); });
     if (!answer) {
@@ -113,23 +117,31 @@ Response answer_turn(const Context& ctx, Request& req, const std::string& chat_i
 void register_chat_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/api/chat", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/chat",
+      [ctx](Request& req) {
     auto t = read_turn(req, ctx, true);
     if (!t) return error(req, t.error());
     auto c = ctx.conversations->create(principal(req), services::NewConversation{.file_ids = t->attachments});
     if (!c) return error(req, c.error());
     return answer_turn(ctx, req, c->id, *t);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/chat/{chat_id}/messages", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/chat/{chat_id}/messages",
+      [ctx](Request& req) {
     auto t = read_turn(req, ctx, false);
     if (!t) return error(req, t.error());
     auto c = ctx.conversations->get(principal(req), req.param("chat_id"));  // a 404 before any stream
     if (!c) return error(req, c.error());
     return answer_turn(ctx, req, c->id, *t);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/chat/{chat_id}/history", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/chat/{chat_id}/history",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto c = ctx.conversations->get(p, req.param("chat_id"));
     if (!c) return error(req, c.error());
@@ -145,7 +157,8 @@ void register_chat_routes(http::Router& router, const Context& ctx) {
                                             {"messages", std::move(messages)},
                                             {"created_at", c->created_at},
                                             {"updated_at", c->updated_at}});
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::chatbot

@@ -31,12 +31,16 @@ json::value nullable(const std::optional<std::string>& s) { return s ? json::val
 void register_knowledge_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/api/files/upload", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/files/upload",
+      [ctx](Request& req) {
     if (!req.form) {
-      return error(req, core::Error(core::Code::UnsupportedMediaType, "send multipart/form-data with a 'file' part", "file"));
+      return error(req, core::Error(core::Code::UnsupportedMediaType, "send multipart/form-data with a 'file' part",
+                                    "file"));
     }
     auto files = req.form->files_named("file");
-    if (files.size() != 1) return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
+    if (files.size() != 1)
+      return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
     if (const auto* d = req.form->field("description")) info.description = d->value;
@@ -55,9 +59,12 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
                                             {"status", status_word(f->status)},
                                             {"upload_url", "/v1/files/" + f->id + "/content"},
                                             {"created_at", f->created_at}});
-  }, {.multipart = true}, errors);
+      },
+      {.multipart = true}, errors);
 
-  router.add(Method::Get, "/api/files/{file_id}/status", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/files/{file_id}/status",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("file_id"));
     if (!f) return error(req, f.error());
     return Response::json(200, json::object{{"id", f->id},
@@ -66,9 +73,12 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
                                             {"chunks_created", f->chunk_count},
                                             {"error", f->status == "failed" ? json::value(f->status_reason)
                                                                             : json::value(nullptr)}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/knowledge/search", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/knowledge/search",
+      [ctx](Request& req) {
     auto started = std::chrono::steady_clock::now();
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
@@ -89,7 +99,8 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
       f.optional("folder_ids", q.folder_ids);
       if (!f.ok()) return error(req, f.error());
       // "document" (the seed's example) means any uploaded document; other values name a format.
-      if (!source_type.empty() && source_type != "document") q.source_types = {source_type == "manual" ? "markdown" : source_type};
+      if (!source_type.empty() && source_type != "document")
+        q.source_types = {source_type == "manual" ? "markdown" : source_type};
     }
     // The seed's "semantic" search is docent's hybrid search (meaning and words, fused).
     q.mode = type == "text" ? services::SearchQuery::Mode::Text : services::SearchQuery::Mode::Hybrid;
@@ -97,12 +108,12 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (!hits) return error(req, hits.error());
     json::array results;
     for (const auto& h : *hits) {
-      results.push_back(json::object{
-          {"id", "chunk_" + std::to_string(h.chunk_id)},
-          {"content", h.text},
-          {"score", h.score},
-          {"source", json::object{{"id", h.file_id}, {"filename", h.file_name}, {"type", "document"}}},
-          {"metadata", json::object{{"page", h.page}, {"section", h.section}, {"position", h.position}}}});
+      results.push_back(
+          json::object{{"id", "chunk_" + std::to_string(h.chunk_id)},
+                       {"content", h.text},
+                       {"score", h.score},
+                       {"source", json::object{{"id", h.file_id}, {"filename", h.file_name}, {"type", "document"}}},
+                       {"metadata", json::object{{"page", h.page}, {"section", h.section}, {"position", h.position}}}});
     }
     // Beyond the seed: the files in scope still being ingested, which the results could not include.
     auto pending = ctx.knowledge->pending_files(principal(req), q);
@@ -110,11 +121,16 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     json::array pending_ids(pending->begin(), pending->end());
     double secs = std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
     auto total = static_cast<int64_t>(results.size());
-    return Response::json(200, json::object{{"results", std::move(results)}, {"total", total}, {"query_time", secs},
+    return Response::json(200, json::object{{"results", std::move(results)},
+                                            {"total", total},
+                                            {"query_time", secs},
                                             {"pending_file_ids", std::move(pending_ids)}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/knowledge", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/knowledge",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -130,9 +146,13 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (auto st = check_upload_size(*ctx.config, document.size(), "content"); !st) return error(req, st.error());
     auto f = ctx.knowledge->add_bytes(principal(req), document, std::move(info));
     if (!f) return error(req, f.error());
-    return Response::json(201, json::object{{"id", f->id}, {"title", title}, {"source_type", source_type},
-                                            {"status", status_word(f->status)}, {"created_at", f->created_at}});
-  }, {}, errors);
+    return Response::json(201, json::object{{"id", f->id},
+                                            {"title", title},
+                                            {"source_type", source_type},
+                                            {"status", status_word(f->status)},
+                                            {"created_at", f->created_at}});
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::chatbot

@@ -19,7 +19,9 @@ namespace {
 
 Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
 
-Response ok(json::value data) { return Response::json(200, json::object{{"data", std::move(data)}, {"success", true}}); }
+Response ok(json::value data) {
+  return Response::json(200, json::object{{"data", std::move(data)}, {"success", true}});
+}
 
 // The conversation object of the seed's examples. `device_id` is the caller's device, empty for
 // an account that signed in with a key.
@@ -90,8 +92,11 @@ json::object message_json(const services::Message& m, const std::string& device_
   if (m.role != "user") {
     json::array cites;
     for (const auto& c : m.citations) {
-      cites.push_back(json::object{{"number", c.number}, {"fileId", c.file_id}, {"fileName", c.file_name},
-                                   {"page", c.page}, {"snippet", c.snippet}});
+      cites.push_back(json::object{{"number", c.number},
+                                   {"fileId", c.file_id},
+                                   {"fileName", c.file_name},
+                                   {"page", c.page},
+                                   {"snippet", c.snippet}});
     }
     o["citations"] = std::move(cites);
     if (m.status != "complete") o["status"] = m.status;
@@ -101,8 +106,8 @@ json::object message_json(const services::Message& m, const std::string& device_
 
 json::object paging_json(json::array items, int64_t total, int64_t page, int64_t limit) {
   const int64_t total_pages = (total + limit - 1) / limit;
-  return json::object{{"items", std::move(items)}, {"totalItems", total}, {"page", page},
-                      {"limit", limit},            {"totalPages", total_pages}, {"paging", page < total_pages}};
+  return json::object{{"items", std::move(items)}, {"totalItems", total},         {"page", page}, {"limit", limit},
+                      {"totalPages", total_pages}, {"paging", page < total_pages}};
 }
 
 std::string device_of(const Context& ctx, const services::Principal& p) {
@@ -116,12 +121,12 @@ using Answering = std::function<core::Result<services::Answer>(const DeltaSink&,
 // Streams an answer in this face's events (see /messages/chatting). An answer that fails before
 // its first piece is this face's JSON error (a 429 when the plan's questions ran out meanwhile).
 Response stream_answer(std::string device_id, Answering answering) {
-  return Response::stream_on_first_event([device_id = std::move(device_id),
-                                          answering = std::move(answering)](http::SseSink& sink) {
+  return Response::stream_on_first_event(
+      [device_id = std::move(device_id), answering = std::move(answering)](http::SseSink& sink) {
     auto answer = answering(
         [&](std::string_view delta) {
-          return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", delta}})) !=
-                 http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
+      return sink.offer(json::serialize(json::object{{"type", "text"}, {"content", delta}})) !=
+             http::SseSink::Offered::Closed;  // on the provider's thread: never blocks
         },
         [&] { return sink.cancelled(); });
     if (!answer) {
@@ -140,13 +145,16 @@ Response stream_answer(std::string device_id, Answering answering) {
 void register_conversation_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/upload/register-file", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/upload/register-file",
+      [ctx](Request& req) {
     if (!req.form) {
       return error(req, core::Error(core::Code::UnsupportedMediaType,
                                     "send multipart/form-data with the PDF in a 'file' part", "file"));
     }
     auto files = req.form->files_named("file");
-    if (files.size() != 1) return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
+    if (files.size() != 1)
+      return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
     if (auto st = check_page_field(*req.form); !st) return error(req, st.error());
     const auto& p = principal(req);
 
@@ -163,11 +171,14 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto conversation = ctx.conversations->create(p, nc);
     if (!conversation) return error(req, conversation.error());
     return ok(json::object{{"conversation", conversation_json(*conversation, device_of(ctx, p))}});
-  }, {.multipart = true}, errors);
+      },
+      {.multipart = true}, errors);
 
   // Pages of the caller's conversations, most recently active first. "paging" says whether pages
   // follow this one.
-  router.add(Method::Get, "/conversations", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/conversations",
+      [ctx](Request& req) {
     auto page = int_query(req, "page", 1, 1, 1000000);
     if (!page) return error(req, page.error());
     auto limit = int_query(req, "limit", 10, 1, 100);
@@ -183,14 +194,17 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
       items.push_back(std::move(o));
     }
     return ok(paging_json(std::move(items), list->total, *page, *limit));
-  }, {}, errors);
+      },
+      {}, errors);
 
   // The answer to `message` about the conversation's file, streamed. Events (the seed names none):
   //   data: {"type":"text","content":"..."}              pieces of the answer, in order
   //   data: {"type":"done","message":{...}}              the stored answer, with its citations
   //   data: {"type":"error","message":"...","code":"..."} the answer failed after it started
   // Errors found before the stream starts are the face's JSON errors.
-  router.add(Method::Get, "/messages/chatting", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/messages/chatting",
+      [ctx](Request& req) {
     const auto source = req.query_param("sourceId");
     if (!source || source->empty()) {
       return error(req, core::Error(core::Code::MissingField, "sourceId is required", "sourceId"));
@@ -215,12 +229,15 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     return stream_answer(device_id, [ctx, p, in](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
       return ctx.chat->ask(p, in, on_delta, cancel);
     });
-  }, {}, errors);
+      },
+      {}, errors);
 
   // A summary of the conversation's file with three questions it answers, streamed in the events
   // of /messages/chatting and stored as a question and its answer; the answer also becomes the
   // conversation's "summary".
-  router.add(Method::Get, "/conversations/summarize", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/conversations/summarize",
+      [ctx](Request& req) {
     const auto source = req.query_param("sourceId");
     if (!source || source->empty()) {
       return error(req, core::Error(core::Code::MissingField, "sourceId is required", "sourceId"));
@@ -230,13 +247,17 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     if (!conversation) return error(req, conversation.error());
     const std::string id = conversation->id;
     if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return error(req, st.error());
-    return stream_answer(device_of(ctx, p), [ctx, p, id](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
+    return stream_answer(device_of(ctx, p),
+                         [ctx, p, id](const DeltaSink& on_delta, const engines::CancelCheck& cancel) {
       return ctx.chat->summarize(p, id, "", on_delta, cancel);
     });
-  }, {}, errors);
+      },
+      {}, errors);
 
   // The conversation's messages in pages, newest first (page and limit in the query).
-  router.add(Method::Post, "/messages/conversation/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/messages/conversation/{conversation_id}",
+      [ctx](Request& req) {
     auto page = int_query(req, "page", 1, 1, 1000000);
     if (!page) return error(req, page.error());
     auto limit = int_query(req, "limit", 20, 1, 100);
@@ -248,9 +269,12 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     json::array items;
     for (const auto& m : list->items) items.push_back(message_json(m, device_id));
     return ok(paging_json(std::move(items), list->total, *page, *limit));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Put, "/conversations/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Put, "/conversations/{conversation_id}",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -266,13 +290,17 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
       if (f) file = std::move(*f);
     }
     return ok(renamed_json(*c, file, device_of(ctx, p)));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/conversations/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/conversations/{conversation_id}",
+      [ctx](Request& req) {
     auto st = ctx.conversations->remove(principal(req), req.param("conversation_id"));
     if (!st) return error(req, st.error());
     return ok(true);
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::chatpdf

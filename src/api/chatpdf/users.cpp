@@ -16,7 +16,9 @@ namespace {
 
 Response error(const Request& req, const core::Error& e) { return render_error(req, e); }
 
-Response ok(json::value data) { return Response::json(200, json::object{{"data", std::move(data)}, {"success", true}}); }
+Response ok(json::value data) {
+  return Response::json(200, json::object{{"data", std::move(data)}, {"success", true}});
+}
 
 json::array file_types(const core::PlanConfig& plan) {
   json::array out;
@@ -47,7 +49,9 @@ json::value limit_or_null(int64_t remaining) { return remaining < 0 ? json::valu
 void register_user_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/auth/register-device", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/auth/register-device",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -59,9 +63,12 @@ void register_user_routes(http::Router& router, const Context& ctx) {
     const auto& plan = ctx.config->plans.at(registered->account.plan);
     json::object quota{{"filePerDay", plan.file_per_day}, {"questionPerDay", plan.question_per_day}};
     return ok(user_json(registered->account, registered->device, std::move(quota)));
-  }, {.is_public = true}, errors);
+      },
+      {.is_public = true}, errors);
 
-  router.add(Method::Get, "/user/quota", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/user/quota",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto view = ctx.quota->quota(p);
     if (!view) return error(req, view.error());
@@ -82,9 +89,12 @@ void register_user_routes(http::Router& router, const Context& ctx) {
         {"remainingQuestions", limit_or_null(view->remaining_questions())},
     };
     return ok(user_json(*account, *device, std::move(quota)));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Put, "/user/upgrade-plan", [ctx](Request& req) {
+  router.add(
+      Method::Put, "/user/upgrade-plan",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -105,7 +115,8 @@ void register_user_routes(http::Router& router, const Context& ctx) {
         {"fileTypes", file_types(plan)},
     };
     return ok(user_json(*account, *device, std::move(quota)));
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::chatpdf

@@ -37,15 +37,9 @@ json::object account_json(const services::Account& a) {
 
 json::object key_json(const services::ApiKey& k) {
   return json::object{
-      {"id", k.id},
-      {"object", "api_key"},
-      {"account_id", k.account_id},
-      {"name", k.name},
-      {"prefix", k.prefix},
-      {"last4", k.last4},
-      {"masked", k.masked()},
-      {"created_at", k.created_at},
-      {"revoked_at", nullable(k.revoked_at)},
+      {"id", k.id},           {"object", "api_key"},        {"account_id", k.account_id},
+      {"name", k.name},       {"prefix", k.prefix},         {"last4", k.last4},
+      {"masked", k.masked()}, {"created_at", k.created_at}, {"revoked_at", nullable(k.revoked_at)},
   };
 }
 
@@ -76,7 +70,9 @@ core::Result<services::AccountInput> read_account_input(const Request& req, cons
 void register_account_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/auth/login", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/auth/login",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -87,54 +83,75 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     if (!account) return error(req, account.error());
     auto key = ctx.keys->create_unchecked(account->id, name);
     if (!key) return error(req, key.error());
-    return Response::json(200, json::object{{"object", "login"}, {"account", account_json(*account)},
+    return Response::json(200, json::object{{"object", "login"},
+                                            {"account", account_json(*account)},
                                             {"api_key", new_key_json(*key)}});
-  }, {.is_public = true}, errors);
+      },
+      {.is_public = true}, errors);
 
-  router.add(Method::Get, "/v1/accounts", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/accounts",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 50, 1, 200);
     if (!limit) return error(req, limit.error());
     auto page = ctx.accounts->list(principal(req), req.query_param("after").value_or(""), *limit);
     if (!page) return error(req, page.error());
     json::array data;
     for (const auto& a : page->items) data.push_back(account_json(a));
-    return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)},
-                                            {"has_more", page->has_more},
-                                            {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
-                                                                                      : json::value(page->next_cursor)}});
-  }, {}, errors);
+    return Response::json(200,
+                          json::object{{"object", "list"},
+                                       {"data", std::move(data)},
+                                       {"has_more", page->has_more},
+                                       {"next_cursor", page->next_cursor.empty() ? json::value(nullptr)
+                                                                                 : json::value(page->next_cursor)}});
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/accounts", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/accounts",
+      [ctx](Request& req) {
     auto in = read_account_input(req, ctx);
     if (!in) return error(req, in.error());
     auto created = ctx.accounts->create(principal(req), *in);
     if (!created) return error(req, created.error());
     return Response::json(201, account_json(*created));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/accounts/{account_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/accounts/{account_id}",
+      [ctx](Request& req) {
     std::string id(req.param("account_id"));
     if (id == "me") id = principal(req).account_id;
     auto a = ctx.accounts->get(principal(req), id);
     if (!a) return error(req, a.error());
     return Response::json(200, account_json(*a));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Patch, "/v1/accounts/{account_id}", [ctx](Request& req) {
+  router.add(
+      Method::Patch, "/v1/accounts/{account_id}",
+      [ctx](Request& req) {
     auto in = read_account_input(req, ctx);
     if (!in) return error(req, in.error());
     auto a = ctx.accounts->update(principal(req), req.param("account_id"), *in);
     if (!a) return error(req, a.error());
     return Response::json(200, account_json(*a));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/accounts/{account_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/accounts/{account_id}",
+      [ctx](Request& req) {
     std::string id(req.param("account_id"));
     if (auto st = ctx.accounts->remove(principal(req), id); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "account.deleted"}, {"deleted", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/keys", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/keys",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     std::string account_id(req.query_param("account_id").value_or(p.account_id));
     bool revoked = req.query_param("include_revoked").value_or("") == "true";
@@ -143,9 +160,12 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     json::array data;
     for (const auto& k : *keys) data.push_back(key_json(k));
     return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", false}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/keys", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/keys",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     std::string name, account_id = p.account_id;
     if (!req.body.empty()) {
@@ -158,25 +178,35 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     auto key = ctx.keys->create(p, account_id, name);
     if (!key) return error(req, key.error());
     return Response::json(201, new_key_json(*key));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/keys/{key_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/keys/{key_id}",
+      [ctx](Request& req) {
     auto key = ctx.keys->get(principal(req), req.param("key_id"));
     if (!key) return error(req, key.error());
     return Response::json(200, key_json(*key));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/keys/{key_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/keys/{key_id}",
+      [ctx](Request& req) {
     std::string id(req.param("key_id"));
     if (auto st = ctx.keys->revoke(principal(req), id); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "api_key.revoked"}, {"revoked", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/keys/{key_id}/rotate", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/keys/{key_id}/rotate",
+      [ctx](Request& req) {
     auto key = ctx.keys->rotate(principal(req), req.param("key_id"));
     if (!key) return error(req, key.error());
     return Response::json(200, new_key_json(*key));
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::native

@@ -45,8 +45,8 @@ void at_least(core::ObjectReader& r, const char* key, const std::optional<int64_
 
 // One message of "messages": a role docent knows and content as the role requires.
 void read_message(const json::value& m, const std::string& at, core::ObjectReader& outer) {
-  static const std::set<std::string, std::less<>> roles = {"system", "developer", "user", "assistant", "tool",
-                                                            "function"};
+  static const std::set<std::string, std::less<>> roles = {"system",    "developer", "user",
+                                                           "assistant", "tool",      "function"};
   core::ObjectReader r(m, at);
   std::string role;
   json::value content;
@@ -91,7 +91,8 @@ core::Result<ChatInput> parse_chat_request(json::value& value) {
   if (!r.ok()) return r.error();
 
   if (messages.empty()) r.invalid("messages", "must contain at least one message");
-  for (size_t i = 0; r.ok() && i < messages.size(); ++i) read_message(messages[i], "messages[" + std::to_string(i) + "]", r);
+  for (size_t i = 0; r.ok() && i < messages.size(); ++i)
+    read_message(messages[i], "messages[" + std::to_string(i) + "]", r);
   within(r, "temperature", temperature, 0.0, 2.0);
   within(r, "top_p", top_p, 0.0, 1.0);
   within(r, "presence_penalty", presence_penalty, -2.0, 2.0);
@@ -101,13 +102,13 @@ core::Result<ChatInput> parse_chat_request(json::value& value) {
   at_least(r, "top_logprobs", top_logprobs, 0);
   if (r.ok() && n && *n != 1) r.invalid("n", "must be 1 (one choice per request is supported)");
   if (r.ok() && !stop.is_null()) {
-    const bool strings = stop.is_string() || (stop.is_array() && std::all_of(stop.get_array().begin(),
-                                                                            stop.get_array().end(),
-                                                                            [](const json::value& x) {
-                                                                              return x.is_string();
-                                                                            }));
-    if (!strings) r.invalid("stop", "must be a string or an array of strings");
-    else if (stop.is_array() && stop.get_array().size() > 4) r.invalid("stop", "may hold at most 4 sequences");
+    const bool strings = stop.is_string() ||
+                         (stop.is_array() && std::all_of(stop.get_array().begin(), stop.get_array().end(),
+                                                         [](const json::value& x) { return x.is_string(); }));
+    if (!strings)
+      r.invalid("stop", "must be a string or an array of strings");
+    else if (stop.is_array() && stop.get_array().size() > 4)
+      r.invalid("stop", "may hold at most 4 sequences");
   }
   if (r.ok() && response_format) {
     const json::value format(*response_format);
@@ -143,7 +144,9 @@ json::object completion_json(const std::string& id, int64_t created, const std::
       {"object", "chat.completion"},
       {"created", created},
       {"model", model},
-      {"choices", json::array{json::object{{"index", 0}, {"message", std::move(message)}, {"logprobs", nullptr},
+      {"choices", json::array{json::object{{"index", 0},
+                                           {"message", std::move(message)},
+                                           {"logprobs", nullptr},
                                            {"finish_reason", r.finish_reason}}}},
       {"usage", usage_json(r.usage)},
       {"system_fingerprint", nullptr},
@@ -160,7 +163,10 @@ struct ChunkShaper {
 
   // nullopt: nothing to send for this chunk.
   std::optional<json::object> shape(const engines::ChatChunk& c) {
-    json::object o{{"id", id}, {"object", "chat.completion.chunk"}, {"created", created}, {"model", model},
+    json::object o{{"id", id},
+                   {"object", "chat.completion.chunk"},
+                   {"created", created},
+                   {"model", model},
                    {"system_fingerprint", nullptr}};
     if (c.usage) {
       if (!include_usage) return std::nullopt;
@@ -174,9 +180,11 @@ struct ChunkShaper {
       role_sent = true;
     }
     if (!c.content.empty()) delta["content"] = c.content;
-    o["choices"] = json::array{json::object{{"index", 0}, {"delta", std::move(delta)}, {"logprobs", nullptr},
-                                            {"finish_reason", c.finish_reason ? json::value(*c.finish_reason)
-                                                                              : json::value(nullptr)}}};
+    o["choices"] = json::array{
+        json::object{{"index", 0},
+                     {"delta", std::move(delta)},
+                     {"logprobs", nullptr},
+                     {"finish_reason", c.finish_reason ? json::value(*c.finish_reason) : json::value(nullptr)}}};
     if (include_usage) o["usage"] = nullptr;
     return o;
   }
@@ -184,11 +192,11 @@ struct ChunkShaper {
 
 // An error after the stream was committed: sent as one event in OpenAI's error shape.
 std::string stream_error_event(const core::Error& e) {
-  return json::serialize(json::object{{"error", json::object{{"message", e.message},
-                                                              {"type", e.status() >= 500 ? "server_error"
-                                                                                         : "invalid_request_error"},
-                                                              {"param", nullptr},
-                                                              {"code", core::code_name(e.code)}}}});
+  return json::serialize(
+      json::object{{"error", json::object{{"message", e.message},
+                                          {"type", e.status() >= 500 ? "server_error" : "invalid_request_error"},
+                                          {"param", nullptr},
+                                          {"code", core::code_name(e.code)}}}});
 }
 
 }  // namespace
@@ -196,7 +204,9 @@ std::string stream_error_event(const core::Error& e) {
 void register_chat_completion_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/chat/completions", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/chat/completions",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return render_error(req, body.error());
     auto in = parse_chat_request(*body);
@@ -247,7 +257,8 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
       };
       relay_stream(sink, *provider, chat, std::move(hooks));
     });
-  }, {.max_body_bytes = 16 * 1024 * 1024}, errors);
+      },
+      {.max_body_bytes = 16 * 1024 * 1024}, errors);
 }
 
 }  // namespace docent::api::native

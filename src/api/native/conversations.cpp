@@ -37,12 +37,21 @@ json::object conversation_json(const services::Conversation& c) {
 json::object message_json(const services::Message& m) {
   json::array citations;
   for (const auto& c : m.citations) {
-    citations.push_back(json::object{{"number", c.number}, {"file_id", c.file_id}, {"file_name", c.file_name},
-                                     {"page", c.page}, {"snippet", c.snippet}, {"score", c.score}});
+    citations.push_back(json::object{{"number", c.number},
+                                     {"file_id", c.file_id},
+                                     {"file_name", c.file_name},
+                                     {"page", c.page},
+                                     {"snippet", c.snippet},
+                                     {"score", c.score}});
   }
-  json::object o{{"id", m.id},           {"object", "conversation.message"}, {"conversation_id", m.conversation_id},
-                 {"role", m.role},       {"content", m.content},             {"citations", std::move(citations)},
-                 {"status", m.status},   {"created_at", m.created_at}};
+  json::object o{{"id", m.id},
+                 {"object", "conversation.message"},
+                 {"conversation_id", m.conversation_id},
+                 {"role", m.role},
+                 {"content", m.content},
+                 {"citations", std::move(citations)},
+                 {"status", m.status},
+                 {"created_at", m.created_at}};
   if (m.role == "assistant") {
     o["model"] = m.model;
     o["usage"] = json::object{{"prompt_tokens", m.usage.prompt_tokens},
@@ -63,7 +72,9 @@ json::object list_json(json::array data, int64_t total, int64_t offset) {
 void register_conversation_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/conversations", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/conversations",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -73,9 +84,12 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto c = ctx.conversations->create(principal(req), in);
     if (!c) return error(req, c.error());
     return Response::json(201, conversation_json(*c));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/conversations", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/conversations",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 20, 1, 100);
     if (!limit) return error(req, limit.error());
     auto offset = int_query(req, "offset", 0, 0, 100000000);
@@ -85,15 +99,21 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     json::array data;
     for (const auto& c : page->items) data.push_back(conversation_json(c));
     return Response::json(200, list_json(std::move(data), page->total, *offset));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/conversations/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/conversations/{conversation_id}",
+      [ctx](Request& req) {
     auto c = ctx.conversations->get(principal(req), req.param("conversation_id"));
     if (!c) return error(req, c.error());
     return Response::json(200, conversation_json(*c));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Patch, "/v1/conversations/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Patch, "/v1/conversations/{conversation_id}",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -103,16 +123,22 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     auto c = ctx.conversations->rename(principal(req), req.param("conversation_id"), title);
     if (!c) return error(req, c.error());
     return Response::json(200, conversation_json(*c));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/conversations/{conversation_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/conversations/{conversation_id}",
+      [ctx](Request& req) {
     const std::string id(req.param("conversation_id"));
     auto st = ctx.conversations->remove(principal(req), id);
     if (!st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "conversation.deleted"}, {"deleted", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/conversations/{conversation_id}/messages", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/conversations/{conversation_id}/messages",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 50, 1, 500);
     if (!limit) return error(req, limit.error());
     auto offset = int_query(req, "offset", 0, 0, 100000000);
@@ -122,15 +148,20 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     json::array data;
     for (const auto& m : page->items) data.push_back(message_json(m));
     return Response::json(200, list_json(std::move(data), page->total, *offset));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/conversations/{conversation_id}/messages", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/conversations/{conversation_id}/messages",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
     services::AskInput in;
     bool stream = true;
-    r.optional("content", in.question).optional("model", in.model).optional("stream", stream)
+    r.optional("content", in.question)
+        .optional("model", in.model)
+        .optional("stream", stream)
         .optional("regenerate", in.regenerate);
     if (!r.ok()) return error(req, r.error());
     if (!in.regenerate && in.question.find_first_not_of(" \t\r\n") == std::string::npos) {
@@ -150,20 +181,23 @@ void register_conversation_routes(http::Router& router, const Context& ctx) {
     }
     return Response::stream_on_first_event([ctx, p, in](http::SseSink& sink) {
       auto answer = ctx.chat->ask(
-          p, in, [&](std::string_view d) {  // on the provider's thread: never blocks
-            return sink.offer(json::serialize(json::object{{"content", d}}), "delta") != http::SseSink::Offered::Closed;
+          p, in,
+          [&](std::string_view d) {  // on the provider's thread: never blocks
+        return sink.offer(json::serialize(json::object{{"content", d}}), "delta") != http::SseSink::Offered::Closed;
           },
           [&] { return sink.cancelled(); });
       if (!answer) {
         if (sink.reject(render_error(Request(), answer.error()))) return;  // failed before its first piece
-        sink.send(json::serialize(json::object{{"error", json::object{{"message", answer.error().message},
-                                                                      {"code", core::code_name(answer.error().code)}}}}),
+        sink.send(json::serialize(
+                      json::object{{"error", json::object{{"message", answer.error().message},
+                                                          {"code", core::code_name(answer.error().code)}}}}),
                   "error");
         return;
       }
       sink.send(json::serialize(message_json(answer->answer)), "done");
     });
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::native

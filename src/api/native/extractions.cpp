@@ -78,13 +78,18 @@ core::Result<services::ExtractionResult> create_from_json(const Context& ctx, Re
 void register_extraction_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/extractions", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/extractions",
+      [ctx](Request& req) {
     auto result = req.form ? create_from_form(ctx, req) : create_from_json(ctx, req);
     if (!result) return render_error(req, result.error());
     return Response::json(200, extraction_json(*result));
-  }, {.multipart = true}, errors);
+      },
+      {.multipart = true}, errors);
 
-  router.add(Method::Get, "/v1/extractions", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/extractions",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 20, 1, 100);
     if (!limit) return render_error(req, limit.error());
     auto page = ctx.extraction->list(principal(req), req.query_param("after").value_or(""), *limit);
@@ -95,19 +100,26 @@ void register_extraction_routes(http::Router& router, const Context& ctx) {
     body["first_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.front().id);
     body["last_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.back().id);
     return Response::json(200, body);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/extractions/{extraction_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/extractions/{extraction_id}",
+      [ctx](Request& req) {
     auto result = ctx.extraction->get(principal(req), req.param("extraction_id"));
     if (!result) return render_error(req, result.error());
     return Response::json(200, extraction_json(*result));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/extractions/{extraction_id}/xlsx", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/extractions/{extraction_id}/xlsx",
+      [ctx](Request& req) {
     auto book = ctx.extraction->workbook(principal(req), req.param("extraction_id"));
     if (!book) return render_error(req, book.error());
     return download(book->path, std::string(engines::kXlsxMime), book->file_name);
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::native

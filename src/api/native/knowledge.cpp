@@ -68,7 +68,9 @@ Response file_events(const Context& ctx, const services::File& file) {
       return sink.send(json::serialize(o), status == "processed" ? "done" : status == "failed" ? "failed" : "progress");
     };
     // The state as stored, in case the job finished before we subscribed.
-    auto current = [&]() { return knowledge->get_file(services::Principal{file.account_id, services::Role::User}, file.id); };
+    auto current = [&]() {
+      return knowledge->get_file(services::Principal{file.account_id, services::Role::User}, file.id);
+    };
     auto now = current();
     bool finished = !now || now->status == "processed" || now->status == "failed";
     if (now) {
@@ -77,7 +79,8 @@ Response file_events(const Context& ctx, const services::File& file) {
     }
     while (!finished && !sink.cancelled()) {
       core::MutexLock lock(shared->mu);
-      shared->cv.wait_for(lock, std::chrono::seconds(1), [&]() REQUIRES(shared->mu) { return !shared->events.empty(); });
+      shared->cv.wait_for(lock, std::chrono::seconds(1),
+                          [&]() REQUIRES(shared->mu) { return !shared->events.empty(); });
       std::deque<services::JobEvent> batch;
       batch.swap(shared->events);
       lock.unlock();
@@ -111,27 +114,28 @@ json::object file_json(const services::File& f) {
       {"purpose", f.purpose},
       {"status", openai_status(f.status)},
       {"status_details", f.status == "failed" ? json::value(f.status_reason) : json::value(nullptr)},
-      {"docent",
-       json::object{{"status", f.status},
-                    {"status_reason", f.status_reason},
-                    {"mime", f.mime},
-                    {"source_type", f.source_type},
-                    {"sha256", f.sha256},
-                    {"pages", f.pages},
-                    {"chunk_count", f.chunk_count},
-                    {"folder_id", f.folder_id ? json::value(*f.folder_id) : json::value(nullptr)},
-                    {"description", f.description},
-                    {"tags", std::move(tags)},
-                    {"metadata", f.metadata},
-                    {"processed_at", f.processed_at ? json::value(*f.processed_at) : json::value(nullptr)},
-                    {"duplicate", f.duplicate}}},
+      {"docent", json::object{{"status", f.status},
+                              {"status_reason", f.status_reason},
+                              {"mime", f.mime},
+                              {"source_type", f.source_type},
+                              {"sha256", f.sha256},
+                              {"pages", f.pages},
+                              {"chunk_count", f.chunk_count},
+                              {"folder_id", f.folder_id ? json::value(*f.folder_id) : json::value(nullptr)},
+                              {"description", f.description},
+                              {"tags", std::move(tags)},
+                              {"metadata", f.metadata},
+                              {"processed_at", f.processed_at ? json::value(*f.processed_at) : json::value(nullptr)},
+                              {"duplicate", f.duplicate}}},
   };
 }
 
 void register_knowledge_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/files", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/files",
+      [ctx](Request& req) {
     if (!req.form) {
       return error(req, core::Error(core::Code::UnsupportedMediaType,
                                     "upload the file as multipart/form-data with a 'file' part", "file"));
@@ -158,9 +162,12 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (!file) return error(req, file.error());
     req.form->release(*files[0]);  // the blob store took the bytes (the spooled file is gone)
     return Response::json(200, file_json(*file));
-  }, {.multipart = true}, errors);
+      },
+      {.multipart = true}, errors);
 
-  router.add(Method::Get, "/v1/files", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/files",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 100, 1, 10000);
     if (!limit) return error(req, limit.error());
     std::optional<std::string> folder;
@@ -177,44 +184,62 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     body["first_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.front().id);
     body["last_id"] = page->items.empty() ? json::value(nullptr) : json::value(page->items.back().id);
     return Response::json(200, body);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/files/{file_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/files/{file_id}",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("file_id"));
     if (!f) return error(req, f.error());
     return Response::json(200, file_json(*f));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/files/{file_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/files/{file_id}",
+      [ctx](Request& req) {
     std::string id(req.param("file_id"));
     if (auto st = ctx.knowledge->delete_file(principal(req), id); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "file"}, {"deleted", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/files/{file_id}/content", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/files/{file_id}/content",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto f = ctx.knowledge->get_file(p, req.param("file_id"));
     if (!f) return error(req, f.error());
     auto path = ctx.knowledge->file_content(p, f->id);
     if (!path) return error(req, path.error());
     return download(*path, f->mime, f->name);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/files/{file_id}/events", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/files/{file_id}/events",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("file_id"));
     if (!f) return error(req, f.error());
     return file_events(ctx, *f);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/folders", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/folders",
+      [ctx](Request& req) {
     auto folders = ctx.knowledge->list_folders(principal(req));
     if (!folders) return error(req, folders.error());
     json::array data;
     for (const auto& f : *folders) data.push_back(folder_json(f));
     return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}, {"has_more", false}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/folders", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/folders",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -225,15 +250,21 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     auto f = ctx.knowledge->create_folder(principal(req), name, description, parent);
     if (!f) return error(req, f.error());
     return Response::json(201, folder_json(*f));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/folders/{folder_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/folders/{folder_id}",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_folder(principal(req), req.param("folder_id"));
     if (!f) return error(req, f.error());
     return Response::json(200, folder_json(*f));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Patch, "/v1/folders/{folder_id}", [ctx](Request& req) {
+  router.add(
+      Method::Patch, "/v1/folders/{folder_id}",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -243,15 +274,21 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     auto f = ctx.knowledge->update_folder(principal(req), req.param("folder_id"), name, description);
     if (!f) return error(req, f.error());
     return Response::json(200, folder_json(*f));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/folders/{folder_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/folders/{folder_id}",
+      [ctx](Request& req) {
     std::string id(req.param("folder_id"));
     if (auto st = ctx.knowledge->delete_folder(principal(req), id); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "folder.deleted"}, {"deleted", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/search", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/search",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -278,9 +315,15 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     if (!hits) return error(req, hits.error());
     json::array data;
     for (const auto& h : *hits) {
-      data.push_back(json::object{{"object", "search.result"}, {"chunk_id", h.chunk_id}, {"text", h.text},
-                                  {"score", h.score}, {"file_id", h.file_id}, {"filename", h.file_name},
-                                  {"page", h.page}, {"section", h.section}, {"position", h.position}});
+      data.push_back(json::object{{"object", "search.result"},
+                                  {"chunk_id", h.chunk_id},
+                                  {"text", h.text},
+                                  {"score", h.score},
+                                  {"file_id", h.file_id},
+                                  {"filename", h.file_name},
+                                  {"page", h.page},
+                                  {"section", h.section},
+                                  {"position", h.position}});
     }
     // Files in scope still being ingested were not searched: the answer says so.
     auto pending = ctx.knowledge->pending_files(principal(req), q);
@@ -291,7 +334,8 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     // the results come from the full text alone.
     if (full_text_only) answer["degraded"] = "vector index rebuilding: full-text results only";
     return Response::json(200, std::move(answer));
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::native

@@ -21,7 +21,9 @@ namespace {
 constexpr size_t kMaxEmbeddingInputs = 2048;
 
 json::object model_json(const engines::ModelInfo& m) {
-  return json::object{{"id", m.id}, {"object", "model"}, {"created", m.created},
+  return json::object{{"id", m.id},
+                      {"object", "model"},
+                      {"created", m.created},
                       {"owned_by", m.owned_by.empty() ? std::string("upstream") : m.owned_by}};
 }
 
@@ -72,7 +74,8 @@ core::Result<EmbeddingRequest> parse_embedding_request(const json::value& body) 
   for (const auto& s : e.inputs) {
     if (s.empty()) return invalid("input must not contain empty strings", "input");
   }
-  if (format != "float" && format != "base64") return invalid("encoding_format must be 'float' or 'base64'", "encoding_format");
+  if (format != "float" && format != "base64")
+    return invalid("encoding_format must be 'float' or 'base64'", "encoding_format");
   e.base64 = format == "base64";
   if (e.dimensions && *e.dimensions < 1) return invalid("dimensions must be a positive integer", "dimensions");
   return e;
@@ -83,19 +86,27 @@ core::Result<EmbeddingRequest> parse_embedding_request(const json::value& body) 
 void register_model_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Get, "/v1/models", [ctx](Request&) {
+  router.add(
+      Method::Get, "/v1/models",
+      [ctx](Request&) {
     json::array data;
     for (const auto& m : ctx.models->list_models({})) data.push_back(model_json(m));
     return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/models/{model...}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/models/{model...}",
+      [ctx](Request& req) {
     auto m = ctx.models->get_model(std::string(req.param("model")), {});
     if (!m) return render_error(req, m.error());
     return Response::json(200, model_json(*m));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/embeddings", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/embeddings",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return render_error(req, body.error());
     auto e = parse_embedding_request(*body);
@@ -119,7 +130,9 @@ void register_model_routes(http::Router& router, const Context& ctx) {
         for (float x : v) a.emplace_back(static_cast<double>(x));
         embedding = std::move(a);
       }
-      data.push_back(json::object{{"object", "embedding"}, {"index", static_cast<int64_t>(i)}, {"embedding", std::move(embedding)}});
+      data.push_back(json::object{{"object", "embedding"},
+                                  {"index", static_cast<int64_t>(i)},
+                                  {"embedding", std::move(embedding)}});
     }
     return Response::json(200, json::object{
                                    {"object", "list"},
@@ -128,7 +141,8 @@ void register_model_routes(http::Router& router, const Context& ctx) {
                                    {"usage", json::object{{"prompt_tokens", result->usage.prompt_tokens},
                                                           {"total_tokens", result->usage.total_tokens}}},
                                });
-  }, {.max_body_bytes = 16 * 1024 * 1024}, errors);
+      },
+      {.max_body_bytes = 16 * 1024 * 1024}, errors);
 }
 
 }  // namespace docent::api::native

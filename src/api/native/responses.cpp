@@ -66,7 +66,8 @@ void read_input_item(const json::value& item, const std::string& at, core::Objec
   std::string role;
   json::value content;
   r.optional("type", type);
-  if (r.ok() && type && *type != "message") r.invalid("type", "must be 'message' (other input items are not supported)");
+  if (r.ok() && type && *type != "message")
+    r.invalid("type", "must be 'message' (other input items are not supported)");
   r.required("role", role);
   if (r.ok() && role != "user" && role != "assistant" && role != "system" && role != "developer") {
     r.invalid("role", "must be one of user, assistant, system, developer");
@@ -97,7 +98,8 @@ void read_tool(const json::value& tool, const std::string& at, core::ObjectReade
   json::array id_values;
   for (const auto& id : ids) id_values.emplace_back(id);
   in.grounded.vector_store_ids.insert(in.grounded.vector_store_ids.end(), ids.begin(), ids.end());
-  in.tools.push_back(json::object{{"type", "file_search"}, {"vector_store_ids", std::move(id_values)},
+  in.tools.push_back(json::object{{"type", "file_search"},
+                                  {"vector_store_ids", std::move(id_values)},
                                   {"max_num_results", in.grounded.max_results},
                                   {"ranking_options", json::object{{"ranker", "auto"}, {"score_threshold", 0.0}}},
                                   {"filters", nullptr}});
@@ -139,7 +141,8 @@ core::Result<ResponsesInput> parse_request(const json::value& value) {
   }
   if (r.ok() && temperature && (*temperature < 0 || *temperature > 2)) r.invalid("temperature", "is out of range");
   if (r.ok() && top_p && (*top_p < 0 || *top_p > 1)) r.invalid("top_p", "is out of range");
-  if (r.ok() && max_output_tokens && *max_output_tokens < 1) r.invalid("max_output_tokens", "must be a positive integer");
+  if (r.ok() && max_output_tokens && *max_output_tokens < 1)
+    r.invalid("max_output_tokens", "must be a positive integer");
   if (!r.ok()) return r.error();
   if (temperature) in.temperature = in.grounded.options["temperature"] = *temperature;
   if (top_p) in.top_p = in.grounded.options["top_p"] = *top_p;
@@ -158,14 +161,19 @@ struct Shape {
 };
 
 json::object search_call(const Shape& s, std::string_view status) {
-  json::object call{{"id", s.search_id}, {"type", "file_search_call"}, {"status", status},
+  json::object call{{"id", s.search_id},
+                    {"type", "file_search_call"},
+                    {"status", status},
                     {"queries", json::array{json::value(s.prepared->query)}}};
   if (s.in->include_results && status == "completed") {
     json::array results;
     for (size_t i = 0; i < s.prepared->passages.size(); ++i) {
       const auto& p = s.prepared->passages[i];
-      results.push_back(json::object{{"file_id", p.file_id}, {"filename", p.file_name}, {"text", p.text},
-                                     {"score", s.prepared->scores[i]}, {"attributes", json::object{{"page", p.page}}}});
+      results.push_back(json::object{{"file_id", p.file_id},
+                                     {"filename", p.file_name},
+                                     {"text", p.text},
+                                     {"score", s.prepared->scores[i]},
+                                     {"attributes", json::object{{"page", p.page}}}});
     }
     call["results"] = std::move(results);
   } else {
@@ -178,19 +186,27 @@ json::array annotations(const std::string& text, const std::vector<engines::Pass
   json::array out;
   for (const auto& c : services::find_citations(text, passages.size())) {
     const auto& p = passages[static_cast<size_t>(c.number - 1)];
-    out.push_back(json::object{{"type", "file_citation"}, {"file_id", p.file_id}, {"filename", p.file_name},
-                               {"index", static_cast<int64_t>(c.offset)}, {"page", p.page}});
+    out.push_back(json::object{{"type", "file_citation"},
+                               {"file_id", p.file_id},
+                               {"filename", p.file_name},
+                               {"index", static_cast<int64_t>(c.offset)},
+                               {"page", p.page}});
   }
   return out;
 }
 
 json::object text_part(const std::string& text, json::array notes) {
-  return json::object{{"type", "output_text"}, {"text", text}, {"annotations", std::move(notes)},
+  return json::object{{"type", "output_text"},
+                      {"text", text},
+                      {"annotations", std::move(notes)},
                       {"logprobs", json::array{}}};
 }
 
 json::object message_item(const Shape& s, std::string_view status, json::array content) {
-  return json::object{{"id", s.message_id}, {"type", "message"}, {"role", "assistant"}, {"status", status},
+  return json::object{{"id", s.message_id},
+                      {"type", "message"},
+                      {"role", "assistant"},
+                      {"status", status},
                       {"content", std::move(content)}};
 }
 
@@ -209,10 +225,11 @@ json::object response_json(const Shape& s, std::string_view status, json::array 
       {"object", "response"},
       {"created_at", s.created},
       {"status", status},
-      {"completed_at", status == "completed" || status == "incomplete" ? json::value(core::unix_seconds_now())
-                                                                       : json::value(nullptr)},
+      {"completed_at",
+       status == "completed" || status == "incomplete" ? json::value(core::unix_seconds_now()) : json::value(nullptr)},
       {"error", nullptr},
-      {"incomplete_details", incomplete ? json::value(json::object{{"reason", "max_output_tokens"}}) : json::value(nullptr)},
+      {"incomplete_details",
+       incomplete ? json::value(json::object{{"reason", "max_output_tokens"}}) : json::value(nullptr)},
       {"instructions", s.in->instructions},
       {"max_output_tokens", s.in->max_output_tokens},
       {"model", s.model},
@@ -246,7 +263,9 @@ json::array final_output(const Shape& s, const std::string& text) {
 void register_response_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/responses", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/responses",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return render_error(req, body.error());
     auto parsed = parse_request(*body);
@@ -288,8 +307,10 @@ void register_response_routes(http::Router& router, const Context& ctx) {
       const Shape& s = *shape;
       const bool searched = !in->grounded.vector_store_ids.empty();
       const int64_t message_index = searched ? 1 : 0;
-      if (!emit("response.created", {{"response", response_json(s, "in_progress", {}, "", std::nullopt, false)}})) return;
-      if (!emit("response.in_progress", {{"response", response_json(s, "in_progress", {}, "", std::nullopt, false)}})) return;
+      if (!emit("response.created", {{"response", response_json(s, "in_progress", {}, "", std::nullopt, false)}}))
+        return;
+      if (!emit("response.in_progress", {{"response", response_json(s, "in_progress", {}, "", std::nullopt, false)}}))
+        return;
       if (searched) {
         emit("response.output_item.added", {{"output_index", 0}, {"item", search_call(s, "in_progress")}});
         emit("response.file_search_call.completed", {{"output_index", 0}, {"item_id", s.search_id}});
@@ -297,8 +318,10 @@ void register_response_routes(http::Router& router, const Context& ctx) {
       }
       emit("response.output_item.added",
            {{"output_index", message_index}, {"item", message_item(s, "in_progress", json::array{})}});
-      emit("response.content_part.added", {{"item_id", s.message_id}, {"output_index", message_index},
-                                           {"content_index", 0}, {"part", text_part("", json::array{})}});
+      emit("response.content_part.added", {{"item_id", s.message_id},
+                                           {"output_index", message_index},
+                                           {"content_index", 0},
+                                           {"part", text_part("", json::array{})}});
       std::string text;
       std::string finish = "stop";
       std::optional<engines::Usage> usage;
@@ -308,8 +331,8 @@ void register_response_routes(http::Router& router, const Context& ctx) {
         if (!chunk) {
           if (sink.cancelled()) return;
           core::log::warn("response stream failed", {{"request_id", request_id}, {"error", chunk.error().message}});
-          emit("error", {{"code", core::code_name(chunk.error().code)}, {"message", chunk.error().message},
-                         {"param", nullptr}});
+          emit("error",
+               {{"code", core::code_name(chunk.error().code)}, {"message", chunk.error().message}, {"param", nullptr}});
           return;
         }
         if (!*chunk) break;
@@ -318,29 +341,39 @@ void register_response_routes(http::Router& router, const Context& ctx) {
         if (c.finish_reason) finish = *c.finish_reason;
         if (c.content.empty()) continue;
         text += c.content;
-        if (!emit("response.output_text.delta", {{"item_id", s.message_id}, {"output_index", message_index},
-                                                 {"content_index", 0}, {"delta", c.content},
+        if (!emit("response.output_text.delta", {{"item_id", s.message_id},
+                                                 {"output_index", message_index},
+                                                 {"content_index", 0},
+                                                 {"delta", c.content},
                                                  {"logprobs", json::array{}}})) {
           return;
         }
       }
       json::array notes = annotations(text, prepared->passages);
       for (size_t i = 0; i < notes.size(); ++i) {
-        emit("response.output_text.annotation.added",
-             {{"item_id", s.message_id}, {"output_index", message_index}, {"content_index", 0},
-              {"annotation_index", static_cast<int64_t>(i)}, {"annotation", notes[i]}});
+        emit("response.output_text.annotation.added", {{"item_id", s.message_id},
+                                                       {"output_index", message_index},
+                                                       {"content_index", 0},
+                                                       {"annotation_index", static_cast<int64_t>(i)},
+                                                       {"annotation", notes[i]}});
       }
-      emit("response.output_text.done", {{"item_id", s.message_id}, {"output_index", message_index},
-                                         {"content_index", 0}, {"text", text}, {"logprobs", json::array{}}});
-      emit("response.content_part.done", {{"item_id", s.message_id}, {"output_index", message_index},
-                                          {"content_index", 0}, {"part", text_part(text, notes)}});
-      emit("response.output_item.done",
-           {{"output_index", message_index}, {"item", message_item(s, "completed", json::array{text_part(text, notes)})}});
+      emit("response.output_text.done", {{"item_id", s.message_id},
+                                         {"output_index", message_index},
+                                         {"content_index", 0},
+                                         {"text", text},
+                                         {"logprobs", json::array{}}});
+      emit("response.content_part.done", {{"item_id", s.message_id},
+                                          {"output_index", message_index},
+                                          {"content_index", 0},
+                                          {"part", text_part(text, notes)}});
+      emit("response.output_item.done", {{"output_index", message_index},
+                                         {"item", message_item(s, "completed", json::array{text_part(text, notes)})}});
       const bool cut = finish == "length";
       emit(cut ? "response.incomplete" : "response.completed",
            {{"response", response_json(s, cut ? "incomplete" : "completed", final_output(s, text), text, usage, cut)}});
     });
-  }, {.max_body_bytes = 16 * 1024 * 1024}, errors);
+      },
+      {.max_body_bytes = 16 * 1024 * 1024}, errors);
 }
 
 }  // namespace docent::api::native

@@ -84,8 +84,7 @@ class HealthMonitor {
 };
 
 struct SystemState {
-  explicit SystemState(SystemDeps d)
-      : deps(std::move(d)), monitor(deps.checks, std::chrono::milliseconds(2000)) {}
+  explicit SystemState(SystemDeps d) : deps(std::move(d)), monitor(deps.checks, std::chrono::milliseconds(2000)) {}
   SystemDeps deps;
   HealthMonitor monitor;
 
@@ -104,10 +103,8 @@ json::object health_body(const SystemState& state, bool& healthy) {
   healthy = snap.healthy;
   auto uptime = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state.deps.started);
   return json::object{
-      {"status", healthy ? "ok" : "degraded"},
-      {"ready", snap.ready},
-      {"version", state.deps.version},
-      {"uptime_seconds", uptime.count()},
+      {"status", healthy ? "ok" : "degraded"}, {"ready", snap.ready},
+      {"version", state.deps.version},         {"uptime_seconds", uptime.count()},
       {"checks", std::move(snap.checks)},
   };
 }
@@ -120,9 +117,12 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
   const http::RouteOptions cheap{.is_public = true, .run_inline = true};
 
   // Answers from the monitor's last result: cheap enough for the network thread.
-  router.add(http::Method::Get, "/health", [state](http::Request&) {
-    const int64_t second =
-        std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() - state->deps.started).count();
+  router.add(
+      http::Method::Get, "/health",
+      [state](http::Request&) {
+    const int64_t second = std::chrono::duration_cast<std::chrono::seconds>(std::chrono::steady_clock::now() -
+                                                                            state->deps.started)
+                               .count();
     core::MutexLock lock(state->cache_mu);
     auto& c = state->cached;
     if (c.second != second) {
@@ -132,10 +132,13 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
       c.second = second;
     }
     return http::Response::json(c.healthy ? 200 : 503, std::string(c.body));
-  }, cheap, &error_renderer());
+      },
+      cheap, &error_renderer());
 
   // Quantum Nexus: GET {base}/v1/health, answered in its success envelope.
-  router.add(http::Method::Get, "/v1/health", [state](http::Request&) {
+  router.add(
+      http::Method::Get, "/v1/health",
+      [state](http::Request&) {
     bool healthy = false;
     json::object data = health_body(*state, healthy);
     json::object body{
@@ -146,19 +149,26 @@ void register_system_routes(http::Router& router, SystemDeps deps_in) {
         {"timestamp", core::rfc3339_now()},
     };
     return http::Response::json(healthy ? 200 : 503, body);
-  }, cheap, &nexus::error_renderer());
+      },
+      cheap, &nexus::error_renderer());
 
-  router.add(http::Method::Get, "/metrics", [state, deps](http::Request&) {
+  router.add(
+      http::Method::Get, "/metrics",
+      [state, deps](http::Request&) {
     return http::Response::text(200, deps->metrics->render(), "text/plain; version=0.0.4; charset=utf-8");
-  }, cheap, &error_renderer());
+      },
+      cheap, &error_renderer());
 
   // Parses the JSON body and answers it re-serialized: the smallest route that exercises the
   // whole JSON request path (benchmarks, load balancer probes that POST).
-  router.add(http::Method::Post, "/v1/echo", [state, deps](http::Request& req) {
+  router.add(
+      http::Method::Post, "/v1/echo",
+      [state, deps](http::Request& req) {
     auto body = core::parse_json(req.body, deps->json_max_depth);
     if (!body) return render_error(req, body.error());
     return http::Response::json(200, *body);
-  }, {.is_public = true, .run_inline = true, .max_body_bytes = 64 * 1024}, &error_renderer());
+      },
+      {.is_public = true, .run_inline = true, .max_body_bytes = 64 * 1024}, &error_renderer());
 }
 
 }  // namespace docent::api::native

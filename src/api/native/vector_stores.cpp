@@ -26,7 +26,8 @@ std::string_view file_status(const services::File& f) {
 
 json::object store_file_json(const std::string& store_id, const services::VectorStoreFile& vf) {
   json::value last_error = nullptr;
-  if (vf.file.status == "failed") last_error = json::object{{"code", "invalid_file"}, {"message", vf.file.status_reason}};
+  if (vf.file.status == "failed")
+    last_error = json::object{{"code", "invalid_file"}, {"message", vf.file.status_reason}};
   return json::object{{"id", vf.file_id},
                       {"object", "vector_store.file"},
                       {"usage_bytes", vf.file.size},
@@ -42,9 +43,12 @@ json::object store_json(const services::VectorStore& vs) {
   int64_t in_progress = 0, completed = 0, failed = 0, bytes = 0;
   for (const auto& f : vs.files) {
     auto s = file_status(f.file);
-    if (s == "completed") ++completed;
-    else if (s == "failed") ++failed;
-    else ++in_progress;
+    if (s == "completed")
+      ++completed;
+    else if (s == "failed")
+      ++failed;
+    else
+      ++in_progress;
     bytes += f.file.size;
   }
   return json::object{
@@ -53,8 +57,11 @@ json::object store_json(const services::VectorStore& vs) {
       {"created_at", core::unix_seconds(vs.created_at)},
       {"name", vs.name},
       {"usage_bytes", bytes},
-      {"file_counts", json::object{{"in_progress", in_progress}, {"completed", completed}, {"failed", failed},
-                                   {"cancelled", 0}, {"total", static_cast<int64_t>(vs.files.size())}}},
+      {"file_counts", json::object{{"in_progress", in_progress},
+                                   {"completed", completed},
+                                   {"failed", failed},
+                                   {"cancelled", 0},
+                                   {"total", static_cast<int64_t>(vs.files.size())}}},
       {"status", in_progress ? "in_progress" : "completed"},
       {"expires_after", nullptr},
       {"expires_at", nullptr},
@@ -77,7 +84,9 @@ json::object list_json(json::array data) {
 void register_vector_store_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/v1/vector_stores", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/vector_stores",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -89,23 +98,32 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
     auto vs = ctx.vector_stores->create(principal(req), name, std::move(metadata), file_ids);
     if (!vs) return error(req, vs.error());
     return Response::json(200, store_json(*vs));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/vector_stores", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/vector_stores",
+      [ctx](Request& req) {
     auto stores = ctx.vector_stores->list(principal(req));
     if (!stores) return error(req, stores.error());
     json::array data;
     for (const auto& vs : *stores) data.push_back(store_json(vs));
     return Response::json(200, list_json(std::move(data)));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/vector_stores/{vector_store_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/vector_stores/{vector_store_id}",
+      [ctx](Request& req) {
     auto vs = ctx.vector_stores->get(principal(req), req.param("vector_store_id"));
     if (!vs) return error(req, vs.error());
     return Response::json(200, store_json(*vs));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/vector_stores/{vector_store_id}", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/vector_stores/{vector_store_id}",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -116,15 +134,21 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
     auto vs = ctx.vector_stores->update(principal(req), req.param("vector_store_id"), name, metadata);
     if (!vs) return error(req, vs.error());
     return Response::json(200, store_json(*vs));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/vector_stores/{vector_store_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/vector_stores/{vector_store_id}",
+      [ctx](Request& req) {
     std::string id(req.param("vector_store_id"));
     if (auto st = ctx.vector_stores->remove(principal(req), id); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "vector_store.deleted"}, {"deleted", true}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/vector_stores/{vector_store_id}/files", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/vector_stores/{vector_store_id}/files",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -135,9 +159,12 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
     auto vf = ctx.vector_stores->add_file(principal(req), store_id, file_id);
     if (!vf) return error(req, vf.error());
     return Response::json(200, store_file_json(store_id, *vf));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/vector_stores/{vector_store_id}/files", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/vector_stores/{vector_store_id}/files",
+      [ctx](Request& req) {
     std::string store_id(req.param("vector_store_id"));
     auto vs = ctx.vector_stores->get(principal(req), store_id);
     if (!vs) return error(req, vs.error());
@@ -148,9 +175,12 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
       data.push_back(store_file_json(store_id, f));
     }
     return Response::json(200, list_json(std::move(data)));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/v1/vector_stores/{vector_store_id}/files/{file_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
+      [ctx](Request& req) {
     std::string store_id(req.param("vector_store_id"));
     auto vs = ctx.vector_stores->get(principal(req), store_id);
     if (!vs) return error(req, vs.error());
@@ -158,17 +188,24 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
       if (f.file_id == req.param("file_id")) return Response::json(200, store_file_json(store_id, f));
     }
     return error(req, core::Error(core::Code::NotFound, "file is not in this vector store"));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/v1/vector_stores/{vector_store_id}/files/{file_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/v1/vector_stores/{vector_store_id}/files/{file_id}",
+      [ctx](Request& req) {
     std::string file_id(req.param("file_id"));
     if (auto st = ctx.vector_stores->remove_file(principal(req), req.param("vector_store_id"), file_id); !st) {
       return error(req, st.error());
     }
-    return Response::json(200, json::object{{"id", file_id}, {"object", "vector_store.file.deleted"}, {"deleted", true}});
-  }, {}, errors);
+    return Response::json(200,
+                          json::object{{"id", file_id}, {"object", "vector_store.file.deleted"}, {"deleted", true}});
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/v1/vector_stores/{vector_store_id}/search", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/v1/vector_stores/{vector_store_id}/search",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -198,19 +235,20 @@ void register_vector_store_routes(http::Router& router, const Context& ctx) {
     if (!hits) return error(req, hits.error());
     json::array data;
     for (const auto& h : *hits) {
-      data.push_back(json::object{
-          {"file_id", h.file_id},
-          {"filename", h.file_name},
-          {"score", h.score},
-          {"attributes", json::object{{"page", h.page}, {"section", h.section}, {"position", h.position}}},
-          {"content", json::array{json::object{{"type", "text"}, {"text", h.text}}}}});
+      data.push_back(
+          json::object{{"file_id", h.file_id},
+                       {"filename", h.file_name},
+                       {"score", h.score},
+                       {"attributes", json::object{{"page", h.page}, {"section", h.section}, {"position", h.position}}},
+                       {"content", json::array{json::object{{"type", "text"}, {"text", h.text}}}}});
     }
     return Response::json(200, json::object{{"object", "vector_store.search_results.page"},
                                             {"search_query", text},
                                             {"data", std::move(data)},
                                             {"has_more", false},
                                             {"next_page", nullptr}});
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::native

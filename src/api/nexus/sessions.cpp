@@ -41,8 +41,11 @@ core::Result<json::value> optional_body(const Request& req, const core::Config& 
 json::array citations_json(const std::vector<services::MessageCitation>& citations) {
   json::array a;
   for (const auto& c : citations) {
-    a.push_back(json::object{{"number", c.number}, {"file_id", c.file_id}, {"file_name", c.file_name},
-                             {"page", c.page}, {"snippet", c.snippet}});
+    a.push_back(json::object{{"number", c.number},
+                             {"file_id", c.file_id},
+                             {"file_name", c.file_name},
+                             {"page", c.page},
+                             {"snippet", c.snippet}});
   }
   return a;
 }
@@ -88,19 +91,19 @@ Response process_text(const Context& ctx, Request& req) {
     auto answer = ctx.chat->ask(
         p, in,
         [&](std::string_view piece) {
-          pending += piece;
-          size_t start = 0;
-          for (size_t i = 0; i < pending.size(); ++i) {
-            const bool space = pending[i] == ' ' || pending[i] == '\n' || pending[i] == '\t' || pending[i] == '\r';
-            const bool next_space = i + 1 < pending.size() && (pending[i + 1] == ' ' || pending[i + 1] == '\n' ||
-                                                               pending[i + 1] == '\t' || pending[i + 1] == '\r');
-            if (space && !next_space && i + 1 < pending.size()) {
-              if (!send_word(std::string_view(pending).substr(start, i + 1 - start))) return false;
-              start = i + 1;
-            }
-          }
-          pending.erase(0, start);
-          return true;
+      pending += piece;
+      size_t start = 0;
+      for (size_t i = 0; i < pending.size(); ++i) {
+        const bool space = pending[i] == ' ' || pending[i] == '\n' || pending[i] == '\t' || pending[i] == '\r';
+        const bool next_space = i + 1 < pending.size() && (pending[i + 1] == ' ' || pending[i + 1] == '\n' ||
+                                                           pending[i + 1] == '\t' || pending[i + 1] == '\r');
+        if (space && !next_space && i + 1 < pending.size()) {
+          if (!send_word(std::string_view(pending).substr(start, i + 1 - start))) return false;
+          start = i + 1;
+        }
+      }
+      pending.erase(0, start);
+      return true;
         },
         [&] { return sink.cancelled(); });
     if (!pending.empty() && answer) send_word(pending);
@@ -124,7 +127,9 @@ Response process_text(const Context& ctx, Request& req) {
 void register_session_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/api/sessions", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/sessions",
+      [ctx](Request& req) {
     auto body = optional_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -138,9 +143,12 @@ void register_session_routes(http::Router& router, const Context& ctx) {
                                             {"session_id", c->id},
                                             {"title", c->title},
                                             {"created_at", c->created_at}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/sessions", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/sessions",
+      [ctx](Request& req) {
     auto limit = int_query(req, "limit", 100, 1, 1000);
     if (!limit) return error(req, limit.error());
     auto offset = int_query(req, "offset", 0, 0, 100000000);
@@ -156,9 +164,12 @@ void register_session_routes(http::Router& router, const Context& ctx) {
                                       {"message_count", c.total_messages}});
     }
     return Response::json(200, json::object{{"sessions", std::move(sessions)}, {"total", page->total}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/sessions/{session_id}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/sessions/{session_id}",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto c = ctx.conversations->get(p, req.param("session_id"));
     if (!c) return error(req, c.error());
@@ -166,24 +177,35 @@ void register_session_routes(http::Router& router, const Context& ctx) {
     if (!page) return error(req, page.error());
     json::array messages;
     for (auto it = page->items.rbegin(); it != page->items.rend(); ++it) {  // oldest first, as read
-      json::object m{{"type", it->role == "user" ? "user" : "ai"}, {"content", it->content}, {"timestamp", it->created_at}};
+      json::object m{{"type", it->role == "user" ? "user" : "ai"},
+                     {"content", it->content},
+                     {"timestamp", it->created_at}};
       if (it->role != "user") m["citations"] = citations_json(it->citations);
       messages.push_back(std::move(m));
     }
-    return Response::json(200, json::object{{"session_id", c->id}, {"title", c->title}, {"messages", std::move(messages)}});
-  }, {}, errors);
+    return Response::json(200,
+                          json::object{{"session_id", c->id}, {"title", c->title}, {"messages", std::move(messages)}});
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/api/sessions/{session_id}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/api/sessions/{session_id}",
+      [ctx](Request& req) {
     auto st = ctx.conversations->remove(principal(req), req.param("session_id"));
     if (!st) return error(req, st.error());
     return Response::json(200, json::object{{"success", true}, {"message", "Session deleted successfully"}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/process/text", [ctx](Request& req) { return process_text(ctx, req); }, {}, errors);
+  router.add(
+      Method::Post, "/api/process/text", [ctx](Request& req) { return process_text(ctx, req); }, {}, errors);
   // The seed's base URL is /v1: the same route under it.
-  router.add(Method::Post, "/v1/process/text", [ctx](Request& req) { return process_text(ctx, req); }, {}, errors);
+  router.add(
+      Method::Post, "/v1/process/text", [ctx](Request& req) { return process_text(ctx, req); }, {}, errors);
 
-  router.add(Method::Post, "/api/clear-history", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/clear-history",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -193,7 +215,8 @@ void register_session_routes(http::Router& router, const Context& ctx) {
     auto st = ctx.conversations->clear(principal(req), session_id);
     if (!st) return error(req, st.error());
     return Response::json(200, json::object{{"success", true}, {"message", "Chat history cleared"}});
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::nexus

@@ -37,7 +37,9 @@ void register_account_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
   // The key this request was made with, masked; for a device caller, its newest key if any.
-  router.add(Method::Get, "/api/key", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/key",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     std::optional<services::ApiKey> key;
     if (!p.key_id.empty()) {
@@ -51,29 +53,39 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     }
     if (!key) return error(req, core::Error(core::Code::NotFound, "this account has no API key; assign one"));
     return Response::json(200, key_body(key->masked()));
-  }, {}, errors);
+      },
+      {}, errors);
 
   // Assign: a new, additional key for the caller's account, shown in full this once.
-  router.add(Method::Post, "/api/key/assign", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/key/assign",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto key = ctx.keys->create(p, p.account_id, "assigned");
     if (!key) return error(req, key.error());
     return Response::json(200, key_body(key->plain));
-  }, {}, errors);
+      },
+      {}, errors);
 
   // Refresh: replaces the key this request was made with (it stops working at once).
-  router.add(Method::Post, "/api/key/refresh", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/key/refresh",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     if (p.key_id.empty()) {
-      return error(req, core::Error(core::Code::InvalidInput, "refresh replaces the API key the request is made with; "
-                                                             "authenticate with Authorization: Bearer <key>"));
+      return error(req, core::Error(core::Code::InvalidInput,
+                                    "refresh replaces the API key the request is made with; "
+                                    "authenticate with Authorization: Bearer <key>"));
     }
     auto key = ctx.keys->rotate(p, p.key_id);
     if (!key) return error(req, key.error());
     return Response::json(200, key_body(key->plain));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/account/create", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/account/create",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     auto in = read_input(*body, false, nullptr);
@@ -81,9 +93,12 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     auto account = ctx.accounts->create(principal(req), *in);
     if (!account) return error(req, account.error());
     return Response::json(200, json::object{{"guid", account->id}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/account/read/{guid}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/account/read/{guid}",
+      [ctx](Request& req) {
     auto a = ctx.accounts->get(principal(req), req.param("guid"));
     if (!a) return error(req, a.error());
     return Response::json(200, json::object{
@@ -97,9 +112,12 @@ void register_account_routes(http::Router& router, const Context& ctx) {
                                    {"company", a->company},
                                    {"department", a->department},
                                });
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Put, "/api/account/update", [ctx](Request& req) {
+  router.add(
+      Method::Put, "/api/account/update",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     std::string guid;
@@ -108,12 +126,16 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     auto a = ctx.accounts->update(principal(req), guid, *in);
     if (!a) return error(req, a.error());
     return Response::json(200, json::array{});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/api/account/delete/{guid}", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/api/account/delete/{guid}",
+      [ctx](Request& req) {
     if (auto st = ctx.accounts->remove(principal(req), req.param("guid")); !st) return error(req, st.error());
     return Response::json(200, json::array{});
-  }, {}, errors);
+      },
+      {}, errors);
 }
 
 }  // namespace docent::api::sherpa

@@ -73,10 +73,14 @@ std::optional<std::string> base32_decode(std::string_view s) {
       continue;
     }
     if (pad) return std::nullopt;
-    if (c >= 'A' && c <= 'Z') v = c - 'A';
-    else if (c >= 'a' && c <= 'z') v = c - 'a';
-    else if (c >= '2' && c <= '7') v = c - '2' + 26;
-    else return std::nullopt;
+    if (c >= 'A' && c <= 'Z')
+      v = c - 'A';
+    else if (c >= 'a' && c <= 'z')
+      v = c - 'a';
+    else if (c >= '2' && c <= '7')
+      v = c - '2' + 26;
+    else
+      return std::nullopt;
     buffer = (buffer << 5) | static_cast<uint64_t>(v);
     bits += 5;
     if (bits >= 8) {
@@ -156,7 +160,9 @@ core::Result<services::File> find_file(const Context& ctx, const services::Princ
 void register_storage_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/api/folders/create", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/folders/create",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -167,23 +173,32 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     auto f = ctx.knowledge->create_folder(principal(req), name, description, parent);
     if (!f) return error(req, f.error());
     return Response::json(200, json::object{{"guid", f->id}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/folders/read/{guid}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/folders/read/{guid}",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_folder(principal(req), req.param("guid"));
     if (!f) return error(req, f.error());
     return Response::json(200, folder_json(*f, ctx));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Get, "/api/folders/list", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/folders/list",
+      [ctx](Request& req) {
     auto folders = ctx.knowledge->list_folders(principal(req));
     if (!folders) return error(req, folders.error());
     json::array out;
     for (const auto& f : *folders) out.push_back(folder_json(f, ctx));
     return Response::json(200, out);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Put, "/api/folders/update", [ctx](Request& req) {
+  router.add(
+      Method::Put, "/api/folders/update",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -194,9 +209,12 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     auto f = ctx.knowledge->update_folder(principal(req), guid, name, description);
     if (!f) return error(req, f.error());
     return empty_array();
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/files/create", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/files/create",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -219,15 +237,21 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     Response res = empty_array();
     res.headers.set("Location", "/api/files/read/" + f->id);  // the seed answers []; the new guid rides here
     return res;
-  }, {.file_in_json = true}, errors);
+      },
+      {.file_in_json = true}, errors);
 
-  router.add(Method::Get, "/api/files/read/{guid}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/files/read/{guid}",
+      [ctx](Request& req) {
     auto f = ctx.knowledge->get_file(principal(req), req.param("guid"));
     if (!f) return error(req, f.error());
     return Response::json(200, file_json(*f));
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Put, "/api/files/update", [ctx](Request& req) {
+  router.add(
+      Method::Put, "/api/files/update",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -240,8 +264,9 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     auto f = find_file(ctx, p, guid, name);
     if (!f) return error(req, f.error());
     if (!file.empty()) {
-      return error(req, core::Error(core::Code::InvalidInput,
-                                    "replacing a file's content is not supported; delete it and create it again", "file"));
+      return error(req,
+                   core::Error(core::Code::InvalidInput,
+                               "replacing a file's content is not supported; delete it and create it again", "file"));
     }
     services::FilePatch patch;
     if (!name_new.empty()) patch.name = name_new;
@@ -250,9 +275,12 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     auto updated = ctx.knowledge->update_file(p, f->id, patch);
     if (!updated) return error(req, updated.error());
     return empty_array();
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Delete, "/api/files/delete", [ctx](Request& req) {
+  router.add(
+      Method::Delete, "/api/files/delete",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -271,17 +299,23 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
       if (type == 1) return error(req, f.error());
     }
     auto folder = ctx.knowledge->resolve_folder(p, target);
-    if (!folder) return error(req, core::Error(core::Code::NotFound, "no file or folder " + target, "file_folder_guid"));
+    if (!folder)
+      return error(req, core::Error(core::Code::NotFound, "no file or folder " + target, "file_folder_guid"));
     if (auto st = ctx.knowledge->delete_folder(p, folder->id); !st) return error(req, st.error());
     return empty_array();
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/files/uploadfile", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/files/uploadfile",
+      [ctx](Request& req) {
     if (!req.form) {
-      return error(req, core::Error(core::Code::UnsupportedMediaType, "send multipart/form-data with a 'file' part", "file"));
+      return error(req, core::Error(core::Code::UnsupportedMediaType, "send multipart/form-data with a 'file' part",
+                                    "file"));
     }
     auto files = req.form->files_named("file");
-    if (files.size() != 1) return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
+    if (files.size() != 1)
+      return error(req, core::Error(core::Code::MissingField, "one 'file' part is required", "file"));
     services::NewFile info;
     info.name = files[0]->filename.empty() ? "upload" : files[0]->filename;
     if (const auto* f = req.form->field("folder_id")) info.folder = f->value;
@@ -300,18 +334,24 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     if (!f) return error(req, f.error());
     req.form->release(*files[0]);
     return Response::json(200, file_json(*f));
-  }, {.multipart = true}, errors);
+      },
+      {.multipart = true}, errors);
 
-  router.add(Method::Get, "/api/files/download/{guid}", [ctx](Request& req) {
+  router.add(
+      Method::Get, "/api/files/download/{guid}",
+      [ctx](Request& req) {
     const auto& p = principal(req);
     auto f = ctx.knowledge->get_file(p, req.param("guid"));
     if (!f) return error(req, f.error());
     auto path = ctx.knowledge->file_content(p, f->id);
     if (!path) return error(req, path.error());
     return download(*path, f->mime, f->name);
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/files/addchunk", [ctx](Request& req) {
+  router.add(
+      Method::Post, "/api/files/addchunk",
+      [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return error(req, body.error());
     core::ObjectReader r(*body);
@@ -323,7 +363,8 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     auto id = ctx.knowledge->add_chunk(principal(req), file, text, page);
     if (!id) return error(req, id.error());
     return empty_array();
-  }, {}, errors);
+      },
+      {}, errors);
 
   // Search takes its fields from the query string (GET, as the seed says) or a JSON body.
   auto search = [ctx](Request& req) {
@@ -363,8 +404,12 @@ void register_storage_routes(http::Router& router, const Context& ctx) {
     if (!hits) return error(req, hits.error());
     json::array out;
     for (const auto& h : *hits) {
-      out.push_back(json::object{{"text", h.text}, {"score", h.score}, {"guid_file", h.file_id},
-                                 {"file_name", h.file_name}, {"page", h.page}, {"section", h.section},
+      out.push_back(json::object{{"text", h.text},
+                                 {"score", h.score},
+                                 {"guid_file", h.file_id},
+                                 {"file_name", h.file_name},
+                                 {"page", h.page},
+                                 {"section", h.section},
                                  {"position", h.position}});
     }
     return Response::json(200, out);

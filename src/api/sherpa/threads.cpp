@@ -106,21 +106,25 @@ core::Result<Attached> read_attached(const json::value& v, const std::string& fi
 }
 
 core::Result<Attached> read_files(const Context& ctx, const services::Principal& p, const json::value& v) {
-  return read_attached(v, "file_id", [&](int64_t seq, const std::string& guid)
-                                         -> core::Result<std::pair<std::string, int64_t>> {
-    auto f = seq ? ctx.knowledge->get_file_by_seq(p, seq) : ctx.knowledge->get_file(p, guid);
-    if (!f) return Error(Code::NotFound, "file " + (seq ? std::to_string(seq) : guid) + " not found", "file_id");
-    return std::pair{f->id, f->seq};
-  });
+  return read_attached(v, "file_id",
+                       [&](int64_t seq, const std::string& guid) -> core::Result<std::pair<std::string, int64_t>> {
+                         auto f = seq ? ctx.knowledge->get_file_by_seq(p, seq) : ctx.knowledge->get_file(p, guid);
+                         if (!f)
+                           return Error(Code::NotFound, "file " + (seq ? std::to_string(seq) : guid) + " not found",
+                                        "file_id");
+                         return std::pair{f->id, f->seq};
+                       });
 }
 
 core::Result<Attached> read_folders(const Context& ctx, const services::Principal& p, const json::value& v) {
-  return read_attached(v, "folder_id", [&](int64_t seq, const std::string& guid)
-                                           -> core::Result<std::pair<std::string, int64_t>> {
-    auto f = seq ? ctx.knowledge->get_folder_by_seq(p, seq) : ctx.knowledge->get_folder(p, guid);
-    if (!f) return Error(Code::NotFound, "folder " + (seq ? std::to_string(seq) : guid) + " not found", "folder_id");
-    return std::pair{f->id, f->seq};
-  });
+  return read_attached(v, "folder_id",
+                       [&](int64_t seq, const std::string& guid) -> core::Result<std::pair<std::string, int64_t>> {
+                         auto f = seq ? ctx.knowledge->get_folder_by_seq(p, seq) : ctx.knowledge->get_folder(p, guid);
+                         if (!f)
+                           return Error(Code::NotFound, "folder " + (seq ? std::to_string(seq) : guid) + " not found",
+                                        "folder_id");
+                         return std::pair{f->id, f->seq};
+                       });
 }
 
 // What a posted message keeps beside its text, shown again by getUpdates.
@@ -150,9 +154,10 @@ core::Result<services::Conversation> open_thread(const Context& ctx, const servi
       }
       if (c.error().code != Code::NotFound) return c.error();
     }
-    auto made = ctx.conversations->create(
-        p, services::NewConversation{
-               .title = title, .file_ids = files.ids, .folder_ids = folders.ids, .thread_id = thread_id});
+    auto made = ctx.conversations->create(p, services::NewConversation{.title = title,
+                                                                       .file_ids = files.ids,
+                                                                       .folder_ids = folders.ids,
+                                                                       .thread_id = thread_id});
     // Conflict: a concurrent first post made the thread just now; join it.
     if (made || made.error().code != Code::Conflict || thread_id == 0) return made;
   }
@@ -174,22 +179,22 @@ json::array annotations(const Context& ctx, const services::Principal& p, const 
   int highest = 0;
   for (const auto& c : m.citations) highest = std::max(highest, c.number);
   for (const auto& marker : services::find_citations(m.content, static_cast<size_t>(highest))) {
-    auto c = std::find_if(m.citations.begin(), m.citations.end(), [&](const auto& x) { return x.number == marker.number; });
+    auto c = std::find_if(m.citations.begin(), m.citations.end(),
+                          [&](const auto& x) { return x.number == marker.number; });
     if (c == m.citations.end()) continue;
     std::string text = "[";  // built up, not by operator+: GCC 12 warns falsely (-Wrestrict) on that
     text += std::to_string(marker.number);
     text += ']';
     auto file = ctx.knowledge->get_file(p, c->file_id);
-    out.push_back(json::object{
-        {"type", "file_citation"},
-        {"text", text},
-        {"start_index", static_cast<int64_t>(marker.offset)},
-        {"end_index", static_cast<int64_t>(marker.offset + text.size())},
-        {"file_citation", json::object{{"file_id", file ? file->seq : 0},
-                                       {"guid", c->file_id},
-                                       {"file_name", c->file_name},
-                                       {"page", c->page},
-                                       {"quote", c->snippet}}}});
+    out.push_back(json::object{{"type", "file_citation"},
+                               {"text", text},
+                               {"start_index", static_cast<int64_t>(marker.offset)},
+                               {"end_index", static_cast<int64_t>(marker.offset + text.size())},
+                               {"file_citation", json::object{{"file_id", file ? file->seq : 0},
+                                                              {"guid", c->file_id},
+                                                              {"file_name", c->file_name},
+                                                              {"page", c->page},
+                                                              {"quote", c->snippet}}}});
   }
   return out;
 }
@@ -372,7 +377,9 @@ Response post_threads_chat(const Context& ctx, Request& req) {
   auto thread = open_thread(ctx, p, *thread_id, title, *files, *folders);
   if (!thread) return error(req, thread.error());
   json::object metadata = message_metadata(assistant_id, *info, *files, *folders);
-  json::object data{{"thread_id", *thread_id}, {"file_id", files->numbers}, {"folder_id", folders->numbers},
+  json::object data{{"thread_id", *thread_id},
+                    {"file_id", files->numbers},
+                    {"folder_id", folders->numbers},
                     {"info", info->value_or("")}};
   if (role != "user") {  // a message for the record (an assistant's greeting, a system note): nothing to answer
     auto m = ctx.chat->append(p, thread->id, role, content, metadata);
@@ -425,19 +432,24 @@ Response get_threads_updates(const Context& ctx, Request& req) {
 void register_thread_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
 
-  router.add(Method::Post, "/api/threads/message", [ctx](Request& req) { return post_threads_message(ctx, req); }, {},
-             errors);
+  router.add(
+      Method::Post, "/api/threads/message", [ctx](Request& req) { return post_threads_message(ctx, req); }, {}, errors);
 
-  router.add(Method::Get, "/api/threads/models", [ctx](Request&) {
+  router.add(
+      Method::Get, "/api/threads/models",
+      [ctx](Request&) {
     json::array data;
     for (const auto& m : ctx.models->list_models({})) data.push_back(model_json(m));
     return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
-  }, {}, errors);
+      },
+      {}, errors);
 
-  router.add(Method::Post, "/api/threads/chat", [ctx](Request& req) { return post_threads_chat(ctx, req); }, {}, errors);
+  router.add(
+      Method::Post, "/api/threads/chat", [ctx](Request& req) { return post_threads_chat(ctx, req); }, {}, errors);
 
-  router.add(Method::Get, "/api/threads/getUpdates", [ctx](Request& req) { return get_threads_updates(ctx, req); }, {},
-             errors);
+  router.add(
+      Method::Get, "/api/threads/getUpdates", [ctx](Request& req) { return get_threads_updates(ctx, req); }, {},
+      errors);
 }
 
 }  // namespace docent::api::sherpa

@@ -55,11 +55,13 @@ void register_pdf_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
   for (auto kind : {engines::DocKind::Invoice, engines::DocKind::PurchaseOrder, engines::DocKind::DeliveryChallan,
                     engines::DocKind::EwayBill}) {
-    router.add(Method::Post, "/api/pdf/" + std::string(engines::kind_name(kind)),
-               [ctx, kind](Request& req) { return post_pdf(ctx, kind, req); }, {.multipart = true}, errors);
+    router.add(
+        Method::Post, "/api/pdf/" + std::string(engines::kind_name(kind)),
+        [ctx, kind](Request& req) { return post_pdf(ctx, kind, req); }, {.multipart = true}, errors);
   }
-  router.add(Method::Get, std::string(kDownloadPrefix) + "{fileId}",
-             [ctx](Request& req) { return get_download(ctx, req); }, {}, errors);
+  router.add(
+      Method::Get, std::string(kDownloadPrefix) + "{fileId}", [ctx](Request& req) { return get_download(ctx, req); },
+      {}, errors);
 }
 
 }  // namespace docent::api::spherechat

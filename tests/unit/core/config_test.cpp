@@ -187,26 +187,43 @@ TEST_F(ConfigTest, FlagOverridesEnv) {
 
 TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   std::map<std::string, std::string> env = {
-      {"DOCENT_HOST", "0.0.0.0"},          {"DOCENT_PORT", "1"},
-      {"DOCENT_THREADS", "2"},             {"DOCENT_WORKERS", "3"},
-      {"DOCENT_MAX_HEADER_BYTES", "8KiB"}, {"DOCENT_MAX_BODY_BYTES", "2MB"},
-      {"DOCENT_MAX_UPLOAD_BYTES", "1GiB"}, {"DOCENT_JSON_MAX_DEPTH", "10"},
-      {"DOCENT_REQUEST_TIMEOUT", "1m"},    {"DOCENT_IDLE_TIMEOUT", "2h"},
-      {"DOCENT_SHUTDOWN_GRACE", "0"},      {"DOCENT_SSE_HEARTBEAT", "5s"},
+      {"DOCENT_HOST", "0.0.0.0"},
+      {"DOCENT_PORT", "1"},
+      {"DOCENT_THREADS", "2"},
+      {"DOCENT_WORKERS", "3"},
+      {"DOCENT_MAX_HEADER_BYTES", "8KiB"},
+      {"DOCENT_MAX_BODY_BYTES", "2MB"},
+      {"DOCENT_MAX_UPLOAD_BYTES", "1GiB"},
+      {"DOCENT_JSON_MAX_DEPTH", "10"},
+      {"DOCENT_REQUEST_TIMEOUT", "1m"},
+      {"DOCENT_IDLE_TIMEOUT", "2h"},
+      {"DOCENT_SHUTDOWN_GRACE", "0"},
+      {"DOCENT_SSE_HEARTBEAT", "5s"},
       {"DOCENT_MAX_STREAMS", "100"},
       {"DOCENT_CORS_ORIGINS", "https://a.example"},
-      {"DOCENT_WEB_DIR", "/srv/web"},      {"DOCENT_DATA", "/var/lib/docent"},
-      {"DOCENT_LOG_LEVEL", "DEBUG"},       {"DOCENT_LOG_FORMAT", "json"},
-      {"DOCENT_MASTER_KEY", "mk"},         {"DOCENT_LLM_URL", "http://127.0.0.1:9999/v1"},
-      {"DOCENT_LLM_KEY", "lk"},            {"DOCENT_LLM_MODEL", "m"},
-      {"DOCENT_DEFAULT_PLAN", "base"},     {"DOCENT_DEVICE_PLAN", "plus"},
+      {"DOCENT_WEB_DIR", "/srv/web"},
+      {"DOCENT_DATA", "/var/lib/docent"},
+      {"DOCENT_LOG_LEVEL", "DEBUG"},
+      {"DOCENT_LOG_FORMAT", "json"},
+      {"DOCENT_MASTER_KEY", "mk"},
+      {"DOCENT_LLM_URL", "http://127.0.0.1:9999/v1"},
+      {"DOCENT_LLM_KEY", "lk"},
+      {"DOCENT_LLM_MODEL", "m"},
+      {"DOCENT_DEFAULT_PLAN", "base"},
+      {"DOCENT_DEVICE_PLAN", "plus"},
       {"DOCENT_SELF_UPGRADE", "off"},
-      {"DOCENT_LLM_ALLOW_PRIVATE", "yes"}, {"DOCENT_LLM_CONNECT_TIMEOUT", "3"},
-      {"DOCENT_LLM_READ_TIMEOUT", "5m"},   {"DOCENT_LLM_RETRIES", "0"},
-      {"DOCENT_LLM_MODELS_CACHE", "0"},    {"DOCENT_EMBEDDINGS_URL", "http://e.example/v1"},
-      {"DOCENT_EMBEDDINGS_KEY", "ek"},     {"DOCENT_EMBEDDINGS_MODEL", "bge"},
-      {"DOCENT_EXTRACTION_MAX_FILES", "5"}, {"DOCENT_EXTRACTION_MAX_PAGES", "50"},
-      {"DOCENT_EXTRACTION_CONCURRENCY", "4"}, {"DOCENT_EXTRACTION_TIMEOUT", "1m"},
+      {"DOCENT_LLM_ALLOW_PRIVATE", "yes"},
+      {"DOCENT_LLM_CONNECT_TIMEOUT", "3"},
+      {"DOCENT_LLM_READ_TIMEOUT", "5m"},
+      {"DOCENT_LLM_RETRIES", "0"},
+      {"DOCENT_LLM_MODELS_CACHE", "0"},
+      {"DOCENT_EMBEDDINGS_URL", "http://e.example/v1"},
+      {"DOCENT_EMBEDDINGS_KEY", "ek"},
+      {"DOCENT_EMBEDDINGS_MODEL", "bge"},
+      {"DOCENT_EXTRACTION_MAX_FILES", "5"},
+      {"DOCENT_EXTRACTION_MAX_PAGES", "50"},
+      {"DOCENT_EXTRACTION_CONCURRENCY", "4"},
+      {"DOCENT_EXTRACTION_TIMEOUT", "1m"},
       {"DOCENT_EXTRACTION_MODEL", "qwen"},
       {"DOCENT_INDEX_CHECKPOINT_INTERVAL", "30s"},
       {"DOCENT_INDEX_TEST_REPLAY_PAUSE_MS", "5"},
@@ -446,8 +463,7 @@ TEST(ConfigParse, Booleans) {
 TEST_F(ConfigTest, RenderShowsSourcesAndMasksSecrets) {
   const std::string master = "mk-0123456789abcdefWXYZ";  // longer than 12: last 4 shown
   const std::string llm_key = "short-key";               // 12 or fewer: fully masked
-  auto config = load("[server]\nhost = \"0.0.0.0\"\n",
-                     {{"DOCENT_PORT", "9100"}, {"DOCENT_MASTER_KEY", master}},
+  auto config = load("[server]\nhost = \"0.0.0.0\"\n", {{"DOCENT_PORT", "9100"}, {"DOCENT_MASTER_KEY", master}},
                      {{"llm.key", llm_key}, {"server.max_upload_bytes", "1000"}});
   ASSERT_TRUE(config.ok()) << config.error().message;
   const std::string text = render_config(*config);
@@ -475,8 +491,10 @@ TEST_F(ConfigTest, RenderShowsUnsetSecretsAsEmpty) {
 }
 
 TEST_F(ConfigTest, RenderedConfigLoadsBackToTheSameValues) {
-  auto original = load("", {{"DOCENT_HOST", "h \"quoted\" \\ back"}, {"DOCENT_IDLE_TIMEOUT", "120"},
-                            {"DOCENT_MAX_UPLOAD_BYTES", "3000"}, {"DOCENT_REQUEST_TIMEOUT", "2h"}});
+  auto original = load("", {{"DOCENT_HOST", "h \"quoted\" \\ back"},
+                            {"DOCENT_IDLE_TIMEOUT", "120"},
+                            {"DOCENT_MAX_UPLOAD_BYTES", "3000"},
+                            {"DOCENT_REQUEST_TIMEOUT", "2h"}});
   ASSERT_TRUE(original.ok()) << original.error().message;
   const std::string text = render_config(*original);
   ConfigInputs in;
@@ -490,9 +508,10 @@ TEST_F(ConfigTest, RenderedConfigLoadsBackToTheSameValues) {
 }
 
 TEST_F(ConfigTest, NamedUpstreamsKeepFileOrderAndOptionalModels) {
-  auto config = load("[llm]\nurl = \"http://a.example/v1\"\n"
-                     "[llm.upstreams.zeta]\nurl = \"http://z.example/v1\"\nkey = \"zeta-key\"\n"
-                     "[llm.upstreams.alpha]\nurl = \"http://b.example/v1\"\nmodels = [\"qwen\", \"mistral\"]\n");
+  auto config = load(
+      "[llm]\nurl = \"http://a.example/v1\"\n"
+      "[llm.upstreams.zeta]\nurl = \"http://z.example/v1\"\nkey = \"zeta-key\"\n"
+      "[llm.upstreams.alpha]\nurl = \"http://b.example/v1\"\nmodels = [\"qwen\", \"mistral\"]\n");
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->llm.url, "http://a.example/v1");
   ASSERT_EQ(config->llm.upstreams.size(), 2u);

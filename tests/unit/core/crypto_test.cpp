@@ -71,7 +71,8 @@ TEST(CryptoHash, StreamingMatchesOneShot) {
   std::string data;
   for (int i = 0; i < 100000; ++i) data.push_back(static_cast<char>(i * 31 + 7));
   Sha256 hasher;
-  for (size_t offset = 0; offset < data.size(); offset += 777) hasher.update(std::string_view(data).substr(offset, 777));
+  for (size_t offset = 0; offset < data.size(); offset += 777)
+    hasher.update(std::string_view(data).substr(offset, 777));
   EXPECT_EQ(hasher.hex_digest(), sha256_hex(data));
 
   Sha256 abc;
@@ -179,8 +180,8 @@ TEST(CryptoEncoding, HexRoundTripAndRejects) {
   for (int i = 0; i < 256; ++i) all.push_back(static_cast<char>(i));
   EXPECT_EQ(*hex_decode(hex_encode(all)), all);
 
-  EXPECT_FALSE(hex_decode("abc").has_value());   // odd length
-  EXPECT_FALSE(hex_decode("0g").has_value());    // not hex
+  EXPECT_FALSE(hex_decode("abc").has_value());  // odd length
+  EXPECT_FALSE(hex_decode("0g").has_value());   // not hex
   EXPECT_FALSE(hex_decode("0x00").has_value());
   EXPECT_FALSE(hex_decode(" 00").has_value());
   EXPECT_FALSE(hex_decode("\x00\x00"s).has_value());
@@ -188,8 +189,13 @@ TEST(CryptoEncoding, HexRoundTripAndRejects) {
 
 TEST(CryptoEncoding, Base64Rfc4648AndRoundTrip) {
   const std::vector<std::pair<std::string, std::string>> vectors = {
-      {"", ""},         {"f", "Zg=="},         {"fo", "Zm8="},        {"foo", "Zm9v"},
-      {"foob", "Zm9vYg=="}, {"fooba", "Zm9vYmE="}, {"foobar", "Zm9vYmFy"},
+      {"", ""},
+      {"f", "Zg=="},
+      {"fo", "Zm8="},
+      {"foo", "Zm9v"},
+      {"foob", "Zm9vYg=="},
+      {"fooba", "Zm9vYmE="},
+      {"foobar", "Zm9vYmFy"},
   };
   for (const auto& [plain, encoded] : vectors) {
     EXPECT_EQ(base64_encode(plain), encoded);
@@ -207,14 +213,14 @@ TEST(CryptoEncoding, Base64Rfc4648AndRoundTrip) {
 }
 
 TEST(CryptoEncoding, Base64Rejects) {
-  EXPECT_FALSE(base64_decode("Zg").has_value());        // unpadded
+  EXPECT_FALSE(base64_decode("Zg").has_value());  // unpadded
   EXPECT_FALSE(base64_decode("Zg=").has_value());
   EXPECT_FALSE(base64_decode("Zm9v!A==").has_value());  // outside the alphabet
   EXPECT_FALSE(base64_decode("Zm9-").has_value());      // URL-safe alphabet is not accepted
   EXPECT_FALSE(base64_decode("Zg==Zm9v").has_value());  // padding in the middle
   EXPECT_FALSE(base64_decode("Z===").has_value());
   EXPECT_FALSE(base64_decode("Zg=a").has_value());
-  EXPECT_FALSE(base64_decode("Zh==").has_value());      // non-zero unused bits
+  EXPECT_FALSE(base64_decode("Zh==").has_value());  // non-zero unused bits
   EXPECT_FALSE(base64_decode("Zm9=").has_value());
   EXPECT_FALSE(base64_decode("Zm9v\n").has_value());
   EXPECT_FALSE(base64_decode("Zm 9").has_value());
@@ -356,10 +362,10 @@ TEST(CryptoPassword, LengthLimit) {
 TEST(CryptoPassword, MalformedEncodedIsFalse) {
   auto hash = hash_password("pw", kFast);
   ASSERT_TRUE(hash.ok());
-  for (const std::string& bad : {""s, "pw"s, "$argon2id$"s, "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA"s,
-                                 "$argon2id$v=19$m=1024,t=1,p=1$$"s, "$argon2id$v=19$m=x,t=1,p=1$c2FsdA$aGFzaA"s,
-                                 hash->substr(0, hash->size() - 5), *hash + "\0"s, *hash + "!",
-                                 std::string(5000, '$')}) {
+  for (const std::string& bad :
+       {""s, "pw"s, "$argon2id$"s, "$argon2i$v=19$m=1024,t=1,p=1$c2FsdHNhbHQ$aGFzaA"s,
+        "$argon2id$v=19$m=1024,t=1,p=1$$"s, "$argon2id$v=19$m=x,t=1,p=1$c2FsdA$aGFzaA"s,
+        hash->substr(0, hash->size() - 5), *hash + "\0"s, *hash + "!", std::string(5000, '$')}) {
     EXPECT_FALSE(verify_password("pw", bad)) << bad;
   }
   std::string flipped = *hash;
@@ -418,8 +424,8 @@ TEST(CryptoMasterKey, RefusesGroupOrOtherAccess) {
   TempDir dir;
   ASSERT_TRUE(load_or_create_master_key("", dir.path()).ok());
   const fs::path file = dir.path() / "master.key";
-  for (fs::perms extra : {fs::perms::group_read, fs::perms::others_read, fs::perms::group_write,
-                          fs::perms::others_exec}) {
+  for (fs::perms extra :
+       {fs::perms::group_read, fs::perms::others_read, fs::perms::group_write, fs::perms::others_exec}) {
     fs::permissions(file, fs::perms::owner_read | fs::perms::owner_write | extra, fs::perm_options::replace);
     auto key = load_or_create_master_key("", dir.path());
     ASSERT_FALSE(key.ok());
@@ -502,9 +508,9 @@ TEST(CryptoMasterKey, ConfiguredHexAndBase64) {
 
 TEST(CryptoMasterKey, BadConfiguredValueIsNotEchoed) {
   TempDir dir;
-  for (const std::string& bad : {"hunter2-super-secret"s, hex_encode(std::string(31, 'x')),
-                                 hex_encode(std::string(33, 'x')), base64_encode(std::string(31, 'x')),
-                                 base64_encode(std::string(48, 'x')), std::string(64, 'z'), "   "s}) {
+  for (const std::string& bad :
+       {"hunter2-super-secret"s, hex_encode(std::string(31, 'x')), hex_encode(std::string(33, 'x')),
+        base64_encode(std::string(31, 'x')), base64_encode(std::string(48, 'x')), std::string(64, 'z'), "   "s}) {
     auto key = load_or_create_master_key(bad, dir.path());
     ASSERT_FALSE(key.ok()) << bad;
     EXPECT_EQ(key.error().code, Code::InvalidInput);

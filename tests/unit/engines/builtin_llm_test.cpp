@@ -115,8 +115,8 @@ TEST(BuiltinLlm, ASentenceWrappedOverLinesIsQuotedWhole) {
   // Text from a PDF or a scan keeps its line breaks; a sentence going on in lower case is one
   // sentence, while a heading line stays apart from what follows it.
   std::vector<Passage> passages = {
-      {"Night Shift\nThe quick brown dog jumped over the\nlazy fox, then slept by the well-\nknown gate.\nOwls hunt.", "f",
-       "a.pdf", 1}};
+      {"Night Shift\nThe quick brown dog jumped over the\nlazy fox, then slept by the well-\nknown gate.\nOwls hunt.",
+       "f", "a.pdf", 1}};
   auto a = extractive_answer("What did the quick brown dog jump over?", passages);
   ASSERT_TRUE(a.answered);
   EXPECT_EQ(a.text, "The quick brown dog jumped over the lazy fox, then slept by the well-known gate. [1]");
@@ -126,9 +126,9 @@ TEST(BuiltinLlm, ChatAnswersFromTheConversationsOwnTextWhenGivenNoPassages) {
   BuiltinLlm llm;
   ChatRequest r;
   r.model = std::string(kExtractiveModel);
-  r.body["messages"] = json::array{
-      json::object{{"role", "system"}, {"content", "Context: the spare key is under the blue flowerpot."}},
-      json::object{{"role", "user"}, {"content", "Where is the spare key?"}}};
+  r.body["messages"] = json::array{json::object{{"role", "system"},
+                                                {"content", "Context: the spare key is under the blue flowerpot."}},
+                                   json::object{{"role", "user"}, {"content", "Where is the spare key?"}}};
   auto result = llm.chat(r, {});
   ASSERT_TRUE(result.ok());
   EXPECT_EQ(result->content, "Context: the spare key is under the blue flowerpot. [1]");

@@ -81,7 +81,8 @@ TEST(ChunkerTest, EmptyDocumentAndBlankBlocksGiveNoChunks) {
 TEST(ChunkerTest, SmallParagraphsAccumulateUpToTarget) {
   Document doc;
   std::vector<Block> blocks;
-  for (int i = 0; i < 10; ++i) blocks.push_back(para(sentences(std::string("p") + std::to_string(i) + "s", 2)));  // ~110 bytes
+  for (int i = 0; i < 10; ++i)
+    blocks.push_back(para(sentences(std::string("p") + std::to_string(i) + "s", 2)));  // ~110 bytes
   doc.pages.push_back(page(1, blocks));
   const ChunkOptions options{400, 600, 0};
   const auto chunks = chunk_document(doc, options);

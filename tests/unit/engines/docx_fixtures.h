@@ -24,9 +24,9 @@ inline constexpr const char* kContentTypesXml =
 // word/document.xml around `body` (the children of w:body), with the usual "w" prefix.
 inline std::string document_xml(const std::string& body, const std::string& prefix = "w") {
   return R"(<?xml version="1.0" encoding="UTF-8" standalone="yes"?>)"
-         "<" + prefix + ":document xmlns:" + prefix +
-         R"(="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><)" + prefix + ":body>" + body +
-         "</" + prefix + ":body></" + prefix + ":document>";
+         "<" +
+         prefix + ":document xmlns:" + prefix + R"(="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><)" +
+         prefix + ":body>" + body + "</" + prefix + ":body></" + prefix + ":document>";
 }
 
 // A paragraph of one run, with a paragraph style when `style` is not empty.
@@ -132,7 +132,8 @@ class ZipWriter {
 };
 
 // Writes a DOCX: [Content_Types].xml first (as Word does), then `parts` in order.
-inline bool write_docx(const std::filesystem::path& path, const std::vector<std::pair<std::string, std::string>>& parts) {
+inline bool write_docx(const std::filesystem::path& path,
+                       const std::vector<std::pair<std::string, std::string>>& parts) {
   ZipWriter zip(path);
   if (!zip.add("[Content_Types].xml", kContentTypesXml)) return false;
   for (const auto& [name, content] : parts) {

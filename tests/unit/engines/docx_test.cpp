@@ -108,9 +108,9 @@ TEST_F(DocxTest, HeadingsParagraphsTableAndPageBreaks) {
   for (size_t i = 0; i < doc->pages.size(); ++i) EXPECT_EQ(doc->pages[i].number, static_cast<int>(i) + 1);
 
   const Page& one = doc->pages[0];
-  EXPECT_THAT(texts(one), ::testing::ElementsAre("Quarterly report", "Revenue grew 12% this quarter.\tTabbed\nNext line",
-                                                 "Kept inserted", "Region | Sales", "North and East | 100",
-                                                 "Before the break"));
+  EXPECT_THAT(texts(one),
+              ::testing::ElementsAre("Quarterly report", "Revenue grew 12% this quarter.\tTabbed\nNext line",
+                                     "Kept inserted", "Region | Sales", "North and East | 100", "Before the break"));
   EXPECT_TRUE(one.blocks[0].heading);
   EXPECT_EQ(one.blocks[0].level, 1);
   EXPECT_FALSE(one.blocks[1].heading);
@@ -185,7 +185,8 @@ TEST_F(DocxTest, EntitiesAreDecodedAndDtdEntitiesAreNotExpanded) {
   auto doc = extract_docx(path, limits_);
   ASSERT_TRUE(doc.ok()) << doc.error().message;
   ASSERT_EQ(doc->pages[0].blocks.size(), 1u);
-  EXPECT_THAT(doc->pages[0].blocks[0].text, HasSubstr("Fish & chips <3 \xE2\x82\xAC" "5"));
+  EXPECT_THAT(doc->pages[0].blocks[0].text, HasSubstr("Fish & chips <3 \xE2\x82\xAC"
+                                                      "5"));
   EXPECT_THAT(doc->pages[0].blocks[0].text, ::testing::Not(HasSubstr("lollol")));
 }
 

@@ -52,8 +52,9 @@ TEST(EmbedderTest, DeterministicAcrossCallsAndInstances) {
 
 TEST(EmbedderTest, VectorsAreUnitLength) {
   HashedEmbedder e;
-  for (const std::string& text : std::vector<std::string>{"a", "Hello, world!", "The quick brown fox jumps over the lazy dog again and again",
-                                 "東京は大きい都市です", std::string(20000, 'z')}) {
+  for (const std::string& text :
+       std::vector<std::string>{"a", "Hello, world!", "The quick brown fox jumps over the lazy dog again and again",
+                                "東京は大きい都市です", std::string(20000, 'z')}) {
     EXPECT_NEAR(norm(embed_one(e, text)), 1.0f, 1e-5) << text.substr(0, 40);
   }
 }

@@ -42,14 +42,16 @@ TEST_F(ExtractTest, DispatchesOnTheSniffedType) {
   EXPECT_EQ(csv->mime, "text/csv");
   EXPECT_EQ(csv->pages[0].blocks.back().text, "city: Oslo; population: 700000");
 
-  auto html = extract_file(write("upload-3", "<!DOCTYPE html><html><head><title>Page</title></head><body><h1>Hi</h1></body></html>"),
-                           "page.pdf", limits_, nullptr);  // a lying name changes nothing
+  auto html = extract_file(
+      write("upload-3", "<!DOCTYPE html><html><head><title>Page</title></head><body><h1>Hi</h1></body></html>"),
+      "page.pdf", limits_, nullptr);  // a lying name changes nothing
   ASSERT_TRUE(html.ok()) << html.error().message;
   EXPECT_EQ(html->mime, "text/html");
   EXPECT_EQ(html->title, "Page");
 
   fs::path docx = dir_ / "upload-4";
-  ASSERT_TRUE(fixtures::write_docx(docx, {{"word/document.xml", fixtures::document_xml(fixtures::paragraph_xml("Body"))}}));
+  ASSERT_TRUE(
+      fixtures::write_docx(docx, {{"word/document.xml", fixtures::document_xml(fixtures::paragraph_xml("Body"))}}));
   auto d = extract_file(docx, "whatever.txt", limits_, nullptr);
   ASSERT_TRUE(d.ok()) << d.error().message;
   EXPECT_EQ(d->mime, kDocxMime);
@@ -68,7 +70,8 @@ TEST_F(ExtractTest, EmptyFileIsInvalidFormat) {
 }
 
 TEST_F(ExtractTest, UnsupportedTypeNamesTheMime) {
-  auto doc = extract_file(write("blob", std::string("\x01\x02\x03\x04\xff\xfe\x00\x10garbage", 14)), "x.pdf", limits_, nullptr);
+  auto doc = extract_file(write("blob", std::string("\x01\x02\x03\x04\xff\xfe\x00\x10garbage", 14)), "x.pdf", limits_,
+                          nullptr);
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.error().code, Code::InvalidFormat);
   EXPECT_EQ(doc.error().message, "unsupported file type application/octet-stream");

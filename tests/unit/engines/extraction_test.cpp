@@ -196,8 +196,8 @@ TEST_F(ExtractionDocTest, InterStateInvoiceHasIgst) {
 TEST_F(ExtractionDocTest, TablesContinueAcrossPagesWithAndWithoutARepeatedHeader) {
   for (bool repeat : {true, false}) {
     SCOPED_TRACE(repeat ? "repeated header" : "no repeated header");
-    Run r =
-        run({.kind = "invoice", .layout = repeat ? "boxes" : "left", .items = 70, .repeat_header = repeat, .seed = 11});
+    Run r = run(
+        {.kind = "invoice", .layout = repeat ? "boxes" : "left", .items = 70, .repeat_header = repeat, .seed = 11});
     ASSERT_GE(r.truth.pages, 2);
     expect_exact(r);
     ASSERT_EQ(r.x.lines.size(), 70u);
@@ -211,8 +211,8 @@ TEST_F(ExtractionDocTest, EwayBillNumberFormatIsChecked) {
   const Field* n = r.x.field("ewaybill_number");
   ASSERT_NE(n, nullptr);
   EXPECT_EQ(n->value.text.size(), 12u);
-  auto check =
-      std::find_if(r.x.checks.begin(), r.x.checks.end(), [](const Check& c) { return c.name == "ewaybill_format"; });
+  auto check = std::find_if(r.x.checks.begin(), r.x.checks.end(),
+                            [](const Check& c) { return c.name == "ewaybill_format"; });
   ASSERT_NE(check, r.x.checks.end());
   EXPECT_TRUE(check->passed);
 }
@@ -300,9 +300,8 @@ TEST_F(ExtractionDocTest, BareGstinLinesGoToTheIssuerFirst) {
 }
 
 TEST_F(ExtractionDocTest, NumberWordAfterALabelIsNotPartOfTheValue) {
-  Extraction x = extract_fields(
-      DocKind::Invoice,
-      {page_of({{"Customer", "GSTIN", "No.:", "27AAPFU0939F1ZV"}, {"Vehicle", "Number:", "MH12AB1234"}})});
+  Extraction x = extract_fields(DocKind::Invoice, {page_of({{"Customer", "GSTIN", "No.:", "27AAPFU0939F1ZV"},
+                                                            {"Vehicle", "Number:", "MH12AB1234"}})});
   ASSERT_NE(x.field("buyer_gstin"), nullptr);
   EXPECT_EQ(x.field("buyer_gstin")->value.text, "27AAPFU0939F1ZV");
   ASSERT_NE(x.field("vehicle_number"), nullptr);

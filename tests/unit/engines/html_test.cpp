@@ -45,8 +45,8 @@ TEST(HtmlTest, HeadingsParagraphsAndTitle) {
   EXPECT_EQ(doc->title, "The Page Title");
   ASSERT_EQ(doc->pages.size(), 1u);
   EXPECT_EQ(doc->pages[0].number, 1);
-  EXPECT_THAT(texts(*doc), ElementsAre("Main heading", "First paragraph with bold and a link.", "Sub heading", "Div text",
-                                       "nested div", "tail", "one", "two", "Quoted words"));
+  EXPECT_THAT(texts(*doc), ElementsAre("Main heading", "First paragraph with bold and a link.", "Sub heading",
+                                       "Div text", "nested div", "tail", "one", "two", "Quoted words"));
   const auto& b = doc->pages[0].blocks;
   EXPECT_TRUE(b[0].heading);
   EXPECT_EQ(b[0].level, 1);
@@ -69,7 +69,8 @@ TEST(HtmlTest, SkipsScriptStyleNoscriptTemplateAndHead) {
 TEST(HtmlTest, EntitiesAreDecodedAndWhitespaceCollapsed) {
   auto doc = extract_html("<p>Fish&nbsp;&amp;&nbsp;chips &lt;3 &eacute;t&eacute; &#8364;5\t\n  end</p>", ParseLimits{});
   ASSERT_TRUE(doc.ok());
-  EXPECT_THAT(texts(*doc), ElementsAre("Fish & chips <3 \xC3\xA9t\xC3\xA9 \xE2\x82\xAC" "5 end"));
+  EXPECT_THAT(texts(*doc), ElementsAre("Fish & chips <3 \xC3\xA9t\xC3\xA9 \xE2\x82\xAC"
+                                       "5 end"));
 }
 
 TEST(HtmlTest, PreKeepsItsWhitespace) {

@@ -69,8 +69,9 @@ TEST_F(IsolateTest, ExtractsMarkdownInAChild) {
 }
 
 TEST_F(IsolateTest, ExtractsHtmlInAChild) {
-  fs::path file = write("page", "<!DOCTYPE html><html><head><title>Caf\xC3\xA9</title></head>"
-                                "<body><h1>Menu</h1><p>Soup &amp; bread</p></body></html>");
+  fs::path file = write("page",
+                        "<!DOCTYPE html><html><head><title>Caf\xC3\xA9</title></head>"
+                        "<body><h1>Menu</h1><p>Soup &amp; bread</p></body></html>");
   auto doc = extract_isolated(kDocent, file, "page.html", limits_);
   ASSERT_TRUE(doc.ok()) << doc.error().message;
   EXPECT_EQ(doc->title, "Caf\xC3\xA9");

@@ -74,13 +74,13 @@ TEST_F(LayoutTest, ScannedPageIsReadWordByWordWithOcr) {
 }
 
 TEST_F(LayoutTest, JsonRoundTrips) {
-  std::vector<PageWords> pages = {
-      {.number = 1,
-       .width = 595,
-       .height = 842,
-       .ocr = true,
-       .words = {{"GSTIN", {10, 20, 40, 30}, 0.91}, {"27AAPFU0939F1ZV", {45, 20, 120, 30}, 1}}},
-      {.number = 2, .width = 842, .height = 595}};
+  std::vector<PageWords> pages = {{.number = 1,
+                                   .width = 595,
+                                   .height = 842,
+                                   .ocr = true,
+                                   .words = {{"GSTIN", {10, 20, 40, 30}, 0.91},
+                                             {"27AAPFU0939F1ZV", {45, 20, 120, 30}, 1}}},
+                                  {.number = 2, .width = 842, .height = 595}};
   auto back = page_words_from_json(to_json(pages));
   ASSERT_TRUE(back.ok()) << back.error().message;
   ASSERT_EQ(back->size(), 2u);
@@ -113,8 +113,8 @@ TEST_F(LayoutTest, BrokenAndMissingFilesGiveClearErrors) {
 }
 
 TEST_F(LayoutTest, EncryptedPdfSaysItIsPasswordProtected) {
-  const fs::path path =
-      fixtures::test_data() / "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
+  const fs::path path = fixtures::test_data() /
+                        "pdf-sample-files/005-libreoffice-writer-password/libreoffice-writer-password.pdf";
   ASSERT_TRUE(fs::exists(path)) << path;
   auto r = pdf_words(path, ParseLimits{}, nullptr);
   ASSERT_FALSE(r.ok());

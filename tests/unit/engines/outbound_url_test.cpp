@@ -15,11 +15,11 @@ TEST(OutboundUrl, PublicHttpAndHttpsUrlsAreAllowed) {
 }
 
 TEST(OutboundUrl, LoopbackAndPrivateHostsAreRefusedNamingTheSetting) {
-  for (const char* url : {"http://127.0.0.1:8000/v1", "http://localhost/v1", "http://LOCALHOST:1/v1",
-                          "http://api.localhost/v1", "http://10.1.2.3/v1", "http://172.16.0.1/v1",
-                          "http://192.168.1.10/v1", "http://169.254.169.254/latest", "http://100.64.0.1/",
-                          "http://0.0.0.0:80/", "http://[::1]:8000/v1", "http://[fd00::1]/", "http://[fe80::1]/",
-                          "http://[::ffff:127.0.0.1]/"}) {
+  for (const char* url :
+       {"http://127.0.0.1:8000/v1", "http://localhost/v1", "http://LOCALHOST:1/v1", "http://api.localhost/v1",
+        "http://10.1.2.3/v1", "http://172.16.0.1/v1", "http://192.168.1.10/v1", "http://169.254.169.254/latest",
+        "http://100.64.0.1/", "http://0.0.0.0:80/", "http://[::1]:8000/v1", "http://[fd00::1]/", "http://[fe80::1]/",
+        "http://[::ffff:127.0.0.1]/"}) {
     auto st = check_outbound_url(url, false, "llm.url");
     ASSERT_FALSE(st.ok()) << url;
     EXPECT_EQ(st.error().code, core::Code::InvalidInput) << url;

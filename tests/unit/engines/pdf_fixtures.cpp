@@ -191,8 +191,8 @@ GrayImage render_text_gray(const std::string& text) {
     const auto* row = reinterpret_cast<const uint32_t*>(data + static_cast<ptrdiff_t>(y) * stride);
     for (int x = 0; x < out.width; ++x) {
       uint32_t px = row[x];  // 0x00RRGGBB
-      out.pixels[static_cast<size_t>(y) * out.width + x] =
-          static_cast<uint8_t>((((px >> 16) & 0xff) + ((px >> 8) & 0xff) + (px & 0xff)) / 3);
+      out.pixels[static_cast<size_t>(y) * out.width + x] = static_cast<uint8_t>(
+          (((px >> 16) & 0xff) + ((px >> 8) & 0xff) + (px & 0xff)) / 3);
     }
   }
   return out;

@@ -44,13 +44,18 @@ TEST(SniffTest, BytesOfEachFormat) {
   EXPECT_EQ(sniff_mime_bytes(kPng), "image/png");
   EXPECT_EQ(sniff_mime_bytes(kHtml), "text/html");
   EXPECT_EQ(sniff_mime_bytes(kText), "text/plain");
-  EXPECT_EQ(sniff_mime_bytes(std::string("\x7f" "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0", 16)).substr(0, 12), "application/");
+  EXPECT_EQ(sniff_mime_bytes(std::string("\x7f"
+                                         "ELF\x02\x01\x01\0\0\0\0\0\0\0\0\0",
+                                         16))
+                .substr(0, 12),
+            "application/");
 }
 
 TEST(SniffTest, DocxBytesAndFile) {
   TempDir dir;
   fs::path docx = dir / "report.docx";
-  ASSERT_TRUE(fixtures::write_docx(docx, {{"word/document.xml", fixtures::document_xml(fixtures::paragraph_xml("x"))}}));
+  ASSERT_TRUE(
+      fixtures::write_docx(docx, {{"word/document.xml", fixtures::document_xml(fixtures::paragraph_xml("x"))}}));
   EXPECT_EQ(sniff_mime(docx), kDocxMime);
   EXPECT_EQ(sniff_mime_bytes(read(docx)), kDocxMime);
   EXPECT_EQ(kind_of(sniff_mime(docx), "report.docx"), DocumentKind::Docx);

@@ -64,11 +64,10 @@ TEST(TextMarkdownTest, AtxAndSetextHeadingsParagraphsAndFences) {
   EXPECT_EQ(doc.mime, "text/markdown");
   EXPECT_EQ(doc.title, "Project *Docent*");
   ASSERT_EQ(doc.pages.size(), 1u);
-  EXPECT_THAT(texts(doc.pages[0]),
-              ElementsAre("Project *Docent*", "Intro line one\nintro line two", "Setext One", "Setext Two",
-                          "int main() {\n\n  # not a heading\n}", "Closed heading",
-                          "#hashtag is not a heading\n    # indented code, not a heading", "Six",
-                          "####### seven is text"));
+  EXPECT_THAT(texts(doc.pages[0]), ElementsAre("Project *Docent*", "Intro line one\nintro line two", "Setext One",
+                                               "Setext Two", "int main() {\n\n  # not a heading\n}", "Closed heading",
+                                               "#hashtag is not a heading\n    # indented code, not a heading", "Six",
+                                               "####### seven is text"));
   EXPECT_THAT(levels(doc.pages[0]), ElementsAre(1, 0, 1, 2, 0, 3, 0, 6, 0));
 }
 
@@ -86,8 +85,8 @@ TEST(TextMarkdownTest, FrontMatterGivesTheTitleAndIsNotText) {
 }
 
 TEST(TextPlainTest, ParagraphsSplitOnBlankLinesAndLineEndsAreNormalised) {
-  Document doc = must(extract_text("First para\r\nstill first\r\n\r\n  \t \r\nSecond\rthird line\n\n\n", TextKind::Plain,
-                                   ParseLimits{}));
+  Document doc = must(extract_text("First para\r\nstill first\r\n\r\n  \t \r\nSecond\rthird line\n\n\n",
+                                   TextKind::Plain, ParseLimits{}));
   EXPECT_EQ(doc.mime, "text/plain");
   EXPECT_EQ(doc.title, "");
   ASSERT_EQ(doc.pages.size(), 1u);
@@ -130,12 +129,12 @@ TEST(TextEncodingTest, RepairUtf8ReplacesEachMaximalIllFormedSubpart) {
   const std::string r = kFffd;
   EXPECT_EQ(repair_utf8("plain ascii"), "plain ascii");
   EXPECT_EQ(repair_utf8("\xE2\x82\xAC \xF0\x9F\x98\x80"), "\xE2\x82\xAC \xF0\x9F\x98\x80");  // valid stays
-  EXPECT_EQ(repair_utf8("\xC0\xAF"), r + r);                                        // overlong '/'
-  EXPECT_EQ(repair_utf8("\xED\xA0\x80"), r + r + r);                                // surrogate
-  EXPECT_EQ(repair_utf8("\xF4\x90\x80\x80"), r + r + r + r);                        // beyond U+10FFFF
-  EXPECT_EQ(repair_utf8("a\xE2\x82z"), "a" + r + "z");                              // truncated: one U+FFFD
-  EXPECT_EQ(repair_utf8("\x80\x80"), r + r);                                        // stray continuations
-  EXPECT_EQ(repair_utf8("\xF0\x9F\x98"), r);                                        // truncated at the end
+  EXPECT_EQ(repair_utf8("\xC0\xAF"), r + r);                                                 // overlong '/'
+  EXPECT_EQ(repair_utf8("\xED\xA0\x80"), r + r + r);                                         // surrogate
+  EXPECT_EQ(repair_utf8("\xF4\x90\x80\x80"), r + r + r + r);                                 // beyond U+10FFFF
+  EXPECT_EQ(repair_utf8("a\xE2\x82z"), "a" + r + "z");                                       // truncated: one U+FFFD
+  EXPECT_EQ(repair_utf8("\x80\x80"), r + r);                                                 // stray continuations
+  EXPECT_EQ(repair_utf8("\xF0\x9F\x98"), r);                                                 // truncated at the end
   EXPECT_TRUE(is_valid_utf8("\xE2\x82\xAC"));
   EXPECT_FALSE(is_valid_utf8("\xE2\x82"));
 }
@@ -168,10 +167,9 @@ TEST(TextCsvTest, HeaderNamesEachRowsValues) {
   Document doc = must(extract_text(csv, TextKind::Csv, ParseLimits{}));
   EXPECT_EQ(doc.mime, "text/csv");
   ASSERT_EQ(doc.pages.size(), 1u);
-  EXPECT_THAT(texts(doc.pages[0]), ElementsAre("name | age | comment",
-                                               "name: Smith, J; age: 42; comment: said \"hi\"\nthen left",
-                                               "name: Lee; comment: quiet",
-                                               "name: Extra; age: 1; comment: 2; column 4: overflow"));
+  EXPECT_THAT(texts(doc.pages[0]),
+              ElementsAre("name | age | comment", "name: Smith, J; age: 42; comment: said \"hi\"\nthen left",
+                          "name: Lee; comment: quiet", "name: Extra; age: 1; comment: 2; column 4: overflow"));
 }
 
 TEST(TextCsvTest, SemicolonAndTabDelimitersAreDetected) {

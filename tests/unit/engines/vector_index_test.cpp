@@ -463,7 +463,8 @@ TEST_F(VectorIndexTest, ConcurrentAddsSearchesRemovesAndSaves) {
     std::mt19937 rng(1);
     while (!done) {
       const size_t q = rng() % kN;
-      const auto hits = index.search(&data[q * kDim], 5, rng() % 2 ? LabelFilter{} : [](uint64_t l) { return l % 7 == 0; });
+      const auto hits = index.search(
+          &data[q * kDim], 5, rng() % 2 ? LabelFilter{} : [](uint64_t l) { return l % 7 == 0; });
       EXPECT_LE(hits.size(), 5u);
       ++searches;
     }

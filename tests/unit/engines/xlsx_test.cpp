@@ -204,7 +204,8 @@ TEST(Xlsx, LineItemsHaveFrozenHeaderFilterAndTotals) {
   EXPECT_EQ(cached[6].to_number<double>(), 135);
 
   const auto& taxes = rows(book, "Taxes");
-  EXPECT_EQ(taxes[0], (json::array{"Row", field_label("hsn_sac"), field_label("taxable_value"), field_label("total_tax")}));
+  EXPECT_EQ(taxes[0],
+            (json::array{"Row", field_label("hsn_sac"), field_label("taxable_value"), field_label("total_tax")}));
   EXPECT_EQ(taxes[1].as_array()[1], "7318");
   EXPECT_EQ(taxes[2].as_array()[2], "=SUM(C2)");
   EXPECT_EQ(rows(book, "Taxes", "cached")[2].as_array()[3].to_number<double>(), 270);

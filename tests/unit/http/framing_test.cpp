@@ -27,12 +27,11 @@ class FramingServer {
       return Response::text(200, "ok");
     });
     router_.add(Method::Post, "/echo", [](Request& req) { return Response::text(200, "got:" + req.body); });
-    router_.add(Method::Post, "/upload", [](Request& req) {
-      return Response::text(200, req.form ? "form" : "no form");
-    }, {.multipart = true});
-    router_.add(Method::Post, "/file-json", [](Request& req) {
-      return Response::text(200, std::to_string(req.body.size()));
-    }, {.file_in_json = true});
+    router_.add(Method::Post, "/upload",
+                [](Request& req) { return Response::text(200, req.form ? "form" : "no form"); }, {.multipart = true});
+    router_.add(Method::Post, "/file-json",
+                [](Request& req) { return Response::text(200, std::to_string(req.body.size())); },
+                {.file_in_json = true});
     opts.host = "127.0.0.1";
     opts.port = 0;
     opts.threads = 2;
@@ -119,8 +118,8 @@ TEST(HttpFraming, TransferEncodingTogetherWithContentLengthIsRefusedInEitherOrde
 TEST(HttpFraming, TransferEncodingsOtherThanOneChunkedAreRefused) {
   FramingServer s;
   for (std::string te : {"gzip", "chunked, chunked", "gzip, chunked", "identity", ""}) {
-    auto r = exchange(s.port(), "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n0\r\n\r\n" +
-                                    kSmuggled);
+    auto r = exchange(s.port(),
+                      "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: " + te + "\r\n\r\n0\r\n\r\n" + kSmuggled);
     EXPECT_EQ(HttpClient::status_of(r.out), 400) << "Transfer-Encoding: " << te << "\n" << r.out;
     EXPECT_TRUE(r.closed) << te;
   }
@@ -129,9 +128,9 @@ TEST(HttpFraming, TransferEncodingsOtherThanOneChunkedAreRefused) {
 
 TEST(HttpFraming, RepeatedContentLengthIsRefusedEvenWhenTheValuesAgree) {
   FramingServer s;
-  for (const std::string& head : {std::string("Content-Length: 3\r\nContent-Length: 3\r\n"),
-                                  std::string("Content-Length: 3, 3\r\n"),
-                                  std::string("Content-Length: 3\r\nContent-Length: 40\r\n")}) {
+  for (const std::string& head :
+       {std::string("Content-Length: 3\r\nContent-Length: 3\r\n"), std::string("Content-Length: 3, 3\r\n"),
+        std::string("Content-Length: 3\r\nContent-Length: 40\r\n")}) {
     auto r = exchange(s.port(), "POST /echo HTTP/1.1\r\nHost: x\r\n" + head + "\r\nabc" + kSmuggled);
     EXPECT_EQ(HttpClient::status_of(r.out), 400) << head << r.out;
     EXPECT_TRUE(r.closed) << head;
@@ -145,7 +144,8 @@ TEST(HttpFraming, WellFramedBodiesAndPipelinedRequestsStillWork) {
   HttpClient c(s.port());
   std::string out = c.raw_until(
       "POST /echo HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n3\r\nabc\r\n0\r\n\r\n"
-      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nde" + kSmuggled,
+      "POST /echo HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nde" +
+          kSmuggled,
       "\r\n\r\nok", 3000ms);
   c.close_raw();
   EXPECT_NE(out.find("got:abc"), std::string::npos) << out;
@@ -166,7 +166,7 @@ TEST(HttpFraming, DeclaredBodyAboveTheRoutesLimitIs413BeforeAnyOfItIsSent) {
   const Case cases[] = {
       {"/echo", "application/json", 1001, 1000},
       {"/upload", "multipart/form-data; boundary=b", 10'501, 10'500},  // the file plus the overhead
-      {"/upload", "application/json", 1001, 1000},                    // not a form: a JSON body's limit
+      {"/upload", "application/json", 1001, 1000},                     // not a form: a JSON body's limit
       {"/file-json", "application/json", 20'501, 20'500},              // the file in Base16, plus the overhead
   };
   for (const auto& k : cases) {

@@ -34,7 +34,8 @@ Part field_part(std::string name, std::string value) {
   return {"Content-Disposition: form-data; name=\"" + name + "\"\r\n", std::move(value)};
 }
 
-Part file_part(std::string name, std::string filename, std::string content, std::string type = "application/octet-stream") {
+Part file_part(std::string name, std::string filename, std::string content,
+               std::string type = "application/octet-stream") {
   return {"Content-Disposition: form-data; name=\"" + name + "\"; filename=\"" + filename + "\"\r\n" +
               "Content-Type: " + type + "\r\n",
           std::move(content)};
@@ -127,8 +128,8 @@ std::string tricky_body() {
 }
 
 TEST_F(MultipartTest, ParsesFieldsAndFiles) {
-  std::string body = build_body({field_part("title", "My report"), file_part("upload", "report.pdf", "%PDF-1.4 data"),
-                                 field_part("lang", "en")});
+  std::string body = build_body(
+      {field_part("title", "My report"), file_part("upload", "report.pdf", "%PDF-1.4 data"), field_part("lang", "en")});
   auto out = parse(body);
   ASSERT_TRUE(out.status.ok()) << out.status.error().message;
   ASSERT_EQ(out.form.fields.size(), 2u);
@@ -322,10 +323,12 @@ TEST_F(MultipartTest, HugePartHeadersAreTooLarge) {
   }
   // Headers of exactly the limit are fine.
   std::string cd = "Content-Disposition: form-data; name=\"a\"";
-  std::string exact = "--" + b + "\r\n" + cd + "\r\nX: " + std::string(1024 - cd.size() - 5, 'p') + "\r\n\r\nv\r\n--" + b + "--";
+  std::string exact = "--" + b + "\r\n" + cd + "\r\nX: " + std::string(1024 - cd.size() - 5, 'p') + "\r\n\r\nv\r\n--" +
+                      b + "--";
   EXPECT_TRUE(parse(exact, {}, limits).status.ok());
   EXPECT_TRUE(parse(exact, {1}, limits).status.ok());
-  std::string over = "--" + b + "\r\n" + cd + "\r\nX: " + std::string(1024 - cd.size() - 4, 'p') + "\r\n\r\nv\r\n--" + b + "--";
+  std::string over = "--" + b + "\r\n" + cd + "\r\nX: " + std::string(1024 - cd.size() - 4, 'p') + "\r\n\r\nv\r\n--" +
+                     b + "--";
   EXPECT_EQ(parse(over, {}, limits).status.error().code, Code::PayloadTooLarge);
 }
 
@@ -494,7 +497,8 @@ TEST_F(MultipartTest, HeaderParsingVariants) {
     return "--" + b + "\r\n" + headers + "\r\n\r\n" + content + "\r\n--" + b + "--\r\n";
   };
   {
-    auto out = parse(one("content-disposition: FORM-DATA;NAME=plain ; FileName=\"x y.txt\"\r\nCONTENT-TYPE:  text/plain "));
+    auto out = parse(
+        one("content-disposition: FORM-DATA;NAME=plain ; FileName=\"x y.txt\"\r\nCONTENT-TYPE:  text/plain "));
     ASSERT_TRUE(out.status.ok()) << out.status.error().message;
     ASSERT_EQ(out.form.files.size(), 1u);
     EXPECT_EQ(out.form.files[0].field_name, "plain");
@@ -508,8 +512,9 @@ TEST_F(MultipartTest, HeaderParsingVariants) {
     EXPECT_EQ(out.form.files[0].filename, "C:\\dir\\f.txt");
   }
   {
-    auto out = parse(one("Content-Disposition: form-data; name=f; filename=\"fallback.txt\"; "
-                         "filename*=UTF-8''%E2%82%AC%20rates.txt"));
+    auto out = parse(
+        one("Content-Disposition: form-data; name=f; filename=\"fallback.txt\"; "
+            "filename*=UTF-8''%E2%82%AC%20rates.txt"));
     ASSERT_TRUE(out.status.ok()) << out.status.error().message;
     EXPECT_EQ(out.form.files[0].filename, "\xE2\x82\xAC rates.txt");
   }
@@ -539,25 +544,23 @@ TEST_F(MultipartTest, HeaderParsingVariants) {
 
 TEST_F(MultipartTest, BadPartHeadersAreBadRequest) {
   std::string b(kBoundary);
-  auto one = [&](std::string headers) {
-    return "--" + b + "\r\n" + headers + "\r\n\r\nv\r\n--" + b + "--\r\n";
-  };
+  auto one = [&](std::string headers) { return "--" + b + "\r\n" + headers + "\r\n\r\nv\r\n--" + b + "--\r\n"; };
   const char* cases[] = {
-      "Content-Type: text/plain",                                        // no Content-Disposition
-      "Content-Disposition: form-data",                                  // no name
-      "Content-Disposition: form-data; name=\"\"",                       // empty name
-      "Content-Disposition: form-data; filename=\"a.txt\"",              // file without name
-      "Content-Disposition: attachment; name=\"a\"",                     // not form-data
-      "Content-Disposition: form-data; name=\"a",                        // unterminated quote
-      "Content-Disposition: form-data; name=\"a\" junk",                 // junk after a value
-      "Content-Disposition: form-data; name",                            // no '='
-      "Content-Disposition: form-data; name=a; name=b",                  // duplicate parameter
+      "Content-Type: text/plain",                            // no Content-Disposition
+      "Content-Disposition: form-data",                      // no name
+      "Content-Disposition: form-data; name=\"\"",           // empty name
+      "Content-Disposition: form-data; filename=\"a.txt\"",  // file without name
+      "Content-Disposition: attachment; name=\"a\"",         // not form-data
+      "Content-Disposition: form-data; name=\"a",            // unterminated quote
+      "Content-Disposition: form-data; name=\"a\" junk",     // junk after a value
+      "Content-Disposition: form-data; name",                // no '='
+      "Content-Disposition: form-data; name=a; name=b",      // duplicate parameter
       "Content-Disposition: form-data; name=a\r\nContent-Disposition: form-data; name=b",
-      "Content-Disposition: form-data; name=a; filename*=UTF-8''%zz",    // bad percent escape
-      "Content-Disposition: form-data; name=a; filename*=koi8-r''abc",   // unsupported charset
-      "Content-Disposition: form-data; name=a; filename*=abc",           // no charset
+      "Content-Disposition: form-data; name=a; filename*=UTF-8''%zz",   // bad percent escape
+      "Content-Disposition: form-data; name=a; filename*=koi8-r''abc",  // unsupported charset
+      "Content-Disposition: form-data; name=a; filename*=abc",          // no charset
       "no colon here\r\nContent-Disposition: form-data; name=a",
-      "Content-Disposition : form-data; name=a",                         // space before colon
+      "Content-Disposition : form-data; name=a",  // space before colon
       " folded-first: x\r\nContent-Disposition: form-data; name=a",
   };
   for (const char* headers : cases) {

@@ -117,7 +117,8 @@ TEST(HttpServer, ClientDisconnectCancelsTheProducer) {
   ASSERT_NE(out.find("data: tick"), std::string::npos);
   c.close_raw();
   EXPECT_TRUE(wait_for([&] { return saw_cancel.load(); }, 3000ms)) << "producer never saw the disconnect";
-  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+  EXPECT_TRUE(
+      wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
 }
 
 TEST(HttpServer, ShutdownCancelsOpenStreams) {
@@ -230,7 +231,9 @@ TEST(HttpServer, MultipartUploadsAreSpooledAndCleanedUp) {
   Router r;
   std::string seen_field, seen_name, seen_content;
   std::filesystem::path seen_path;
-  r.add(Method::Post, "/upload", [&](Request& req) {
+  r.add(
+      Method::Post, "/upload",
+      [&](Request& req) {
     if (!req.form) return Response::text(400, "no form");
     seen_field = req.form->field("purpose") ? req.form->field("purpose")->value : "";
     auto files = req.form->files_named("file");
@@ -240,13 +243,15 @@ TEST(HttpServer, MultipartUploadsAreSpooledAndCleanedUp) {
     std::ifstream in(seen_path, std::ios::binary);
     seen_content.assign(std::istreambuf_iterator<char>(in), {});
     return Response::text(200, std::to_string(files[0]->size));
-  }, {.multipart = true});
+      },
+      {.multipart = true});
   InProcessServer s(r);
   HttpClient c(s.port());
   std::string content(300 * 1024, '\0');
   for (size_t i = 0; i < content.size(); ++i) content[i] = static_cast<char>((i * 31) & 0xff);
-  std::string body = docent::testing::multipart_body(
-      "XyZ123", {{"purpose", "", "", "assistants"}, {"file", "../../etc/report.pdf", "application/pdf", content}});
+  std::string body = docent::testing::multipart_body("XyZ123",
+                                                     {{"purpose", "", "", "assistants"},
+                                                      {"file", "../../etc/report.pdf", "application/pdf", content}});
   auto res = c.request("POST", "/upload", body, {{"Content-Type", "multipart/form-data; boundary=XyZ123"}});
   ASSERT_EQ(res.status, 200) << res.body;
   EXPECT_EQ(res.body, std::to_string(content.size()));
@@ -350,7 +355,8 @@ TEST(HttpServer, AHeldStreamGoesOnAfterTheProducerReturnsAndEndsWithTheLastHold)
   auto res = c.get("/held");  // returns only once the stream ended: when the thread let go
   EXPECT_EQ(res.status, 200);
   EXPECT_EQ(res.body, "data: 0\n\ndata: 1\n\ndata: 2\n\ndata: 3\n\ndata: 4\n\n");
-  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+  EXPECT_TRUE(
+      wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
 }
 
 TEST(HttpServer, OfferNeverBlocksReportsFullAndWhenDrainedRunsOnceTheClientReads) {
@@ -414,7 +420,8 @@ TEST(HttpServer, OnCancelRunsWhenTheClientLeavesAHeldStream) {
   EXPECT_FALSE(cancelled.load());
   c.close_raw();
   EXPECT_TRUE(wait_for([&] { return cancelled.load(); }, 3000ms));
-  EXPECT_TRUE(wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
+  EXPECT_TRUE(
+      wait_for([&] { return s.metrics().render().find("docent_http_sse_streams_open 0") != std::string::npos; }));
   EXPECT_TRUE(wait_for([&] {
     std::lock_guard lock(keep_mu);
     return keep == nullptr;

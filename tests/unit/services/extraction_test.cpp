@@ -123,9 +123,7 @@ TEST(ExtractionModelPass, AnswersThatAreNotJsonOrFailuresChangeNothing) {
   }
 }
 
-TEST(ExtractionText, WordsBecomeLinesTopToBottom) {
-  EXPECT_EQ(page_text(page_of({{"a", "b"}, {"c"}})), "a b\nc\n\n");
-}
+TEST(ExtractionText, WordsBecomeLinesTopToBottom) { EXPECT_EQ(page_text(page_of({{"a", "b"}, {"c"}})), "a b\nc\n\n"); }
 
 TEST(ExtractionWorkbookName, FromTheUploadOrTheKind) {
   using engines::DocKind;

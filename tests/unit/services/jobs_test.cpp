@@ -294,9 +294,8 @@ TEST_F(JobQueueTest, JobFailingHandlerRetriesWithBackoffThenFails) {
 
 TEST_F(JobQueueTest, JobPermanentErrorsAndThrowingHandlers) {
   JobQueue& q = make_queue();
-  q.register_handler("parse", [](JobContext&) -> core::Status {
-    return core::Error(core::Code::InvalidFormat, "not a PDF");
-  });
+  q.register_handler("parse",
+                     [](JobContext&) -> core::Status { return core::Error(core::Code::InvalidFormat, "not a PDF"); });
   q.register_handler("validate", [](JobContext&) -> core::Status {
     return core::Error(core::Code::InvalidInput, "bad page range");
   });
@@ -374,7 +373,8 @@ TEST_F(JobQueueTest, JobCancelFromAnotherProcessReachesTheHandlerAtItsHeartbeat)
   ASSERT_TRUE(db_->write([&](store::Tx& tx) -> core::Status {
                    auto r = store::jobs::cancel(tx, *id, clock_.now());
                    return r ? core::Status() : core::Status(r.error());
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_TRUE(reaches(q, *id, JobStatus::Cancelled));
 }
 
@@ -396,11 +396,13 @@ TEST_F(JobQueueTest, JobHeartbeatExtendsTheLeaseWhileTheHandlerRuns) {
   clock_.advance(5min);
   const std::string renewed = store::jobs::timestamp(clock_.now() + 60s);
   ASSERT_TRUE(eventually([&] {
-    return db_->read([&](store::Tx& tx) -> core::Status {
-                 auto r = store::jobs::by_id(tx, *id);
-                 if (!r || !*r || (*r)->lease_expires_at != renewed) return core::Error(core::Code::NotReady, "");
-                 return {};
-               }).ok();
+    return db_
+        ->read([&](store::Tx& tx) -> core::Status {
+          auto r = store::jobs::by_id(tx, *id);
+          if (!r || !*r || (*r)->lease_expires_at != renewed) return core::Error(core::Code::NotReady, "");
+          return {};
+        })
+        .ok();
   }));
   std::optional<store::JobRecord> stolen;
   ASSERT_TRUE(db_->write([&](store::Tx& tx) -> core::Status {
@@ -408,7 +410,8 @@ TEST_F(JobQueueTest, JobHeartbeatExtendsTheLeaseWhileTheHandlerRuns) {
                    if (!r) return r.error();
                    stolen = std::move(*r);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_FALSE(stolen.has_value());
   release.open();
   EXPECT_TRUE(reaches(q, *id, JobStatus::Succeeded));
@@ -474,7 +477,8 @@ TEST_F(JobQueueTest, JobLeftRunningByADeadProcessIsReclaimedOnStart) {
                    if (!r) return r.error();
                    EXPECT_TRUE(r->has_value());
                    return {};
-                 }).ok());
+                 })
+                  .ok());
 
   JobQueue& q = make_queue();
   ASSERT_NE(q.owner_id(), "jq-dead");
@@ -495,7 +499,8 @@ TEST_F(JobQueueTest, JobLeftRunningIsReclaimedAfterItsLeaseWhenOrphanReclaimIsOf
   ASSERT_TRUE(db_->write([&](store::Tx& tx) -> core::Status {
                    auto r = store::jobs::claim_next(tx, "other-replica", {}, clock_.now(), 60s);
                    return r ? core::Status() : core::Status(r.error());
-                 }).ok());
+                 })
+                  .ok());
 
   JobQueueOptions o = options();
   o.reclaim_orphans_on_start = false;  // several replicas: the other owner may be alive

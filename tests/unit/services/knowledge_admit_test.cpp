@@ -113,7 +113,8 @@ TEST_F(KnowledgeAdmitTest, AdmitIsOneTransactionSoACrashLeavesNoFileWithoutAJob)
   ASSERT_TRUE(file.ok()) << file.error().message;
   ASSERT_FALSE(file->job_id.empty());
   EXPECT_EQ(count("SELECT COUNT(*) FROM files WHERE job_id = ?", {file->job_id}), 1);
-  EXPECT_EQ(count("SELECT COUNT(*) FROM jobs WHERE id = ? AND kind = 'ingest' AND status = 'queued'", {file->job_id}), 1);
+  EXPECT_EQ(count("SELECT COUNT(*) FROM jobs WHERE id = ? AND kind = 'ingest' AND status = 'queued'", {file->job_id}),
+            1);
   EXPECT_EQ(files_counted(alice), 1);
 }
 

@@ -46,10 +46,12 @@ struct Fixture {
   engines::HashedEmbedder embedder;
   int calls = 0;
   std::unique_ptr<ModelService> service;
-  Fixture(std::optional<std::vector<std::string>> upstream_ids, bool has_upstream = true, std::string default_model = {}) {
+  Fixture(std::optional<std::vector<std::string>> upstream_ids, bool has_upstream = true,
+          std::string default_model = {}) {
     std::vector<Upstream> up;
     if (has_upstream) {
-      up.push_back(Upstream{"default", std::make_unique<ListingProvider>(std::move(upstream_ids), &calls), std::nullopt});
+      up.push_back(
+          Upstream{"default", std::make_unique<ListingProvider>(std::move(upstream_ids), &calls), std::nullopt});
     }
     service = std::make_unique<ModelService>(std::make_unique<engines::BuiltinLlm>(), std::move(up), embedder, nullptr,
                                              ModelServiceOptions{default_model, "", std::chrono::seconds(60)});
@@ -158,7 +160,8 @@ struct ManyFixture {
   ListingProvider* gpu_provider = nullptr;
   ListingProvider* spare_provider = nullptr;
   std::unique_ptr<ModelService> service;
-  explicit ManyFixture(std::optional<std::vector<std::string>> spare_ids = std::vector<std::string>{"mistral", "qwen"}) {
+  explicit ManyFixture(std::optional<std::vector<std::string>> spare_ids = std::vector<std::string>{"mistral",
+                                                                                                    "qwen"}) {
     std::vector<Upstream> ups;
     auto d = std::make_unique<ListingProvider>(std::vector<std::string>{"llama-3-8b", "shared"}, &default_calls);
     auto g = std::make_unique<ListingProvider>(std::vector<std::string>{"ignored"}, &gpu_calls);
@@ -204,10 +207,13 @@ TEST(ModelServiceUpstreams, TheListHasEveryModelOnceOwnedByItsUpstream) {
   ManyFixture f;
   std::vector<std::pair<std::string, std::string>> got;
   for (const auto& m : f.service->list_models({})) got.emplace_back(m.id, m.owned_by);
-  const std::vector<std::pair<std::string, std::string>> want = {
-      {"llama-3-8b", "default"}, {"shared", "default"},          {"qwen", "gpu"},
-      {"big", "gpu"},            {"mistral", "spare"},           {"docent-extractive", "docent"},
-      {"docent-hashed-v1", "docent"}};
+  const std::vector<std::pair<std::string, std::string>> want = {{"llama-3-8b", "default"},
+                                                                 {"shared", "default"},
+                                                                 {"qwen", "gpu"},
+                                                                 {"big", "gpu"},
+                                                                 {"mistral", "spare"},
+                                                                 {"docent-extractive", "docent"},
+                                                                 {"docent-hashed-v1", "docent"}};
   EXPECT_EQ(got, want);
 }
 

@@ -95,7 +95,8 @@ TEST_F(SearchIndexCheckpointTest, AChunkIdHandedOutAgainAfterTheCheckpointGetsIt
   // The highest chunks go and new ones take their ids, and the index never hears of it (a crash).
   ASSERT_TRUE(db_->write([&](store::Tx& tx) { return store::chunks::remove_for_file(tx, old_file); }));
   std::string new_file;
-  const auto new_ids = add_file(alice, {"penguins nesting on the ice shelf", "volcanic ash over the runway"}, &new_file);
+  const auto new_ids = add_file(alice, {"penguins nesting on the ice shelf", "volcanic ash over the runway"},
+                                &new_file);
   ASSERT_EQ(new_ids, old_ids) << "SQLite hands the highest ids out again";
 
   SearchIndex index(*db_, embedder_, dir_ / "index");
@@ -141,7 +142,8 @@ TEST_F(SearchIndexCheckpointTest, ACheckpointPrunesTheTombstonesItHasApplied) {
 TEST_F(SearchIndexCheckpointTest, ARebuildOnEveryCoreIndexesEveryChunkWithItsOwner) {
   const std::string alice = make_account("alice"), bob = make_account("bob");
   std::vector<std::string> texts;
-  for (int i = 0; i < 300; ++i) texts.push_back("note " + std::to_string(i) + " about topic " + std::to_string(i * 7919));
+  for (int i = 0; i < 300; ++i)
+    texts.push_back("note " + std::to_string(i) + " about topic " + std::to_string(i * 7919));
   const auto ids = add_file(alice, texts);
   add_file(bob, {"a note of bob's"});
   SearchIndex index(*db_, embedder_, dir_ / "index");

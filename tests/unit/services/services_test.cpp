@@ -25,8 +25,8 @@ class ServicesTest : public ::testing::Test {
     dir_ = std::filesystem::temp_directory_path() / ("docent-services-" + core::random_hex(8));
     std::filesystem::create_directories(dir_);
     db_ = std::move(store::open_sqlite(dir_ / "t.db").value());
-    config_.plans["tiny"] = core::PlanConfig{.file_per_day = 2, .question_per_day = 2, .question_per_month = 3,
-                                             .self_service = true};
+    config_.plans["tiny"] =
+        core::PlanConfig{.file_per_day = 2, .question_per_day = 2, .question_per_month = 3, .self_service = true};
     secrets_ = std::make_unique<Secrets>(std::string(32, 'k'));
     accounts_ = std::make_unique<AccountService>(*db_, config_, core::crypto::PasswordParams{1, 1024, 1});
     keys_ = std::make_unique<KeyService>(*db_, *secrets_);
@@ -169,7 +169,8 @@ TEST_F(ServicesTest, KeysAreStoredAsDigestAndSealedCopyOnly) {
                    digest = (*row)->get_text(0);
                    sealed = (*row)->get_text(1);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(digest.find(key.plain), std::string::npos);
   EXPECT_EQ(sealed.find(key.plain), std::string::npos);
   EXPECT_EQ(secrets_->open(sealed).value(), key.plain);

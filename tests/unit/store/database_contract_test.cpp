@@ -64,12 +64,13 @@ constexpr Migration kSqliteSchema[] = {
     )sql"},
 };
 
-const Backend kBackends[] = {
-    {"sqlite",
-     [](const std::filesystem::path& dir, const Options& o) {
-       return open_sqlite(dir / "docent.db", SqliteOptions{.readers = o.readers, .busy_timeout = o.busy_timeout},
-                          kSqliteSchema);
-     }},
+const Backend kBackends[] =
+    {
+        {"sqlite",
+         [](const std::filesystem::path& dir, const Options& o) {
+  return open_sqlite(dir / "docent.db", SqliteOptions{.readers = o.readers, .busy_timeout = o.busy_timeout},
+                     kSqliteSchema);
+         }},
 };
 
 class DatabaseContractTest : public ::testing::TestWithParam<Backend> {
@@ -229,9 +230,8 @@ TEST_P(DatabaseContractTest, AReadSeesOneSnapshotWhileAWriteCommits) {
   Status s = db_->read([&](Tx& tx) -> Status {
     before = (*tx.query_one("SELECT sum(qty) FROM items"))->get_int(0);
     // Another thread commits a write while this read transaction is open.
-    std::thread writer([&] {
-      EXPECT_TRUE(db_->write([](Tx& w) { return w.exec("UPDATE items SET qty = 100"); }).ok());
-    });
+    std::thread writer(
+        [&] { EXPECT_TRUE(db_->write([](Tx& w) { return w.exec("UPDATE items SET qty = 100"); }).ok()); });
     writer.join();
     after = (*tx.query_one("SELECT sum(qty) FROM items"))->get_int(0);
     return {};
@@ -353,7 +353,8 @@ TEST_P(DatabaseContractTest, AnExhaustedReaderPoolIsServiceUnavailable) {
                      holding.set_value();
                      release.get_future().wait();
                      return {};
-                   }).ok());
+                   })
+                    .ok());
   });
   holding.get_future().wait();
   Status s = db_->read([](Tx&) -> Status { return {}; });
@@ -420,7 +421,8 @@ TEST_P(DatabaseContractTest, JsonParametersAreStoredWholeAndReadByKey) {
   const std::string body = R"({"title":"Q3 report","pages":12,"tags":["a","b"],"nested":{"k":"v"}})";
   ASSERT_TRUE(db_->write([&](Tx& tx) { return tx.exec("INSERT INTO docs(id, body) VALUES (?, ?)", {"d1", body}); }));
   Status s = db_->read([&](Tx& tx) -> Status {
-    auto row = tx.query_one("SELECT body ->> 'title' AS title, body ->> 'pages' AS pages FROM docs WHERE id = ?", {"d1"});
+    auto row = tx.query_one("SELECT body ->> 'title' AS title, body ->> 'pages' AS pages FROM docs WHERE id = ?",
+                            {"d1"});
     if (!row.ok()) return row.error();
     EXPECT_EQ((*row)->get_text("title"), "Q3 report");
     // ->> gives SQLite's SQL value for a JSON number and PostgreSQL's text: either is 12.

@@ -143,10 +143,12 @@ TEST_F(IdsTest, ContextPositionsFollowOnFromTheConversationsLast) {
   ASSERT_TRUE(db_->write([&](Tx& tx) {
     return conversations::add_context(tx, conv.id, {ContextItem{.folder_id = a.id}, ContextItem{.folder_id = b.id}});
   }));
-  ASSERT_TRUE(db_->write([&](Tx& tx) { return conversations::add_context(tx, conv.id, {ContextItem{.folder_id = c.id}}); }));
+  ASSERT_TRUE(
+      db_->write([&](Tx& tx) { return conversations::add_context(tx, conv.id, {ContextItem{.folder_id = c.id}}); }));
   std::vector<int64_t> positions;
   ASSERT_TRUE(db_->read([&](Tx& tx) -> Status {
-    auto rows = tx.query("SELECT position FROM conversation_context WHERE conversation_id = ? ORDER BY position", {conv.id});
+    auto rows = tx.query("SELECT position FROM conversation_context WHERE conversation_id = ? ORDER BY position",
+                         {conv.id});
     if (!rows) return rows.error();
     for (const auto& r : *rows) positions.push_back(r.get_int(0));
     return {};
@@ -176,25 +178,27 @@ TEST_F(IdsTest, AutomaticThreadIdsGoAboveOnesTheClientChose) {
 TEST(IdsMigrationTest, ADatabaseFromBeforeTheCountersCarriesItsNumbersOn) {
   testing::TempDir dir;
   const auto all = embedded_migrations();
-  const auto it = std::find_if(all.begin(), all.end(), [](const Migration& m) { return m.name == "counters_and_duplicates"; });
+  const auto it = std::find_if(all.begin(), all.end(),
+                               [](const Migration& m) { return m.name == "counters_and_duplicates"; });
   ASSERT_NE(it, all.end());
   const std::span<const Migration> before(all.begin(), it);
   {
     auto old = open_sqlite(dir / "docent.db", {}, before);
     ASSERT_TRUE(old.ok()) << old.error().message;
     ASSERT_TRUE((*old)->write([&](Tx& tx) -> Status {
-      for (const char* sql : {
-               "INSERT INTO accounts (id, seq, login, login_key, plan, created_at, updated_at) "
-               "VALUES ('a1', 41, 'old', 'old', 'unlimited', 'x', 'x')",
-               "INSERT INTO folders (id, seq, account_id, name, created_at, updated_at) VALUES ('f1', 12, 'a1', 'f', 'x', 'x')",
-               "INSERT INTO files (id, seq, account_id, name, mime, source_type, size, sha256, created_at, updated_at) "
-               "VALUES ('file1', 30, 'a1', 'n', 'text/plain', 'text', 1, 'aa', 'x', 'x')",
-               "INSERT INTO extractions (id, seq, account_id, kind, status, file_name, created_at) "
-               "VALUES ('e1', 5, 'a1', 'invoice', 'completed', 'x.xlsx', 'x')",
-               "INSERT INTO conversations (id, account_id, source_id, created_at, updated_at, thread_id) "
-               "VALUES ('c1', 'a1', 's1', 'x', 'x', 20)",
-               "INSERT INTO messages (id, conversation_id, seq, role, content, created_at) VALUES ('m1', 'c1', 9, 'user', 'hi', 'x')",
-               "INSERT INTO conversation_context (conversation_id, position, folder_id) VALUES ('c1', 4, 'f1')"}) {
+      for (
+          const char* sql :
+          {"INSERT INTO accounts (id, seq, login, login_key, plan, created_at, updated_at) "
+           "VALUES ('a1', 41, 'old', 'old', 'unlimited', 'x', 'x')",
+           "INSERT INTO folders (id, seq, account_id, name, created_at, updated_at) VALUES ('f1', 12, 'a1', 'f', 'x', 'x')",
+           "INSERT INTO files (id, seq, account_id, name, mime, source_type, size, sha256, created_at, updated_at) "
+           "VALUES ('file1', 30, 'a1', 'n', 'text/plain', 'text', 1, 'aa', 'x', 'x')",
+           "INSERT INTO extractions (id, seq, account_id, kind, status, file_name, created_at) "
+           "VALUES ('e1', 5, 'a1', 'invoice', 'completed', 'x.xlsx', 'x')",
+           "INSERT INTO conversations (id, account_id, source_id, created_at, updated_at, thread_id) "
+           "VALUES ('c1', 'a1', 's1', 'x', 'x', 20)",
+           "INSERT INTO messages (id, conversation_id, seq, role, content, created_at) VALUES ('m1', 'c1', 9, 'user', 'hi', 'x')",
+           "INSERT INTO conversation_context (conversation_id, position, folder_id) VALUES ('c1', 4, 'f1')"}) {
         if (auto s = tx.exec(sql); !s) return s;
       }
       return {};

@@ -65,7 +65,8 @@ class JobsStoreTest : public ::testing::Test {
                      if (!r) return r.error();
                      out = std::move(*r);
                      return {};
-                   }).ok());
+                   })
+                    .ok());
     EXPECT_TRUE(out.has_value());
     return out.value_or(JobRecord{});
   }
@@ -86,8 +87,8 @@ class JobsStoreTest : public ::testing::Test {
 };
 
 TEST_F(JobsStoreTest, JobStatusNamesRoundTrip) {
-  for (JobStatus s : {JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed,
-                      JobStatus::Cancelled}) {
+  for (JobStatus s :
+       {JobStatus::Queued, JobStatus::Running, JobStatus::Succeeded, JobStatus::Failed, JobStatus::Cancelled}) {
     EXPECT_EQ(parse_job_status(job_status_name(s)), s);
   }
   EXPECT_FALSE(parse_job_status("done").has_value());
@@ -168,7 +169,8 @@ TEST_F(JobsStoreTest, JobExtendLeaseKeepsItAndReportsCancel) {
                    if (!r) return r.error();
                    EXPECT_FALSE(r->cancel_requested);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_FALSE(claim("w2", t0_ + 12s).has_value()) << "the extended lease runs to t0+18s";
   EXPECT_EQ(get(id).lease_expires_at, jobs::timestamp(t0_ + 18s));
 
@@ -178,13 +180,15 @@ TEST_F(JobsStoreTest, JobExtendLeaseKeepsItAndReportsCancel) {
                    EXPECT_EQ(r->status, JobStatus::Running);
                    EXPECT_TRUE(r->cancel_requested);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
                    auto r = jobs::extend_lease(tx, id, "w1", t0_ + 14s, 10s);
                    if (!r) return r.error();
                    EXPECT_TRUE(r->cancel_requested);
                    return jobs::mark_cancelled(tx, id, "w1", t0_ + 15s);
-                 }).ok());
+                 })
+                  .ok());
   JobRecord j = get(id);
   EXPECT_EQ(j.status, JobStatus::Cancelled);
   EXPECT_FALSE(j.lease_owner.has_value());
@@ -194,9 +198,10 @@ TEST_F(JobsStoreTest, JobExtendLeaseKeepsItAndReportsCancel) {
 TEST_F(JobsStoreTest, JobProgressCompleteFailRetryAndRelease) {
   const std::string id = add("ingest");
   ASSERT_TRUE(claim("w1", t0_).has_value());
-  ASSERT_TRUE(db_->write([&](Tx& tx) {
-                   return jobs::set_progress(tx, id, "w1", R"({"pages_parsed":3,"pages_total":10})", t0_ + 1s);
-                 }).ok());
+  ASSERT_TRUE(db_->write(
+                     [&](Tx& tx) {
+    return jobs::set_progress(tx, id, "w1", R"({"pages_parsed":3,"pages_total":10})", t0_ + 1s);
+  }).ok());
   EXPECT_EQ(get(id).progress, R"({"pages_parsed":3,"pages_total":10})");
 
   // A failure with a retry time queues it again, runnable from then on.
@@ -255,7 +260,8 @@ TEST_F(JobsStoreTest, JobCancelQueuedRunningAndFinished) {
                    if (!r) return r.error();
                    EXPECT_EQ(r->status, JobStatus::Cancelled);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_FALSE(claim("w", t0_).has_value());
   core::Status missing = db_->write([&](Tx& tx) -> core::Status {
     auto r = jobs::cancel(tx, "nope", t0_);
@@ -275,14 +281,16 @@ TEST_F(JobsStoreTest, JobRequeueOrphansTakesOtherOwnersRunningJobs) {
   ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
                    auto r = jobs::cancel(tx, cancelled, t0_);
                    return r ? core::Status() : core::Status(r.error());
-                 }).ok());
+                 })
+                  .ok());
   int64_t n = 0;
   ASSERT_TRUE(db_->write([&](Tx& tx) -> core::Status {
                    auto r = jobs::requeue_orphans(tx, "live", t0_ + 1s);
                    if (!r) return r.error();
                    n = *r;
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   EXPECT_EQ(n, 2);
   EXPECT_EQ(get(mine).status, JobStatus::Running);
   EXPECT_EQ(get(orphan).status, JobStatus::Queued);
@@ -308,7 +316,8 @@ TEST_F(JobsStoreTest, JobDedupeKeyAllowsOneActiveJob) {
                    if (!r) return r.error();
                    EXPECT_TRUE(r->has_value() && (*r)->id == first);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
   // Once the first is finished, the key is free again.
   ASSERT_TRUE(claim("w", t0_).has_value());
   ASSERT_TRUE(db_->write([&](Tx& tx) { return jobs::complete(tx, first, "w", "null", t0_); }).ok());
@@ -334,7 +343,8 @@ TEST_F(JobsStoreTest, JobListByAccountWithStatusAndKeysetPages) {
                      if (!r) return r.error();
                      page = std::move(*r);
                      return {};
-                   }).ok());
+                   })
+                    .ok());
     if (page.empty()) break;
     for (const auto& j : page) seen.push_back(j.id);
     q.before_id = page.back().id;
@@ -361,7 +371,8 @@ TEST_F(JobsStoreTest, JobListByAccountWithStatusAndKeysetPages) {
                    if (!queued) return queued.error();
                    EXPECT_EQ(*queued, 6);
                    return {};
-                 }).ok());
+                 })
+                  .ok());
 }
 
 TEST_F(JobsStoreTest, JobAccountDeletionCascades) {
@@ -373,7 +384,8 @@ TEST_F(JobsStoreTest, JobAccountDeletionCascades) {
                    if (!r) return r.error();
                    EXPECT_FALSE(r->has_value());
                    return {};
-                 }).ok());
+                 })
+                  .ok());
 }
 
 TEST_F(JobsStoreTest, JobConcurrentClaimersNeverShareAJob) {

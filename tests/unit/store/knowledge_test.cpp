@@ -32,8 +32,8 @@ TEST(FtsQuery, KeepsFunctionWordsWhenThereIsNothingElse) {
 
 // An account (login: its id) with one file holding a chunk per text, on page 1; their ids. The
 // account is made by the first call that names it.
-std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& texts, const std::string& account = "acct",
-                                 const std::string& file = "file") {
+std::vector<int64_t> seed_chunks(Database& db, const std::vector<std::string>& texts,
+                                 const std::string& account = "acct", const std::string& file = "file") {
   std::vector<int64_t> ids;
   EXPECT_TRUE(db.write([&](Tx& tx) -> core::Status {
     AccountRecord a;
@@ -122,9 +122,10 @@ TEST_F(SearchTextTest, PendingFilesAreTheAccountsUploadedAndProcessingOnes) {
   ASSERT_TRUE(db_->read([&](Tx& tx) -> core::Status {
     mine = files::pending(tx, "acct").value();
     theirs = files::pending(tx, "other").value();
-    auto rows = tx.query("EXPLAIN QUERY PLAN SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', "
-                         "'processing') ORDER BY seq",
-                         {std::string("acct")});
+    auto rows = tx.query(
+        "EXPLAIN QUERY PLAN SELECT id FROM files WHERE account_id = ? AND status IN ('uploaded', "
+        "'processing') ORDER BY seq",
+        {std::string("acct")});
     if (!rows) return rows.error();
     for (const auto& r : *rows) plan += r.get_text(3) + "\n";
     return {};
@@ -193,9 +194,7 @@ TEST_F(SearchTextTest, FileFiltersCombineAndKeepToTheAccount) {
   EXPECT_EQ(all, 4);
 }
 
-TEST(FtsQuery, EachWordOnceWhateverItsCase) {
-  EXPECT_EQ(chunks::fts_query("Tax tax TAX rate"), "\"Tax\" OR \"rate\"");
-}
+TEST(FtsQuery, EachWordOnceWhateverItsCase) { EXPECT_EQ(chunks::fts_query("Tax tax TAX rate"), "\"Tax\" OR \"rate\""); }
 
 // A corpus where "harbour" is in every chunk, "tax" in a few and "pier" in one, searched with a
 // small budget: common terms are left out while rarer ones remain, and all-common questions

@@ -22,7 +22,8 @@ class MappedVfsTest : public ::testing::Test {
     auto w = SqliteConnection::open(dir_ / "m.db", SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE, kBusy);
     ASSERT_TRUE(w.ok()) << w.error().message;
     writer_ = std::move(w).value();
-    ASSERT_TRUE(writer_->exec_script("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);").ok());
+    ASSERT_TRUE(
+        writer_->exec_script("PRAGMA journal_mode = WAL; CREATE TABLE t (k INTEGER PRIMARY KEY, v TEXT);").ok());
     add_rows(0, 200);
     auto r = SqliteConnection::open(dir_ / "m.db", SQLITE_OPEN_READONLY, kBusy, mapped_vfs_name());
     ASSERT_TRUE(r.ok()) << r.error().message;
@@ -39,7 +40,9 @@ class MappedVfsTest : public ::testing::Test {
     ASSERT_TRUE(writer_->exec_script("COMMIT; PRAGMA wal_checkpoint(TRUNCATE);").ok());
   }
 
-  static std::string value_of(int64_t k) { return std::string(1000, static_cast<char>('a' + k % 26)) + std::to_string(k); }
+  static std::string value_of(int64_t k) {
+    return std::string(1000, static_cast<char>('a' + k % 26)) + std::to_string(k);
+  }
 
   // Every row's value as the reader sees it, checked against what was written.
   int64_t read_and_check(int64_t expected) {

@@ -28,9 +28,9 @@ class MigrationsTest : public ::testing::Test {
       auto rows = tx.query(sql);
       if (!rows.ok()) return rows.error();
       for (const Row& row : *rows) {
-        out.push_back(row.is_null(0) ? "NULL"
+        out.push_back(row.is_null(0)                                  ? "NULL"
                       : std::holds_alternative<int64_t>(row.value(0)) ? std::to_string(row.get_int(0))
-                                                                       : row.get_text(0));
+                                                                      : row.get_text(0));
       }
       return {};
     });
@@ -101,8 +101,9 @@ TEST_F(MigrationsTest, GapsInNumberingAreAllowed) {
 }
 
 TEST_F(MigrationsTest, AFailingMigrationRollsBackWholeAndStopsTheOpen) {
-  const Migration broken[] = {
-      kOne, {2, "broken", "CREATE TABLE half (a); INSERT INTO t VALUES ('x'); INSERT INTO nope VALUES (1);"}};
+  const Migration broken[] = {kOne,
+                              {2, "broken",
+                               "CREATE TABLE half (a); INSERT INTO t VALUES ('x'); INSERT INTO nope VALUES (1);"}};
   auto db = open(broken);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, Code::Internal);
@@ -124,8 +125,7 @@ TEST_F(MigrationsTest, ANewerSchemaIsRefused) {
   auto db = open(one);
   ASSERT_FALSE(db.ok());
   EXPECT_EQ(db.error().code, Code::Conflict);
-  EXPECT_EQ(db.error().message,
-            "database schema version 2 is newer than this docent (knows up to 1); upgrade docent");
+  EXPECT_EQ(db.error().message, "database schema version 2 is newer than this docent (knows up to 1); upgrade docent");
 }
 
 TEST_F(MigrationsTest, OutOfOrderListsAreRejected) {

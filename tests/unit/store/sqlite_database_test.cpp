@@ -104,7 +104,7 @@ TEST_F(SqliteDatabaseTest, RowsGiveValuesByIndexAndName) {
     EXPECT_EQ(row.opt_text("t"), "text");
     EXPECT_EQ(row.get_text("b"), std::string("\0\xff", 2));
     EXPECT_EQ(row.value("b"), Value(Blob{std::string("\0\xff", 2)}));
-    EXPECT_EQ(row.value("p"), Value(std::string("param")));  // std::string binds as TEXT
+    EXPECT_EQ(row.value("p"), Value(std::string("param")));         // std::string binds as TEXT
     EXPECT_EQ(row.value("q"), Value(Blob{std::string("\0z", 2)}));  // Blob binds as BLOB
     EXPECT_EQ(row.find("missing"), std::nullopt);
     EXPECT_THROW((void)row.get_int("t"), std::logic_error);
