@@ -137,7 +137,8 @@ TEST_F(ChatpdfConversationsTest, ListRenameAndDeleteInTheSeedsShapes) {
   Headers admin{{"Authorization", "Bearer " + server_->admin_key()}};
   std::vector<std::string> ids;
   for (const char* name : {"a.pdf", "b.pdf", "c.pdf"}) {
-    auto res = register_file({{"file", name, "", pdf}}, admin);
+    // Three different files: the same bytes again would be the same file (duplicate uploads).
+    auto res = register_file({{"file", name, "", pdf + "%" + name + "\n"}}, admin);
     ASSERT_EQ(res.status, 200) << res.body;
     ids.emplace_back(res.json().at("data").at("conversation").at("_id").as_string());
     std::this_thread::sleep_for(std::chrono::milliseconds(5));  // distinct creation times
@@ -171,7 +172,8 @@ TEST_F(ChatpdfConversationsTest, ListRenameAndDeleteInTheSeedsShapes) {
   EXPECT_EQ(r.at("__v"), 1);
   EXPECT_EQ(r.at("fileId").at("metadata").at("fileType"), "pdf");
   EXPECT_EQ(r.at("fileId").at("metadata").at("fileName"), "a.pdf");
-  EXPECT_EQ(r.at("fileId").at("metadata").at("fileSize"), static_cast<int64_t>(pdf.size()));
+  EXPECT_EQ(r.at("fileId").at("metadata").at("fileSize"),
+            static_cast<int64_t>(pdf.size() + std::string("%a.pdf\n").size()));
   EXPECT_EQ(r.at("fileId").at("metadata").at("sourceId"), r.at("sourceId"));
   auto front = client.get("/conversations?limit=1", admin).json().at("data").at("items").at(0);
   EXPECT_EQ(front.at("_id"), json::value(ids[0]));
