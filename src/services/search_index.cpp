@@ -135,7 +135,7 @@ core::Status SearchIndex::open() {
   auto missing = reconcile(std::move(index), from_checkpoint, removed);
   if (!missing) {
     phase_ = Phase::Failed;
-    std::lock_guard lock(failure_mu_);
+    core::MutexLock lock(failure_mu_);
     failure_ = missing.error().message;
     return missing.error();
   }
@@ -193,7 +193,7 @@ core::Result<std::vector<int64_t>> SearchIndex::reconcile(std::unique_ptr<engine
   });
   if (!st) return st.error();
   std::vector<int64_t> missing;
-  std::unique_lock lock(mu_);
+  core::WriterLock lock(mu_);
   index_ = std::move(index);
   // Adds and removals made before this point found no index; the database has them.
   clear_meta_locked();
@@ -231,7 +231,7 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
                                                              : std::clamp(std::thread::hardware_concurrency(), 1u, 8u);
   auto pause = [&] {
     if (options_.replay_pause.count() <= 0) return;
-    std::unique_lock lock(thread_mu_);
+    core::MutexLock lock(thread_mu_);
     wake_.wait_for(lock, options_.replay_pause, [&] { return stopping_.load(); });
   };
   for (size_t at = 0; at < ids.size() && !stopping_.load(); at += kPage) {
@@ -254,7 +254,7 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
         const size_t end = std::min(page.size(), begin + kBatch);
         added.clear();
         {
-          std::shared_lock lock(mu_);
+          core::ReaderLock lock(mu_);
           for (size_t i = begin; i < end; ++i) {
             const auto& c = page[i];
             // Another embedder's vectors are skipped; a chunk add() indexed meanwhile is done.
@@ -268,7 +268,7 @@ core::Status SearchIndex::replay(const std::vector<int64_t>& ids) {
           }
         }
         {
-          std::unique_lock lock(mu_);
+          core::WriterLock lock(mu_);
           for (const auto* c : added) {
             if (!meta_.count(c->id)) set_meta_locked(c->id, c->account_id, c->file_id);
           }
@@ -303,13 +303,13 @@ void SearchIndex::run() {
     if (stopping_.load()) return;
     phase_ = Phase::Failed;
     {
-      std::lock_guard lock(failure_mu_);
+      core::MutexLock lock(failure_mu_);
       failure_ = st.error().message;
     }
     core::log::error("vector index not opened; searches are full text only", {{"error", st.error().message}});
     return;
   }
-  std::unique_lock lock(thread_mu_);
+  core::MutexLock lock(thread_mu_);
   while (!wake_.wait_for(lock, options_.checkpoint_interval, [&] { return stopping_.load(); })) {
     lock.unlock();
     if (auto st = save(); !st) core::log::warn("vector index checkpoint failed", {{"error", st.error().message}});
@@ -319,7 +319,7 @@ void SearchIndex::run() {
 
 void SearchIndex::stop() {
   {
-    std::lock_guard lock(thread_mu_);
+    core::MutexLock lock(thread_mu_);
     stopping_ = true;
   }
   wake_.notify_all();
@@ -342,7 +342,7 @@ core::Status SearchIndex::health() const {
       return core::Error(core::Code::ServiceUnavailable,
                          "rebuilding: no checkpoint, " + progress + "; searches are full text only");
     case Phase::Failed: {
-      std::lock_guard lock(failure_mu_);
+      core::MutexLock lock(failure_mu_);
       return core::Error(core::Code::ServiceUnavailable, "failed: " + failure_ + "; searches are full text only");
     }
   }
@@ -353,7 +353,7 @@ core::Status SearchIndex::health() const {
 core::Status SearchIndex::install_locked(std::unique_ptr<engines::VectorIndex> index) {
   index_ = std::move(index);
   clear_meta_locked();
-  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+  auto st = db_.read([&](store::Tx& tx) REQUIRES(mu_) -> core::Status {  // runs here, under the lock
     auto owners = store::chunk_index::owners(tx);
     if (!owners) return owners.error();
     for (const auto& o : *owners) set_meta_locked(o.id, o.account_id, o.file_id);
@@ -367,7 +367,7 @@ core::Status SearchIndex::install_locked(std::unique_ptr<engines::VectorIndex> i
 }
 
 core::Status SearchIndex::adopt(std::unique_ptr<engines::VectorIndex> index) {
-  std::unique_lock lock(mu_);
+  core::WriterLock lock(mu_);
   if (!index || index->dim() != embedder_.dimensions()) {
     return core::Error(core::Code::InvalidInput, "the vector index does not match the embedder's dimensions");
   }
@@ -382,7 +382,7 @@ core::Status SearchIndex::adopt(std::unique_ptr<engines::VectorIndex> index) {
 
 core::Status SearchIndex::add(const std::vector<store::ChunkRecord>& chunks) {
   const size_t bytes = static_cast<size_t>(embedder_.dimensions()) * sizeof(float);
-  std::unique_lock lock(mu_);
+  core::WriterLock lock(mu_);
   if (!index_) return {};  // open() has not begun matching the database yet: it will find them there
   for (const auto& c : chunks) {
     if (c.embedding.size() != bytes) continue;
@@ -394,7 +394,7 @@ core::Status SearchIndex::add(const std::vector<store::ChunkRecord>& chunks) {
 }
 
 void SearchIndex::remove_file(const std::string& file_id) {
-  std::unique_lock lock(mu_);
+  core::WriterLock lock(mu_);
   auto it = labels_of_file_.find(find_name_locked(file_id));
   if (it == labels_of_file_.end()) return;
   for (int64_t id : it->second) {
@@ -412,7 +412,7 @@ void SearchIndex::remove_file(const std::string& file_id) {
 std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<float>& query, size_t k,
                                                            const std::string& account_id,
                                                            const std::vector<std::string>* files) {
-  std::shared_lock lock(mu_);
+  core::ReaderLock lock(mu_);
   std::vector<std::pair<int64_t, float>> out;
   if (!ready() || !index_ || meta_.empty() || query.size() != static_cast<size_t>(embedder_.dimensions())) return out;
   if (const size_t ef = ef_for(meta_.size()); index_->ef() != ef) index_->set_ef(ef);
@@ -425,7 +425,7 @@ std::vector<std::pair<int64_t, float>> SearchIndex::search(const std::vector<flo
     }
     if (allowed.empty()) return out;
   }
-  auto filter = [&](uint64_t label) {
+  auto filter = [&](uint64_t label) REQUIRES_SHARED(mu_) {
     auto it = meta_.find(static_cast<int64_t>(label));
     if (it == meta_.end() || it->second.account != account) return false;
     return !files || allowed.count(it->second.file) > 0;
@@ -477,15 +477,15 @@ bool SearchIndex::owns_every_chunk_locked(const std::string& account_id) const {
 
 bool SearchIndex::owns_every_chunk(const std::string& account_id) const {
   if (!ready()) return false;  // the chunks indexed so far say nothing of the rest
-  std::shared_lock lock(mu_);
+  core::ReaderLock lock(mu_);
   return owns_every_chunk_locked(account_id);
 }
 
 core::Status SearchIndex::save() {
-  std::lock_guard saving(save_mu_);
+  core::MutexLock saving(save_mu_);
   int64_t applied = 0;
   {
-    std::unique_lock lock(mu_);
+    core::WriterLock lock(mu_);
     if (!dirty_ || !index_) return {};
     dirty_ = false;  // a change from here on is the next checkpoint's
     applied = applied_tombstones_;
@@ -493,16 +493,18 @@ core::Status SearchIndex::save() {
   // Tombstones read now whose removals have not reached the index yet are applied at the next
   // start (which re-reads every tombstone not pruned), so pruning only up to `applied` is safe.
   auto fail = [&](core::Status st) {
-    std::unique_lock lock(mu_);
+    core::WriterLock lock(mu_);
     dirty_ = true;
     return st;
   };
   size_t chunks = 0;
+  core::Status saved;
   {
-    std::shared_lock lock(mu_);
+    core::ReaderLock lock(mu_);
     chunks = meta_.size();
-    if (auto saved = index_->save((dir_ / kIndexFile).string()); !saved) return fail(saved);
+    saved = index_->save((dir_ / kIndexFile).string());
   }
+  if (!saved) return fail(saved);  // fail() takes mu_ exclusively: never while holding it shared
   boost::json::object stamp{{"dimensions", embedder_.dimensions()},
                             {"model", embedder_.model()},
                             {"chunks", static_cast<int64_t>(chunks)}};
@@ -513,7 +515,7 @@ core::Status SearchIndex::save() {
 }
 
 size_t SearchIndex::size() const {
-  std::shared_lock lock(mu_);
+  core::ReaderLock lock(mu_);
   return meta_.size();
 }
 

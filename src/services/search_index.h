@@ -6,6 +6,7 @@
 // labels deleted and handed out again (chunk_tombstones, migration 0011) get their new vector.
 // Without a usable checkpoint the replay is every chunk (a rebuild). Thread-safe.
 
+#include "core/thread_annotations.h"
 #include "engines/embedder.h"
 #include "engines/vector_index.h"
 #include "store/database.h"
@@ -102,8 +103,8 @@ class SearchIndex {
   // A search restricted to files holding at most this many chunks (or a fiftieth of the index,
   // if more) scores them exactly instead of walking the graph (search()).
   static constexpr size_t kScoredDirectlyAtMost = 4096;
-  uint32_t intern_locked(const std::string& name);
-  uint32_t find_name_locked(const std::string& name) const;  // kUnknownName if never interned
+  uint32_t intern_locked(const std::string& name) REQUIRES(mu_);
+  uint32_t find_name_locked(const std::string& name) const REQUIRES_SHARED(mu_);  // kUnknownName if never interned
   // Steps of open(): read the checkpoint (null without a usable one), match it against the
   // database (returns the chunks to add), add those.
   std::unique_ptr<engines::VectorIndex> load_checkpoint();
@@ -111,43 +112,43 @@ class SearchIndex {
                                                size_t& removed);
   core::Status replay(const std::vector<int64_t>& ids);
   void run();
-  core::Status install_locked(std::unique_ptr<engines::VectorIndex> index);
-  void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v);
-  void set_meta_locked(int64_t id, const std::string& account_id, const std::string& file_id);
-  void clear_meta_locked();
-  bool owns_every_chunk_locked(const std::string& account_id) const;
+  core::Status install_locked(std::unique_ptr<engines::VectorIndex> index) REQUIRES(mu_);
+  void add_locked(int64_t id, const std::string& account_id, const std::string& file_id, const float* v) REQUIRES(mu_);
+  void set_meta_locked(int64_t id, const std::string& account_id, const std::string& file_id) REQUIRES(mu_);
+  void clear_meta_locked() REQUIRES(mu_);
+  bool owns_every_chunk_locked(const std::string& account_id) const REQUIRES_SHARED(mu_);
 
   store::Database& db_;
   engines::Embedder& embedder_;
   std::filesystem::path dir_;
-  mutable std::shared_mutex mu_;
-  std::unique_ptr<engines::VectorIndex> index_;  // GUARDED_BY(mu_)
-  std::unordered_map<int64_t, Meta> meta_;       // GUARDED_BY(mu_)
+  mutable core::SharedMutex mu_;
+  std::unique_ptr<engines::VectorIndex> index_ GUARDED_BY(mu_);
+  std::unordered_map<int64_t, Meta> meta_ GUARDED_BY(mu_);
   // Account and file ids seen since the last clear, numbered in order (a removed file's name
   // stays: a few dozen bytes against its chunks' hundreds).
-  std::vector<std::string> names_;                                     // GUARDED_BY(mu_)
-  std::unordered_map<std::string, uint32_t> name_numbers_;             // GUARDED_BY(mu_)
-  std::unordered_map<uint32_t, std::vector<int64_t>> labels_of_file_;  // GUARDED_BY(mu_)
-  std::unordered_map<uint32_t, size_t> chunks_of_account_;             // GUARDED_BY(mu_)
-  bool dirty_ = false;                                                 // GUARDED_BY(mu_)
+  std::vector<std::string> names_ GUARDED_BY(mu_);
+  std::unordered_map<std::string, uint32_t> name_numbers_ GUARDED_BY(mu_);
+  std::unordered_map<uint32_t, std::vector<int64_t>> labels_of_file_ GUARDED_BY(mu_);
+  std::unordered_map<uint32_t, size_t> chunks_of_account_ GUARDED_BY(mu_);
+  bool dirty_ GUARDED_BY(mu_) = false;
   // Tombstones up to this seq are applied to the index in memory; a checkpoint written after
   // they were lets save() prune them.
-  int64_t applied_tombstones_ = 0;  // GUARDED_BY(mu_)
+  int64_t applied_tombstones_ GUARDED_BY(mu_) = 0;
 
   // Progress of open(), for health().
   enum class Phase { Closed, Loading, Replaying, Rebuilding, Ready, Failed };
   std::atomic<bool> ready_{false};
   std::atomic<Phase> phase_{Phase::Closed};
   std::atomic<size_t> replay_done_{0}, replay_total_{0};
-  mutable std::mutex failure_mu_;
-  std::string failure_;  // GUARDED_BY(failure_mu_)
+  mutable core::Mutex failure_mu_;
+  std::string failure_ GUARDED_BY(failure_mu_);
 
-  std::mutex save_mu_;  // one save at a time; taken before mu_
+  core::Mutex save_mu_ ACQUIRED_BEFORE(mu_);  // one save at a time
 
   // The thread start() begins.
   SearchIndexOptions options_;
-  std::mutex thread_mu_;
-  std::condition_variable wake_;
+  core::Mutex thread_mu_;
+  core::CondVar wake_;
   std::atomic<bool> stopping_{false};  // written under thread_mu_ (for wake_), read anywhere
   std::thread thread_;
 };
