@@ -12,6 +12,7 @@
 #include "api/native/extractions.h"
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
+#include "api/native/plans.h"
 #include "api/native/vector_stores.h"
 #include "api/nexus/errors.h"
 #include "api/nexus/sessions.h"
@@ -94,6 +95,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
                      const std::filesystem::path& web_dir) {
   api::native::register_system_routes(router, std::move(system));
   api::native::register_account_routes(router, ctx);
+  api::native::register_plan_routes(router, ctx);
   api::native::register_knowledge_routes(router, ctx);
   api::native::register_vector_store_routes(router, ctx);
   api::native::register_model_routes(router, ctx);

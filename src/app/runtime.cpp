@@ -70,6 +70,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->keys = std::make_unique<services::KeyService>(*rt->db, *rt->secrets);
   rt->devices = std::make_unique<services::DeviceService>(*rt->db, *rt->secrets, rt->config);
   rt->quota = std::make_unique<services::QuotaService>(*rt->db, rt->config, *rt->accounts);
+  // The configured plans become rows before anything reads a plan (docs/CONFIGURATION.md, plans).
+  if (auto st = rt->quota->sync_config_plans(); !st) return st.error();
   rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices);
 
   rt->embedder = std::make_unique<engines::HashedEmbedder>();

@@ -458,16 +458,26 @@ Status apply_plans(const std::string& file, const toml::table& plans, Config& co
         st = as_count(plan.question_per_month);
       else if (field == "fileCappacity" || field == "fileCapacity")
         st = as_count(plan.file_capacity);
+      else if (field == "extractionPerMonth")
+        st = as_count(plan.extraction_per_month);
+      else if (field == "mediaPerDay")
+        st = as_count(plan.media_per_day);
+      else if (field == "mediaPerMonth")
+        st = as_count(plan.media_per_month);
+      else if (field == "rank")
+        st = as_count(plan.rank);
       else if (field == "selfService") {
         if (auto v = value.value<bool>())
           plan.self_service = *v;
         else
           st = Error(Code::InvalidInput, where + ": expected a boolean");
       } else {
-        st = Error(Code::InvalidInput,
-                   where +
-                       ": unknown plan field (fileSize, fileTypes, filePerDay, filePerMonth, pagePerMonth, "
-                       "questionPerDay, questionPerMonth, fileCappacity, selfService)");
+        st = Error(
+            Code::InvalidInput,
+            where +
+                ": unknown plan field (fileSize, fileTypes, filePerDay, filePerMonth, pagePerMonth, "
+                "questionPerDay, questionPerMonth, fileCappacity, extractionPerMonth, mediaPerDay, mediaPerMonth, "
+                "rank, selfService)");
       }
       if (!st) return st;
     }
@@ -627,29 +637,33 @@ std::map<std::string, PlanConfig> default_plans() {
                              .page_per_month = 100,
                              .question_per_day = 3,
                              .question_per_month = 30,
-                             .file_capacity = 5};
+                             .file_capacity = 5,
+                             .rank = 0};
   plans["base"] = PlanConfig{.file_size = 32 * kMiB,
                              .file_types = {"pdf"},
                              .file_per_month = 300,
                              .page_per_month = 1000,
                              .question_per_month = 30,
                              .file_capacity = 120,
-                             .self_service = true};
+                             .self_service = true,
+                             .rank = 10};
   plans["plus"] = PlanConfig{.file_size = 32 * kMiB,
                              .file_types = {"pdf"},
                              .file_per_month = 1000,
                              .page_per_month = 5000,
                              .question_per_month = 300,
                              .file_capacity = 500,
-                             .self_service = true};
+                             .self_service = true,
+                             .rank = 20};
   plans["ultimate"] = PlanConfig{.file_size = 32 * kMiB,
                                  .file_types = {"pdf"},
                                  .file_per_month = 2999,
                                  .page_per_month = 20000,
                                  .question_per_month = 3000,
                                  .file_capacity = 2000,
-                                 .self_service = true};
-  plans["unlimited"] = PlanConfig{};
+                                 .self_service = true,
+                                 .rank = 30};
+  plans["unlimited"] = PlanConfig{.rank = 100};
   return plans;
 }
 

@@ -123,15 +123,19 @@ struct IndexConfig {
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
 struct PlanConfig {
-  std::uint64_t file_size = 0;          // fileSize: largest upload, bytes
-  std::vector<std::string> file_types;  // fileTypes: allowed extensions; empty = any
-  std::int64_t file_per_day = 0;        // filePerDay
-  std::int64_t file_per_month = 0;      // filePerMonth
-  std::int64_t page_per_month = 0;      // pagePerMonth
-  std::int64_t question_per_day = 0;    // questionPerDay
-  std::int64_t question_per_month = 0;  // questionPerMonth
-  std::int64_t file_capacity = 0;       // fileCappacity (sic, the seed's spelling): files kept at once
-  bool self_service = false;            // may be chosen through PUT /user/upgrade-plan
+  std::uint64_t file_size = 0;            // fileSize: largest upload, bytes
+  std::vector<std::string> file_types;    // fileTypes: allowed extensions; empty = any
+  std::int64_t file_per_day = 0;          // filePerDay
+  std::int64_t file_per_month = 0;        // filePerMonth
+  std::int64_t page_per_month = 0;        // pagePerMonth
+  std::int64_t question_per_day = 0;      // questionPerDay
+  std::int64_t question_per_month = 0;    // questionPerMonth
+  std::int64_t file_capacity = 0;         // fileCappacity (sic, the seed's spelling): files kept at once
+  bool self_service = false;              // may be chosen through PUT /user/upgrade-plan
+  std::int64_t extraction_per_month = 0;  // extractionPerMonth: PDFs through /v1/extractions
+  std::int64_t media_per_day = 0;         // mediaPerDay: media jobs (transcription, speech, ...)
+  std::int64_t media_per_month = 0;       // mediaPerMonth
+  std::int64_t rank = 0;                  // rank: orders plans; upgrade-plan never lowers an admin grant
 };
 
 // The built-in plans (before any [plans.NAME] table of the file).

@@ -3,6 +3,7 @@
 #include "core/id.h"
 #include "core/time.h"
 #include "store/accounts.h"
+#include "store/plans.h"
 #include "store/api_keys.h"
 
 #include <algorithm>
@@ -94,11 +95,22 @@ core::Status AccountService::validate(const AccountInput& in, bool creating, boo
   if (in.role && *in.role != "admin" && *in.role != "user") {
     return Error(Code::InvalidInput, "role must be 'admin' or 'user'", "role");
   }
-  if (in.plan && !config_.plans.count(*in.plan)) {
-    return Error(Code::InvalidInput, "plan '" + *in.plan + "' is not defined", "plan");
-  }
   return {};
 }
+
+namespace {
+
+// The plan must be a row of the plans table (configured or created by an admin). Configured plans
+// count even before QuotaService::sync_config_plans wrote them (tools and tests that skip it).
+core::Status plan_exists(store::Tx& tx, const core::Config& config, const std::string& plan) {
+  if (config.plans.count(plan)) return {};
+  auto found = store::plans::by_name(tx, plan);
+  if (!found) return found.error();
+  if (!*found) return Error(Code::InvalidInput, "plan '" + plan + "' is not defined (see GET /v1/plans)", "plan");
+  return {};
+}
+
+}  // namespace
 
 core::Result<Account> AccountService::create(const Principal& actor, const AccountInput& input) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create accounts");
@@ -132,7 +144,13 @@ core::Result<Account> AccountService::insert_new(const AccountInput& in, std::st
   r.role = in.role.value_or("user");
   r.plan = in.plan.value_or(config_.accounts.default_plan);
   r.created_at = r.updated_at = core::rfc3339_now();
-  auto st = db_.write([&](store::Tx& tx) { return store::accounts::insert(tx, r); });
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = plan_exists(tx, config_, r.plan); !s) return s;
+    if (auto s = store::accounts::insert(tx, r); !s) return s;
+    if (!in.plan) return {};
+    // audit: plan changed
+    return store::plans::set_grant(tx, r.id, store::PlanGrant{"admin", "", r.created_at});
+  });
   if (!st) return st.error();
   return to_account(r);
 }
@@ -184,8 +202,17 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
     if (in.company) r.company = *in.company;
     if (in.department) r.department = *in.department;
     if (in.role) r.role = *in.role;
-    if (in.plan) r.plan = *in.plan;
     r.updated_at = core::rfc3339_now();
+    if (in.plan) {
+      // An admin's assignment: recorded as a grant, so PUT /user/upgrade-plan never lowers it.
+      if (auto s = plan_exists(tx, config_, *in.plan); !s) return s;
+      r.plan = *in.plan;
+      if (auto s = store::plans::set_grant(tx, r.id, store::PlanGrant{"admin", actor.account_id, r.updated_at}); !s) {
+        return s;
+      }
+      // audit: plan changed
+      // hotpath: invalidate account cache here
+    }
     return store::accounts::update(tx, r);
   });
   if (!st) return st.error();

@@ -3,7 +3,10 @@
 #include "core/time.h"
 #include "store/accounts.h"
 #include "store/devices.h"
+#include "store/plans.h"
 
+#include <algorithm>
+#include <chrono>
 #include <optional>
 #include <tuple>
 
@@ -12,15 +15,72 @@ namespace docent::services {
 using core::Code;
 using core::Error;
 
-namespace {
-
 std::string_view metric_name(Metric m) {
   switch (m) {
     case Metric::File: return "files";
     case Metric::Page: return "pages";
     case Metric::Question: return "questions";
+    case Metric::Extraction: return "extractions";
+    case Metric::Media: return "media";
   }
   return "unknown";
+}
+
+namespace {
+
+const Error kPlanNotFound(Code::NotFound, "plan not found");
+
+// The file types a plan may name: what uploads are sniffed as (engines/sniff.h kind_name).
+constexpr std::string_view kFileTypes[] = {"pdf", "docx", "html", "markdown", "csv", "text", "image"};
+
+bool valid_plan_name(const std::string& n) {
+  if (n.empty() || n.size() > 64) return false;
+  if (!std::isalnum(static_cast<unsigned char>(n[0]))) return false;
+  return std::all_of(n.begin(), n.end(),
+                     [](unsigned char c) { return (std::isalnum(c) && !std::isupper(c)) || c == '-' || c == '_'; });
+}
+
+core::Status apply(const PlanInput& in, core::PlanConfig& p) {
+  struct Field {
+    const char* name;
+    const std::optional<std::int64_t>* value;
+    std::int64_t* out;
+  };
+  std::int64_t file_size = static_cast<std::int64_t>(p.file_size);
+  const Field fields[] = {{"rank", &in.rank, &p.rank},
+                          {"fileSize", &in.file_size, &file_size},
+                          {"filePerDay", &in.file_per_day, &p.file_per_day},
+                          {"filePerMonth", &in.file_per_month, &p.file_per_month},
+                          {"pagePerMonth", &in.page_per_month, &p.page_per_month},
+                          {"questionPerDay", &in.question_per_day, &p.question_per_day},
+                          {"questionPerMonth", &in.question_per_month, &p.question_per_month},
+                          {"fileCappacity", &in.file_capacity, &p.file_capacity},
+                          {"extractionPerMonth", &in.extraction_per_month, &p.extraction_per_month},
+                          {"mediaPerDay", &in.media_per_day, &p.media_per_day},
+                          {"mediaPerMonth", &in.media_per_month, &p.media_per_month}};
+  for (const auto& f : fields) {
+    if (!*f.value) continue;
+    if (**f.value < 0) return Error(Code::InvalidInput, std::string(f.name) + " must not be negative", f.name);
+    *f.out = **f.value;
+  }
+  p.file_size = static_cast<std::uint64_t>(file_size);
+  if (in.file_types) {
+    for (const auto& t : *in.file_types) {
+      if (std::find(std::begin(kFileTypes), std::end(kFileTypes), t) == std::end(kFileTypes)) {
+        return Error(Code::InvalidInput,
+                     "fileTypes: '" + t + "' is not a file type (pdf, docx, html, markdown, csv, text, image)",
+                     "fileTypes");
+      }
+    }
+    p.file_types = *in.file_types;
+  }
+  if (in.self_service) p.self_service = *in.self_service;
+  return {};
+}
+
+Plan to_plan(store::PlanRecord r, int64_t accounts) {
+  return Plan{std::move(r.name), std::move(r.source),     std::move(r.limits),
+              accounts,          std::move(r.created_at), std::move(r.updated_at)};
 }
 
 }  // namespace
@@ -39,6 +99,30 @@ QuotaService::QuotaService(store::Database& db, const core::Config& config, Acco
 std::string QuotaService::day_period() { return "day:" + core::rfc3339_now().substr(0, 10); }
 std::string QuotaService::month_period() { return "month:" + core::rfc3339_now().substr(0, 7); }
 
+std::string QuotaService::next_day() {
+  using namespace std::chrono;
+  return core::rfc3339(floor<days>(system_clock::now()) + days(1));
+}
+
+std::string QuotaService::next_month() {
+  using namespace std::chrono;
+  year_month_day today{floor<days>(system_clock::now())};
+  year_month next = year_month{today.year(), today.month()} + months(1);
+  return core::rfc3339(sys_days{next / 1});
+}
+
+core::Status QuotaService::sync_config_plans() {
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    const std::string now = core::rfc3339_now();
+    std::vector<std::string> names;
+    for (const auto& [name, plan] : config_.plans) {
+      names.push_back(name);
+      if (auto st = store::plans::upsert_config(tx, name, plan, now); !st) return st;
+    }
+    return store::plans::release_unconfigured(tx, names, now);
+  });
+}
+
 core::Result<Usage> QuotaService::usage(store::Tx& tx, std::string_view account_id) {
   Usage u;
   const std::string day = day_period(), month = month_period();
@@ -46,7 +130,10 @@ core::Result<Usage> QuotaService::usage(store::Tx& tx, std::string_view account_
                                      {&u.files_month, "files", &month},
                                      {&u.pages_month, "pages", &month},
                                      {&u.questions_today, "questions", &day},
-                                     {&u.questions_month, "questions", &month}}) {
+                                     {&u.questions_month, "questions", &month},
+                                     {&u.extractions_month, "extractions", &month},
+                                     {&u.media_today, "media", &day},
+                                     {&u.media_month, "media", &month}}) {
     auto v = store::usage::get(tx, account_id, metric, *period);
     if (!v) return v.error();
     *out = *v;
@@ -67,17 +154,48 @@ core::Result<QuotaView> QuotaService::quota(const Principal& actor) {
 }
 
 core::Result<QuotaView> QuotaService::quota(store::Tx& tx, const Principal& actor) {
-  auto account = store::accounts::by_id(tx, actor.account_id);
+  return quota_of(tx, actor.account_id);
+}
+
+core::Result<QuotaView> QuotaService::quota_of(store::Tx& tx, std::string_view account_id) {
+  auto account = store::accounts::by_id(tx, account_id);
   if (!account) return account.error();
   if (!*account) return Error(Code::NotFound, "account not found");
   const std::string& plan = (*account)->plan;
-  auto it = config_.plans.find(plan);
-  if (it == config_.plans.end()) {
-    return Error(Code::Internal, "account's plan '" + plan + "' is no longer configured");
+  // Read per check inside the caller's transaction: an admin's edit is seen by the next request of
+  // every process sharing the database, with no cache to invalidate.
+  auto row = store::plans::by_name(tx, plan);
+  if (!row) return row.error();
+  core::PlanConfig limits;
+  if (*row) {
+    limits = std::move((*row)->limits);
+  } else if (auto it = config_.plans.find(plan); it != config_.plans.end()) {
+    limits = it->second;  // configured, not yet synced (tools and tests that skip sync_config_plans)
+  } else {
+    return Error(Code::Internal, "account's plan '" + plan + "' is not defined");
   }
-  auto used = usage(tx, actor.account_id);
+  auto grant = store::plans::grant_of(tx, account_id);
+  if (!grant) return grant.error();
+  auto used = usage(tx, account_id);
   if (!used) return used.error();
-  return QuotaView{plan, it->second, *used};
+  return QuotaView{plan, std::move(limits), *grant ? (*grant)->source : std::string(), *used};
+}
+
+core::Result<QuotaView> QuotaService::usage_of(const Principal& actor, std::string_view account_id) {
+  if (!actor.may_access(account_id)) return Error(Code::NotFound, "account not found");
+  return quota_of(account_id);
+}
+
+core::Result<QuotaView> QuotaService::quota_of(std::string_view account_id) {
+  std::optional<QuotaView> view;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    auto v = quota_of(tx, account_id);
+    if (!v) return v.error();
+    view = std::move(*v);
+    return {};
+  });
+  if (!st) return st.error();
+  return std::move(*view);
 }
 
 core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan) {
@@ -85,20 +203,45 @@ core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_
     return Error(Code::PermissionDenied,
                  "plan changes are made by an administrator here (accounts.self_upgrade is off)");
   }
-  auto it = config_.plans.find(std::string(plan));
-  if (it == config_.plans.end() || !it->second.self_service) {
-    std::string choices;
-    for (const auto& [name, p] : config_.plans) {
-      if (p.self_service) choices += (choices.empty() ? "" : ", ") + name;
+  std::optional<store::AccountRecord> changed;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto target = store::plans::by_name(tx, plan);
+    if (!target) return target.error();
+    if (!*target || !(*target)->limits.self_service) {
+      auto all = store::plans::list(tx);
+      if (!all) return all.error();
+      std::string choices;
+      for (const auto& p : *all) {
+        if (p.limits.self_service) choices += (choices.empty() ? "" : ", ") + p.name;
+      }
+      return Error(Code::InvalidInput, "packageType must be one of: " + choices, "packageType");
     }
-    return Error(Code::InvalidInput, "packageType must be one of: " + choices, "packageType");
-  }
-  // The plan field is admin-only through AccountService::update; this is the one sanctioned path.
-  Principal elevated = actor;
-  elevated.role = Role::Admin;
-  AccountInput change;
-  change.plan = std::string(plan);
-  return accounts_.update(elevated, actor.account_id, change);
+    auto account = store::accounts::by_id(tx, actor.account_id);
+    if (!account) return account.error();
+    if (!*account) return Error(Code::NotFound, "account not found");
+    auto grant = store::plans::grant_of(tx, actor.account_id);
+    if (!grant) return grant.error();
+    if (*grant && (*grant)->source == "admin") {
+      auto current = store::plans::by_name(tx, (*account)->plan);
+      if (!current) return current.error();
+      if (*current && (*target)->limits.rank < (*current)->limits.rank) {
+        return Error(Code::PermissionDenied,
+                     "your plan '" + (*account)->plan + "' was granted by an administrator and ranks above '" +
+                         std::string(plan) + "'; only an administrator can lower it",
+                     "packageType");
+      }
+    }
+    changed = std::move(**account);
+    changed->plan = std::string(plan);
+    changed->updated_at = core::rfc3339_now();
+    if (auto s = store::accounts::update(tx, *changed); !s) return s;
+    // audit: plan changed
+    // hotpath: invalidate account cache here
+    return store::plans::set_grant(tx, actor.account_id,
+                                   store::PlanGrant{"self", actor.account_id, changed->updated_at});
+  });
+  if (!st) return st.error();
+  return accounts_.get(actor, actor.account_id);
 }
 
 core::Status QuotaService::check(const Principal& actor, Metric metric, int64_t n) {
@@ -116,22 +259,31 @@ core::Status QuotaService::check(store::Tx& tx, const Principal& actor, Metric m
 core::Status QuotaService::check(const QuotaView& view, Metric metric, int64_t n) {
   const auto& p = view.plan;
   const auto& u = view.used;
-  auto over = [&](int64_t limit, int64_t used, std::string_view what) -> core::Status {
+  auto over = [&](int64_t limit, int64_t used, bool daily) -> core::Status {
     if (limit == 0 || used + n <= limit) return {};
-    Error e(Code::QuotaExceeded, "quota exceeded: " + std::string(what) + " (" + std::to_string(limit) + ") on plan '" +
-                                     view.plan_name + "'");
+    const std::string what = std::string(metric_name(metric)) + (daily ? " per day" : " per month");
+    Error e(Code::QuotaExceeded,
+            "quota exceeded: " + what + " (" + std::to_string(limit) + ") on plan '" + view.plan_name + "'");
+    e.details["metric"] = metric_name(metric);
     e.details["limit"] = limit;
     e.details["used"] = used;
+    e.details["period"] = daily ? "day" : "month";
+    e.details["resets_at"] = daily ? next_day() : next_month();
+    e.details["plan"] = view.plan_name;
     return e;
   };
   switch (metric) {
     case Metric::File:
-      if (auto st = over(p.file_per_day, u.files_today, "files per day"); !st) return st;
-      return over(p.file_per_month, u.files_month, "files per month");
-    case Metric::Page: return over(p.page_per_month, u.pages_month, "pages per month");
+      if (auto st = over(p.file_per_day, u.files_today, true); !st) return st;
+      return over(p.file_per_month, u.files_month, false);
+    case Metric::Page: return over(p.page_per_month, u.pages_month, false);
     case Metric::Question:
-      if (auto st = over(p.question_per_day, u.questions_today, "questions per day"); !st) return st;
-      return over(p.question_per_month, u.questions_month, "questions per month");
+      if (auto st = over(p.question_per_day, u.questions_today, true); !st) return st;
+      return over(p.question_per_month, u.questions_month, false);
+    case Metric::Extraction: return over(p.extraction_per_month, u.extractions_month, false);
+    case Metric::Media:
+      if (auto st = over(p.media_per_day, u.media_today, true); !st) return st;
+      return over(p.media_per_month, u.media_month, false);
   }
   return {};
 }
@@ -144,6 +296,127 @@ core::Status QuotaService::record(store::Tx& tx, std::string_view account_id, Me
   const std::string day = day_period(), month = month_period();
   if (auto st = store::usage::add(tx, account_id, metric_name(metric), day, n); !st) return st;
   return store::usage::add(tx, account_id, metric_name(metric), month, n);
+}
+
+core::Status QuotaService::consume(const Principal& actor, Metric metric, int64_t n) {
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto st = check(tx, actor, metric, n); !st) return st;
+    return record(tx, actor.account_id, metric, n);
+  });
+}
+
+core::Result<std::vector<Plan>> QuotaService::list_plans(const Principal& actor) {
+  std::vector<Plan> out;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    if (!actor.is_admin()) {
+      auto account = store::accounts::by_id(tx, actor.account_id);
+      if (!account) return account.error();
+      if (!*account) return {};
+      auto row = store::plans::by_name(tx, (*account)->plan);
+      if (!row) return row.error();
+      if (*row) out.push_back(to_plan(std::move(**row), 0));
+      return {};
+    }
+    auto rows = store::plans::list(tx);
+    if (!rows) return rows.error();
+    for (auto& r : *rows) {
+      auto n = store::plans::accounts_on(tx, r.name);
+      if (!n) return n.error();
+      out.push_back(to_plan(std::move(r), *n));
+    }
+    return {};
+  });
+  if (!st) return st.error();
+  return out;
+}
+
+core::Result<Plan> QuotaService::get_plan(const Principal& actor, std::string_view name) {
+  std::optional<Plan> out;
+  auto st = db_.read([&](store::Tx& tx) -> core::Status {
+    if (!actor.is_admin()) {
+      auto account = store::accounts::by_id(tx, actor.account_id);
+      if (!account) return account.error();
+      if (!*account || (*account)->plan != name) return kPlanNotFound;
+    }
+    auto row = store::plans::by_name(tx, name);
+    if (!row) return row.error();
+    if (!*row) return kPlanNotFound;
+    int64_t n = 0;
+    if (actor.is_admin()) {
+      auto count = store::plans::accounts_on(tx, name);
+      if (!count) return count.error();
+      n = *count;
+    }
+    out = to_plan(std::move(**row), n);
+    return {};
+  });
+  if (!st) return st.error();
+  return std::move(*out);
+}
+
+core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanInput& in) {
+  if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create plans");
+  if (!in.name) return Error(Code::MissingField, "name is required", "name");
+  if (!valid_plan_name(*in.name)) {
+    return Error(Code::InvalidInput,
+                 "name must be 1 to 64 lowercase letters, digits, '-' or '_', starting with a letter or digit", "name");
+  }
+  store::PlanRecord r;
+  r.name = *in.name;
+  r.source = "admin";
+  if (auto st = apply(in, r.limits); !st) return st.error();
+  r.created_at = r.updated_at = core::rfc3339_now();
+  auto st = db_.write([&](store::Tx& tx) { return store::plans::insert(tx, r); });
+  if (!st) return st.error();
+  return to_plan(std::move(r), 0);
+}
+
+core::Result<Plan> QuotaService::update_plan(const Principal& actor, std::string_view name, const PlanInput& in) {
+  if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can change plans");
+  if (in.name && *in.name != name) return Error(Code::InvalidInput, "a plan cannot be renamed", "name");
+  std::optional<Plan> out;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    auto row = store::plans::by_name(tx, name);
+    if (!row) return row.error();
+    if (!*row) return kPlanNotFound;
+    store::PlanRecord r = std::move(**row);
+    if (r.source == "config") {
+      return Error(Code::Conflict, "plan '" + r.name + "' comes from the configuration (built in or [plans." + r.name +
+                                       "] in docent.toml); change it there");
+    }
+    if (auto s = apply(in, r.limits); !s) return s;
+    r.updated_at = core::rfc3339_now();
+    if (auto s = store::plans::update(tx, r); !s) return s;
+    // audit: plan changed
+    auto n = store::plans::accounts_on(tx, name);
+    if (!n) return n.error();
+    out = to_plan(std::move(r), *n);
+    return {};
+  });
+  if (!st) return st.error();
+  return std::move(*out);
+}
+
+core::Status QuotaService::delete_plan(const Principal& actor, std::string_view name) {
+  if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can delete plans");
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    auto row = store::plans::by_name(tx, name);
+    if (!row) return row.error();
+    if (!*row) return kPlanNotFound;
+    if ((*row)->source == "config") {
+      return Error(Code::Conflict, "plan '" + (*row)->name + "' comes from the configuration; remove it there");
+    }
+    auto n = store::plans::accounts_on(tx, name);
+    if (!n) return n.error();
+    if (*n > 0) {
+      Error e(Code::Conflict, "plan '" + std::string(name) + "' is the plan of " + std::to_string(*n) +
+                                  " account(s); assign them another plan first");
+      e.details["accounts"] = *n;
+      return e;
+    }
+    // audit: plan changed
+    return store::plans::remove(tx, name);
+  });
 }
 
 }  // namespace docent::services

@@ -60,7 +60,9 @@ void register_user_routes(http::Router& router, const Context& ctx) {
     if (!r.ok()) return error(req, r.error());
     auto registered = ctx.devices->register_device(device_id);
     if (!registered) return error(req, registered.error());
-    const auto& plan = ctx.config->plans.at(registered->account.plan);
+    auto view = ctx.quota->quota_of(registered->account.id);
+    if (!view) return error(req, view.error());
+    const auto& plan = view->plan;
     json::object quota{{"filePerDay", plan.file_per_day}, {"questionPerDay", plan.question_per_day}};
     return ok(user_json(registered->account, registered->device, std::move(quota)));
       },
@@ -106,7 +108,9 @@ void register_user_routes(http::Router& router, const Context& ctx) {
     if (!account) return error(req, account.error());
     auto device = ctx.devices->device_of(p.account_id);
     if (!device) return error(req, device.error());
-    const auto& plan = ctx.config->plans.at(account->plan);
+    auto view = ctx.quota->quota_of(account->id);
+    if (!view) return error(req, view.error());
+    const auto& plan = view->plan;
     json::object quota{
         {"fileSize", plan.file_size},
         {"filePerMonth", plan.file_per_month},
