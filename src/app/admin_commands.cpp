@@ -1,5 +1,6 @@
 #include "app/admin_commands.h"
 
+#include "api/native/plans.h"
 #include "app/data_folder_lock.h"
 #include "app/folder_walk.h"
 #include "app/routes.h"
@@ -105,6 +106,41 @@ int accounts_list(const core::Config& config, bool as_json) {
     after = page->next_cursor;
   } while (!after.empty());
   if (as_json) std::cout << json::serialize(out) << "\n";
+  return 0;
+}
+
+int usage_print(const core::Config& config, const std::string& account, bool as_json) {
+  int code = 0;
+  auto rt = open_or_report(config, code);
+  if (!rt) return code;
+  const std::string who = account.empty() ? "admin" : account;
+  auto found = rt->accounts->by_login(who);
+  if (!found) found = rt->accounts->get(cli_admin(), who);
+  if (!found) return fail(found.error());
+  auto view = rt->quota->usage_of(cli_admin(), found->id);
+  if (!view) return fail(view.error());
+  json::object out = api::native::usage_json(found->id, *view);
+  if (as_json) {
+    std::cout << json::serialize(out) << "\n";
+    return 0;
+  }
+  std::cout << "account " << found->login << " (" << found->id << ")  plan " << view->plan_name
+            << (view->plan_granted_by.empty() ? "" : " (chosen by " + view->plan_granted_by + ")") << "\n";
+  for (const char* period : {"today", "month"}) {
+    const auto& p = out.at(period).as_object();
+    std::cout << period << " " << json::value_to<std::string>(p.at("period")) << " (resets "
+              << json::value_to<std::string>(p.at("resets_at")) << ")\n";
+    for (const auto& [metric, c] : p) {
+      if (!c.is_object()) continue;
+      const auto& o = c.as_object();
+      std::cout << "  " << std::string(metric) << ": " << o.at("used").as_int64() << " used";
+      if (o.at("limit").is_null()) {
+        std::cout << ", no limit\n";
+      } else {
+        std::cout << " of " << o.at("limit").as_int64() << ", " << o.at("remaining").as_int64() << " left\n";
+      }
+    }
+  }
   return 0;
 }
 

@@ -27,6 +27,10 @@ int accounts_list(const core::Config& config, bool as_json);
 int keys_create(const core::Config& config, const std::string& account_login, const std::string& name);
 int keys_list(const core::Config& config, const std::string& account_login, bool as_json);
 int keys_revoke(const core::Config& config, const std::string& key_id);
+// An account's usage and limits today and this month (GET /v1/usage's numbers). `account` is a
+// login or an account id; empty means the first-start admin ("admin"). Read-only: runs beside a
+// serving process like accounts and keys.
+int usage_print(const core::Config& config, const std::string& account, bool as_json);
 // Every route of every face: method, pattern, public or not (JSON with as_json).
 int routes_print(const core::Config& config, bool as_json);
 

@@ -131,6 +131,13 @@ int run_cli(int argc, char** argv) {
   acc_list->add_flag("--json", accounts_json, "Print JSON");
   on_run(acc_list, acc_list_flags, [&](const core::Config& c) { return accounts_list(c, accounts_json); });
 
+  std::string usage_account;
+  bool usage_json = false;
+  auto [usage_cmd, usage_flags] = command(app, "usage", "Show an account's usage and limits (today, this month)");
+  usage_cmd->add_option("--account", usage_account, "Login or id of the account (default: admin)");
+  usage_cmd->add_flag("--json", usage_json, "Print JSON (the body of GET /v1/usage)");
+  on_run(usage_cmd, usage_flags, [&](const core::Config& c) { return usage_print(c, usage_account, usage_json); });
+
   auto* keys_cmd = app.add_subcommand("keys", "Manage API keys in the data folder");
   keys_cmd->require_subcommand(1);
   std::string key_account, key_name, key_id;
