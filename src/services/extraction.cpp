@@ -371,6 +371,8 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
     if (auto st = quota_.check(actor, Metric::File, uploads); !st) return st.error();
   }
   if (auto st = quota_.check(actor, Metric::Page); !st) return st.error();
+  const auto documents = static_cast<int64_t>(sources.size());
+  if (auto st = quota_.check(actor, Metric::Extraction, documents); !st) return st.error();
 
   ExtractionResult result;
   result.id = core::new_id();
@@ -420,15 +422,21 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
                                                           sources[i].sha256, d.extraction.pages,
                                                           json::serialize(engines::to_json(d.extraction))});
   }
-  if (auto st = db_.write([&](store::Tx& tx) { return store::extractions::insert(tx, r); }); !st) return st.error();
-  if (uploads) {
-    if (auto st = quota_.record(actor.account_id, Metric::File, uploads); !st) {
-      core::log::warn("file usage not recorded", {{"error", st.error().message}});
+  // Checked again and recorded with the row: two requests racing for the last unit cannot both
+  // pass, and a refused one leaves no extraction and no counts.
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (uploads) {
+      if (auto s = quota_.check(tx, actor, Metric::File, uploads); !s) return s;
     }
-  }
-  if (auto st = quota_.record(actor.account_id, Metric::Page, pages); !st) {
-    core::log::warn("page usage not recorded", {{"error", st.error().message}});
-  }
+    if (auto s = quota_.check(tx, actor, Metric::Extraction, documents); !s) return s;
+    if (auto s = store::extractions::insert(tx, r); !s) return s;
+    if (uploads) {
+      if (auto s = quota_.record(tx, actor.account_id, Metric::File, uploads); !s) return s;
+    }
+    if (auto s = quota_.record(tx, actor.account_id, Metric::Extraction, documents); !s) return s;
+    return quota_.record(tx, actor.account_id, Metric::Page, pages);
+  });
+  if (!st) return st.error();
   core::log::info("extraction done", {{"extraction", result.id},
                                       {"kind", r.kind},
                                       {"documents", static_cast<int64_t>(result.documents.size())},

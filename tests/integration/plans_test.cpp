@@ -233,5 +233,34 @@ TEST_F(PlansTest, UsageQuotaAndTheCliReadTheSameCounters) {
   EXPECT_NE(unknown.exit_code, 0);
 }
 
+// Extractions are a metric of their own: the one past extractionPerMonth is refused before any
+// work, and no extraction is stored.
+TEST_F(PlansTest, ExtractionsPastThePlanAreRefusedAndStoreNothing) {
+  ASSERT_EQ(client.post_json("/v1/plans", R"({"name":"one-extraction","extractionPerMonth":1})", admin()).status, 201);
+  auto user = client.post_json("/v1/accounts",
+                               R"({"login":"plans-extract-user","password":"long-enough-pw","plan":"one-extraction"})",
+                               admin());
+  ASSERT_EQ(user.status, 201) << user.body;
+  auto key = client.post_json("/v1/keys", R"({"account_id":")" + str(user.json().at("id")) + R"(","name":"x"})",
+                              admin());
+  ASSERT_EQ(key.status, 201) << key.body;
+  Headers who = bearer(str(key.json().at("key")));
+  who.emplace_back("Content-Type", "multipart/form-data; boundary=pb");
+  const std::string body = multipart_body("pb", {{"kind", "", "", "invoice"},
+                                                 {"file", "inv.pdf", "application/pdf",
+                                                  make_pdf({{"Invoice No: INV-7", "Total: 100"}})}});
+  auto first = client.request("POST", "/v1/extractions", body, who);
+  ASSERT_EQ(first.status, 200) << first.body.substr(0, 300);
+  auto second = client.request("POST", "/v1/extractions", body, who);
+  ASSERT_EQ(second.status, 429) << second.body.substr(0, 300);
+  EXPECT_EQ(second.json().at("error").at("details").at("metric"), "extractions");
+  auto list = client.get("/v1/extractions", bearer(str(key.json().at("key"))));
+  ASSERT_EQ(list.status, 200) << list.body;
+  EXPECT_EQ(list.json().at("data").as_array().size(), 1u);
+  auto usage = client.get("/v1/usage", bearer(str(key.json().at("key"))));
+  EXPECT_EQ(usage.json().at("month").at("extractions").at("used"), 1) << usage.body;
+  EXPECT_EQ(usage.json().at("month").at("files").at("used"), 1) << usage.body;
+}
+
 }  // namespace
 }  // namespace docent::testing

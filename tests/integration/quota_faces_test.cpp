@@ -170,5 +170,71 @@ TEST_F(QuotaFacesTest, AFreeDevicesDailyFileCountsOnTheSpherechatFace) {
   expect_json_429(native, "native extraction after a chatpdf upload");
 }
 
+// A refusal says the same facts in every face's envelope, and a refused question changes no
+// counter: /user/quota and GET /v1/usage read one spent question throughout.
+TEST_F(QuotaFacesTest, QuotaRefusalsCarryOneSetOfDetailsOnEveryFaceAndCountNothing) {
+  auto who = device("quota-faces-details-device");
+  auto before = client.get("/user/quota", who);
+  ASSERT_EQ(before.status, 200) << before.body;
+  const auto remaining = before.json().at("data").at("quota").at("remainingQuestions");
+  auto first = client.post_json("/api/chat", R"({"message":"hello"})", who);
+  ASSERT_EQ(first.status, 200) << first.body;
+  auto spent = client.get("/user/quota", who);
+  ASSERT_EQ(spent.status, 200) << spent.body;
+  EXPECT_EQ(spent.json().at("data").at("quota").at("remainingQuestions").as_int64(), remaining.as_int64() - 1);
+
+  auto check = [&](const HttpResponse& res, const json::value& details, const std::string& what) {
+    expect_json_429(res, what);
+    EXPECT_EQ(details.at("metric"), "questions") << what << ": " << res.body;
+    EXPECT_EQ(details.at("period"), "day") << what;
+    EXPECT_EQ(details.at("limit"), 1) << what;
+    EXPECT_EQ(details.at("used"), 1) << what;
+    EXPECT_EQ(details.at("plan"), "free") << what;
+    EXPECT_TRUE(details.at("resets_at").is_string()) << what;
+  };
+  auto chatbot = client.post_json("/api/chat", R"({"message":"hello"})", who);
+  check(chatbot, chatbot.json().at("error").at("details"), "chatbot");
+  auto nexus = client.post_json("/api/process/text", R"({"message":"hello"})", who);
+  check(nexus, nexus.json().at("details"), "nexus");
+  auto native = client.post_json("/v1/chat/completions", R"({"messages":[{"role":"user","content":"hi"}]})", who);
+  check(native, native.json().at("error").at("details"), "native");
+  auto responses = client.post_json("/v1/responses", R"({"input":"hi"})", who);
+  check(responses, responses.json().at("error").at("details"), "native responses");
+
+  auto after = client.get("/user/quota", who);
+  ASSERT_EQ(after.status, 200) << after.body;
+  EXPECT_EQ(after.json().at("data").at("quota").at("remainingQuestions"),
+            spent.json().at("data").at("quota").at("remainingQuestions"));
+  auto usage = client.get("/v1/usage", who);
+  ASSERT_EQ(usage.status, 200) << usage.body;
+  EXPECT_EQ(usage.json().at("today").at("questions").at("used"), 1);
+  EXPECT_EQ(usage.json().at("today").at("questions").at("remaining"), 0);
+}
+
+// A refused upload stores nothing: the file count stays, chatpdf answers its own envelope with
+// the same details, and spherechat's refusal carries them too.
+TEST_F(QuotaFacesTest, ARefusedUploadStoresNoFileOnAnyFace) {
+  auto who = device("quota-faces-refused-upload-device");
+  conversation_source(who);
+  auto files_before = client.get("/v1/files", who);
+  ASSERT_EQ(files_before.status, 200) << files_before.body;
+  const auto count = files_before.json().at("data").as_array().size();
+  auto chatpdf = multipart("/upload/register-file", who);
+  expect_json_429(chatpdf, "chatpdf second upload");
+  EXPECT_EQ(chatpdf.json().at("code"), "QUOTA_EXCEEDED");
+  EXPECT_EQ(chatpdf.json().at("details").at("metric"), "files");
+  auto sphere = multipart("/api/pdf/dc", who);
+  expect_json_429(sphere, "spherechat after the day's file");
+  EXPECT_EQ(sphere.json().at("details").at("metric"), "files");
+  auto native = multipart("/v1/files", who, {{"purpose", "", "", "assistants"}});
+  expect_json_429(native, "native upload");
+  EXPECT_EQ(native.json().at("error").at("details").at("period"), "day");
+  auto files_after = client.get("/v1/files", who);
+  ASSERT_EQ(files_after.status, 200) << files_after.body;
+  EXPECT_EQ(files_after.json().at("data").as_array().size(), count);
+  auto usage = client.get("/v1/usage", who);
+  EXPECT_EQ(usage.json().at("today").at("files").at("used"), 1) << usage.body;
+}
+
 }  // namespace
 }  // namespace docent::testing

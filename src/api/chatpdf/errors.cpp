@@ -15,6 +15,8 @@ http::Response render_error(const http::Request&, const core::Error& error) {
       {"code", core::code_name(error.code)},
   };
   if (!error.field.empty()) body["field"] = error.field;
+  // A quota refusal carries the same facts on every face: metric, limit, used, period, resets_at, plan.
+  if (error.code == core::Code::QuotaExceeded && !error.details.empty()) body["details"] = error.details;
   return http::Response::json(error.status(), body);
 }
 

@@ -34,6 +34,8 @@ http::Response render_error(const http::Request&, const core::Error& error) {
       {"message", summary(error.status())},
       {"error", error.message},
   };
+  // A quota refusal carries the same facts on every face: metric, limit, used, period, resets_at, plan.
+  if (error.code == core::Code::QuotaExceeded && !error.details.empty()) body["details"] = error.details;
   return http::Response::json(error.status(), body);
 }
 
