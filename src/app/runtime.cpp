@@ -66,13 +66,16 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   if (!blobs) return blobs.error();
   rt->blobs = std::make_unique<store::BlobStore>(std::move(*blobs));
 
+  rt->auth_cache = std::make_unique<services::AuthCache>(rt->db.get());
   rt->accounts = std::make_unique<services::AccountService>(*rt->db, rt->config);
+  rt->accounts->set_auth_cache(rt->auth_cache.get());
   rt->keys = std::make_unique<services::KeyService>(*rt->db, *rt->secrets);
+  rt->keys->set_auth_cache(rt->auth_cache.get());
   rt->devices = std::make_unique<services::DeviceService>(*rt->db, *rt->secrets, rt->config);
   rt->quota = std::make_unique<services::QuotaService>(*rt->db, rt->config, *rt->accounts);
   // The configured plans become rows before anything reads a plan (docs/CONFIGURATION.md, plans).
   if (auto st = rt->quota->sync_config_plans(); !st) return st.error();
-  rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices);
+  rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices, rt->auth_cache.get());
 
   rt->embedder = std::make_unique<engines::HashedEmbedder>();
   rt->index = std::make_unique<services::SearchIndex>(*rt->db, *rt->embedder, dir / "index");

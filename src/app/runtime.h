@@ -31,6 +31,8 @@ struct Runtime {
   std::unique_ptr<store::Database> db;
   std::unique_ptr<store::BlobStore> blobs;
   std::unique_ptr<services::Secrets> secrets;
+  // Resolved credentials; the services below invalidate it on every write that changes one.
+  std::unique_ptr<services::AuthCache> auth_cache;
   std::unique_ptr<services::AccountService> accounts;
   std::unique_ptr<services::KeyService> keys;
   std::unique_ptr<services::DeviceService> devices;

@@ -380,6 +380,59 @@ std::string hmac_sha256(std::string_view key, std::string_view data) {
 
 std::string hmac_sha256_hex(std::string_view key, std::string_view data) { return hex_encode(hmac_sha256(key, data)); }
 
+HmacSha256Key::HmacSha256Key(std::string_view key) : inner_(EVP_MD_CTX_new()), outer_(EVP_MD_CTX_new()) {
+  if (inner_ == nullptr || outer_ == nullptr) {
+    EVP_MD_CTX_free(inner_);
+    EVP_MD_CTX_free(outer_);
+    throw_openssl("EVP_MD_CTX_new");
+  }
+  constexpr size_t kBlock = 64;
+  std::string k(key);
+  if (k.size() > kBlock) {
+    Sha256 h;
+    h.update(k);
+    k = hex_decode(h.hex_digest()).value();
+  }
+  k.resize(kBlock, '\0');
+  std::string ipad(kBlock, '\0'), opad(kBlock, '\0');
+  for (size_t i = 0; i < kBlock; ++i) {
+    ipad[i] = static_cast<char>(k[i] ^ 0x36);
+    opad[i] = static_cast<char>(k[i] ^ 0x5c);
+  }
+  OPENSSL_cleanse(k.data(), k.size());
+  if (EVP_DigestInit_ex(inner_, EVP_sha256(), nullptr) != 1 || EVP_DigestUpdate(inner_, ipad.data(), kBlock) != 1 ||
+      EVP_DigestInit_ex(outer_, EVP_sha256(), nullptr) != 1 || EVP_DigestUpdate(outer_, opad.data(), kBlock) != 1) {
+    throw_openssl("HMAC key setup");
+  }
+  OPENSSL_cleanse(ipad.data(), ipad.size());
+  OPENSSL_cleanse(opad.data(), opad.size());
+}
+
+HmacSha256Key::~HmacSha256Key() {
+  EVP_MD_CTX_free(inner_);
+  EVP_MD_CTX_free(outer_);
+}
+
+std::string HmacSha256Key::hex(std::initializer_list<std::string_view> parts) const {
+  // One working context per thread, reused: copying a state into it costs no allocation of the
+  // context itself.
+  thread_local std::unique_ptr<EVP_MD_CTX, void (*)(EVP_MD_CTX*)> work(EVP_MD_CTX_new(), EVP_MD_CTX_free);
+  if (!work) throw_openssl("EVP_MD_CTX_new");
+  unsigned char inner[EVP_MAX_MD_SIZE];
+  unsigned int len = 0;
+  if (EVP_MD_CTX_copy_ex(work.get(), inner_) != 1) throw_openssl("EVP_MD_CTX_copy_ex");
+  for (std::string_view p : parts) {
+    if (EVP_DigestUpdate(work.get(), p.data(), p.size()) != 1) throw_openssl("EVP_DigestUpdate");
+  }
+  if (EVP_DigestFinal_ex(work.get(), inner, &len) != 1) throw_openssl("EVP_DigestFinal_ex");
+  unsigned char mac[EVP_MAX_MD_SIZE];
+  if (EVP_MD_CTX_copy_ex(work.get(), outer_) != 1 || EVP_DigestUpdate(work.get(), inner, len) != 1 ||
+      EVP_DigestFinal_ex(work.get(), mac, &len) != 1) {
+    throw_openssl("HMAC outer hash");
+  }
+  return hex_encode(std::string_view(reinterpret_cast<const char*>(mac), len));
+}
+
 bool constant_time_equals(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   if (a.empty()) return true;

@@ -13,6 +13,7 @@
 #include <filesystem>
 #include <memory>
 #include <optional>
+#include <initializer_list>
 #include <string>
 #include <string_view>
 
@@ -54,6 +55,24 @@ std::string hmac_sha256(std::string_view key, std::string_view data);
 
 // HMAC-SHA256 as 64 lowercase hex characters.
 std::string hmac_sha256_hex(std::string_view key, std::string_view data);
+
+// HMAC-SHA256 under one fixed key, its padded key blocks hashed once at construction: a call
+// then hashes only the message (two SHA-256 runs), where hmac_sha256 sets up a MAC context each
+// time (about 20k instructions for a 60-byte message, against about 3k here). Thread-safe.
+class HmacSha256Key {
+ public:
+  explicit HmacSha256Key(std::string_view key);
+  ~HmacSha256Key();
+  HmacSha256Key(const HmacSha256Key&) = delete;
+  HmacSha256Key& operator=(const HmacSha256Key&) = delete;
+
+  // hmac_sha256_hex(key, the parts joined without separators).
+  std::string hex(std::initializer_list<std::string_view> parts) const;
+
+ private:
+  EVP_MD_CTX* inner_;  // SHA-256 state after the key XOR ipad block
+  EVP_MD_CTX* outer_;  // after the key XOR opad block
+};
 
 // True when a and b are the same bytes. The time taken depends only on the lengths, never on
 // where the contents differ; strings of different lengths are unequal.

@@ -5,6 +5,7 @@
 #include "store/accounts.h"
 #include "store/plans.h"
 #include "store/api_keys.h"
+#include "store/auth_generation.h"
 
 #include <algorithm>
 
@@ -183,6 +184,7 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
     new_hash = std::move(*hash);
   }
   store::AccountRecord r;
+  int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto found = store::accounts::by_id(tx, id);
     if (!found) return found.error();
@@ -211,17 +213,24 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
         return s;
       }
       // audit: plan changed
-      // hotpath: invalidate account cache here
     }
-    return store::accounts::update(tx, r);
+    if (auto u = store::accounts::update(tx, r); !u) return u;
+    // Any change may change what the account's credentials resolve to (role, plan, and whatever
+    // Principal gains later): every process drops its cached principals of the account.
+    auto g = store::auth_generation::bump(tx);
+    if (!g) return g.error();
+    generation = *g;
+    return {};
   });
   if (!st) return st.error();
+  if (cache_) cache_->invalidate_account(id, generation);
   return to_account(r);
 }
 
 core::Status AccountService::remove(const Principal& actor, std::string_view id) {
   if (!actor.may_access(id)) return kNotFound;
-  return db_.write([&](store::Tx& tx) -> core::Status {
+  int64_t generation = 0;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto found = store::accounts::by_id(tx, id);
     if (!found) return found.error();
     if (!*found) return kNotFound;
@@ -232,8 +241,14 @@ core::Status AccountService::remove(const Principal& actor, std::string_view id)
     }
     std::string now = core::rfc3339_now();
     if (auto st = store::accounts::soft_delete(tx, id, now); !st) return st;
-    return store::api_keys::revoke_all(tx, id, now);
+    if (auto st = store::api_keys::revoke_all(tx, id, now); !st) return st;
+    auto g = store::auth_generation::bump(tx);
+    if (!g) return g.error();
+    generation = *g;
+    return {};
   });
+  if (cache_ && st) cache_->invalidate_account(id, generation);
+  return st;
 }
 
 core::Result<Page<Account>> AccountService::list(const Principal& actor, std::string_view after, int64_t limit) {

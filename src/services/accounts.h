@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "core/crypto.h"
+#include "services/auth_cache.h"
 #include "services/principal.h"
 #include "store/database.h"
 
@@ -67,6 +68,9 @@ class AccountService {
   core::Result<Account> by_login(std::string_view login);
   core::Result<int64_t> count();
 
+  // The cache whose entries update() and remove() drop (services/auth_cache.h); may be null.
+  void set_auth_cache(AuthCache* cache) { cache_ = cache; }
+
  private:
   core::Status validate(const AccountInput& input, bool creating, bool password_required = true) const;
   core::Result<Account> insert_new(const AccountInput& input, std::string password_hash);
@@ -74,6 +78,7 @@ class AccountService {
   store::Database& db_;
   const core::Config& config_;
   core::crypto::PasswordParams password_params_;
+  AuthCache* cache_ = nullptr;
 };
 
 }  // namespace docent::services

@@ -5,6 +5,30 @@
 
 namespace docent::services {
 
+namespace {
+
+core::Result<Principal> resolved(core::Result<std::optional<Principal>> r, const core::Error& denied) {
+  if (!r) return r.error();
+  if (!*r) return denied;
+  return std::move(**r);
+}
+
+}  // namespace
+
+core::Result<Principal> Authenticator::by_key(std::string_view presented) {
+  auto digest = keys_.digest_of(presented);
+  if (!digest) return KeyService::denied();
+  if (!cache_) return resolved(keys_.resolve_digest(*digest), KeyService::denied());
+  return resolved(cache_->resolve(*digest, [&] { return keys_.resolve_digest(*digest); }), KeyService::denied());
+}
+
+core::Result<Principal> Authenticator::by_device(std::string_view device_id) {
+  auto digest = devices_.digest_of(device_id);
+  if (!digest) return DeviceService::denied();
+  if (!cache_) return resolved(devices_.resolve_digest(*digest), DeviceService::denied());
+  return resolved(cache_->resolve(*digest, [&] { return devices_.resolve_digest(*digest); }), DeviceService::denied());
+}
+
 core::Result<Principal> Authenticator::authenticate(const Credentials& c) {
   if (c.authorization && !c.authorization->empty()) {
     std::string_view v = *c.authorization;
@@ -16,10 +40,10 @@ core::Result<Principal> Authenticator::authenticate(const Credentials& c) {
     v.remove_prefix(kBearer.size());
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-    return keys_.authenticate(v);
+    return by_key(v);
   }
-  if (c.api_key && !c.api_key->empty()) return keys_.authenticate(*c.api_key);
-  if (c.device_id && !c.device_id->empty()) return devices_.authenticate(*c.device_id);
+  if (c.api_key && !c.api_key->empty()) return by_key(*c.api_key);
+  if (c.device_id && !c.device_id->empty()) return by_device(*c.device_id);
   return core::Error(core::Code::Unauthenticated,
                      "missing credentials: send 'Authorization: Bearer <API key>', 'X-API-Key: <API key>' or "
                      "'Device-Id: <registered device id>'");

@@ -2,6 +2,7 @@
 // Authentication: turns the credentials a request presented into a Principal. Transport-free:
 // the HTTP layer extracts the header values and passes them here.
 
+#include "services/auth_cache.h"
 #include "services/devices.h"
 #include "services/keys.h"
 
@@ -24,15 +25,22 @@ struct Credentials {
 
 class Authenticator {
  public:
-  Authenticator(KeyService& keys, DeviceService& devices) : keys_(keys), devices_(devices) {}
+  // `cache` (may be null: every call reads the database) answers known credentials without a
+  // database read; the services that change what a credential resolves to invalidate it.
+  Authenticator(KeyService& keys, DeviceService& devices, AuthCache* cache = nullptr)
+      : keys_(keys), devices_(devices), cache_(cache) {}
 
   // Precedence: Authorization: Bearer, then X-API-Key, then Device-Id. Unauthenticated with a
   // message saying what to send when nothing usable was presented.
   core::Result<Principal> authenticate(const Credentials& credentials);
 
  private:
+  core::Result<Principal> by_key(std::string_view presented);
+  core::Result<Principal> by_device(std::string_view device_id);
+
   KeyService& keys_;
   DeviceService& devices_;
+  AuthCache* cache_;
 };
 
 }  // namespace docent::services

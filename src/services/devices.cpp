@@ -87,10 +87,17 @@ core::Result<DeviceAccount> DeviceService::register_device(std::string_view devi
   return std::move(*out);
 }
 
-core::Result<Principal> DeviceService::authenticate(std::string_view device_id) {
-  const Error denied(Code::Unauthenticated, "unknown Device-Id; register it with POST /auth/register-device");
-  if (!check_device_id(device_id)) return denied;
-  const std::string digest = secrets_.digest(kPurpose, device_id);
+const core::Error& DeviceService::denied() {
+  static const Error kDenied(Code::Unauthenticated, "unknown Device-Id; register it with POST /auth/register-device");
+  return kDenied;
+}
+
+std::optional<std::string> DeviceService::digest_of(std::string_view device_id) const {
+  if (!check_device_id(device_id)) return std::nullopt;
+  return secrets_.digest(kPurpose, device_id);
+}
+
+core::Result<std::optional<Principal>> DeviceService::resolve_digest(const std::string& digest) {
   std::optional<Principal> principal;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
     auto device = store::devices::by_digest(tx, digest);
@@ -104,8 +111,16 @@ core::Result<Principal> DeviceService::authenticate(std::string_view device_id) 
     return {};
   });
   if (!st) return st.error();
-  if (!principal) return denied;
-  return std::move(*principal);
+  return principal;
+}
+
+core::Result<Principal> DeviceService::authenticate(std::string_view device_id) {
+  auto digest = digest_of(device_id);
+  if (!digest) return denied();
+  auto principal = resolve_digest(*digest);
+  if (!principal) return principal.error();
+  if (!*principal) return denied();
+  return std::move(**principal);
 }
 
 core::Result<std::optional<Device>> DeviceService::device_of(std::string_view account_id) {

@@ -33,8 +33,14 @@ class DeviceService {
   // Creates the device's account on first sight, returns it afterwards (idempotent, and safe
   // when two registrations of one id race). InvalidInput for an empty or oversized id.
   core::Result<DeviceAccount> register_device(std::string_view device_id);
-  // Unauthenticated when the id was never registered or its account is gone.
+  // Unauthenticated when the id was never registered or its account is gone. Reads the database
+  // every time; services::Authenticator answers from its cache first.
   core::Result<Principal> authenticate(std::string_view device_id);
+  // The two halves of authenticate(): the lookup digest of a presented id (nullopt when it cannot
+  // be one) and the principal for a digest (nullopt when no live account is bound to it).
+  std::optional<std::string> digest_of(std::string_view device_id) const;
+  core::Result<std::optional<Principal>> resolve_digest(const std::string& digest);
+  static const core::Error& denied();
   // The device bound to an account, if it has one.
   core::Result<std::optional<Device>> device_of(std::string_view account_id);
 

@@ -5,6 +5,7 @@
 #include "core/time.h"
 #include "store/accounts.h"
 #include "store/api_keys.h"
+#include "store/auth_generation.h"
 
 namespace docent::services {
 
@@ -99,21 +100,38 @@ core::Result<ApiKey> KeyService::get(const Principal& actor, std::string_view ke
 }
 
 core::Status KeyService::revoke(const Principal& actor, std::string_view key_id) {
-  return db_.write([&](store::Tx& tx) -> core::Status {
+  int64_t generation = 0;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto found = store::api_keys::by_id(tx, key_id);
     if (!found) return found.error();
     if (!*found || !actor.may_access((*found)->account_id)) return kKeyNotFound;
     if ((*found)->revoked_at) return Error(Code::Conflict, "API key is already revoked");
-    return store::api_keys::revoke(tx, key_id, core::rfc3339_now());
+    if (auto r = store::api_keys::revoke(tx, key_id, core::rfc3339_now()); !r) return r;
+    auto g = store::auth_generation::bump(tx);
+    if (!g) return g.error();
+    generation = *g;
+    return {};
   });
+  if (cache_ && st) cache_->invalidate_key(key_id, generation);
+  return st;
 }
 
 core::Status KeyService::revoke_unchecked(std::string_view key_id) {
-  return db_.write([&](store::Tx& tx) { return store::api_keys::revoke(tx, key_id, core::rfc3339_now()); });
+  int64_t generation = 0;
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto r = store::api_keys::revoke(tx, key_id, core::rfc3339_now()); !r) return r;
+    auto g = store::auth_generation::bump(tx);
+    if (!g) return g.error();
+    generation = *g;
+    return {};
+  });
+  if (cache_ && st) cache_->invalidate_key(key_id, generation);
+  return st;
 }
 
 core::Result<NewKey> KeyService::rotate(const Principal& actor, std::string_view key_id) {
   std::optional<NewKey> made;
+  int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto found = store::api_keys::by_id(tx, key_id);
     if (!found) return found.error();
@@ -123,16 +141,27 @@ core::Result<NewKey> KeyService::rotate(const Principal& actor, std::string_view
     auto k = make_key(tx, (*found)->account_id, (*found)->name);
     if (!k) return k.error();
     made = std::move(*k);
+    auto g = store::auth_generation::bump(tx);
+    if (!g) return g.error();
+    generation = *g;
     return {};
   });
   if (!st) return st.error();
+  if (cache_) cache_->invalidate_key(key_id, generation);
   return std::move(*made);
 }
 
-core::Result<Principal> KeyService::authenticate(std::string_view presented) {
-  const Error denied(Code::Unauthenticated, "invalid or revoked API key");
-  if (presented.size() < 8 || presented.size() > 200) return denied;
-  const std::string digest = secrets_.digest(kPurpose, presented);
+const core::Error& KeyService::denied() {
+  static const Error kDenied(Code::Unauthenticated, "invalid or revoked API key");
+  return kDenied;
+}
+
+std::optional<std::string> KeyService::digest_of(std::string_view presented) const {
+  if (presented.size() < 8 || presented.size() > 200) return std::nullopt;
+  return secrets_.digest(kPurpose, presented);
+}
+
+core::Result<std::optional<Principal>> KeyService::resolve_digest(const std::string& digest) {
   std::optional<Principal> principal;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
     auto key = store::api_keys::by_digest(tx, digest);
@@ -147,8 +176,16 @@ core::Result<Principal> KeyService::authenticate(std::string_view presented) {
     return {};
   });
   if (!st) return st.error();
-  if (!principal) return denied;
-  return std::move(*principal);
+  return principal;
+}
+
+core::Result<Principal> KeyService::authenticate(std::string_view presented) {
+  auto digest = digest_of(presented);
+  if (!digest) return denied();
+  auto principal = resolve_digest(*digest);
+  if (!principal) return principal.error();
+  if (!*principal) return denied();
+  return std::move(**principal);
 }
 
 }  // namespace docent::services

@@ -2,6 +2,7 @@
 // API keys: created with the full key shown once, listed by prefix and metadata, revoked,
 // rotated, and checked on every authenticated request.
 
+#include "services/auth_cache.h"
 #include "services/principal.h"
 #include "services/secrets.h"
 #include "store/database.h"
@@ -46,14 +47,24 @@ class KeyService {
   core::Result<NewKey> rotate(const Principal& actor, std::string_view key_id);
 
   // The principal for a presented key: Unauthenticated when it is unknown, revoked, or its
-  // account is deleted (one message for all, so nothing is learnt by guessing).
+  // account is deleted (one message for all, so nothing is learnt by guessing). Reads the
+  // database every time; services::Authenticator answers from its cache first.
   core::Result<Principal> authenticate(std::string_view presented);
+  // The two halves of authenticate(): the lookup digest of a presented key (nullopt when it
+  // cannot be a key), and the principal for a digest (nullopt when no live key has it).
+  std::optional<std::string> digest_of(std::string_view presented) const;
+  core::Result<std::optional<Principal>> resolve_digest(const std::string& digest);
+  static const core::Error& denied();
+
+  // The cache whose entries revoke() and rotate() drop (services/auth_cache.h); may be null.
+  void set_auth_cache(AuthCache* cache) { cache_ = cache; }
 
  private:
   core::Result<NewKey> make_key(store::Tx& tx, std::string_view account_id, std::string_view name);
 
   store::Database& db_;
   const Secrets& secrets_;
+  AuthCache* cache_ = nullptr;
 };
 
 }  // namespace docent::services

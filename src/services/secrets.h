@@ -27,6 +27,7 @@ class Secrets {
  private:
   std::unique_ptr<core::crypto::SecretBox> box_;
   std::string lookup_key_;
+  core::crypto::HmacSha256Key lookup_;  // lookup_key_, its pads hashed once
 };
 
 }  // namespace docent::services

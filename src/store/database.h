@@ -137,6 +137,16 @@ class Database {
   // A cheap liveness check for /health: a read connection answers a query on the schema.
   virtual core::Status check() = 0;
 
+  // A number that changes whenever a transaction commits in this database, from any connection
+  // of this process or of another one, without reading any table: callers keep the last value
+  // and re-read what they cached only when it moved (services/auth_cache.h). Never waits: when
+  // it cannot tell at once (another thread is asking, the database is locked) it fails with
+  // Code::ServiceUnavailable, and the caller must treat that as "may have changed".
+  // SQLite: `PRAGMA data_version` on a connection of its own, which never commits. PostgreSQL
+  // (planned): the count of notifications received on a LISTEN channel that writers NOTIFY in
+  // the transaction that changes what a cache holds.
+  virtual core::Result<int64_t> change_counter() = 0;
+
   // The backend's name, "sqlite" or "postgresql", for the few queries that must differ
   // (full-text search). Prefer SQL both understand.
   virtual std::string_view backend() const = 0;

@@ -97,10 +97,11 @@ core::Status run_transaction(SqliteConnection& conn, const std::function<core::S
 class SqliteDatabase final : public Database {
  public:
   SqliteDatabase(std::unique_ptr<SqliteConnection> writer, std::vector<std::unique_ptr<SqliteConnection>> readers,
-                 int schema_version, std::chrono::milliseconds busy_timeout)
+                 std::unique_ptr<SqliteConnection> probe, int schema_version, std::chrono::milliseconds busy_timeout)
       : busy_timeout_(busy_timeout),
         schema_version_(schema_version),
         writer_(std::move(writer)),
+        probe_(std::move(probe)),
         readers_(std::move(readers)) {
     for (auto& r : readers_) idle_readers_.push_back(r.get());
   }
@@ -138,7 +139,29 @@ class SqliteDatabase final : public Database {
 
   std::string_view backend() const override { return "sqlite"; }
 
+  core::Result<int64_t> change_counter() override {
+    // try_lock: a caller on a network thread must never queue behind another thread's probe.
+    if (!probe_mutex_.try_lock()) return probe_busy();
+    auto counter = read_data_version();
+    probe_mutex_.unlock();
+    return counter;
+  }
+
  private:
+  core::Result<int64_t> read_data_version() REQUIRES(probe_mutex_) {
+    // data_version moves when any other connection commits; the probe connection never writes,
+    // so every commit counts. Its busy timeout is 0: a locked file answers "busy" at once.
+    auto stmt = probe_->prepare("PRAGMA data_version");
+    if (!stmt.ok()) return std::move(stmt).error();
+    StatementUse use(*stmt);
+    const int rc = sqlite3_step(*stmt);
+    if (rc != SQLITE_ROW) {
+      if ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) return probe_busy();
+      return sqlite_error(probe_->handle(), rc);
+    }
+    return static_cast<int64_t>(sqlite3_column_int64(*stmt, 0));
+  }
+
   // Returns a leased reader to the pool.
   class ReaderLease {
    public:
@@ -177,6 +200,13 @@ class SqliteDatabase final : public Database {
 
   core::Mutex writer_mutex_;  // held for the whole of write(); writers queue on it
   std::unique_ptr<SqliteConnection> writer_ GUARDED_BY(writer_mutex_);
+
+  static core::Error probe_busy() {
+    return core::Error(core::Code::ServiceUnavailable, "the change counter cannot be read without waiting");
+  }
+
+  core::Mutex probe_mutex_;  // held for one PRAGMA data_version
+  std::unique_ptr<SqliteConnection> probe_ GUARDED_BY(probe_mutex_);
 
   core::Mutex pool_mutex_;
   core::CondVar reader_freed_;  // signalled when a reader returns
@@ -231,10 +261,14 @@ core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path&
     }
     readers.push_back(std::move(reader).value());
   }
+  // The change counter's own connection (Database::change_counter): read-only, and never waits.
+  auto probe = SqliteConnection::open(file, SQLITE_OPEN_READONLY, std::chrono::milliseconds(0));
+  if (!probe.ok()) return std::move(probe).error();
   core::log::info("database opened",
                   {{"path", file.string()}, {"schema_version", *version}, {"readers", options.readers}});
-  return std::unique_ptr<Database>(
-      std::make_unique<SqliteDatabase>(std::move(writer).value(), std::move(readers), *version, options.busy_timeout));
+  return std::unique_ptr<Database>(std::make_unique<SqliteDatabase>(std::move(writer).value(), std::move(readers),
+                                                                    std::move(probe).value(), *version,
+                                                                    options.busy_timeout));
 }
 
 core::Result<std::unique_ptr<Database>> open_sqlite(const std::filesystem::path& file, const SqliteOptions& options) {

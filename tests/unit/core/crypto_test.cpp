@@ -125,6 +125,22 @@ TEST(CryptoHash, HmacRfc4231) {
   EXPECT_EQ(hex_encode(raw), hmac_sha256_hex("Jefe", "what do ya want for nothing?"));
 }
 
+TEST(CryptoHash, HmacWithPrecomputedKeyMatchesRfc4231) {
+  EXPECT_EQ(HmacSha256Key(std::string(20, '\x0b')).hex({"Hi There"}),
+            "b0344c61d8db38535ca8afceaf0bf12b881dc200c9833da726e9376c2e32cff7");
+  const HmacSha256Key jefe("Jefe");
+  EXPECT_EQ(jefe.hex({"what do ya want for nothing?"}),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  // The parts are joined; the key's state is reused across calls.
+  EXPECT_EQ(jefe.hex({"what do ya ", "want", " for nothing?"}),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843");
+  EXPECT_EQ(HmacSha256Key(std::string(131, '\xaa')).hex({"Test Using Larger Than Block-Size Key - Hash Key First"}),
+            "60e431591ee0b67f0d8a26aacbf5b77f8e0bc6213728c5140546040f0ee37f54");
+  EXPECT_EQ(HmacSha256Key("").hex({""}), "b613679a0814d9ec772f95d778c35fc5ff1697c493715653c6c712144292c5ad");
+  const std::string key(32, '\x42');
+  EXPECT_EQ(HmacSha256Key(key).hex({"api-key", ":", "dk_example"}), hmac_sha256_hex(key, "api-key:dk_example"));
+}
+
 TEST(CryptoHash, ConstantTimeEquals) {
   EXPECT_TRUE(constant_time_equals("", ""));
   EXPECT_TRUE(constant_time_equals("abc", "abc"));
