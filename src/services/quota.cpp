@@ -80,7 +80,8 @@ core::Result<QuotaView> QuotaService::quota(store::Tx& tx, const Principal& acto
   return QuotaView{plan, it->second, *used};
 }
 
-core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan) {
+core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan,
+                                            const RequestOrigin& origin) {
   if (!config_.accounts.self_upgrade) {
     return Error(Code::PermissionDenied,
                  "plan changes are made by an administrator here (accounts.self_upgrade is off)");
@@ -98,7 +99,7 @@ core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_
   elevated.role = Role::Admin;
   AccountInput change;
   change.plan = std::string(plan);
-  return accounts_.update(elevated, actor.account_id, change);
+  return accounts_.update(elevated, actor.account_id, change, origin);  // recorded there as plan.change
 }
 
 core::Status QuotaService::check(const Principal& actor, Metric metric, int64_t n) {

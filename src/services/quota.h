@@ -37,7 +37,7 @@ class QuotaService {
   core::Result<QuotaView> quota(store::Tx& tx, const Principal& actor);
   // Changes the caller's plan to a self-service plan (chatpdf's packageType). PermissionDenied
   // when self-service upgrades are off (accounts.self_upgrade); InvalidInput for other plans.
-  core::Result<Account> upgrade(const Principal& actor, std::string_view plan);
+  core::Result<Account> upgrade(const Principal& actor, std::string_view plan, const RequestOrigin& origin = {});
 
   // QuotaExceeded when consuming `n` more of `metric` would pass a limit of the account's plan.
   core::Status check(const Principal& actor, Metric metric, int64_t n = 1);
