@@ -18,6 +18,10 @@ const services::Principal& principal(const http::Request& req) {
   return *p;
 }
 
+services::RequestOrigin origin(const http::Request& req) {
+  return services::RequestOrigin{req.remote_address, req.request_id};
+}
+
 core::Result<boost::json::value> json_body(const http::Request& req, const core::Config& config) {
   return core::parse_json(req.body, config.server.json_max_depth);
 }

@@ -6,6 +6,7 @@
 #include "http/message.h"
 #include "services/accounts.h"
 #include "services/answers.h"
+#include "services/audit.h"
 #include "services/chat.h"
 #include "services/conversations.h"
 #include "services/devices.h"
@@ -16,6 +17,7 @@
 #include "services/models.h"
 #include "services/principal.h"
 #include "services/quota.h"
+#include "services/robot_logs.h"
 #include "services/vector_stores.h"
 
 #include <boost/json/value.hpp>
@@ -36,11 +38,16 @@ struct Context {
   services::ConversationService* conversations = nullptr;
   services::ChatService* chat = nullptr;
   services::ExtractionService* extraction = nullptr;
+  services::AuditTrail* audit = nullptr;
+  services::RobotLogService* robot_logs = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put
 // it there); a public route asking for it is a route-table bug and throws std::logic_error.
 const services::Principal& principal(const http::Request& req);
+
+// Where the request came from (client address and request id), for services that record audit events.
+services::RequestOrigin origin(const http::Request& req);
 
 // The request body parsed as JSON within the configured depth limit.
 core::Result<boost::json::value> json_body(const http::Request& req, const core::Config& config);

@@ -75,7 +75,7 @@ int accounts_create(const core::Config& config, const NewAccountArgs& args) {
   in.first_name = args.first_name;
   in.last_name = args.last_name;
   in.email = args.email;
-  auto account = rt->accounts->create_unchecked(in);
+  auto account = rt->accounts->create_unchecked(in, services::cli_origin());
   if (!account) return fail(account.error());
   std::cout << account->id << std::endl;
   return 0;
@@ -150,7 +150,7 @@ int keys_create(const core::Config& config, const std::string& account_login, co
   if (!rt) return code;
   auto account = rt->accounts->by_login(account_login);
   if (!account) return fail(account.error());
-  auto key = rt->keys->create_unchecked(account->id, name);
+  auto key = rt->keys->create_unchecked(account->id, name, services::cli_origin());
   if (!key) return fail(key.error());
   std::cout << key->plain << std::endl;
   return 0;
@@ -185,7 +185,7 @@ int keys_revoke(const core::Config& config, const std::string& key_id) {
   int code = 0;
   auto rt = open_or_report(config, code);
   if (!rt) return code;
-  if (auto st = rt->keys->revoke(cli_admin(), key_id); !st) return fail(st.error());
+  if (auto st = rt->keys->revoke(cli_admin(), key_id, services::cli_origin()); !st) return fail(st.error());
   std::cout << "revoked " << key_id << std::endl;
   return 0;
 }

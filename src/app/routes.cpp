@@ -7,6 +7,7 @@
 #include "api/chatpdf/errors.h"
 #include "api/chatpdf/users.h"
 #include "api/native/accounts.h"
+#include "api/native/audit.h"
 #include "api/native/conversations.h"
 #include "api/native/errors.h"
 #include "api/native/extractions.h"
@@ -18,6 +19,7 @@
 #include "api/nexus/sessions.h"
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/errors.h"
+#include "api/sherpa/logs.h"
 #include "api/sherpa/storage.h"
 #include "api/sherpa/threads.h"
 #include "api/spherechat/errors.h"
@@ -96,6 +98,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_system_routes(router, std::move(system));
   api::native::register_account_routes(router, ctx);
   api::native::register_plan_routes(router, ctx);
+  api::native::register_audit_routes(router, ctx);
   api::native::register_knowledge_routes(router, ctx);
   api::native::register_vector_store_routes(router, ctx);
   api::native::register_model_routes(router, ctx);
@@ -107,6 +110,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::sherpa::register_thread_routes(router, ctx);
+  api::sherpa::register_log_routes(router, ctx);
   api::chatpdf::register_user_routes(router, ctx);
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);

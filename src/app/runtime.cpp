@@ -67,12 +67,22 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->blobs = std::make_unique<store::BlobStore>(std::move(*blobs));
 
   rt->auth_cache = std::make_unique<services::AuthCache>(rt->db.get());
+  rt->audit = std::make_unique<services::AuditTrail>(*rt->db);
   rt->accounts = std::make_unique<services::AccountService>(*rt->db, rt->config);
   rt->accounts->set_auth_cache(rt->auth_cache.get());
+  rt->accounts->set_audit(rt->audit.get());
   rt->keys = std::make_unique<services::KeyService>(*rt->db, *rt->secrets);
   rt->keys->set_auth_cache(rt->auth_cache.get());
+  rt->keys->set_audit(rt->audit.get());
   rt->devices = std::make_unique<services::DeviceService>(*rt->db, *rt->secrets, rt->config);
+  rt->devices->set_audit(rt->audit.get());
+  rt->robot_logs = std::make_unique<services::RobotLogService>(
+      *rt->db, services::RobotLogRetention{config.logs.retention_days, config.logs.max_per_account});
+  rt->retention = std::make_unique<services::RetentionSweeper>(*rt->robot_logs, *rt->audit, config.audit.retention_days,
+                                                               config.logs.sweep_interval);
   rt->quota = std::make_unique<services::QuotaService>(*rt->db, rt->config, *rt->accounts);
+  rt->quota->set_audit(rt->audit.get());
+  rt->quota->set_auth_cache(rt->auth_cache.get());
   // The configured plans become rows before anything reads a plan (docs/CONFIGURATION.md, plans).
   if (auto st = rt->quota->sync_config_plans(); !st) return st.error();
   rt->auth = std::make_unique<services::Authenticator>(*rt->keys, *rt->devices, rt->auth_cache.get());
@@ -117,6 +127,7 @@ core::Status start_background_work(Runtime& rt) {
   index.checkpoint_interval = rt.config.index.checkpoint_interval;
   index.replay_pause = std::chrono::milliseconds(rt.config.index.test_replay_pause_ms);
   rt.index->start(index);
+  rt.retention->start();
   rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
   // Parsing runs in child processes; two workers keep both cores busy without starving requests.
   return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));
@@ -124,6 +135,7 @@ core::Status start_background_work(Runtime& rt) {
 
 void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline) {
   rt.jobs->stop(deadline);
+  rt.retention->stop();
   rt.index->stop();
   if (auto st = rt.index->save(); !st) core::log::warn("vector index not saved", {{"error", st.error().message}});
 }
@@ -140,7 +152,7 @@ core::Result<std::optional<std::string>> bootstrap_admin(Runtime& rt) {
   admin.plan = "unlimited";
   auto account = rt.accounts->create_key_only(admin);
   if (!account) return account.error();
-  auto key = rt.keys->create_unchecked(account->id, "first start");
+  auto key = rt.keys->create_unchecked(account->id, "first start", services::cli_origin());
   if (!key) return key.error();
   return std::optional<std::string>(key->plain);
 }

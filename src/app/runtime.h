@@ -7,6 +7,7 @@
 #include "core/metrics.h"
 #include "engines/embedder.h"
 #include "services/accounts.h"
+#include "services/audit.h"
 #include "services/auth.h"
 #include "services/devices.h"
 #include "services/extraction.h"
@@ -16,6 +17,8 @@
 #include "services/knowledge.h"
 #include "services/models.h"
 #include "services/quota.h"
+#include "services/retention.h"
+#include "services/robot_logs.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
 #include "store/blob_store.h"
@@ -49,17 +52,23 @@ struct Runtime {
   std::unique_ptr<services::ConversationService> conversations;
   std::unique_ptr<services::ChatService> chat;
   std::unique_ptr<services::ExtractionService> extraction;
+  std::unique_ptr<services::AuditTrail> audit;
+  std::unique_ptr<services::RobotLogService> robot_logs;
+  std::unique_ptr<services::RetentionSweeper> retention;
 
   api::Context context() const {
-    return api::Context{&config,         accounts.get(),  keys.get(),          devices.get(),
-                        quota.get(),     knowledge.get(), jobs.get(),          vector_stores.get(),
-                        models.get(),    answers.get(),   conversations.get(), chat.get(),
-                        extraction.get()};
+    api::Context c{&config,         accounts.get(),  keys.get(),          devices.get(),
+                   quota.get(),     knowledge.get(), jobs.get(),          vector_stores.get(),
+                   models.get(),    answers.get(),   conversations.get(), chat.get(),
+                   extraction.get()};
+    c.audit = audit.get();
+    c.robot_logs = robot_logs.get();
+    return c;
   }
 };
 
-// Starts the vector index's thread (it opens the index, then checkpoints it) and the job workers
-// (serve and `docent ingest`). Returns before the index is open: searches meanwhile are full text.
+// Starts the vector index's thread (it opens the index, then checkpoints it), the job workers and
+// the retention sweep (serve and `docent ingest`). Returns before the index is open: searches meanwhile are full text.
 core::Status start_background_work(Runtime& rt);
 // Stops the workers within the deadline, stops the index's thread (an open in progress stops
 // promptly) and saves the vector index (what an interrupted open replayed is kept).

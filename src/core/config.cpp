@@ -151,6 +151,18 @@ std::vector<SettingInfo> build_table() {
     {.key = "index.test_replay_pause_ms", .env = "DOCENT_INDEX_TEST_REPLAY_PAUSE_MS",
      .ref = field<&Config::index, &IndexConfig::test_replay_pause_ms>,
      .help = "Testing only: pause after each chunk the vector index replays at start", .max = 60000},
+    {.key = "logs.retention_days", .env = "DOCENT_LOGS_RETENTION_DAYS",
+     .ref = field<&Config::logs, &LogsConfig::retention_days>,
+     .help = "Days Sherpa log lines (/api/log) are kept; 0 = until purged", .max = 36500},
+    {.key = "logs.max_per_account", .env = "DOCENT_LOGS_MAX_PER_ACCOUNT",
+     .ref = field<&Config::logs, &LogsConfig::max_per_account>,
+     .help = "Newest Sherpa log lines kept per account (older ones are dropped); 0 = no cap"},
+    {.key = "logs.sweep_interval", .env = "DOCENT_LOGS_SWEEP_INTERVAL",
+     .ref = field<&Config::logs, &LogsConfig::sweep_interval>,
+     .help = "How often the retention sweep deletes expired log lines and audit records", .min = 1},
+    {.key = "audit.retention_days", .env = "DOCENT_AUDIT_RETENTION_DAYS",
+     .ref = field<&Config::audit, &AuditConfig::retention_days>,
+     .help = "Days audit records (/v1/audit) are kept; 0 = forever", .max = 36500},
   };
   // clang-format on
   return rows;

@@ -119,6 +119,18 @@ struct IndexConfig {
   int test_replay_pause_ms = 0;                  // testing only: a pause after each chunk a start replays
 };
 
+// [logs]: the Sherpa AI Server log (/api/log/*) and how long it is kept.
+struct LogsConfig {
+  int retention_days = 30;                    // lines older than this are deleted; 0: kept until purged
+  int max_per_account = 0;                    // newest lines kept per account; 0: no cap
+  std::chrono::seconds sweep_interval{3600};  // how often the retention sweep runs (logs and audit)
+};
+
+// [audit]: the audit trail (GET /v1/audit).
+struct AuditConfig {
+  int retention_days = 365;  // records older than this are deleted; 0: kept forever
+};
+
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
@@ -157,6 +169,8 @@ struct Config {
   AccountsConfig accounts;
   ExtractionConfig extraction;
   IndexConfig index;
+  LogsConfig logs;
+  AuditConfig audit;
   std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.

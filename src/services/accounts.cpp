@@ -113,25 +113,30 @@ core::Status plan_exists(store::Tx& tx, const core::Config& config, const std::s
 
 }  // namespace
 
-core::Result<Account> AccountService::create(const Principal& actor, const AccountInput& input) {
+core::Result<Account> AccountService::create(const Principal& actor, const AccountInput& input,
+                                             const RequestOrigin& origin) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create accounts");
-  return create_unchecked(input);
+  if (auto st = validate(input, true); !st) return st.error();
+  auto hash = core::crypto::hash_password(*input.password, password_params_);  // slow: outside the write lock
+  if (!hash) return hash.error();
+  return insert_new(input, std::move(*hash), &actor, origin);
 }
 
-core::Result<Account> AccountService::create_unchecked(const AccountInput& in) {
+core::Result<Account> AccountService::create_unchecked(const AccountInput& in, const RequestOrigin& origin) {
   if (auto st = validate(in, true); !st) return st.error();
   auto hash = core::crypto::hash_password(*in.password, password_params_);  // slow: outside the write lock
   if (!hash) return hash.error();
-  return insert_new(in, std::move(*hash));
+  return insert_new(in, std::move(*hash), nullptr, origin);
 }
 
 core::Result<Account> AccountService::create_key_only(const AccountInput& in) {
   if (in.password) return Error(Code::InvalidInput, "a key-only account has no password", "Password");
   if (auto st = validate(in, true, false); !st) return st.error();
-  return insert_new(in, std::string());
+  return insert_new(in, std::string(), nullptr, cli_origin());
 }
 
-core::Result<Account> AccountService::insert_new(const AccountInput& in, std::string password_hash) {
+core::Result<Account> AccountService::insert_new(const AccountInput& in, std::string password_hash,
+                                                 const Principal* actor, const RequestOrigin& origin) {
   store::AccountRecord r;
   r.id = core::new_id();
   r.login = *in.login;
@@ -148,9 +153,15 @@ core::Result<Account> AccountService::insert_new(const AccountInput& in, std::st
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     if (auto s = plan_exists(tx, config_, r.plan); !s) return s;
     if (auto s = store::accounts::insert(tx, r); !s) return s;
-    if (!in.plan) return {};
-    // audit: plan changed
-    return store::plans::set_grant(tx, r.id, store::PlanGrant{"admin", "", r.created_at});
+    if (in.plan) {
+      // Named at creation: an admin's assignment, so PUT /user/upgrade-plan never lowers it.
+      auto grant = store::PlanGrant{"admin", actor ? actor->account_id : std::string(), r.created_at};
+      if (auto s = store::plans::set_grant(tx, r.id, grant); !s) return s;
+    }
+    if (!audit_) return {};
+    auto e = actor ? AuditEntry::by(*actor, origin, "account.create") : AuditEntry::anonymous(origin, "account.create");
+    return audit_->record(tx,
+                          e.on("account", r.id, r.id).with("login", r.login).with("role", r.role).with("plan", r.plan));
   });
   if (!st) return st.error();
   return to_account(r);
@@ -170,7 +181,8 @@ core::Result<Account> AccountService::get(const Principal& actor, std::string_vi
   return to_account(*found);
 }
 
-core::Result<Account> AccountService::update(const Principal& actor, std::string_view id, const AccountInput& in) {
+core::Result<Account> AccountService::update(const Principal& actor, std::string_view id, const AccountInput& in,
+                                             const RequestOrigin& origin) {
   if (!actor.may_access(id)) return kNotFound;
   if (auto st = validate(in, false); !st) return st.error();
   if ((in.role || in.plan) && !actor.is_admin()) {
@@ -203,6 +215,7 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
     if (in.phone) r.phone = *in.phone;
     if (in.company) r.company = *in.company;
     if (in.department) r.department = *in.department;
+    const std::string old_plan = r.plan, old_role = r.role;
     if (in.role) r.role = *in.role;
     r.updated_at = core::rfc3339_now();
     if (in.plan) {
@@ -212,7 +225,6 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
       if (auto s = store::plans::set_grant(tx, r.id, store::PlanGrant{"admin", actor.account_id, r.updated_at}); !s) {
         return s;
       }
-      // audit: plan changed
     }
     if (auto u = store::accounts::update(tx, r); !u) return u;
     // Any change may change what the account's credentials resolve to (role, plan, and whatever
@@ -220,14 +232,35 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
     auto g = store::auth_generation::bump(tx);
     if (!g) return g.error();
     generation = *g;
-    return {};
+    if (!audit_) return {};
+    if (r.plan != old_plan) {
+      auto e = AuditEntry::by(actor, origin, "plan.change").on("account", r.id, r.id);
+      if (auto st = audit_->record(tx, e.with("from", old_plan).with("to", r.plan)); !st) return st;
+    }
+    // Which fields changed, by name (never their values: a password is one of them).
+    std::string fields;
+    for (auto [set, name] : {std::pair{in.login.has_value(), "login"},
+                             {in.password.has_value(), "password"},
+                             {in.first_name.has_value(), "first_name"},
+                             {in.last_name.has_value(), "last_name"},
+                             {in.email.has_value(), "email"},
+                             {in.phone.has_value(), "phone"},
+                             {in.company.has_value(), "company"},
+                             {in.department.has_value(), "department"},
+                             {in.role.has_value(), "role"}}) {
+      if (set) fields += (fields.empty() ? "" : ",") + std::string(name);
+    }
+    if (fields.empty() && r.plan != old_plan) return {};
+    auto e = AuditEntry::by(actor, origin, "account.update").on("account", r.id, r.id).with("fields", fields);
+    if (r.role != old_role) e.with("role", r.role);
+    return audit_->record(tx, e);
   });
   if (!st) return st.error();
   if (cache_) cache_->invalidate_account(id, generation);
   return to_account(r);
 }
 
-core::Status AccountService::remove(const Principal& actor, std::string_view id) {
+core::Status AccountService::remove(const Principal& actor, std::string_view id, const RequestOrigin& origin) {
   if (!actor.may_access(id)) return kNotFound;
   int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
@@ -245,7 +278,10 @@ core::Status AccountService::remove(const Principal& actor, std::string_view id)
     auto g = store::auth_generation::bump(tx);
     if (!g) return g.error();
     generation = *g;
-    return {};
+    if (!audit_) return {};
+    return audit_->record(tx, AuditEntry::by(actor, origin, "account.delete")
+                                  .on("account", std::string(id), std::string(id))
+                                  .with("login", (*found)->login));
   });
   if (cache_ && st) cache_->invalidate_account(id, generation);
   return st;
@@ -286,8 +322,18 @@ core::Result<Page<Account>> AccountService::list(const Principal& actor, std::st
   return page;
 }
 
-core::Result<Account> AccountService::login(std::string_view login, std::string_view password) {
+core::Result<Account> AccountService::login(std::string_view login, std::string_view password,
+                                            const RequestOrigin& origin) {
   const Error denied(Code::Unauthenticated, "wrong login or password");
+  // The login as typed is kept (bounded), so that guessing against one account shows; the
+  // password never is.
+  auto refused = [&](const char* reason) {
+    if (audit_) {
+      (void)audit_->record(
+          AuditEntry::anonymous(origin, "auth.login").failed(reason).with("login", std::string(login.substr(0, 128))));
+    }
+    return denied;
+  };
   std::optional<store::AccountRecord> found;
   auto st = db_.read([&](store::Tx& tx) -> core::Status {
     auto r = store::accounts::by_login(tx, login);
@@ -300,9 +346,13 @@ core::Result<Account> AccountService::login(std::string_view login, std::string_
     // Spend the same time as a real check so that response timing doesn't reveal logins.
     static const std::string kDummy = core::crypto::hash_password("docent-timing-dummy", password_params_).value();
     core::crypto::verify_password(password, kDummy);
-    return denied;
+    return refused(found ? "no_password" : "wrong_credentials");
   }
-  if (!core::crypto::verify_password(password, found->password_hash)) return denied;
+  if (!core::crypto::verify_password(password, found->password_hash)) return refused("wrong_credentials");
+  if (audit_) {
+    Principal self{found->id, found->role == "admin" ? Role::Admin : Role::User, found->plan, "", false};
+    (void)audit_->record(AuditEntry::by(self, origin, "auth.login").on("account", found->id, found->id));
+  }
   return to_account(*found);
 }
 

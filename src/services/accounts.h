@@ -5,6 +5,7 @@
 #include "core/config.h"
 #include "core/crypto.h"
 #include "services/auth_cache.h"
+#include "services/audit.h"
 #include "services/principal.h"
 #include "store/database.h"
 
@@ -46,25 +47,31 @@ class AccountService {
  public:
   AccountService(store::Database& db, const core::Config& config, core::crypto::PasswordParams password_params = {});
 
+  // Records audit events (account.create, account.update, account.delete, plan.change,
+  // auth.login) in `audit` from now on; null records none. Set by the composition root before use.
+  void set_audit(AuditTrail* audit) { audit_ = audit; }
+
   // Admins only (PermissionDenied otherwise). Conflict when the login is taken.
-  core::Result<Account> create(const Principal& actor, const AccountInput& input);
+  core::Result<Account> create(const Principal& actor, const AccountInput& input, const RequestOrigin& origin = {});
   // For the CLI and first start, where there is no caller yet.
-  core::Result<Account> create_unchecked(const AccountInput& input);
+  core::Result<Account> create_unchecked(const AccountInput& input, const RequestOrigin& origin = {});
   // The same for an account that has no password yet and signs in with API keys only (login
   // refuses it until a password is set): the first-start admin, whose password nobody would know.
   core::Result<Account> create_key_only(const AccountInput& input);
 
   // NotFound for another account's id unless the caller is an admin (never 403: ids don't leak).
   core::Result<Account> get(const Principal& actor, std::string_view id);
-  core::Result<Account> update(const Principal& actor, std::string_view id, const AccountInput& input);
+  // A changed plan is recorded as plan.change, any other change as account.update.
+  core::Result<Account> update(const Principal& actor, std::string_view id, const AccountInput& input,
+                               const RequestOrigin& origin = {});
   // Soft delete; revokes the account's keys. The last admin cannot be deleted (Conflict).
-  core::Status remove(const Principal& actor, std::string_view id);
+  core::Status remove(const Principal& actor, std::string_view id, const RequestOrigin& origin = {});
   // Admins page through every account; others see only their own.
   core::Result<Page<Account>> list(const Principal& actor, std::string_view after, int64_t limit);
 
   // The account for this login and password; Unauthenticated for any mismatch (same message,
-  // whether the login exists or not).
-  core::Result<Account> login(std::string_view login, std::string_view password);
+  // whether the login exists or not). Both outcomes are recorded as auth.login (never the password).
+  core::Result<Account> login(std::string_view login, std::string_view password, const RequestOrigin& origin = {});
   core::Result<Account> by_login(std::string_view login);
   core::Result<int64_t> count();
 
@@ -73,12 +80,14 @@ class AccountService {
 
  private:
   core::Status validate(const AccountInput& input, bool creating, bool password_required = true) const;
-  core::Result<Account> insert_new(const AccountInput& input, std::string password_hash);
+  core::Result<Account> insert_new(const AccountInput& input, std::string password_hash, const Principal* actor,
+                                   const RequestOrigin& origin);
 
   store::Database& db_;
   const core::Config& config_;
   core::crypto::PasswordParams password_params_;
   AuthCache* cache_ = nullptr;
+  AuditTrail* audit_ = nullptr;
 };
 
 }  // namespace docent::services

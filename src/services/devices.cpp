@@ -48,7 +48,7 @@ Device device_of_record(const store::DeviceRecord& d, std::string plain_id) {
 DeviceService::DeviceService(store::Database& db, const Secrets& secrets, const core::Config& config)
     : db_(db), secrets_(secrets), config_(config) {}
 
-core::Result<DeviceAccount> DeviceService::register_device(std::string_view device_id) {
+core::Result<DeviceAccount> DeviceService::register_device(std::string_view device_id, const RequestOrigin& origin) {
   if (auto st = check_device_id(device_id); !st) return st.error();
   const std::string digest = secrets_.digest(kPurpose, device_id);
   std::optional<DeviceAccount> out;
@@ -78,7 +78,11 @@ core::Result<DeviceAccount> DeviceService::register_device(std::string_view devi
       d.created_at = d.updated_at = now;
       if (auto st = store::devices::insert(tx, d); !st) return st;
       out = DeviceAccount{account_of(a), device_of_record(d, std::string(device_id))};
-      return {};
+      if (!audit_) return {};
+      auto e = AuditEntry::anonymous(origin, "account.create").on("account", a.id, a.id);
+      e.actor_account_id = a.id;  // the device made its own account
+      e.actor_device = true;
+      return audit_->record(tx, e.with("user_type", a.user_type).with("plan", a.plan));
     });
   };
   auto st = attempt();

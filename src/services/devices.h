@@ -4,6 +4,7 @@
 
 #include "core/config.h"
 #include "services/accounts.h"
+#include "services/audit.h"
 #include "services/principal.h"
 #include "services/secrets.h"
 #include "store/database.h"
@@ -31,8 +32,11 @@ class DeviceService {
   DeviceService(store::Database& db, const Secrets& secrets, const core::Config& config);
 
   // Creates the device's account on first sight, returns it afterwards (idempotent, and safe
-  // when two registrations of one id race). InvalidInput for an empty or oversized id.
-  core::Result<DeviceAccount> register_device(std::string_view device_id);
+  // when two registrations of one id race). InvalidInput for an empty or oversized id. A new
+  // account is recorded as account.create (the device id itself is never recorded).
+  core::Result<DeviceAccount> register_device(std::string_view device_id, const RequestOrigin& origin = {});
+  // Records account.create in `audit` from now on (null: none). Set by the composition root.
+  void set_audit(AuditTrail* audit) { audit_ = audit; }
   // Unauthenticated when the id was never registered or its account is gone. Reads the database
   // every time; services::Authenticator answers from its cache first.
   core::Result<Principal> authenticate(std::string_view device_id);
@@ -48,6 +52,7 @@ class DeviceService {
   store::Database& db_;
   const Secrets& secrets_;
   const core::Config& config_;
+  AuditTrail* audit_ = nullptr;
 };
 
 }  // namespace docent::services

@@ -54,19 +54,30 @@ core::Result<NewKey> KeyService::make_key(store::Tx& tx, std::string_view accoun
   return out;
 }
 
-core::Result<NewKey> KeyService::create(const Principal& actor, std::string_view account_id, std::string_view name) {
-  if (!actor.may_access(account_id)) return Error(Code::NotFound, "account not found");
-  return create_unchecked(account_id, name);
+core::Status KeyService::audit(store::Tx& tx, const Principal* actor, const RequestOrigin& origin, const char* action,
+                               const ApiKey& key) {
+  if (!audit_) return {};
+  auto e = actor ? AuditEntry::by(*actor, origin, action) : AuditEntry::anonymous(origin, action);
+  // The key's id and its masked form identify it; the key itself never goes in.
+  return audit_->record(tx,
+                        e.on("api_key", key.id, key.account_id).with("name", key.name).with("masked", key.masked()));
 }
 
-core::Result<NewKey> KeyService::create_unchecked(std::string_view account_id, std::string_view name) {
+core::Result<NewKey> KeyService::create(const Principal& actor, std::string_view account_id, std::string_view name,
+                                        const RequestOrigin& origin) {
+  if (!actor.may_access(account_id)) return Error(Code::NotFound, "account not found");
+  return create_unchecked(account_id, name, origin, &actor);
+}
+
+core::Result<NewKey> KeyService::create_unchecked(std::string_view account_id, std::string_view name,
+                                                  const RequestOrigin& origin, const Principal* actor) {
   if (auto st = check_name(name); !st) return st.error();
   std::optional<NewKey> made;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto k = make_key(tx, account_id, name);
     if (!k) return k.error();
     made = std::move(*k);
-    return {};
+    return audit(tx, actor, origin, "key.create", made->key);
   });
   if (!st) return st.error();
   return std::move(*made);
@@ -99,7 +110,7 @@ core::Result<ApiKey> KeyService::get(const Principal& actor, std::string_view ke
   return to_key(*found);
 }
 
-core::Status KeyService::revoke(const Principal& actor, std::string_view key_id) {
+core::Status KeyService::revoke(const Principal& actor, std::string_view key_id, const RequestOrigin& origin) {
   int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto found = store::api_keys::by_id(tx, key_id);
@@ -110,7 +121,7 @@ core::Status KeyService::revoke(const Principal& actor, std::string_view key_id)
     auto g = store::auth_generation::bump(tx);
     if (!g) return g.error();
     generation = *g;
-    return {};
+    return audit(tx, &actor, origin, "key.revoke", to_key(**found));
   });
   if (cache_ && st) cache_->invalidate_key(key_id, generation);
   return st;
@@ -129,7 +140,7 @@ core::Status KeyService::revoke_unchecked(std::string_view key_id) {
   return st;
 }
 
-core::Result<NewKey> KeyService::rotate(const Principal& actor, std::string_view key_id) {
+core::Result<NewKey> KeyService::rotate(const Principal& actor, std::string_view key_id, const RequestOrigin& origin) {
   std::optional<NewKey> made;
   int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
@@ -144,7 +155,9 @@ core::Result<NewKey> KeyService::rotate(const Principal& actor, std::string_view
     auto g = store::auth_generation::bump(tx);
     if (!g) return g.error();
     generation = *g;
-    return {};
+    if (!audit_) return {};
+    auto e = AuditEntry::by(actor, origin, "key.rotate").on("api_key", (*found)->id, (*found)->account_id);
+    return audit_->record(tx, e.with("replaced_by", made->key.id).with("masked", made->key.masked()));
   });
   if (!st) return st.error();
   if (cache_) cache_->invalidate_key(key_id, generation);

@@ -3,6 +3,7 @@
 // rotated, and checked on every authenticated request.
 
 #include "services/auth_cache.h"
+#include "services/audit.h"
 #include "services/principal.h"
 #include "services/secrets.h"
 #include "store/database.h"
@@ -36,15 +37,23 @@ class KeyService {
  public:
   KeyService(store::Database& db, const Secrets& secrets);
 
+  // Records key.create, key.rotate and key.revoke in `audit` from now on (null: none). Set by the
+  // composition root before use.
+  void set_audit(AuditTrail* audit) { audit_ = audit; }
+
   // Keys for the caller's own account, or any account for an admin (NotFound otherwise).
-  core::Result<NewKey> create(const Principal& actor, std::string_view account_id, std::string_view name);
-  core::Result<NewKey> create_unchecked(std::string_view account_id, std::string_view name);
+  core::Result<NewKey> create(const Principal& actor, std::string_view account_id, std::string_view name,
+                              const RequestOrigin& origin = {});
+  // No ownership check (login, first start, the CLI). `actor` is who the audit record names: the
+  // account signing in; null for the CLI and first start.
+  core::Result<NewKey> create_unchecked(std::string_view account_id, std::string_view name,
+                                        const RequestOrigin& origin = {}, const Principal* actor = nullptr);
   core::Result<std::vector<ApiKey>> list(const Principal& actor, std::string_view account_id, bool include_revoked);
   core::Result<ApiKey> get(const Principal& actor, std::string_view key_id);
-  core::Status revoke(const Principal& actor, std::string_view key_id);
+  core::Status revoke(const Principal& actor, std::string_view key_id, const RequestOrigin& origin = {});
   core::Status revoke_unchecked(std::string_view key_id);
   // Revokes the key and makes a new one with the same name, in one transaction.
-  core::Result<NewKey> rotate(const Principal& actor, std::string_view key_id);
+  core::Result<NewKey> rotate(const Principal& actor, std::string_view key_id, const RequestOrigin& origin = {});
 
   // The principal for a presented key: Unauthenticated when it is unknown, revoked, or its
   // account is deleted (one message for all, so nothing is learnt by guessing). Reads the
@@ -61,10 +70,13 @@ class KeyService {
 
  private:
   core::Result<NewKey> make_key(store::Tx& tx, std::string_view account_id, std::string_view name);
+  core::Status audit(store::Tx& tx, const Principal* actor, const RequestOrigin& origin, const char* action,
+                     const ApiKey& key);
 
   store::Database& db_;
   const Secrets& secrets_;
   AuthCache* cache_ = nullptr;
+  AuditTrail* audit_ = nullptr;
 };
 
 }  // namespace docent::services

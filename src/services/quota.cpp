@@ -2,6 +2,7 @@
 
 #include "core/time.h"
 #include "store/accounts.h"
+#include "store/auth_generation.h"
 #include "store/devices.h"
 #include "store/plans.h"
 
@@ -198,12 +199,14 @@ core::Result<QuotaView> QuotaService::quota_of(std::string_view account_id) {
   return std::move(*view);
 }
 
-core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan) {
+core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_view plan,
+                                            const RequestOrigin& origin) {
   if (!config_.accounts.self_upgrade) {
     return Error(Code::PermissionDenied,
                  "plan changes are made by an administrator here (accounts.self_upgrade is off)");
   }
   std::optional<store::AccountRecord> changed;
+  int64_t generation = 0;
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     auto target = store::plans::by_name(tx, plan);
     if (!target) return target.error();
@@ -231,16 +234,23 @@ core::Result<Account> QuotaService::upgrade(const Principal& actor, std::string_
                      "packageType");
       }
     }
+    const std::string old_plan = (*account)->plan;
     changed = std::move(**account);
     changed->plan = std::string(plan);
     changed->updated_at = core::rfc3339_now();
     if (auto s = store::accounts::update(tx, *changed); !s) return s;
-    // audit: plan changed
-    // hotpath: invalidate account cache here
+    auto g = store::auth_generation::bump(tx);  // the account's cached principals carry its plan
+    if (!g) return g.error();
+    generation = *g;
+    if (audit_) {
+      auto e = AuditEntry::by(actor, origin, "plan.change").on("account", changed->id, changed->id);
+      if (auto s = audit_->record(tx, e.with("from", old_plan).with("to", changed->plan)); !s) return s;
+    }
     return store::plans::set_grant(tx, actor.account_id,
                                    store::PlanGrant{"self", actor.account_id, changed->updated_at});
   });
   if (!st) return st.error();
+  if (cache_) cache_->invalidate_account(actor.account_id, generation);
   return accounts_.get(actor, actor.account_id);
 }
 
@@ -354,7 +364,8 @@ core::Result<Plan> QuotaService::get_plan(const Principal& actor, std::string_vi
   return std::move(*out);
 }
 
-core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanInput& in) {
+core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanInput& in,
+                                             const RequestOrigin& origin) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create plans");
   if (!in.name) return Error(Code::MissingField, "name is required", "name");
   if (!valid_plan_name(*in.name)) {
@@ -366,12 +377,16 @@ core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanI
   r.source = "admin";
   if (auto st = apply(in, r.limits); !st) return st.error();
   r.created_at = r.updated_at = core::rfc3339_now();
-  auto st = db_.write([&](store::Tx& tx) { return store::plans::insert(tx, r); });
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = store::plans::insert(tx, r); !s) return s;
+    return audit_ ? audit_->record(tx, AuditEntry::by(actor, origin, "plan.create").on("plan", r.name)) : core::Status{};
+  });
   if (!st) return st.error();
   return to_plan(std::move(r), 0);
 }
 
-core::Result<Plan> QuotaService::update_plan(const Principal& actor, std::string_view name, const PlanInput& in) {
+core::Result<Plan> QuotaService::update_plan(const Principal& actor, std::string_view name, const PlanInput& in,
+                                             const RequestOrigin& origin) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can change plans");
   if (in.name && *in.name != name) return Error(Code::InvalidInput, "a plan cannot be renamed", "name");
   std::optional<Plan> out;
@@ -387,7 +402,9 @@ core::Result<Plan> QuotaService::update_plan(const Principal& actor, std::string
     if (auto s = apply(in, r.limits); !s) return s;
     r.updated_at = core::rfc3339_now();
     if (auto s = store::plans::update(tx, r); !s) return s;
-    // audit: plan changed
+    if (audit_) {
+      if (auto s = audit_->record(tx, AuditEntry::by(actor, origin, "plan.update").on("plan", r.name)); !s) return s;
+    }
     auto n = store::plans::accounts_on(tx, name);
     if (!n) return n.error();
     out = to_plan(std::move(r), *n);
@@ -397,7 +414,7 @@ core::Result<Plan> QuotaService::update_plan(const Principal& actor, std::string
   return std::move(*out);
 }
 
-core::Status QuotaService::delete_plan(const Principal& actor, std::string_view name) {
+core::Status QuotaService::delete_plan(const Principal& actor, std::string_view name, const RequestOrigin& origin) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can delete plans");
   return db_.write([&](store::Tx& tx) -> core::Status {
     auto row = store::plans::by_name(tx, name);
@@ -414,8 +431,9 @@ core::Status QuotaService::delete_plan(const Principal& actor, std::string_view 
       e.details["accounts"] = *n;
       return e;
     }
-    // audit: plan changed
-    return store::plans::remove(tx, name);
+    if (auto s = store::plans::remove(tx, name); !s) return s;
+    return audit_ ? audit_->record(tx, AuditEntry::by(actor, origin, "plan.delete").on("plan", std::string(name)))
+                  : core::Status{};
   });
 }
 

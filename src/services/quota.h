@@ -78,7 +78,7 @@ class QuotaService {
   // Changes the caller's plan to a self-service plan (chatpdf's packageType). PermissionDenied
   // when self-service upgrades are off (accounts.self_upgrade) or when the change would lower a
   // plan an admin granted; InvalidInput for other plans.
-  core::Result<Account> upgrade(const Principal& actor, std::string_view plan);
+  core::Result<Account> upgrade(const Principal& actor, std::string_view plan, const RequestOrigin& origin = {});
 
   // QuotaExceeded when consuming `n` more of `metric` would pass a limit of the account's plan.
   // The error's details: metric, limit, used, period ("day" or "month"), resets_at (RFC 3339),
@@ -102,9 +102,10 @@ class QuotaService {
   // a plan in use cannot be deleted (Conflict).
   core::Result<std::vector<Plan>> list_plans(const Principal& actor);
   core::Result<Plan> get_plan(const Principal& actor, std::string_view name);
-  core::Result<Plan> create_plan(const Principal& actor, const PlanInput& in);
-  core::Result<Plan> update_plan(const Principal& actor, std::string_view name, const PlanInput& in);
-  core::Status delete_plan(const Principal& actor, std::string_view name);
+  core::Result<Plan> create_plan(const Principal& actor, const PlanInput& in, const RequestOrigin& origin = {});
+  core::Result<Plan> update_plan(const Principal& actor, std::string_view name, const PlanInput& in,
+                                  const RequestOrigin& origin = {});
+  core::Status delete_plan(const Principal& actor, std::string_view name, const RequestOrigin& origin = {});
 
   // "day:2024-04-04" and "month:2024-04" for now (UTC).
   static std::string day_period();
@@ -113,12 +114,19 @@ class QuotaService {
   static std::string next_day();
   static std::string next_month();
 
+  // Where upgrade() records plan.change and whose entries of the account it drops; null: none. Set
+  // by the composition root before use.
+  void set_audit(AuditTrail* audit) { audit_ = audit; }
+  void set_auth_cache(AuthCache* cache) { cache_ = cache; }
+
  private:
   core::Result<Usage> usage(store::Tx& tx, std::string_view account_id);
 
   store::Database& db_;
   const core::Config& config_;
   AccountService& accounts_;
+  AuditTrail* audit_ = nullptr;
+  AuthCache* cache_ = nullptr;
 };
 
 }  // namespace docent::services

@@ -58,7 +58,7 @@ void register_user_routes(http::Router& router, const Context& ctx) {
     std::string device_id;
     r.required("deviceId", device_id);
     if (!r.ok()) return error(req, r.error());
-    auto registered = ctx.devices->register_device(device_id);
+    auto registered = ctx.devices->register_device(device_id, origin(req));
     if (!registered) return error(req, registered.error());
     auto view = ctx.quota->quota_of(registered->account.id);
     if (!view) return error(req, view.error());
@@ -104,7 +104,7 @@ void register_user_routes(http::Router& router, const Context& ctx) {
     r.required("packageType", package);
     if (!r.ok()) return error(req, r.error());
     const auto& p = principal(req);
-    auto account = ctx.quota->upgrade(p, package);
+    auto account = ctx.quota->upgrade(p, package, origin(req));
     if (!account) return error(req, account.error());
     auto device = ctx.devices->device_of(p.account_id);
     if (!device) return error(req, device.error());

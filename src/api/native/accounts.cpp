@@ -79,9 +79,10 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     std::string login, password, name = "login";
     r.required("login", login).required("password", password).optional("name", name);
     if (!r.ok()) return error(req, r.error());
-    auto account = ctx.accounts->login(login, password);
+    auto account = ctx.accounts->login(login, password, origin(req));
     if (!account) return error(req, account.error());
-    auto key = ctx.keys->create_unchecked(account->id, name);
+    const services::Principal self{account->id, account->role, account->plan, "", false};
+    auto key = ctx.keys->create_unchecked(account->id, name, origin(req), &self);
     if (!key) return error(req, key.error());
     return Response::json(200, json::object{{"object", "login"},
                                             {"account", account_json(*account)},
@@ -112,7 +113,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       [ctx](Request& req) {
     auto in = read_account_input(req, ctx);
     if (!in) return error(req, in.error());
-    auto created = ctx.accounts->create(principal(req), *in);
+    auto created = ctx.accounts->create(principal(req), *in, origin(req));
     if (!created) return error(req, created.error());
     return Response::json(201, account_json(*created));
       },
@@ -134,7 +135,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       [ctx](Request& req) {
     auto in = read_account_input(req, ctx);
     if (!in) return error(req, in.error());
-    auto a = ctx.accounts->update(principal(req), req.param("account_id"), *in);
+    auto a = ctx.accounts->update(principal(req), req.param("account_id"), *in, origin(req));
     if (!a) return error(req, a.error());
     return Response::json(200, account_json(*a));
       },
@@ -144,7 +145,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       Method::Delete, "/v1/accounts/{account_id}",
       [ctx](Request& req) {
     std::string id(req.param("account_id"));
-    if (auto st = ctx.accounts->remove(principal(req), id); !st) return error(req, st.error());
+    if (auto st = ctx.accounts->remove(principal(req), id, origin(req)); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "account.deleted"}, {"deleted", true}});
       },
       {}, errors);
@@ -175,7 +176,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       r.optional("name", name).optional("account_id", account_id);
       if (!r.ok()) return error(req, r.error());
     }
-    auto key = ctx.keys->create(p, account_id, name);
+    auto key = ctx.keys->create(p, account_id, name, origin(req));
     if (!key) return error(req, key.error());
     return Response::json(201, new_key_json(*key));
       },
@@ -194,7 +195,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       Method::Delete, "/v1/keys/{key_id}",
       [ctx](Request& req) {
     std::string id(req.param("key_id"));
-    if (auto st = ctx.keys->revoke(principal(req), id); !st) return error(req, st.error());
+    if (auto st = ctx.keys->revoke(principal(req), id, origin(req)); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "api_key.revoked"}, {"revoked", true}});
       },
       {}, errors);
@@ -202,7 +203,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
   router.add(
       Method::Post, "/v1/keys/{key_id}/rotate",
       [ctx](Request& req) {
-    auto key = ctx.keys->rotate(principal(req), req.param("key_id"));
+    auto key = ctx.keys->rotate(principal(req), req.param("key_id"), origin(req));
     if (!key) return error(req, key.error());
     return Response::json(200, new_key_json(*key));
       },

@@ -128,7 +128,7 @@ void register_plan_routes(http::Router& router, const Context& ctx) {
       [ctx](Request& req) {
     auto in = read_plan_input(req, ctx);
     if (!in) return error(req, in.error());
-    auto plan = ctx.quota->create_plan(principal(req), *in);
+    auto plan = ctx.quota->create_plan(principal(req), *in, origin(req));
     if (!plan) return error(req, plan.error());
     return Response::json(201, plan_json(*plan, true));
       },
@@ -149,7 +149,7 @@ void register_plan_routes(http::Router& router, const Context& ctx) {
       [ctx](Request& req) {
     auto in = read_plan_input(req, ctx);
     if (!in) return error(req, in.error());
-    auto plan = ctx.quota->update_plan(principal(req), req.param("plan"), *in);
+    auto plan = ctx.quota->update_plan(principal(req), req.param("plan"), *in, origin(req));
     if (!plan) return error(req, plan.error());
     return Response::json(200, plan_json(*plan, true));
       },
@@ -159,7 +159,7 @@ void register_plan_routes(http::Router& router, const Context& ctx) {
       Method::Delete, "/v1/plans/{plan}",
       [ctx](Request& req) {
     std::string name(req.param("plan"));
-    if (auto st = ctx.quota->delete_plan(principal(req), name); !st) return error(req, st.error());
+    if (auto st = ctx.quota->delete_plan(principal(req), name, origin(req)); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", name}, {"object", "plan.deleted"}, {"deleted", true}});
       },
       {}, errors);

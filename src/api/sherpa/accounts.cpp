@@ -61,7 +61,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
       Method::Post, "/api/key/assign",
       [ctx](Request& req) {
     const auto& p = principal(req);
-    auto key = ctx.keys->create(p, p.account_id, "assigned");
+    auto key = ctx.keys->create(p, p.account_id, "assigned", origin(req));
     if (!key) return error(req, key.error());
     return Response::json(200, key_body(key->plain));
       },
@@ -77,7 +77,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
                                     "refresh replaces the API key the request is made with; "
                                     "authenticate with Authorization: Bearer <key>"));
     }
-    auto key = ctx.keys->rotate(p, p.key_id);
+    auto key = ctx.keys->rotate(p, p.key_id, origin(req));
     if (!key) return error(req, key.error());
     return Response::json(200, key_body(key->plain));
       },
@@ -90,7 +90,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     if (!body) return error(req, body.error());
     auto in = read_input(*body, false, nullptr);
     if (!in) return error(req, in.error());
-    auto account = ctx.accounts->create(principal(req), *in);
+    auto account = ctx.accounts->create(principal(req), *in, origin(req));
     if (!account) return error(req, account.error());
     return Response::json(200, json::object{{"guid", account->id}});
       },
@@ -123,7 +123,7 @@ void register_account_routes(http::Router& router, const Context& ctx) {
     std::string guid;
     auto in = read_input(*body, true, &guid);
     if (!in) return error(req, in.error());
-    auto a = ctx.accounts->update(principal(req), guid, *in);
+    auto a = ctx.accounts->update(principal(req), guid, *in, origin(req));
     if (!a) return error(req, a.error());
     return Response::json(200, json::array{});
       },
@@ -132,7 +132,8 @@ void register_account_routes(http::Router& router, const Context& ctx) {
   router.add(
       Method::Delete, "/api/account/delete/{guid}",
       [ctx](Request& req) {
-    if (auto st = ctx.accounts->remove(principal(req), req.param("guid")); !st) return error(req, st.error());
+    if (auto st = ctx.accounts->remove(principal(req), req.param("guid"), origin(req)); !st)
+      return error(req, st.error());
     return Response::json(200, json::array{});
       },
       {}, errors);
