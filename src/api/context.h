@@ -17,6 +17,7 @@
 #include "services/principal.h"
 #include "services/quota.h"
 #include "services/vector_stores.h"
+#include "services/webhooks.h"
 
 #include <boost/json/value.hpp>
 
@@ -36,6 +37,7 @@ struct Context {
   services::ConversationService* conversations = nullptr;
   services::ChatService* chat = nullptr;
   services::ExtractionService* extraction = nullptr;
+  services::WebhookService* webhooks = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

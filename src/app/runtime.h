@@ -18,6 +18,7 @@
 #include "services/quota.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
+#include "services/webhooks.h"
 #include "store/blob_store.h"
 #include "store/database.h"
 
@@ -47,12 +48,13 @@ struct Runtime {
   std::unique_ptr<services::ConversationService> conversations;
   std::unique_ptr<services::ChatService> chat;
   std::unique_ptr<services::ExtractionService> extraction;
+  std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
-    return api::Context{&config,         accounts.get(),  keys.get(),          devices.get(),
-                        quota.get(),     knowledge.get(), jobs.get(),          vector_stores.get(),
-                        models.get(),    answers.get(),   conversations.get(), chat.get(),
-                        extraction.get()};
+    return api::Context{&config,          accounts.get(),  keys.get(),          devices.get(),
+                        quota.get(),      knowledge.get(), jobs.get(),          vector_stores.get(),
+                        models.get(),     answers.get(),   conversations.get(), chat.get(),
+                        extraction.get(), webhooks.get()};
   }
 };
 

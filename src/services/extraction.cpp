@@ -420,7 +420,16 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
                                                           sources[i].sha256, d.extraction.pages,
                                                           json::serialize(engines::to_json(d.extraction))});
   }
-  if (auto st = db_.write([&](store::Tx& tx) { return store::extractions::insert(tx, r); }); !st) return st.error();
+  auto stored = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = store::extractions::insert(tx, r); !s) return s;
+    return emit_event(events_, tx, actor.account_id, events::kExtractionCompleted,
+                      json::object{{"extraction_id", r.id},
+                                   {"kind", r.kind},
+                                   {"status", r.status},
+                                   {"file_name", r.file_name},
+                                   {"documents", static_cast<int64_t>(r.documents.size())}});
+  });
+  if (!stored) return stored.error();
   if (uploads) {
     if (auto st = quota_.record(actor.account_id, Metric::File, uploads); !st) {
       core::log::warn("file usage not recorded", {{"error", st.error().message}});
