@@ -19,6 +19,7 @@
 #include "services/quota.h"
 #include "services/robot_logs.h"
 #include "services/vector_stores.h"
+#include "services/webhooks.h"
 
 #include <boost/json/value.hpp>
 
@@ -40,6 +41,7 @@ struct Context {
   services::ExtractionService* extraction = nullptr;
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
+  services::WebhookService* webhooks = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -3,6 +3,7 @@
 #include "api/chatbot/chat.h"
 #include "api/chatbot/errors.h"
 #include "api/chatbot/knowledge.h"
+#include "api/chatbot/webhooks.h"
 #include "api/chatpdf/conversations.h"
 #include "api/chatpdf/errors.h"
 #include "api/chatpdf/users.h"
@@ -15,6 +16,7 @@
 #include "api/native/models.h"
 #include "api/native/plans.h"
 #include "api/native/vector_stores.h"
+#include "api/native/webhooks.h"
 #include "api/nexus/errors.h"
 #include "api/nexus/sessions.h"
 #include "api/sherpa/accounts.h"
@@ -106,6 +108,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_response_routes(router, ctx);
   api::native::register_conversation_routes(router, ctx);
   api::native::register_extraction_routes(router, ctx);
+  api::native::register_webhook_routes(router, ctx);
   api::nexus::register_session_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
@@ -115,6 +118,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);
   api::chatbot::register_chat_routes(router, ctx);
+  api::chatbot::register_webhook_routes(router, ctx);
   api::spherechat::register_pdf_routes(router, ctx);
 
   if (!web_dir.empty()) {

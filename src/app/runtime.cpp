@@ -32,6 +32,23 @@ core::Result<std::unique_ptr<engines::LlmProvider>> upstream_client(const core::
   return std::unique_ptr<engines::LlmProvider>(std::make_unique<engines::OpenAiClient>(std::move(o)));
 }
 
+core::Result<services::WebhookOptions> webhook_options(const core::Config& config) {
+  services::WebhookOptions o;
+  o.allow_http = config.webhooks.allow_http;
+  o.allow_private = config.webhooks.allow_private;
+  o.timeout = config.webhooks.timeout;
+  o.workers = config.webhooks.workers;
+  o.max_failures = config.webhooks.max_failures;
+  auto schedule = services::parse_retry_schedule(config.webhooks.retry_schedule);
+  if (!schedule) {
+    return core::Error(core::Code::InvalidInput,
+                       "webhooks.retry_schedule must be a comma-separated list of durations such as 5s,5m,2h",
+                       "webhooks.retry_schedule");
+  }
+  o.retry_schedule = std::move(*schedule);
+  return o;
+}
+
 }  // namespace
 
 services::ExtractionOptions extraction_options(const core::Config& config) {
@@ -118,6 +135,15 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, rt->metrics, ingest);
   rt->extraction = std::make_unique<services::ExtractionService>(*rt->db, *rt->blobs, *rt->knowledge, *rt->models,
                                                                  *rt->quota, extraction_options(config));
+  auto webhooks = webhook_options(config);
+  if (!webhooks) return webhooks.error();
+  rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));
+  services::EventSink* events = rt->webhooks.get();
+  rt->jobs->set_events(events);
+  rt->knowledge->set_events(events);
+  rt->ingestor->set_events(events);
+  rt->chat->set_events(events);
+  rt->extraction->set_events(events);
   return rt;
 }
 
@@ -130,11 +156,13 @@ core::Status start_background_work(Runtime& rt) {
   rt.retention->start();
   rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
   // Parsing runs in child processes; two workers keep both cores busy without starving requests.
+  if (auto st = rt.webhooks->start(); !st) return st;
   return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));
 }
 
 void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point deadline) {
   rt.jobs->stop(deadline);
+  rt.webhooks->stop(deadline);
   rt.retention->stop();
   rt.index->stop();
   if (auto st = rt.index->save(); !st) core::log::warn("vector index not saved", {{"error", st.error().message}});

@@ -21,6 +21,7 @@
 #include "services/robot_logs.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
+#include "services/webhooks.h"
 #include "store/blob_store.h"
 #include "store/database.h"
 
@@ -55,6 +56,7 @@ struct Runtime {
   std::unique_ptr<services::AuditTrail> audit;
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
+  std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
     api::Context c{&config,         accounts.get(),  keys.get(),          devices.get(),
@@ -63,6 +65,7 @@ struct Runtime {
                    extraction.get()};
     c.audit = audit.get();
     c.robot_logs = robot_logs.get();
+    c.webhooks = webhooks.get();
     return c;
   }
 };

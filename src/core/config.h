@@ -131,6 +131,16 @@ struct AuditConfig {
   int retention_days = 365;  // records older than this are deleted; 0: kept forever
 };
 
+// [webhooks]: outbound event notifications (docs/WEBHOOKS.md).
+struct WebhooksConfig {
+  bool allow_private = false;        // receivers at private, loopback or link-local addresses
+  bool allow_http = false;           // plain http:// receiver URLs
+  std::chrono::seconds timeout{10};  // one delivery attempt
+  int workers = 2;                   // delivery threads
+  int max_failures = 25;             // consecutive failed attempts that disable an endpoint; 0 = never
+  std::string retry_schedule = "5s,5m,30m,2h,5h,10h,14h,20h,20h";  // delay before each retry (~3 days)
+};
+
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
@@ -171,6 +181,7 @@ struct Config {
   IndexConfig index;
   LogsConfig logs;
   AuditConfig audit;
+  WebhooksConfig webhooks;
   std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.

@@ -218,6 +218,17 @@ core::Result<Answer> ChatService::summarize(const Principal& actor, std::string_
   return answer;
 }
 
+namespace {
+// The chatbot seed's chat.message payload (chat.completed has the same shape).
+json::object message_event(const std::string& account_id, const store::MessageRecord& m) {
+  return json::object{{"chat_id", m.conversation_id},
+                      {"message_id", m.id},
+                      {"user_id", account_id},
+                      {"content", m.content},
+                      {"role", m.role}};
+}
+}  // namespace
+
 core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversation& conversation,
                                           const PreparedAnswer& prepared, store::MessageRecord user, bool store_user,
                                           const std::optional<store::MessageRecord>& replaced,
@@ -227,8 +238,9 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
     if (replaced) {
       if (auto r = store::conversations::remove_message(tx, conversation.id, replaced->id); !r) return r;
     }
-    if (store_user) return store::conversations::add_message(tx, user);
-    return {};
+    if (!store_user) return {};
+    if (auto s = store::conversations::add_message(tx, user); !s) return s;
+    return emit_event(events_, tx, actor.account_id, events::kChatMessage, message_event(actor.account_id, user));
   });
   if (!st) return st.error();
   if (conversation.total_messages == 0 && (conversation.title.empty() || conversation.title == "New Chat")) {
@@ -323,7 +335,13 @@ core::Result<Answer> ChatService::deliver(const Principal& actor, const Conversa
   bot.citations = citations_json(citations);
   bot.usage = usage_json(usage);
   bot.created_at = now();
-  st = db_.write([&](store::Tx& tx) { return store::conversations::add_message(tx, bot); });
+  st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = store::conversations::add_message(tx, bot); !s) return s;
+    json::object data = message_event(actor.account_id, bot);
+    data["status"] = bot.status;
+    data["model"] = bot.model;
+    return emit_event(events_, tx, actor.account_id, events::kChatCompleted, data);
+  });
   if (!st) return st.error();
   if (auto r = quota_.record(actor.account_id, Metric::Question); !r) return r.error();
   return Answer{from_record(user), from_record(bot)};
@@ -350,7 +368,10 @@ core::Result<Message> ChatService::append(const Principal& actor, std::string_vi
   r.content = std::string(content);
   r.created_at = now();
   r.metadata = json::serialize(metadata);
-  auto st = db_.write([&](store::Tx& tx) { return store::conversations::add_message(tx, r); });
+  auto st = db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = store::conversations::add_message(tx, r); !s) return s;
+    return emit_event(events_, tx, actor.account_id, events::kChatMessage, message_event(actor.account_id, r));
+  });
   if (!st) return st.error();
   return from_record(r);
 }

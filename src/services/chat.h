@@ -4,6 +4,7 @@
 // passages -> the routed model), streamed as it is written, and stored with its citations. A
 // conversation still titled "" or "New Chat" takes its title from its first question. Transport-free; faces shape the stream and messages.
 
+#include "services/events.h"
 #include "engines/llm.h"
 #include "services/answers.h"
 #include "services/conversations.h"
@@ -68,6 +69,8 @@ struct MessagePage {
 
 class ChatService {
  public:
+  // Where webhook events go (services/events.h); none: no events.
+  void set_events(EventSink* events) { events_ = events; }
   ChatService(store::Database& db, ConversationService& conversations, AnswerService& answers,
               KnowledgeService& knowledge, QuotaService& quota);
 
@@ -119,6 +122,7 @@ class ChatService {
   AnswerService& answers_;
   KnowledgeService& knowledge_;
   QuotaService& quota_;
+  EventSink* events_ = nullptr;
 };
 
 }  // namespace docent::services

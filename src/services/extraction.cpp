@@ -434,7 +434,13 @@ core::Result<ExtractionResult> ExtractionService::run(const Principal& actor, en
       if (auto s = quota_.record(tx, actor.account_id, Metric::File, uploads); !s) return s;
     }
     if (auto s = quota_.record(tx, actor.account_id, Metric::Extraction, documents); !s) return s;
-    return quota_.record(tx, actor.account_id, Metric::Page, pages);
+    if (auto s = quota_.record(tx, actor.account_id, Metric::Page, pages); !s) return s;
+    return emit_event(events_, tx, actor.account_id, events::kExtractionCompleted,
+                      json::object{{"extraction_id", r.id},
+                                   {"kind", r.kind},
+                                   {"status", r.status},
+                                   {"file_name", r.file_name},
+                                   {"documents", static_cast<int64_t>(r.documents.size())}});
   });
   if (!st) return st.error();
   core::log::info("extraction done", {{"extraction", result.id},

@@ -10,6 +10,7 @@
 // pool, never a network thread. At most `concurrency` documents are parsed at once; other calls
 // wait their turn.
 
+#include "services/events.h"
 #include "core/thread_annotations.h"
 #include "engines/extraction.h"
 #include "engines/isolate.h"
@@ -67,6 +68,8 @@ struct ExtractionResult {
 
 class ExtractionService {
  public:
+  // Where webhook events go (services/events.h); none: no events.
+  void set_events(EventSink* events) { events_ = events; }
   ExtractionService(store::Database& db, store::BlobStore& blobs, KnowledgeService& knowledge, ModelService& models,
                     QuotaService& quota, ExtractionOptions options);
 
@@ -131,6 +134,7 @@ class ExtractionService {
   core::Mutex mu_;
   core::CondVar slot_free_;
   int running_ GUARDED_BY(mu_) = 0;  // documents being parsed now
+  EventSink* events_ = nullptr;
 };
 
 // The checks every PDF gets before it is parsed: not empty and a PDF by its bytes.

@@ -29,8 +29,12 @@ Ingestor::Ingestor(store::Database& db, store::BlobStore& blobs, SearchIndex& in
       files_(metrics.counter("docent_ingest_files_total", "Files ingested, by source type and outcome.",
                              {"source_type", "outcome"})) {}
 
-core::Status Ingestor::mark_failed(const std::string& file_id, const std::string& reason) {
-  return db_.write([&](store::Tx& tx) { return store::files::set_status(tx, file_id, "failed", reason, 0, 0); });
+core::Status Ingestor::mark_failed(const store::FileRecord& file, const std::string& reason) {
+  return db_.write([&](store::Tx& tx) -> core::Status {
+    if (auto s = store::files::set_status(tx, file.id, "failed", reason, 0, 0); !s) return s;
+    return emit_event(events_, tx, file.account_id, events::kFileFailed,
+                      json::object{{"file_id", file.id}, {"filename", file.name}, {"error", reason}});
+  });
 }
 
 core::Status Ingestor::run(JobContext& ctx) {
@@ -58,7 +62,7 @@ core::Status Ingestor::run(JobContext& ctx) {
     bool final = e.code == Code::InvalidFormat || e.code == Code::InvalidInput || ctx.attempt() >= ctx.max_attempts();
     if (final) {
       files_.with({file->source_type, "failed"}).inc();
-      if (auto m = mark_failed(file_id, e.message); !m) return m;
+      if (auto m = mark_failed(*file, e.message); !m) return m;
     }
     return e;
   };
@@ -115,7 +119,13 @@ core::Status Ingestor::run(JobContext& ctx) {
     }
     if (auto s = store::chunks::remove_for_file(tx, file_id); !s) return s;
     if (auto s = store::chunks::insert(tx, rows); !s) return s;
-    return store::files::set_status(tx, file_id, "processed", "", pages, static_cast<int64_t>(rows.size()));
+    if (auto s = store::files::set_status(tx, file_id, "processed", "", pages, static_cast<int64_t>(rows.size())); !s)
+      return s;
+    return emit_event(events_, tx, file->account_id, events::kFileProcessed,
+                      json::object{{"file_id", file_id},
+                                   {"filename", file->name},
+                                   {"pages", pages},
+                                   {"chunks_created", static_cast<int64_t>(rows.size())}});
   });
   if (!st) return fail(st.error());
   if (!still_there) return {};

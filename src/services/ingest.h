@@ -3,6 +3,7 @@
 // them and index them, reporting progress as it goes. A file never stays "processing": it ends
 // processed, or failed with the reason.
 
+#include "services/events.h"
 #include "engines/chunker.h"
 #include "core/metrics.h"
 #include "engines/document.h"
@@ -25,6 +26,8 @@ struct IngestOptions {
 
 class Ingestor {
  public:
+  // Where webhook events go (services/events.h); none: no events.
+  void set_events(EventSink* events) { events_ = events; }
   Ingestor(store::Database& db, store::BlobStore& blobs, SearchIndex& index, QuotaService& quota,
            core::MetricsRegistry& metrics, IngestOptions options);
 
@@ -32,7 +35,7 @@ class Ingestor {
   core::Status run(JobContext& ctx);
 
  private:
-  core::Status mark_failed(const std::string& file_id, const std::string& reason);
+  core::Status mark_failed(const store::FileRecord& file, const std::string& reason);
 
   store::Database& db_;
   store::BlobStore& blobs_;
@@ -42,6 +45,7 @@ class Ingestor {
   core::Family<core::Histogram>& parse_seconds_per_page_;  // by source type
   core::Counter& chunks_indexed_;
   core::Family<core::Counter>& files_;  // by source type and outcome
+  EventSink* events_ = nullptr;
 };
 
 }  // namespace docent::services

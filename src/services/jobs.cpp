@@ -366,6 +366,13 @@ std::string_view JobQueue::settle(RunningJob& run, const core::Status& outcome) 
   const int64_t attempt = run.record.attempts;
   const SysClock::time_point t = now();
   JobEvent event{id, JobStatus::Running, attempt, nullptr, nullptr, ""};
+  // job.completed / job.failed for jobs of an account, in the transaction that finishes the job.
+  auto announce = [&](store::Tx& tx, std::string_view type, const boost::json::value& detail) -> core::Status {
+    if (!run.record.account_id) return {};
+    boost::json::object data{{"job_id", id}, {"kind", kind}, {"attempts", attempt}};
+    data[type == events::kJobCompleted ? "result" : "error"] = detail;
+    return emit_event(events_, tx, *run.record.account_id, type, data);
+  };
   std::string_view label;
   core::Status stored;
   if (run.lease_lost) {
@@ -377,7 +384,10 @@ std::string_view JobQueue::settle(RunningJob& run, const core::Status& outcome) 
     event.status = JobStatus::Succeeded;
     event.result = run.result;
     const std::string result = boost::json::serialize(run.result);
-    stored = db_.write([&](store::Tx& tx) { return store::jobs::complete(tx, id, owner_, result, t); });
+    stored = db_.write([&](store::Tx& tx) -> core::Status {
+      if (auto s = store::jobs::complete(tx, id, owner_, result, t); !s) return s;
+      return announce(tx, events::kJobCompleted, run.result);
+    });
   } else if (run.cancel_requested) {
     label = "cancelled";
     event.status = JobStatus::Cancelled;
@@ -398,7 +408,10 @@ std::string_view JobQueue::settle(RunningJob& run, const core::Status& outcome) 
       event.status = JobStatus::Queued;
       retry_at = t + retry_delay(attempt, options_.retry_base, options_.retry_cap, options_.random());
     }
-    stored = db_.write([&](store::Tx& tx) { return store::jobs::fail(tx, id, owner_, err.message, retry_at, t); });
+    stored = db_.write([&](store::Tx& tx) -> core::Status {
+      if (auto s = store::jobs::fail(tx, id, owner_, err.message, retry_at, t); !s) return s;
+      return retry_at ? core::Status() : announce(tx, events::kJobFailed, boost::json::value(err.message));
+    });
   }
 
   if (!stored) {

@@ -35,6 +35,7 @@
 // condition variables that enqueue(), wake() and stop() interrupt.
 
 #include "core/error.h"
+#include "services/events.h"
 #include "core/metrics.h"
 #include "core/thread_annotations.h"
 #include "store/database.h"
@@ -164,6 +165,8 @@ using JobHandler = std::function<core::Status(JobContext&)>;
 
 class JobQueue {
  public:
+  // Where webhook events go (services/events.h); none: no events.
+  void set_events(EventSink* events) { events_ = events; }
   // Registers the queue's metrics on `metrics`: docent_jobs_queue_depth (queued jobs in the
   // database, read at scrape time), docent_jobs_running (handlers running in this process),
   // docent_jobs_total{kind,outcome} (outcome: succeeded, failed, retried, cancelled, released,
@@ -269,6 +272,7 @@ class JobQueue {
   core::Mutex listeners_mu_;
   std::map<uint64_t, std::pair<std::string, std::shared_ptr<const JobListener>>> listeners_ GUARDED_BY(listeners_mu_);
   uint64_t next_subscription_ GUARDED_BY(listeners_mu_) = 1;
+  EventSink* events_ = nullptr;
 };
 
 }  // namespace docent::services

@@ -369,6 +369,11 @@ core::Result<File> KnowledgeService::admit(const Principal& actor, const std::fi
     if (!job) return job.error();
     r.job_id = *job;
     if (auto s = store::files::insert(tx, r); !s) return s;
+    const json::object event{{"file_id", r.id}, {"filename", r.name}, {"size", r.size}, {"type", r.mime}};
+    if (auto s = emit_event(events_, tx, actor.account_id, events::kFileUploaded, event); !s) return s;
+    if (info.knowledge_entry) {
+      if (auto s = emit_event(events_, tx, actor.account_id, events::kKnowledgeAdded, event); !s) return s;
+    }
     return quota_.record(tx, actor.account_id, Metric::File);
   });
   // On failure the bytes stay in the blob store: removing them here could race an upload of the

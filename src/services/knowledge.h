@@ -2,6 +2,7 @@
 // The knowledge base: folders (a tree per account), files (bytes in the blob store, type sniffed
 // from the bytes, ingested by a job), and hybrid search over their chunks.
 
+#include "services/events.h"
 #include "core/config.h"
 #include "core/fork_join.h"
 #include "services/accounts.h"
@@ -69,6 +70,8 @@ struct NewFile {
   // Source types this upload may be ("pdf", ...), sniffed from the bytes; empty: any that docent
   // reads. InvalidFormat naming them otherwise (chatpdf accepts PDF only).
   std::vector<std::string> accept_types;
+  // A knowledge-base entry (the chatbot's POST /api/knowledge): also announced as knowledge.added.
+  bool knowledge_entry = false;
 };
 
 struct FilePatch {
@@ -108,6 +111,8 @@ struct SearchHit {
 
 class KnowledgeService {
  public:
+  // Where webhook events go (services/events.h); none: no events.
+  void set_events(EventSink* events) { events_ = events; }
   KnowledgeService(store::Database& db, store::BlobStore& blobs, JobQueue& jobs, SearchIndex& index,
                    QuotaService& quota, const core::Config& config);
 
@@ -182,6 +187,7 @@ class KnowledgeService {
   const core::Config& config_;
   // Runs hybrid search's full-text half beside its vector half (one helper per core).
   core::ForkJoinPool helpers_{static_cast<int>(std::max(1u, std::thread::hardware_concurrency()))};
+  EventSink* events_ = nullptr;
 };
 
 // Converts rows to the service's types (shared with the ingestion job).

@@ -142,6 +142,7 @@ void register_knowledge_routes(http::Router& router, const Context& ctx) {
     // Stored as a Markdown document titled as given, so it is chunked, indexed and cited like any file.
     info.name = title + ".md";
     info.description = "knowledge entry (" + source_type + ")";
+    info.knowledge_entry = true;
     std::string document = "# " + title + "\n\n" + content + "\n";
     if (auto st = check_upload_size(*ctx.config, document.size(), "content"); !st) return error(req, st.error());
     auto f = ctx.knowledge->add_bytes(principal(req), document, std::move(info));
