@@ -364,8 +364,7 @@ core::Result<Plan> QuotaService::get_plan(const Principal& actor, std::string_vi
   return std::move(*out);
 }
 
-core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanInput& in,
-                                             const RequestOrigin& origin) {
+core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanInput& in, const RequestOrigin& origin) {
   if (!actor.is_admin()) return Error(Code::PermissionDenied, "only an admin can create plans");
   if (!in.name) return Error(Code::MissingField, "name is required", "name");
   if (!valid_plan_name(*in.name)) {
@@ -379,7 +378,8 @@ core::Result<Plan> QuotaService::create_plan(const Principal& actor, const PlanI
   r.created_at = r.updated_at = core::rfc3339_now();
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     if (auto s = store::plans::insert(tx, r); !s) return s;
-    return audit_ ? audit_->record(tx, AuditEntry::by(actor, origin, "plan.create").on("plan", r.name)) : core::Status{};
+    return audit_ ? audit_->record(tx, AuditEntry::by(actor, origin, "plan.create").on("plan", r.name))
+                  : core::Status{};
   });
   if (!st) return st.error();
   return to_plan(std::move(r), 0);

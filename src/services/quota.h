@@ -104,7 +104,7 @@ class QuotaService {
   core::Result<Plan> get_plan(const Principal& actor, std::string_view name);
   core::Result<Plan> create_plan(const Principal& actor, const PlanInput& in, const RequestOrigin& origin = {});
   core::Result<Plan> update_plan(const Principal& actor, std::string_view name, const PlanInput& in,
-                                  const RequestOrigin& origin = {});
+                                 const RequestOrigin& origin = {});
   core::Status delete_plan(const Principal& actor, std::string_view name, const RequestOrigin& origin = {});
 
   // "day:2024-04-04" and "month:2024-04" for now (UTC).

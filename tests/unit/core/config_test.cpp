@@ -227,6 +227,16 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_EXTRACTION_MODEL", "qwen"},
       {"DOCENT_INDEX_CHECKPOINT_INTERVAL", "30s"},
       {"DOCENT_INDEX_TEST_REPLAY_PAUSE_MS", "5"},
+      {"DOCENT_LOGS_RETENTION_DAYS", "7"},
+      {"DOCENT_LOGS_MAX_PER_ACCOUNT", "1000"},
+      {"DOCENT_LOGS_SWEEP_INTERVAL", "10m"},
+      {"DOCENT_AUDIT_RETENTION_DAYS", "90"},
+      {"DOCENT_WEBHOOKS_ALLOW_PRIVATE", "yes"},
+      {"DOCENT_WEBHOOKS_ALLOW_HTTP", "yes"},
+      {"DOCENT_WEBHOOKS_TIMEOUT", "3s"},
+      {"DOCENT_WEBHOOKS_WORKERS", "1"},
+      {"DOCENT_WEBHOOKS_MAX_FAILURES", "5"},
+      {"DOCENT_WEBHOOKS_RETRY_SCHEDULE", "1s,2s"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -270,6 +280,16 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->extraction.model, "qwen");
   EXPECT_EQ(config->index.checkpoint_interval, seconds(30));
   EXPECT_EQ(config->index.test_replay_pause_ms, 5);
+  EXPECT_EQ(config->logs.retention_days, 7);
+  EXPECT_EQ(config->logs.max_per_account, 1000);
+  EXPECT_EQ(config->logs.sweep_interval, seconds(600));
+  EXPECT_EQ(config->audit.retention_days, 90);
+  EXPECT_TRUE(config->webhooks.allow_private);
+  EXPECT_TRUE(config->webhooks.allow_http);
+  EXPECT_EQ(config->webhooks.timeout, seconds(3));
+  EXPECT_EQ(config->webhooks.workers, 1);
+  EXPECT_EQ(config->webhooks.max_failures, 5);
+  EXPECT_EQ(config->webhooks.retry_schedule, "1s,2s");
   for (const auto& [key, source] : config->sources) EXPECT_EQ(source, ConfigSource::Environment) << key;
 }
 
@@ -585,7 +605,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 40u);
+  EXPECT_EQ(setting_table().size(), 50u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");

@@ -32,6 +32,7 @@ class ServicesTest : public ::testing::Test {
     keys_ = std::make_unique<KeyService>(*db_, *secrets_);
     devices_ = std::make_unique<DeviceService>(*db_, *secrets_, config_);
     quota_ = std::make_unique<QuotaService>(*db_, config_, *accounts_);
+    ASSERT_TRUE(quota_->sync_config_plans().ok());  // as the runtime does at start
     auth_ = std::make_unique<Authenticator>(*keys_, *devices_);
   }
   void TearDown() override {

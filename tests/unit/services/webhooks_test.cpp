@@ -64,11 +64,11 @@ TEST(WebhookRetrySchedule, ParsesDurationsAndRefusesNonsense) {
 
 TEST(WebhookUrl, RegistrationRefusesPrivateTargetsAndPlainHttp) {
   const engines::WebhookUrlRules strict{};
-  for (const char* url : {"https://127.0.0.1/", "https://localhost/x", "https://a.localhost/x", "https://10.0.0.8/",
-                          "https://172.16.0.1/", "https://192.168.0.1/", "https://169.254.169.254/latest",
-                          "https://[::1]/", "https://[fd00::5]/", "https://[fe80::1]/", "https://0.0.0.0/",
-                          "https://[::ffff:127.0.0.1]/", "http://example.com/", "https://u:p@example.com/",
-                          "file:///etc/passwd", "https:///nohost", ""}) {
+  for (const char* url :
+       {"https://127.0.0.1/", "https://localhost/x", "https://a.localhost/x", "https://10.0.0.8/",
+        "https://172.16.0.1/", "https://192.168.0.1/", "https://169.254.169.254/latest", "https://[::1]/",
+        "https://[fd00::5]/", "https://[fe80::1]/", "https://0.0.0.0/", "https://[::ffff:127.0.0.1]/",
+        "http://example.com/", "https://u:p@example.com/", "file:///etc/passwd", "https:///nohost", ""}) {
     EXPECT_FALSE(engines::check_webhook_url(url, strict)) << url;
   }
   EXPECT_TRUE(engines::check_webhook_url("https://93.184.215.14/hook", strict));
