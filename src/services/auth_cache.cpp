@@ -124,7 +124,11 @@ void AuthCache::erase_if(const Pred& drop) {
     if (s->map.empty()) {
       s->order.clear();
     } else if (s->order.size() > 2 * s->map.size() + 16) {
-      std::erase_if(s->order, [&](const std::string& k) { return !s->map.count(k); });
+      std::deque<std::string> kept;  // a loop, not erase_if: the analysis sees the lock here, not in a lambda
+      for (auto& k : s->order) {
+        if (s->map.count(k)) kept.push_back(std::move(k));
+      }
+      s->order = std::move(kept);
     }
   }
 }
