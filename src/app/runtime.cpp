@@ -138,6 +138,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   auto webhooks = webhook_options(config);
   if (!webhooks) return webhooks.error();
   rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));
+  rt->webhooks->set_audit(rt->audit.get());
   services::EventSink* events = rt->webhooks.get();
   rt->jobs->set_events(events);
   rt->knowledge->set_events(events);

@@ -196,7 +196,8 @@ core::Status WebhookService::emit(store::Tx& tx, std::string_view account_id, st
   return {};
 }
 
-core::Result<CreatedWebhook> WebhookService::create(const Principal& actor, NewWebhook in) {
+core::Result<CreatedWebhook> WebhookService::create(const Principal& actor, NewWebhook in,
+                                                    const RequestOrigin& origin) {
   if (auto s = engines::check_webhook_url(in.url, {options_.allow_http, options_.allow_private}); !s) return s.error();
   if (auto s = check_events(in.events); !s) return s.error();
   if (in.secret) {
@@ -223,8 +224,13 @@ core::Result<CreatedWebhook> WebhookService::create(const Principal& actor, NewW
     if (static_cast<int64_t>(existing->size()) >= kMaxEndpointsPerAccount) {
       return Error(Code::Conflict, "an account may have at most 50 webhooks");
     }
-    // audit: webhook changed
-    return store::webhooks::insert_endpoint(tx, r);
+    if (auto s = store::webhooks::insert_endpoint(tx, r); !s) return s;
+    if (!audit_) return {};
+    // The URL and events are named; the secret never is.
+    return audit_->record(tx, AuditEntry::by(actor, origin, "webhook.create")
+                                  .on("webhook", r.id, r.account_id)
+                                  .with("url", r.url)
+                                  .with("events", r.events));
   });
   if (!st) return st.error();
   return CreatedWebhook{to_webhook(r), secret};
@@ -255,7 +261,8 @@ core::Result<Webhook> WebhookService::get(const Principal& actor, std::string_vi
   return to_webhook(*found);
 }
 
-core::Result<Webhook> WebhookService::update(const Principal& actor, std::string_view id, WebhookChange change) {
+core::Result<Webhook> WebhookService::update(const Principal& actor, std::string_view id, WebhookChange change,
+                                             const RequestOrigin& origin) {
   if (change.url) {
     if (auto s = engines::check_webhook_url(*change.url, {options_.allow_http, options_.allow_private}); !s)
       return s.error();
@@ -285,8 +292,20 @@ core::Result<Webhook> WebhookService::update(const Principal& actor, std::string
       e.enabled = *change.enabled;
     }
     e.updated_at = core::rfc3339_ms(now());
-    // audit: webhook changed
     if (auto s = store::webhooks::update_endpoint(tx, e); !s) return s;
+    if (audit_) {
+      // Which fields changed, by name: a new secret is recorded as "secret", never its value.
+      std::string fields;
+      for (auto [set, name] : {std::pair{change.url.has_value(), "url"},
+                               {change.events.has_value(), "events"},
+                               {change.secret.has_value(), "secret"},
+                               {change.description.has_value(), "description"},
+                               {change.enabled.has_value(), "enabled"}}) {
+        if (set) fields += (fields.empty() ? "" : ",") + std::string(name);
+      }
+      auto entry = AuditEntry::by(actor, origin, "webhook.update").on("webhook", e.id, e.account_id);
+      if (auto s = audit_->record(tx, entry.with("fields", fields)); !s) return s;
+    }
     out = std::move(e);
     return {};
   });
@@ -295,13 +314,16 @@ core::Result<Webhook> WebhookService::update(const Principal& actor, std::string
   return to_webhook(*out);
 }
 
-core::Status WebhookService::remove(const Principal& actor, std::string_view id) {
+core::Status WebhookService::remove(const Principal& actor, std::string_view id, const RequestOrigin& origin) {
   return db_.write([&](store::Tx& tx) -> core::Status {
     auto r = store::webhooks::endpoint_by_id(tx, id);
     if (!r) return r.error();
     if (!*r || !actor.may_access((*r)->account_id)) return kNotFound;
-    // audit: webhook changed
-    return store::webhooks::delete_endpoint(tx, id);
+    if (auto s = store::webhooks::delete_endpoint(tx, id); !s) return s;
+    if (!audit_) return {};
+    return audit_->record(tx, AuditEntry::by(actor, origin, "webhook.delete")
+                                  .on("webhook", (*r)->id, (*r)->account_id)
+                                  .with("url", (*r)->url));
   });
 }
 

@@ -13,6 +13,7 @@
 
 #include "core/error.h"
 #include "core/thread_annotations.h"
+#include "services/audit.h"
 #include "services/events.h"
 #include "services/principal.h"
 #include "services/secrets.h"
@@ -121,11 +122,12 @@ class WebhookService : public EventSink {
   core::Status emit(store::Tx& tx, std::string_view account_id, std::string_view type,
                     const boost::json::value& data) override;
 
-  core::Result<CreatedWebhook> create(const Principal& actor, NewWebhook in);
+  core::Result<CreatedWebhook> create(const Principal& actor, NewWebhook in, const RequestOrigin& origin = {});
   core::Result<std::vector<Webhook>> list(const Principal& actor);
   core::Result<Webhook> get(const Principal& actor, std::string_view id);
-  core::Result<Webhook> update(const Principal& actor, std::string_view id, WebhookChange change);
-  core::Status remove(const Principal& actor, std::string_view id);
+  core::Result<Webhook> update(const Principal& actor, std::string_view id, WebhookChange change,
+                               const RequestOrigin& origin = {});
+  core::Status remove(const Principal& actor, std::string_view id, const RequestOrigin& origin = {});
 
   core::Result<std::vector<WebhookDelivery>> deliveries(const Principal& actor, std::string_view webhook_id,
                                                         const std::optional<std::string>& before, int64_t limit);
@@ -142,6 +144,10 @@ class WebhookService : public EventSink {
   // Wakes idle workers to look for due deliveries now.
   void wake();
 
+  // Records webhook.create, webhook.update and webhook.delete in `audit` from now on (null: none),
+  // in the change's transaction. Set by the composition root before use.
+  void set_audit(AuditTrail* audit) { audit_ = audit; }
+
  private:
   void worker_loop();
   void deliver(store::ClaimedDelivery claimed);
@@ -152,6 +158,7 @@ class WebhookService : public EventSink {
   store::Database& db_;
   const Secrets& secrets_;
   WebhookOptions options_;
+  AuditTrail* audit_ = nullptr;
   const std::string owner_;
 
   core::Mutex mu_;

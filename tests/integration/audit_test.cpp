@@ -1,5 +1,5 @@
 // The audit trail against the real binary: every security-relevant action (logins, keys, accounts,
-// plans) makes exactly one record naming the actor, the outcome and the client address; a failed
+// plans, webhooks) makes exactly one record naming the actor, the outcome and the client address; a failed
 // login is recorded without its password; users read their own records, admins all, with filters
 // and paging; and after a whole flow neither a plain key nor a password is anywhere in the database.
 
@@ -19,7 +19,12 @@ namespace json = boost::json;
 
 class AuditTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  static void SetUpTestSuite() {
+    // Webhooks at a loopback address are allowed here so the test can register some (nothing is delivered).
+    ServerOptions o;
+    o.env = {{"DOCENT_WEBHOOKS_ALLOW_PRIVATE", "true"}, {"DOCENT_WEBHOOKS_ALLOW_HTTP", "true"}};
+    server_ = new ServerProcess(o);
+  }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;
@@ -143,6 +148,48 @@ TEST_F(AuditTest, AccountCreateUpdatePlanAndDeleteAreRecordedOnce) {
       << "a plan change alone is one record";
   EXPECT_EQ(client.request("DELETE", "/v1/accounts/" + id, "", bearer(admin())).status, 200);
   expect_by(the("account.delete", id), admin_id());
+}
+
+TEST_F(AuditTest, PlanDefinitionsCreateUpdateAndDeleteAreRecorded) {
+  auto made = client.post_json("/v1/plans", R"({"name":"audit-team","rank":12,"questionPerDay":3})", bearer(admin()));
+  ASSERT_EQ(made.status, 201) << made.body;
+  expect_by(the("plan.create", "audit-team"), admin_id());
+  auto edited = client.request("PATCH", "/v1/plans/audit-team", R"({"questionPerDay":5})",
+                               {{"Authorization", "Bearer " + admin()}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(edited.status, 200) << edited.body;
+  expect_by(the("plan.update", "audit-team"), admin_id());
+  EXPECT_EQ(client.request("DELETE", "/v1/plans/audit-team", "", bearer(admin())).status, 200);
+  expect_by(the("plan.delete", "audit-team"), admin_id());
+}
+
+TEST_F(AuditTest, WebhookCreateUpdateAndDeleteAreRecordedWithoutTheSecret) {
+  auto [id, key] = user("audit-hooks", "password-hook-1");
+  auto made = client.post_json(
+      "/v1/webhooks",
+      R"({"url":"http://127.0.0.1:9/hook","events":["file.uploaded"],"secret":"whsec_c2VjcmV0LXRoYXQtbXVzdC1zdGF5LWhpZGRlbg=="})",
+      bearer(key));
+  ASSERT_EQ(made.status, 201) << made.body;
+  const std::string hook = str(made.json().at("id"));
+  auto created = the("webhook.create", hook);
+  expect_by(created, id);
+  if (!created.empty()) {
+    EXPECT_EQ(str(created.at("account_id")), id);
+    EXPECT_EQ(str(created.at("details").at("url")), "http://127.0.0.1:9/hook");
+  }
+  auto patched = client.request("PATCH", "/v1/webhooks/" + hook,
+                                R"({"secret":"whsec_YW5vdGhlci1zZWNyZXQtdGhhdC1zdGF5cy1oaWRkZW4=","enabled":false})",
+                                {{"Authorization", "Bearer " + key}, {"Content-Type", "application/json"}});
+  ASSERT_EQ(patched.status, 200) << patched.body;
+  auto updated = the("webhook.update", hook);
+  expect_by(updated, id);
+  if (!updated.empty()) {
+    EXPECT_EQ(str(updated.at("details").at("fields")), "secret,enabled");
+  }
+  EXPECT_EQ(client.request("DELETE", "/v1/webhooks/" + hook, "", bearer(admin())).status, 200);
+  expect_by(the("webhook.delete", hook), admin_id());
+  const std::string all = json::serialize(events(admin(), "account_id=" + id));
+  EXPECT_EQ(all.find("c2VjcmV0LXRoYXQtbXVzdC1zdGF5LWhpZGRlbg"), std::string::npos);
+  EXPECT_EQ(all.find("YW5vdGhlci1zZWNyZXQtdGhhdC1zdGF5cy1oaWRkZW4"), std::string::npos);
 }
 
 TEST_F(AuditTest, DeviceRegistrationAndSelfUpgradeAreRecorded) {

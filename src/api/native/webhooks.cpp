@@ -91,7 +91,7 @@ void register_webhook_routes(http::Router& router, const Context& ctx) {
     if (!body) return error(req, body.error());
     auto in = read_new_webhook(*body);
     if (!in) return error(req, in.error());
-    auto created = ctx.webhooks->create(principal(req), std::move(*in));
+    auto created = ctx.webhooks->create(principal(req), std::move(*in), origin(req));
     if (!created) return error(req, created.error());
     json::object out = webhook_json(created->webhook);
     out["secret"] = created->secret;  // shown this once
@@ -126,7 +126,7 @@ void register_webhook_routes(http::Router& router, const Context& ctx) {
     if (!body) return error(req, body.error());
     auto change = read_webhook_change(*body);
     if (!change) return error(req, change.error());
-    auto w = ctx.webhooks->update(principal(req), req.param("webhook_id"), std::move(*change));
+    auto w = ctx.webhooks->update(principal(req), req.param("webhook_id"), std::move(*change), origin(req));
     if (!w) return error(req, w.error());
     return Response::json(200, webhook_json(*w));
       },
@@ -136,7 +136,7 @@ void register_webhook_routes(http::Router& router, const Context& ctx) {
       Method::Delete, "/v1/webhooks/{webhook_id}",
       [ctx](Request& req) {
     std::string id(req.param("webhook_id"));
-    if (auto st = ctx.webhooks->remove(principal(req), id); !st) return error(req, st.error());
+    if (auto st = ctx.webhooks->remove(principal(req), id, origin(req)); !st) return error(req, st.error());
     return Response::json(200, json::object{{"id", id}, {"object", "webhook.deleted"}, {"deleted", true}});
       },
       {}, errors);
