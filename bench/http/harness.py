@@ -6,6 +6,10 @@
       the body from ECHO_LUA must answer 200 with the same JSON value. Exits 1
       with a reason otherwise, so a benchmark never measures 404s.
 
+  harness.py check-auth URL KEY
+      Pre-flight of the authenticated phase: GET URL/v1/models with the key
+      must answer 200 with a list, and without it 401.
+
   harness.py summary FILE
       One line (rps, p50, p99, errors) for a wrk --latency output file.
 
@@ -13,6 +17,8 @@
       Parses DIR/<scenario>__<server>__<rep>.txt (server: baseline | docent),
       takes medians over the repeats, prints the table and writes the
       <!-- bench:http:begin/end --> section of FILE (other sections are kept).
+      With --auth REF ID LABEL it also reports docent's ID runs against its own
+      REF runs (DIR/<id>__docent__<rep>.txt): the authenticated hot path.
 """
 
 import argparse
@@ -121,6 +127,31 @@ def cmd_check(args):
         sys.exit(f"{base}/v1/echo did not echo the request body: {answer[:200]!r}")
 
 
+def cmd_check_auth(args):
+    url = args.url.rstrip("/") + "/v1/models"
+
+    def call(headers):
+        req = urllib.request.Request(url, headers=headers)
+        try:
+            with urllib.request.urlopen(req, timeout=5) as res:
+                return res.status, res.read()
+        except urllib.error.HTTPError as e:
+            return e.code, e.read()
+
+    status, body = call({"Authorization": f"Bearer {args.key}"})
+    if status != 200:
+        sys.exit(f"{url} with the key answered {status}, want 200: {body[:200]!r}")
+    try:
+        listed = json.loads(body).get("object") == "list"
+    except (ValueError, AttributeError):
+        listed = False
+    if not listed:
+        sys.exit(f"{url} did not answer a list: {body[:200]!r}")
+    status, _ = call({})
+    if status != 401:
+        sys.exit(f"{url} without a key answered {status}, want 401 (is authentication on?)")
+
+
 # --- summary ----------------------------------------------------------------
 
 
@@ -181,6 +212,62 @@ def summarise(runs, scenarios, rps_target, p99_target):
     return rows
 
 
+def load_auth(args):
+    """The authenticated phase: docent's runs of the reference and of the authenticated scenario."""
+    if not args.auth:
+        return None
+    ref, sid, label = args.auth
+    cells = {}
+    for name in (ref, sid):
+        cell = []
+        for rep in range(1, args.repeats + 1):
+            path = Path(args.results) / f"{name}__docent__{rep}.txt"
+            try:
+                cell.append(parse_wrk(path.read_text()))
+            except (OSError, ValueError) as e:
+                raise SystemExit(f"{path}: {e}")
+        cells[name] = cell
+    r = {"label": label, "runs": cells, "ref": ref, "id": sid}
+    for name in (ref, sid):
+        r[name] = {k: median_of(cells[name], k) for k in ("rps", "p50_ms", "p99_ms")}
+        r[name]["errors"] = sum(x["non_2xx"] + x["socket_errors"] for x in cells[name])
+    r["rps_ratio"] = r[sid]["rps"] / r[ref]["rps"]
+    r["rps_met"] = r["rps_ratio"] >= args.auth_rps_target
+    r["p99_met"] = r[sid]["p99_ms"] <= args.auth_p99_ms
+    return r
+
+
+def render_auth(args, a):
+    ref, sid = a["ref"], a["id"]
+    lines = [
+        "",
+        "### The authenticated hot path",
+        "",
+        f"docent alone, `{args.auth_wrk}` per run after a warm-up, {args.repeats} runs each,"
+        " alternating: an authenticated request against the same server's `GET /health` in the same run"
+        " (authentication, rate-limit check and routing are what the difference costs).",
+        "",
+        "| Scenario | docent rps | p50 | p99 | rps / GET /health |",
+        "|---|---:|---:|---:|---:|",
+        f"| GET /health | {fmt_rps(a[ref]['rps'])} | {fmt_ms(a[ref]['p50_ms'])} | {fmt_ms(a[ref]['p99_ms'])} | 1.00 |",
+        f"| {a['label']} | {fmt_rps(a[sid]['rps'])} | {fmt_ms(a[sid]['p50_ms'])} | {fmt_ms(a[sid]['p99_ms'])}"
+        f" | {a['rps_ratio']:.2f} |",
+        "",
+        f"Targets: rps ratio ≥ {args.auth_rps_target:.1f}:"
+        f" {'met' if a['rps_met'] else '**not met**'} ({a['rps_ratio']:.2f});"
+        f" p99 ≤ {args.auth_p99_ms:g} ms: {'met' if a['p99_met'] else '**not met**'}"
+        f" ({fmt_ms(a[sid]['p99_ms'])}).",
+    ]
+    if a[ref]["errors"] or a[sid]["errors"]:
+        lines += ["", f"> **Warning:** wrk saw errors: GET /health {a[ref]['errors']},"
+                  f" {a['label']} {a[sid]['errors']}."]
+    for name, label in ((ref, "GET /health"), (sid, a["label"])):
+        cell = ", ".join(f"{fmt_rps(x['rps'])} / {fmt_ms(x['p50_ms'])} / {fmt_ms(x['p99_ms'])}"
+                         for x in a["runs"][name])
+        lines.append(f"- {label} (rps / p50 / p99 of each run): {cell}")
+    return lines
+
+
 def max_rps_spread(runs):
     """Largest (max - min) / median of rps over the cells."""
     return max((max(r["rps"] for r in cell) - min(r["rps"] for r in cell))
@@ -195,7 +282,7 @@ def busy_note(load):
     return " (**busy**: other work depresses and blurs both columns)" if busy else ""
 
 
-def render_section(args, rows, runs):
+def render_section(args, rows, runs, auth=None):
     meta = args
     docent_name = "docent" if not meta.target_overridden else "docent slot"
     lines = [
@@ -263,6 +350,9 @@ def render_section(args, rows, runs):
                   f" {spread:.0%} of their median; ratios within that margin of a target are not"
                   " conclusive. Rerun on a quieter machine or with more `REPEATS`."]
 
+    if auth:
+        lines += render_auth(args, auth)
+
     lines += ["", "<details><summary>Every run (rps / p50 / p99)</summary>", ""]
     for r in rows:
         for server in SERVERS:
@@ -311,11 +401,19 @@ def cmd_report(args):
     runs = load_runs(args.results, [sid for sid, _ in scenarios], args.repeats)
     rows = summarise(runs, scenarios, args.rps_target, args.p99_target)
     print_table(rows)
+    auth = load_auth(args)
+    if auth:
+        print(f"{auth['label']}: {fmt_rps(auth[auth['id']]['rps'])} rps, {auth['rps_ratio']:.2f} of GET /health"
+              f" ({'met' if auth['rps_met'] else 'NOT MET'}), p99 {fmt_ms(auth[auth['id']]['p99_ms'])}"
+              f" ({'met' if auth['p99_met'] else 'NOT MET'})")
     if args.doc:
-        write_section(args.doc, render_section(args, rows, runs))
+        write_section(args.doc, render_section(args, rows, runs, auth))
         print(f"wrote the bench:http section of {args.doc}")
     all_met = all(r["rps_met"] and r["p99_met"] for r in rows)
     any_errors = any(r[s]["errors"] for r in rows for s in SERVERS)
+    if auth:
+        all_met = all_met and auth["rps_met"] and auth["p99_met"]
+        any_errors = any_errors or bool(auth[auth["ref"]]["errors"] or auth[auth["id"]]["errors"])
     spread = max_rps_spread(runs)
     if spread > NOISY_SPREAD:
         print(f"warning: noisy measurement, rps varied by up to {spread:.0%} within a cell",
@@ -335,6 +433,11 @@ def main():
     check.add_argument("echo_lua")
     check.set_defaults(func=cmd_check)
 
+    check_auth = sub.add_parser("check-auth")
+    check_auth.add_argument("url")
+    check_auth.add_argument("key")
+    check_auth.set_defaults(func=cmd_check_auth)
+
     summary = sub.add_parser("summary")
     summary.add_argument("file")
     summary.set_defaults(func=cmd_summary)
@@ -347,6 +450,11 @@ def main():
     report.add_argument("--repeats", type=int, required=True)
     report.add_argument("--rps-target", type=float, default=0.8)
     report.add_argument("--p99-target", type=float, default=2.0)
+    report.add_argument("--auth", nargs=3, metavar=("REF", "ID", "LABEL"),
+                        help="docent-only runs of ID reported against its REF runs")
+    report.add_argument("--auth-wrk", default="wrk")
+    report.add_argument("--auth-rps-target", type=float, default=0.6)
+    report.add_argument("--auth-p99-ms", type=float, default=2.0)
     report.add_argument("--strict", action="store_true",
                         help="exit 1 when a target is not met")
     # Metadata recorded in the section.

@@ -21,6 +21,10 @@
 #   BUILD_JOBS=2         parallelism of the build step;  SKIP_BUILD=1 skips it
 #   PERF_DOC=docs/PERFORMANCE.md   where the section goes ("" = don't write)
 #   STRICT=1             exit 1 if a target (rps ratio >= 0.8, p99 ratio <= 2.0) is missed
+#   AUTH_CONNECTIONS=50  connections of the authenticated phase: docent's GET /v1/models
+#                        with an API key against docent's own GET /health, same
+#                        server, same run (skipped with BENCH_TARGET_CMD)
+#   DOCENT_ARGS          extra arguments for `docent serve` (e.g. "--set limits.x=y")
 #   BENCH_TARGET_CMD     run this instead of docent in the "docent" slot; it must
 #                        listen on 127.0.0.1 and print a line containing
 #                        http://127.0.0.1:PORT (e.g. a second baseline, which
@@ -30,7 +34,7 @@ set -euo pipefail
 # The exact command, with the knobs the caller set, for the report.
 invocation=""
 for var in BUILD_DIR SERVER_THREADS WRK_THREADS WRK_CONNECTIONS WRK_DURATION WARMUP_DURATION \
-           REPEATS PIN_CPUS BENCH_NICE PERF_DOC STRICT BENCH_TARGET_CMD; do
+           REPEATS PIN_CPUS BENCH_NICE PERF_DOC STRICT AUTH_CONNECTIONS DOCENT_ARGS BENCH_TARGET_CMD; do
   if [[ -n "${!var+set}" ]]; then invocation+="$var=$(printf %q "${!var}") "; fi
 done
 invocation+="bench/http/run.sh"
@@ -59,8 +63,10 @@ if [[ -z ${BENCH_NICE:-} ]]; then
   if (( EUID == 0 )); then BENCH_NICE=-10; else BENCH_NICE=0; fi
 fi
 BENCH_TARGET_CMD=${BENCH_TARGET_CMD:-}
+AUTH_CONNECTIONS=${AUTH_CONNECTIONS:-50}
+DOCENT_ARGS=${DOCENT_ARGS:-}
 
-for var in SERVER_THREADS WRK_THREADS WRK_CONNECTIONS WRK_DURATION WARMUP_DURATION REPEATS; do
+for var in SERVER_THREADS WRK_THREADS WRK_CONNECTIONS WRK_DURATION WARMUP_DURATION REPEATS AUTH_CONNECTIONS; do
   [[ "${!var}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $var must be a positive integer" >&2; exit 2; }
 done
 
@@ -154,21 +160,38 @@ if [[ -n $BENCH_TARGET_CMD ]]; then
   target_shown=$BENCH_TARGET_CMD
 else
   mkdir -p "$work/data"
+  read -r -a docent_extra <<<"$DOCENT_ARGS"
   target_cmd=("$docent_bin" serve --host 127.0.0.1 --port 0 --data "$work/data"
-              --threads "$SERVER_THREADS")
+              --threads "$SERVER_THREADS" "${docent_extra[@]}")
   target_shown="${docent_bin#"$repo_root"/} serve --host 127.0.0.1 --port 0 --data <tmpdir> --threads $SERVER_THREADS"
+  [[ -z $DOCENT_ARGS ]] || target_shown+=" $DOCENT_ARGS"
 fi
 
 start_server baseline "${baseline_cmd[@]}"
 start_server docent "${target_cmd[@]}"
 "${harness[@]}" check "$baseline_url" "$script_dir/echo.lua"
 "${harness[@]}" check "$docent_url" "$script_dir/echo.lua"
+# The authenticated phase uses the admin key a fresh data folder prints on first start.
+api_key=""
+if [[ -z $BENCH_TARGET_CMD ]]; then
+  api_key=$(cat "$work/docent.out" "$work/docent.err" | grep -o -m1 'admin key: dk_[0-9A-Za-z]*' | cut -d' ' -f3 || true)
+  [[ -n $api_key ]] || { echo "run.sh: docent printed no admin key on first start" >&2; exit 1; }
+  "${harness[@]}" check-auth "$docent_url" "$api_key"
+fi
 
 # --- measurements -----------------------------------------------------------
 scenario_ids=(health echo)
 scenario_labels=("GET /health" "POST /v1/echo")
 scenario_paths=(/health /v1/echo)
 scenario_scripts=("" "$script_dir/echo.lua")
+scenario_headers=("" "")
+# The authenticated phase: docent alone, its own /health as the reference (same server, same run).
+auth_ids=(auth_health auth_models)
+auth_labels=("GET /health" "GET /v1/models with an API key")
+auth_first=${#scenario_ids[@]}
+scenario_paths+=(/health /v1/models)
+scenario_scripts+=("" "")
+scenario_headers+=("" "Authorization: Bearer $api_key")
 
 load_before=$(cut -d' ' -f1-3 /proc/loadavg)
 if awk -v l="${load_before%% *}" 'BEGIN { exit !(l > 1.0) }'; then
@@ -178,11 +201,14 @@ results=$build_dir/bench/http-results/$(date -u +%Y%m%dT%H%M%SZ)
 mkdir -p "$results"
 wrk_base=(wrk "-t$WRK_THREADS" "-c$WRK_CONNECTIONS" --latency)
 
-# run_wrk SERVER DURATION SCENARIO_INDEX OUTPUT
+# run_wrk SERVER DURATION SCENARIO_INDEX OUTPUT [WRK_ARGS...] (WRK_ARGS replace the -t/-c defaults)
 run_wrk() {
   local server=$1 duration=$2 i=$3 output=$4 url_var=${1}_url pid_var=${1}_pid
+  shift 4
   local args=("${wrk_base[@]}" "-d${duration}s")
+  (( $# == 0 )) || args=(wrk "$@" --latency "-d${duration}s")
   [[ -z ${scenario_scripts[i]} ]] || args+=(-s "${scenario_scripts[i]}")
+  [[ -z ${scenario_headers[i]} ]] || args+=(-H "${scenario_headers[i]}")
   # Bounded even if wrk hangs: its duration plus a grace period.
   timeout --kill-after=5 $((duration + 30)) "${wrk_launch[@]}" "${args[@]}" \
     "${!url_var}${scenario_paths[i]}" >"$output"
@@ -212,6 +238,22 @@ for i in "${!scenario_ids[@]}"; do
   done
 done
 
+if [[ -z $BENCH_TARGET_CMD ]]; then
+  auth_wrk=("-t$WRK_THREADS" "-c$AUTH_CONNECTIONS")
+  for j in 0 1; do
+    run_wrk docent "$WARMUP_DURATION" $((auth_first + j)) "$results/warmup__${auth_ids[j]}__docent.txt" "${auth_wrk[@]}"
+  done
+  for rep in $(seq "$REPEATS"); do
+    if (( rep % 2 )); then order=(0 1); else order=(1 0); fi
+    for j in "${order[@]}"; do
+      out=$results/${auth_ids[j]}__docent__${rep}.txt
+      run_wrk docent "$WRK_DURATION" $((auth_first + j)) "$out" "${auth_wrk[@]}"
+      printf '%-30s docent -c%d run %d/%d: %s\n' "${auth_labels[j]}" "$AUTH_CONNECTIONS" "$rep" "$REPEATS" \
+        "$("${harness[@]}" summary "$out")" >&2
+    done
+  done
+fi
+
 # --- report -----------------------------------------------------------------
 commit=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo "none")
 if [[ -n $(git -C "$repo_root" status --porcelain 2>/dev/null | head -1) ]]; then
@@ -228,7 +270,11 @@ report_args=(
 )
 for i in "${!scenario_ids[@]}"; do report_args+=(--scenario "${scenario_ids[i]}" "${scenario_labels[i]}"); done
 [[ -z $PERF_DOC ]] || report_args+=(--doc "$PERF_DOC")
-[[ -z $BENCH_TARGET_CMD ]] || report_args+=(--target-overridden)
+if [[ -z $BENCH_TARGET_CMD ]]; then
+  report_args+=(--auth "${auth_ids[0]}" "${auth_ids[1]}" "${auth_labels[1]}" --auth-wrk "wrk -t$WRK_THREADS -c$AUTH_CONNECTIONS --latency -d${WRK_DURATION}s")
+else
+  report_args+=(--target-overridden)
+fi
 [[ $STRICT != 1 ]] || report_args+=(--strict)
 echo "raw wrk outputs: $results" >&2
 "${harness[@]}" report "${report_args[@]}"
