@@ -29,7 +29,7 @@ EVENTS=${EVENTS:-2000}
 PIN_CPUS=${PIN_CPUS:-1}
 PERF_DOC=${PERF_DOC-$repo_root/docs/PERFORMANCE.md}
 
-[[ ${SKIP_BUILD:-0} == 1 ]] || cmake --build "$build_dir" --target docent -j "${BUILD_JOBS:-2}"
+[[ ${SKIP_BUILD:-0} == 1 ]] || cmake --build "$build_dir" --target docent bench_webhook_emit -j "${BUILD_JOBS:-2}"
 
 launch=""
 bench_launch=()
@@ -40,5 +40,5 @@ fi
 commit=$(git -C "$repo_root" rev-parse --short HEAD 2>/dev/null || echo none)
 [[ -z $(git -C "$repo_root" status --porcelain 2>/dev/null | head -1) ]] || commit+=" (with uncommitted changes)"
 
-"${bench_launch[@]}" python3 "$script_dir/bench.py" --docent "$build_dir/docent" --uploads "$UPLOADS" \
+"${bench_launch[@]}" python3 "$script_dir/bench.py" --docent "$build_dir/docent" --emit-bench "$build_dir/bench/bench_webhook_emit" --uploads "$UPLOADS" \
   --events "$EVENTS" --launch "$launch" --doc "$PERF_DOC" --command "$invocation" --commit "$commit"
