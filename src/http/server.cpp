@@ -274,43 +274,102 @@ struct Server::Impl {
     return true;
   }
 
-  // Each stream producer's thread, owned here and joined: it must not outlive the server, whose
-  // io_context its sink's timer lives in (and whose owner holds what the producer captured). One
-  // that has returned is joined when the next starts, at the end of run(), or by ~Server.
-  struct ProducerThread {
-    std::thread thread;
-    std::atomic<bool> done{false};
-  };
-  std::mutex threads_mu;
-  std::list<ProducerThread> producer_threads;  // GUARDED_BY(threads_mu)
-
-  // Joins the threads whose producers returned. Requires threads_mu.
-  void reap_producer_threads() {
-    for (auto it = producer_threads.begin(); it != producer_threads.end();) {
-      if (!it->done) {
-        ++it;
-        continue;
+  // The threads stream producers run on, owned here and joined: none may outlive the server,
+  // whose io_context a sink's timer lives in (and whose owner holds what a producer captured).
+  // Threads are kept for reuse rather than made per stream: a producer that starts a relay
+  // (LlmProvider::stream_async) returns in microseconds, so a burst of a thousand streams is
+  // served by a handful of threads instead of a thousand created, and later joined, on the
+  // network thread. A producer that blocks for its whole stream holds its thread that long, so
+  // the set grows with the producers running at once (max_streams bounds them through the slots);
+  // once they return, at most kIdleProducerThreads stay idle and the rest end and are joined by
+  // the next start.
+  static constexpr size_t kIdleProducerThreads = 16;
+  class ProducerThreads {
+   public:
+    void run(std::function<void()> work) {
+      core::MutexLock lock(mu_);
+      reap();
+      queue_.push_back(std::move(work));
+      if (idle_ >= queue_.size()) {
+        ready_.notify_one();
+        return;
       }
-      it->thread.join();  // it has done its last work: this returns at once
-      it = producer_threads.erase(it);
+      Worker& w = workers_.emplace_back();
+      w.thread = std::thread([this, &w] { loop(w); });  // w's node never moves (a list)
     }
-  }
 
-  // Joins every producer thread, waiting for those still running (shutdown cancelled them).
-  void join_producer_threads() {
-    std::list<ProducerThread> all;
-    {
-      std::lock_guard lock(threads_mu);
-      all.splice(all.end(), producer_threads);
+    // Joins the threads that ended. Cheap: they have done their last work.
+    void reap_ended() {
+      core::MutexLock lock(mu_);
+      reap();
     }
-    size_t running = 0;
-    for (auto& t : all) running += t.done ? 0 : 1;
-    if (running) {
-      core::log::warn("waiting for stream producers that ignore cancellation",
-                      {{"count", static_cast<int64_t>(running)}});
+
+    // Lets every thread finish the work it has (shutdown cancelled the streams) and joins them all.
+    void join_all() {
+      std::list<Worker> all;
+      {
+        core::MutexLock lock(mu_);
+        stopping_ = true;
+        size_t running = 0;
+        for (auto& w : workers_) running += w.busy ? 1 : 0;
+        if (running) {
+          core::log::warn("waiting for stream producers that ignore cancellation",
+                          {{"count", static_cast<int64_t>(running)}});
+        }
+        ready_.notify_all();
+        all.splice(all.end(), workers_);
+      }
+      for (auto& w : all) w.thread.join();
     }
-    for (auto& t : all) t.thread.join();
-  }
+
+   private:
+    struct Worker {
+      std::thread thread;
+      bool busy = false;   // guarded by mu_ (a member of a list node the analysis cannot name)
+      bool ended = false;  // likewise: loop() has returned its last touch of anything shared
+    };
+
+    void loop(Worker& self) {
+      core::MutexLock lock(mu_);
+      for (;;) {
+        while (queue_.empty() && !stopping_) {
+          ++idle_;
+          ready_.wait(lock);
+          --idle_;
+        }
+        if (queue_.empty()) break;  // stopping, nothing left to run
+        std::function<void()> work = std::move(queue_.front());
+        queue_.pop_front();
+        self.busy = true;
+        lock.unlock();
+        work();
+        work = nullptr;  // what the producer captured goes while the server surely lives
+        lock.lock();
+        self.busy = false;
+        if (idle_ >= kIdleProducerThreads && queue_.empty()) break;
+      }
+      self.ended = true;
+    }
+
+    void reap() REQUIRES(mu_) {
+      for (auto it = workers_.begin(); it != workers_.end();) {
+        if (!it->ended) {
+          ++it;
+          continue;
+        }
+        it->thread.join();  // returns at once: the thread is past its last touch of mu_'s data
+        it = workers_.erase(it);
+      }
+    }
+
+    core::Mutex mu_;
+    core::CondVar ready_;
+    std::deque<std::function<void()>> queue_ GUARDED_BY(mu_);
+    size_t idle_ GUARDED_BY(mu_) = 0;
+    bool stopping_ GUARDED_BY(mu_) = false;
+    std::list<Worker> workers_ GUARDED_BY(mu_);
+  };
+  ProducerThreads producer_threads;
 
   // Waits (bounded) for every producer thread to return; they were cancelled at shutdown.
   void wait_for_producers(std::chrono::steady_clock::duration limit) {
@@ -489,7 +548,7 @@ struct Server::Impl {
       sinks.remove_if([&](const auto& w) { return w.expired() || w.lock() == sink; });
     };
     // The producer may block for as long as its stream lasts (an upstream model's answer): it
-    // gets a thread of its own, counted so that shutdown can wait for it.
+    // runs on a thread of producer_threads, counted so that shutdown can wait for it.
     // The stream ends when the producer returned and let go of every hold() it took.
     auto start_producer = [&] {
       // Weak: the deleter lives as long as the sink's weak_ptr to it, so a strong pointer here
@@ -498,11 +557,7 @@ struct Server::Impl {
         if (auto s = weak.lock()) s->finish();
         count->release();
       });
-      // Under the lock, so that no reaper sees the slot before its thread is stored in it.
-      std::lock_guard lock(threads_mu);
-      reap_producer_threads();
-      ProducerThread& slot = producer_threads.emplace_back();
-      slot.thread = std::thread([&slot, life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
+      producer_threads.run([life = std::move(life), sink, producer = std::move(res.sse)]() mutable {
         try {
           producer(*sink);
         } catch (const std::exception& e) {
@@ -511,7 +566,6 @@ struct Server::Impl {
         producer = nullptr;  // what the handler captured goes while the server surely lives
         sink.reset();
         life.reset();
-        slot.done = true;  // the thread's last touch of anything shared
       });
     };
     int status = res.status;
@@ -918,7 +972,7 @@ Server::Server(ServerOptions options, const Router& router, std::vector<Middlewa
 
 Server::~Server() {
   if (impl_) {
-    impl_->join_producer_threads();
+    impl_->producer_threads.join_all();
     impl_->pool.stop();
     impl_->pool.join();
   }
@@ -972,10 +1026,7 @@ void Server::run(bool handle_signals) {
   for (auto& t : threads) t.join();
   // Streams were cancelled at shutdown; their producers notice at their next event.
   impl.wait_for_producers(impl.options.shutdown_grace);
-  {
-    std::lock_guard lock(impl.threads_mu);
-    impl.reap_producer_threads();
-  }
+  impl.producer_threads.reap_ended();
   // Any handler still running past the grace period is abandoned with the pool's queue.
   impl.pool.stop();
   impl.pool.join();

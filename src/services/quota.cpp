@@ -127,17 +127,20 @@ core::Status QuotaService::sync_config_plans() {
 core::Result<Usage> QuotaService::usage(store::Tx& tx, std::string_view account_id) {
   Usage u;
   const std::string day = day_period(), month = month_period();
-  for (auto [out, metric, period] : {std::tuple{&u.files_today, "files", &day},
-                                     {&u.files_month, "files", &month},
-                                     {&u.pages_month, "pages", &month},
-                                     {&u.questions_today, "questions", &day},
-                                     {&u.questions_month, "questions", &month},
-                                     {&u.extractions_month, "extractions", &month},
-                                     {&u.media_today, "media", &day},
-                                     {&u.media_month, "media", &month}}) {
-    auto v = store::usage::get(tx, account_id, metric, *period);
-    if (!v) return v.error();
-    *out = *v;
+  // One statement for every counter: a check runs on every question, upload and job.
+  static const std::vector<std::string> kMetrics{"files", "pages", "questions", "extractions", "media"};
+  auto values = store::usage::of(tx, account_id, kMetrics, day, month);
+  if (!values) return values.error();
+  for (const auto& v : *values) {
+    const bool today = v.period == day;
+    if (!today && v.period != month) continue;
+    int64_t* out = nullptr;
+    if (v.metric == "files") out = today ? &u.files_today : &u.files_month;
+    if (v.metric == "pages" && !today) out = &u.pages_month;
+    if (v.metric == "questions") out = today ? &u.questions_today : &u.questions_month;
+    if (v.metric == "extractions" && !today) out = &u.extractions_month;
+    if (v.metric == "media") out = today ? &u.media_today : &u.media_month;
+    if (out != nullptr) *out = v.value;
   }
   return u;
 }

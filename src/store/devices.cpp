@@ -69,5 +69,24 @@ core::Result<int64_t> get(Tx& tx, std::string_view account_id, std::string_view 
   return *row ? (*row)->get_int(0) : int64_t{0};
 }
 
+core::Result<std::vector<UsageValue>> of(Tx& tx, std::string_view account_id, const std::vector<std::string>& metrics,
+                                         std::string_view day, std::string_view month) {
+  std::string sql = "SELECT metric, period, value FROM usage_counters WHERE account_id = ? AND metric IN (";
+  std::vector<Value> params{std::string(account_id)};
+  for (size_t i = 0; i < metrics.size(); ++i) {
+    sql += i ? ", ?" : "?";
+    params.emplace_back(metrics[i]);
+  }
+  sql += ") AND period IN (?, ?)";
+  params.emplace_back(std::string(day));
+  params.emplace_back(std::string(month));
+  auto rows = tx.query(sql, params);
+  if (!rows) return rows.error();
+  std::vector<UsageValue> out;
+  out.reserve(rows->size());
+  for (const auto& r : *rows) out.push_back(UsageValue{r.get_text(0), r.get_text(1), r.get_int(2)});
+  return out;
+}
+
 }  // namespace usage
 }  // namespace docent::store

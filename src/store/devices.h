@@ -35,5 +35,15 @@ core::Status add(Tx& tx, std::string_view account_id, std::string_view metric, s
 // The counter's value; 0 when it was never incremented.
 core::Result<int64_t> get(Tx& tx, std::string_view account_id, std::string_view metric, std::string_view period);
 
+struct UsageValue {
+  std::string metric;
+  std::string period;
+  int64_t value = 0;
+};
+// Every counter of `metrics` for either period, in one statement (point lookups on the key);
+// counters never incremented are absent.
+core::Result<std::vector<UsageValue>> of(Tx& tx, std::string_view account_id, const std::vector<std::string>& metrics,
+                                         std::string_view day, std::string_view month);
+
 }  // namespace usage
 }  // namespace docent::store
