@@ -85,9 +85,15 @@ TEST_P(RateLimitsTest, NexusRoutesAndGlobalLimit) {
   EXPECT_EQ(body.at("details").at("limit"), "2 requests per minute");
   EXPECT_EQ(body.at("details").at("retry_after").as_int64(), retry_after(refused));
 
-  // Text questions: a 400 is a response of a limited route like any other, and counts.
-  int admitted = 0;
-  for (int i = 0; i < 4; ++i) {
+  // Text questions: an answer streamed over SSE carries the headers in its head...
+  auto streamed = c().post_json("/api/process/text", R"({"message":"Hello"})", key);
+  EXPECT_EQ(streamed.status, 200) << streamed.body;
+  EXPECT_NE(streamed.header("content-type").find("text/event-stream"), std::string::npos);
+  expect_limit_headers(streamed, 3, "nexus_text");
+  EXPECT_EQ(streamed.header("x-ratelimit-remaining"), "2");
+  // ...and a 400 is a response of a limited route like any other, and counts.
+  int admitted = 1;
+  for (int i = 0; i < 3; ++i) {
     auto r = c().post_json("/api/process/text", "{}", key);
     if (r.status != 429) {
       ++admitted;

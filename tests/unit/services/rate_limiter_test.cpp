@@ -145,6 +145,36 @@ TEST_P(RateLimiterTest, ManySubjectsComeAndGo) {
 
 INSTANTIATE_TEST_SUITE_P(Stores, RateLimiterTest, ::testing::Values("memory", "database"));
 
+// Replicas on one database: two handles (two connection pools, as two processes would have) and
+// their own limiters share one counter, and 50 racing threads over both get exactly the limit.
+TEST(DatabaseRateCounters, TwoHandlesOnOneDatabaseShareTheCounters) {
+  const auto dir = std::filesystem::temp_directory_path() / ("docent-rate-shared-" + core::random_hex(8));
+  std::filesystem::create_directories(dir);
+  {
+    auto a = std::move(store::open_sqlite(dir / "t.db").value());
+    auto b = std::move(store::open_sqlite(dir / "t.db").value());
+    const std::map<std::string, core::Rate, std::less<>> rates = {{"p", rate("20/hour")}};
+    RateLimiter la(rates, database_rate_counters(*a));
+    RateLimiter lb(rates, database_rate_counters(*b));
+    std::atomic<int> ok{0}, failed{0};
+    std::vector<std::thread> threads;
+    for (int t = 0; t < 50; ++t) {
+      threads.emplace_back([&, t] {
+        auto d = (t % 2 ? la : lb).check("key:shared", std::vector<std::string>{"p"});
+        if (!d.ok()) {
+          ++failed;
+        } else if (d->admitted) {
+          ++ok;
+        }
+      });
+    }
+    for (auto& t : threads) t.join();
+    EXPECT_EQ(failed.load(), 0);
+    EXPECT_EQ(ok.load(), 20);
+  }
+  std::filesystem::remove_all(dir);
+}
+
 TEST(RatePolicies, ConfiguredRatesAndOverrides) {
   auto rates = configured_rates(core::LimitsConfig{});
   ASSERT_TRUE(rates.ok());
