@@ -3,6 +3,7 @@
 #include "api/native/errors.h"
 #include "api/native/system.h"
 #include "app/data_folder_lock.h"
+#include "app/rate_limits.h"
 #include "app/routes.h"
 #include "app/runtime.h"
 #include "core/log.h"
@@ -112,6 +113,17 @@ int serve(const core::Config& config) {
   if (web.empty()) core::log::warn("web UI folder not found; the UI is not served", {{"setting", "server.web_dir"}});
   register_routes(router, rt.context(), std::move(system), web);
 
+  auto rates = services::configured_rates(config.limits);
+  if (!rates) {
+    std::cerr << "docent: " << rates.error().message << std::endl;
+    return 1;
+  }
+  // One process owns a SQLite folder, so counters in memory are exact; several replicas on one
+  // database share them through it (limits.store = database).
+  services::RateLimiter limiter(std::move(*rates), config.limits.store == "database"
+                                                       ? services::database_rate_counters(*rt.db)
+                                                       : services::memory_rate_counters());
+
   http::ServerOptions opts;
   opts.host = config.server.host;
   opts.port = static_cast<uint16_t>(config.server.port);
@@ -146,6 +158,9 @@ int serve(const core::Config& config) {
             return std::any(std::move(*p));
           },
           api::native::render_error),
+      // After authentication (it needs the principal; the address-limited routes are public, so
+      // nothing is checked before them), before every handler: a refusal does no work.
+      rate_limits(limiter, router, api::native::render_error),
   };
 
   http::Server server(opts, router, std::move(middleware), metrics);

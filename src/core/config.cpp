@@ -1,5 +1,7 @@
 #include "core/config.h"
 
+#include "core/rate.h"
+
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
@@ -181,6 +183,51 @@ std::vector<SettingInfo> build_table() {
     {.key = "webhooks.retry_schedule", .env = "DOCENT_WEBHOOKS_RETRY_SCHEDULE",
      .ref = field<&Config::webhooks, &WebhooksConfig::retry_schedule>,
      .help = "Delays before each retry of a failed webhook delivery, comma-separated durations"},
+    {.key = "limits.store", .env = "DOCENT_LIMITS_STORE", .ref = field<&Config::limits, &LimitsConfig::store>,
+     .help = "Where rate-limit counters live: memory (this process) or database (shared by every process on it)",
+     .choices = {"memory", "database"}},
+    {.key = "limits.spherechat_pdf", .env = "DOCENT_LIMITS_SPHERECHAT_PDF",
+     .ref = field<&Config::limits, &LimitsConfig::spherechat_pdf>,
+     .help = "Rate of SphereChat /api/pdf/* per API key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.spherechat_chat", .env = "DOCENT_LIMITS_SPHERECHAT_CHAT",
+     .ref = field<&Config::limits, &LimitsConfig::spherechat_chat>,
+     .help = "Rate of SphereChat chat routes per API key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.spherechat_generation", .env = "DOCENT_LIMITS_SPHERECHAT_GENERATION",
+     .ref = field<&Config::limits, &LimitsConfig::spherechat_generation>,
+     .help = "Rate of SphereChat generation routes per API key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.nexus_text", .env = "DOCENT_LIMITS_NEXUS_TEXT",
+     .ref = field<&Config::limits, &LimitsConfig::nexus_text>,
+     .help = "Rate of nexus POST /api/process/text per key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.nexus_image", .env = "DOCENT_LIMITS_NEXUS_IMAGE",
+     .ref = field<&Config::limits, &LimitsConfig::nexus_image>,
+     .help = "Rate of nexus image processing per key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.nexus_voice", .env = "DOCENT_LIMITS_NEXUS_VOICE",
+     .ref = field<&Config::limits, &LimitsConfig::nexus_voice>,
+     .help = "Rate of nexus voice processing per key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.nexus_sessions", .env = "DOCENT_LIMITS_NEXUS_SESSIONS",
+     .ref = field<&Config::limits, &LimitsConfig::nexus_sessions>,
+     .help = "Rate of nexus /api/sessions routes per key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.nexus_global", .env = "DOCENT_LIMITS_NEXUS_GLOBAL",
+     .ref = field<&Config::limits, &LimitsConfig::nexus_global>,
+     .help = "Rate of every nexus route together per key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.chatbot_standard", .env = "DOCENT_LIMITS_CHATBOT_STANDARD",
+     .ref = field<&Config::limits, &LimitsConfig::chatbot_standard>,
+     .help = "Rate of chatbot routes per account of tier standard (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.chatbot_premium", .env = "DOCENT_LIMITS_CHATBOT_PREMIUM",
+     .ref = field<&Config::limits, &LimitsConfig::chatbot_premium>,
+     .help = "Rate of chatbot routes per account of tier premium (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.chatbot_enterprise", .env = "DOCENT_LIMITS_CHATBOT_ENTERPRISE",
+     .ref = field<&Config::limits, &LimitsConfig::chatbot_enterprise>,
+     .help = "Rate of chatbot routes per account of tier enterprise (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.native_default", .env = "DOCENT_LIMITS_NATIVE_DEFAULT",
+     .ref = field<&Config::limits, &LimitsConfig::native_default>,
+     .help = "Rate of every authenticated /v1 route per API key (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.register_device", .env = "DOCENT_LIMITS_REGISTER_DEVICE",
+     .ref = field<&Config::limits, &LimitsConfig::register_device>,
+     .help = "Rate of POST /auth/register-device per client address (N/period, e.g. 10/min; off = unlimited)"},
+    {.key = "limits.login", .env = "DOCENT_LIMITS_LOGIN",
+     .ref = field<&Config::limits, &LimitsConfig::login>,
+     .help = "Rate of POST /v1/auth/login per client address (N/period, e.g. 10/min; off = unlimited)"},
   };
   // clang-format on
   return rows;
@@ -860,6 +907,16 @@ Result<Config> load_config(const ConfigInputs& in) {
     }
     if (Status s = assign(*row, value, config, fmt::format("flag {}", key)); !s) return s.error();
     config.sources[key] = ConfigSource::Flag;
+  }
+  for (const SettingInfo& row : setting_table()) {
+    if (!row.key.starts_with("limits.") || row.key == "limits.store") continue;
+    const std::string& text = *std::get<std::string*>(row.ref(config));
+    if (!parse_rate(text)) {
+      return Error(Code::InvalidInput,
+                   fmt::format("{}: {} is not a rate; write N/period (100/hour, 10/min, 5/30s) or off", row.key,
+                               echo(row, text)),
+                   std::string(row.key));
+    }
   }
   for (const auto* plan : {&config.accounts.default_plan, &config.accounts.device_plan}) {
     if (!config.plans.count(*plan)) {

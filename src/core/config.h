@@ -141,6 +141,26 @@ struct WebhooksConfig {
   std::string retry_schedule = "5s,5m,30m,2h,5h,10h,14h,20h,20h";  // delay before each retry (~3 days)
 };
 
+// [limits]: request rate limits (docs/ARCHITECTURE.md, "Rate limits"), each "N/period" (core/rate.h)
+// or "off". The policy names (the member names) are also the keys of an account's overrides.
+struct LimitsConfig {
+  std::string store = "memory";  // where counters live: memory (this process) or database (shared)
+  std::string spherechat_pdf = "100/hour";
+  std::string spherechat_chat = "1000/hour";
+  std::string spherechat_generation = "50/hour";
+  std::string nexus_text = "10/min";
+  std::string nexus_image = "5/min";
+  std::string nexus_voice = "5/min";
+  std::string nexus_sessions = "20/min";
+  std::string nexus_global = "100/hour";
+  std::string chatbot_standard = "100/min";
+  std::string chatbot_premium = "500/min";
+  std::string chatbot_enterprise = "2000/min";
+  std::string native_default = "off";      // every authenticated /v1 route, per key
+  std::string register_device = "20/min";  // POST /auth/register-device, per client address
+  std::string login = "10/min";            // POST /v1/auth/login, per client address
+};
+
 // One plan's quota, in the chatpdf seed's terms. 0 means "no limit" for every count and size.
 // Defined in [plans.NAME] tables of docent.toml; built-in plans are free, base, plus, ultimate
 // and unlimited, and a [plans.NAME] table replaces the built-in of that name field by field.
@@ -182,6 +202,7 @@ struct Config {
   LogsConfig logs;
   AuditConfig audit;
   WebhooksConfig webhooks;
+  LimitsConfig limits;
   std::map<std::string, PlanConfig> plans = default_plans();
 
   // Provenance, filled by load_config: every key of setting_table() -> where its value came from.

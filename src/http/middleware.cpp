@@ -96,7 +96,10 @@ Middleware cors(std::vector<std::string> origins) {
     Response res = next(req);
     if (allowed) {
       res.headers.set("Access-Control-Allow-Origin", any ? "*" : std::string(*origin));
-      res.headers.set("Access-Control-Expose-Headers", "X-Request-Id, Content-Disposition");
+      // Browsers hide other response headers from scripts; the rate-limit ones are meant to be read.
+      res.headers.set("Access-Control-Expose-Headers",
+                      "X-Request-Id, Content-Disposition, Retry-After, X-RateLimit-Limit, X-RateLimit-Remaining, "
+                      "X-RateLimit-Reset, RateLimit, RateLimit-Policy");
       if (!any) res.headers.set("Vary", "Origin");
     }
     return res;

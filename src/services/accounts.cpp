@@ -6,6 +6,9 @@
 #include "store/plans.h"
 #include "store/api_keys.h"
 #include "store/auth_generation.h"
+#include "services/rate_limiter.h"
+
+#include <boost/json.hpp>
 
 #include <algorithm>
 
@@ -32,10 +35,31 @@ Account to_account(const store::AccountRecord& r) {
   a.role = r.role == "admin" ? Role::Admin : Role::User;
   a.plan = r.plan;
   a.user_type = r.user_type;
+  a.tier = r.tier;
+  for (const auto& [name, rate] : parse_rate_overrides(r.rate_limits))
+    a.rate_limits.emplace_back(name, core::format_rate(rate));
   a.version = r.version;
   a.created_at = r.created_at;
   a.updated_at = r.updated_at;
   return a;
+}
+
+// The stored overrides (a JSON object) with `changes` applied; each value canonical. The input
+// was validated.
+std::string merged_rate_limits(std::string_view stored,
+                               const std::vector<std::pair<std::string, std::optional<std::string>>>& changes) {
+  std::map<std::string, std::string> merged;
+  for (const auto& [name, rate] : parse_rate_overrides(stored)) merged[name] = core::format_rate(rate);
+  for (const auto& [name, value] : changes) {
+    if (value) {
+      merged[name] = core::format_rate(*core::parse_rate(*value));
+    } else {
+      merged.erase(name);
+    }
+  }
+  boost::json::object o;
+  for (const auto& [name, text] : merged) o[name] = text;
+  return boost::json::serialize(o);
 }
 
 bool has_control_chars(std::string_view s) {
@@ -96,6 +120,25 @@ core::Status AccountService::validate(const AccountInput& in, bool creating, boo
   if (in.role && *in.role != "admin" && *in.role != "user") {
     return Error(Code::InvalidInput, "role must be 'admin' or 'user'", "role");
   }
+  if (in.tier && !is_tier(*in.tier)) {
+    return Error(Code::InvalidInput, "tier must be 'standard', 'premium' or 'enterprise'", "tier");
+  }
+  if (in.rate_limits) {
+    for (const auto& [name, value] : *in.rate_limits) {
+      if (!is_rate_policy(name)) {
+        std::string names;
+        for (auto p : kRatePolicies) names += (names.empty() ? "" : ", ") + std::string(p);
+        return Error(Code::InvalidInput, "rate_limits: '" + name + "' is not a policy; policies are: " + names,
+                     "rate_limits");
+      }
+      if (value && !core::parse_rate(*value)) {
+        return Error(Code::InvalidInput,
+                     "rate_limits." + name + ": '" + *value +
+                         "' is not a rate; write N/period (100/hour, 10/min, 5/30s), off, or null to remove it",
+                     "rate_limits");
+      }
+    }
+  }
   return {};
 }
 
@@ -149,6 +192,8 @@ core::Result<Account> AccountService::insert_new(const AccountInput& in, std::st
   r.department = in.department.value_or("");
   r.role = in.role.value_or("user");
   r.plan = in.plan.value_or(config_.accounts.default_plan);
+  r.tier = in.tier.value_or("standard");
+  if (in.rate_limits) r.rate_limits = merged_rate_limits("{}", *in.rate_limits);
   r.created_at = r.updated_at = core::rfc3339_now();
   auto st = db_.write([&](store::Tx& tx) -> core::Status {
     if (auto s = plan_exists(tx, config_, r.plan); !s) return s;
@@ -185,9 +230,12 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
                                              const RequestOrigin& origin) {
   if (!actor.may_access(id)) return kNotFound;
   if (auto st = validate(in, false); !st) return st.error();
-  if ((in.role || in.plan) && !actor.is_admin()) {
-    return Error(Code::PermissionDenied, "only an admin can change an account's role or plan",
-                 in.role ? "role" : "plan");
+  if ((in.role || in.plan || in.tier || in.rate_limits) && !actor.is_admin()) {
+    return Error(Code::PermissionDenied, "only an admin can change an account's role, plan, tier or rate limits",
+                 in.role   ? "role"
+                 : in.plan ? "plan"
+                 : in.tier ? "tier"
+                           : "rate_limits");
   }
   std::optional<std::string> new_hash;
   if (in.password) {
@@ -217,6 +265,9 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
     if (in.department) r.department = *in.department;
     const std::string old_plan = r.plan, old_role = r.role;
     if (in.role) r.role = *in.role;
+    // Tier and rates ride in the Principal: the generation bump below drops its cached copies.
+    if (in.tier) r.tier = *in.tier;
+    if (in.rate_limits) r.rate_limits = merged_rate_limits(r.rate_limits, *in.rate_limits);
     r.updated_at = core::rfc3339_now();
     if (in.plan) {
       // An admin's assignment: recorded as a grant, so PUT /user/upgrade-plan never lowers it.
@@ -247,7 +298,9 @@ core::Result<Account> AccountService::update(const Principal& actor, std::string
                              {in.phone.has_value(), "phone"},
                              {in.company.has_value(), "company"},
                              {in.department.has_value(), "department"},
-                             {in.role.has_value(), "role"}}) {
+                             {in.role.has_value(), "role"},
+                             {in.tier.has_value(), "tier"},
+                             {in.rate_limits.has_value(), "rate_limits"}}) {
       if (set) fields += (fields.empty() ? "" : ",") + std::string(name);
     }
     if (fields.empty() && r.plan != old_plan) return {};

@@ -22,7 +22,10 @@ struct Account {
   std::string first_name, last_name, email, phone, company, department;
   Role role = Role::User;
   std::string plan;
-  std::string user_type;  // REGISTERED or ANONYMOUS (device accounts)
+  std::string user_type;          // REGISTERED or ANONYMOUS (device accounts)
+  std::string tier = "standard";  // standard, premium or enterprise: picks the chatbot face's rate limit
+  // An admin's per-account rates: policy name -> canonical "N/period" or "off" (services/rate_limiter.h).
+  std::vector<std::pair<std::string, std::string>> rate_limits;
   int64_t version = 0;
   std::string created_at, updated_at;
 };
@@ -32,6 +35,10 @@ struct AccountInput {
   std::optional<std::string> login, password, first_name, last_name, email, phone, company, department;
   std::optional<std::string> role;  // "admin" or "user"; admins only
   std::optional<std::string> plan;  // a configured plan; admins only
+  std::optional<std::string> tier;  // standard, premium or enterprise; admins only
+  // Per-account rate overrides, merged into the stored ones: a policy name -> "N/period" or "off"
+  // sets it, -> nullopt removes it (the configured rate applies again). Admins only.
+  std::optional<std::vector<std::pair<std::string, std::optional<std::string>>>> rate_limits;
 };
 
 template <typename T>

@@ -2,6 +2,7 @@
 
 #include "core/id.h"
 #include "core/time.h"
+#include "services/rate_limiter.h"
 #include "store/accounts.h"
 #include "store/devices.h"
 
@@ -112,6 +113,8 @@ core::Result<std::optional<Principal>> DeviceService::resolve_digest(const std::
     if (!*account) return {};
     principal = Principal{(*account)->id, (*account)->role == "admin" ? Role::Admin : Role::User, (*account)->plan, "",
                           true};
+    principal->tier = (*account)->tier;
+    principal->rate_limits = parse_rate_overrides((*account)->rate_limits);
     return {};
   });
   if (!st) return st.error();

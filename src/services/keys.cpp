@@ -3,6 +3,7 @@
 #include "core/crypto.h"
 #include "core/id.h"
 #include "core/time.h"
+#include "services/rate_limiter.h"
 #include "store/accounts.h"
 #include "store/api_keys.h"
 #include "store/auth_generation.h"
@@ -186,6 +187,8 @@ core::Result<std::optional<Principal>> KeyService::resolve_digest(const std::str
     if (!*account) return {};
     principal = Principal{(*account)->id, (*account)->role == "admin" ? Role::Admin : Role::User, (*account)->plan,
                           (*key)->id, false};
+    principal->tier = (*account)->tier;
+    principal->rate_limits = parse_rate_overrides((*account)->rate_limits);
     return {};
   });
   if (!st) return st.error();

@@ -11,7 +11,7 @@ namespace {
 
 constexpr std::string_view kColumns =
     "id, seq, login, password_hash, first_name, last_name, email, phone, company, department, role, plan, "
-    "user_type, version, created_at, updated_at, deleted_at";
+    "user_type, version, created_at, updated_at, deleted_at, tier, rate_limits";
 
 std::string lower(std::string_view s) {
   std::string out(s);
@@ -38,6 +38,8 @@ AccountRecord from_row(const Row& r) {
   a.created_at = r.get_text(14);
   a.updated_at = r.get_text(15);
   a.deleted_at = r.opt_text(16);
+  a.tier = r.get_text(17);
+  a.rate_limits = r.get_text(18);
   return a;
 }
 
@@ -58,10 +60,10 @@ core::Status insert(Tx& tx, AccountRecord& a) {
   a.seq = *next;
   auto st = tx.exec(
       "INSERT INTO accounts (id, seq, login, login_key, password_hash, first_name, last_name, email, phone, company, "
-      "department, role, plan, user_type, version, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?)",
+      "department, role, plan, user_type, version, created_at, updated_at, tier, rate_limits) "
+      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, ?, ?, ?)",
       {a.id, a.seq, a.login, lower(a.login), hash_or_null(a.password_hash), a.first_name, a.last_name, a.email, a.phone,
-       a.company, a.department, a.role, a.plan, a.user_type, a.created_at, a.updated_at});
+       a.company, a.department, a.role, a.plan, a.user_type, a.created_at, a.updated_at, a.tier, a.rate_limits});
   if (!st && st.error().code == core::Code::Conflict) {
     return core::Error(core::Code::Conflict, "an account with login '" + a.login + "' already exists", "Login");
   }
@@ -81,10 +83,10 @@ core::Result<std::optional<AccountRecord>> by_login(Tx& tx, std::string_view log
 core::Status update(Tx& tx, AccountRecord& a) {
   auto st = tx.exec(
       "UPDATE accounts SET login = ?, login_key = ?, password_hash = ?, first_name = ?, last_name = ?, email = ?, "
-      "phone = ?, company = ?, department = ?, role = ?, plan = ?, user_type = ?, version = version + 1, "
-      "updated_at = ? WHERE id = ? AND deleted_at IS NULL",
+      "phone = ?, company = ?, department = ?, role = ?, plan = ?, user_type = ?, tier = ?, rate_limits = ?, "
+      "version = version + 1, updated_at = ? WHERE id = ? AND deleted_at IS NULL",
       {a.login, lower(a.login), hash_or_null(a.password_hash), a.first_name, a.last_name, a.email, a.phone, a.company,
-       a.department, a.role, a.plan, a.user_type, a.updated_at, a.id});
+       a.department, a.role, a.plan, a.user_type, a.tier, a.rate_limits, a.updated_at, a.id});
   if (!st) {
     if (st.error().code == core::Code::Conflict) {
       return core::Error(core::Code::Conflict, "an account with login '" + a.login + "' already exists", "Login");

@@ -19,6 +19,8 @@ struct AccountRecord {
   std::string role = "user";
   std::string plan;
   std::string user_type = "REGISTERED";
+  std::string tier = "standard";   // standard, premium or enterprise (the chatbot face's limits)
+  std::string rate_limits = "{}";  // JSON object: policy name -> "N/period" (an admin's overrides)
   int64_t version = 0;
   std::string created_at, updated_at;
   std::optional<std::string> deleted_at;

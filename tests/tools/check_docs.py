@@ -4,7 +4,7 @@
 docs/FACES.md lists every route `docent routes` prints, with its method, and no route the binary
 does not serve; README.md names each seed face with its product on one line, links docs/FACES.md,
 points at nothing outside the repository (a clone has no ../shared) and claims none of the features
-docent does not have (rate limits, PostgreSQL, audio, webhooks) outside its "Not there today" note.
+docent does not have (PostgreSQL, audio, webhooks) outside its "Not there today" note.
 
 Usage: check_docs.py DOCENT_BINARY SOURCE_DIR
 """
@@ -67,7 +67,7 @@ def main():
         problems.append("README.md does not link docs/FACES.md")
     # What docent does not have may be named only in the paragraph that says so.
     claims = " ".join(re.sub(r"\nNot there today:.*?\n\n", "\n\n", readme, flags=re.S).split()).lower()
-    for word in ("PostgreSQL", "rate limit", "transcri", "speech", "speak audio", "analyse images", "webhook"):
+    for word in ("PostgreSQL", "transcri", "speech", "speak audio", "analyse images", "webhook"):
         if word.lower() in claims:
             problems.append(f"README.md claims '{word}', which docent does not have")
 

@@ -16,6 +16,12 @@ namespace {
 
 json::value nullable(const std::optional<std::string>& s) { return s ? json::value(*s) : json::value(nullptr); }
 
+json::object rate_limits_json(const services::Account& a) {
+  json::object o;
+  for (const auto& [policy, rate] : a.rate_limits) o[policy] = rate;
+  return o;
+}
+
 json::object account_json(const services::Account& a) {
   return json::object{
       {"id", a.id},
@@ -30,6 +36,8 @@ json::object account_json(const services::Account& a) {
       {"role", services::role_name(a.role)},
       {"plan", a.plan},
       {"user_type", a.user_type},
+      {"tier", a.tier},
+      {"rate_limits", rate_limits_json(a)},
       {"created_at", a.created_at},
       {"updated_at", a.updated_at},
   };
@@ -60,8 +68,27 @@ core::Result<services::AccountInput> read_account_input(const Request& req, cons
   r.optional("login", in.login).optional("password", in.password).optional("first_name", in.first_name);
   r.optional("last_name", in.last_name).optional("email", in.email).optional("phone", in.phone);
   r.optional("company", in.company).optional("department", in.department).optional("role", in.role);
-  r.optional("plan", in.plan);
+  r.optional("plan", in.plan).optional("tier", in.tier);
   if (!r.ok()) return r.error();
+  // rate_limits: {"<policy>": "N/period" | "off" | null}; null removes the account's override.
+  if (const json::value* limits = body->is_object() ? body->as_object().if_contains("rate_limits") : nullptr) {
+    if (!limits->is_object()) {
+      return core::Error(core::Code::InvalidInput, "rate_limits must be an object of policy -> \"N/period\" or null",
+                         "rate_limits");
+    }
+    in.rate_limits.emplace();
+    for (const auto& [policy, value] : limits->as_object()) {
+      if (value.is_null()) {
+        in.rate_limits->emplace_back(std::string(policy), std::nullopt);
+      } else if (value.is_string()) {
+        in.rate_limits->emplace_back(std::string(policy), std::string(value.as_string()));
+      } else {
+        return core::Error(core::Code::InvalidInput,
+                           "rate_limits." + std::string(policy) + " must be a string such as \"10/min\" or null",
+                           "rate_limits");
+      }
+    }
+  }
   return in;
 }
 

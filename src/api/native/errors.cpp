@@ -19,6 +19,15 @@ std::string_view error_type(int status) {
 }  // namespace
 
 http::Response render_error(const http::Request&, const core::Error& error) {
+  if (error.code == core::Code::RateLimited) {
+    // OpenAI's own words for a request-rate refusal; the wait is in Retry-After.
+    return http::Response::json(429, boost::json::object{{"error", boost::json::object{
+                                                                       {"message", error.message},
+                                                                       {"type", "requests"},
+                                                                       {"param", nullptr},
+                                                                       {"code", "rate_limit_exceeded"},
+                                                                   }}});
+  }
   boost::json::object inner{
       {"message", error.message},
       {"type", error_type(error.status())},

@@ -53,6 +53,7 @@ run() {
 run nexus-python "$python" "$here/nexus_client.py"
 run nexus-fetch node "$here/nexus_client.mjs"
 run nexus-curl bash "$here/nexus_curl.sh"
+run nexus-rate-limit node "$here/nexus_rate_limit.mjs"
 run chatpdf-curl bash "$here/chatpdf_curl.sh"
 run chatbot-python "$python" "$here/chatbot_requests.py"
 exit "$failed"

@@ -237,6 +237,21 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_WEBHOOKS_WORKERS", "1"},
       {"DOCENT_WEBHOOKS_MAX_FAILURES", "5"},
       {"DOCENT_WEBHOOKS_RETRY_SCHEDULE", "1s,2s"},
+      {"DOCENT_LIMITS_STORE", "database"},
+      {"DOCENT_LIMITS_SPHERECHAT_PDF", "1/min"},
+      {"DOCENT_LIMITS_SPHERECHAT_CHAT", "2/min"},
+      {"DOCENT_LIMITS_SPHERECHAT_GENERATION", "3/min"},
+      {"DOCENT_LIMITS_NEXUS_TEXT", "4/min"},
+      {"DOCENT_LIMITS_NEXUS_IMAGE", "5/min"},
+      {"DOCENT_LIMITS_NEXUS_VOICE", "6/min"},
+      {"DOCENT_LIMITS_NEXUS_SESSIONS", "7/min"},
+      {"DOCENT_LIMITS_NEXUS_GLOBAL", "8/min"},
+      {"DOCENT_LIMITS_CHATBOT_STANDARD", "9/min"},
+      {"DOCENT_LIMITS_CHATBOT_PREMIUM", "10/min"},
+      {"DOCENT_LIMITS_CHATBOT_ENTERPRISE", "11/min"},
+      {"DOCENT_LIMITS_NATIVE_DEFAULT", "12/min"},
+      {"DOCENT_LIMITS_REGISTER_DEVICE", "13/min"},
+      {"DOCENT_LIMITS_LOGIN", "14/min"},
   };
   auto config = load("", env);
   ASSERT_TRUE(config.ok()) << config.error().message;
@@ -290,6 +305,21 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->webhooks.workers, 1);
   EXPECT_EQ(config->webhooks.max_failures, 5);
   EXPECT_EQ(config->webhooks.retry_schedule, "1s,2s");
+  EXPECT_EQ(config->limits.store, "database");
+  EXPECT_EQ(config->limits.spherechat_pdf, "1/min");
+  EXPECT_EQ(config->limits.spherechat_chat, "2/min");
+  EXPECT_EQ(config->limits.spherechat_generation, "3/min");
+  EXPECT_EQ(config->limits.nexus_text, "4/min");
+  EXPECT_EQ(config->limits.nexus_image, "5/min");
+  EXPECT_EQ(config->limits.nexus_voice, "6/min");
+  EXPECT_EQ(config->limits.nexus_sessions, "7/min");
+  EXPECT_EQ(config->limits.nexus_global, "8/min");
+  EXPECT_EQ(config->limits.chatbot_standard, "9/min");
+  EXPECT_EQ(config->limits.chatbot_premium, "10/min");
+  EXPECT_EQ(config->limits.chatbot_enterprise, "11/min");
+  EXPECT_EQ(config->limits.native_default, "12/min");
+  EXPECT_EQ(config->limits.register_device, "13/min");
+  EXPECT_EQ(config->limits.login, "14/min");
   for (const auto& [key, source] : config->sources) EXPECT_EQ(source, ConfigSource::Environment) << key;
 }
 
@@ -605,7 +635,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 50u);
+  EXPECT_EQ(setting_table().size(), 65u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
@@ -629,6 +659,16 @@ TEST(CurrentEnvironment, ReadsOnlyDocentVariables) {
   EXPECT_EQ(env.at("DOCENT_CONFIG_TEST_VAR"), "a=b");
   EXPECT_FALSE(env.contains("NOT_DOCENT_CONFIG_TEST_VAR"));
   EXPECT_FALSE(env.contains("PATH"));
+}
+
+TEST_F(ConfigTest, RateLimitsMustBeRates) {
+  auto bad = load("", {{"DOCENT_LIMITS_NEXUS_TEXT", "ten a minute"}});
+  ASSERT_FALSE(bad.ok());
+  EXPECT_NE(bad.error().message.find("limits.nexus_text"), std::string::npos) << bad.error().message;
+  auto off = load("", {{"DOCENT_LIMITS_NEXUS_TEXT", "off"}, {"DOCENT_LIMITS_LOGIN", "3/2s"}});
+  ASSERT_TRUE(off.ok()) << off.error().message;
+  EXPECT_EQ(off->limits.login, "3/2s");
+  EXPECT_FALSE(load("", {{"DOCENT_LIMITS_STORE", "redis"}}).ok());
 }
 
 }  // namespace
