@@ -15,9 +15,13 @@ namespace {
 using std::chrono::microseconds;
 
 int64_t period_us(const core::Rate& r) { return static_cast<int64_t>(r.period.count()) * 1000; }
-// The emission interval: one request's share of the period. Integer microseconds; the rounding
-// admits at most a microsecond per request early, never one request too many within a period.
-int64_t interval_us(const core::Rate& r) { return std::max<int64_t>(1, period_us(r) / r.count); }
+// The emission interval: one request's share of the period, in integer microseconds rounded up,
+// so the sustained rate never passes the limit (rounding down would: 10^9 an hour is 3.6 µs, and
+// 3 µs lets 1.2 * 10^9 through).
+int64_t interval_us(const core::Rate& r) { return std::max<int64_t>(1, (period_us(r) + r.count - 1) / r.count); }
+// How far ahead of now the arrival time may run: `count` intervals, so a fresh counter admits
+// exactly `count` at once (the period itself would admit one fewer when the interval rounded up).
+int64_t burst_us(const core::Rate& r) { return interval_us(r) * r.count; }
 
 // One GCRA step for a counter whose arrival time is `tat` (none: a fresh counter) at `now`.
 struct Step {
@@ -26,7 +30,7 @@ struct Step {
 };
 
 Step gcra(std::optional<int64_t> tat, int64_t now, const core::Rate& rate) {
-  const int64_t period = period_us(rate), interval = interval_us(rate);
+  const int64_t period = burst_us(rate), interval = interval_us(rate);
   const int64_t base = std::max(tat.value_or(now), now);
   const int64_t next = base + interval;
   Step s;
@@ -47,7 +51,7 @@ Step gcra(std::optional<int64_t> tat, int64_t now, const core::Rate& rate) {
 
 // A counter that was not charged because another policy refused: how it stands now.
 CounterState uncharged(std::optional<int64_t> tat, int64_t now, const core::Rate& rate) {
-  const int64_t period = period_us(rate), interval = interval_us(rate);
+  const int64_t period = burst_us(rate), interval = interval_us(rate);
   const int64_t base = std::max(tat.value_or(now), now);
   CounterState st;
   st.admitted = true;
@@ -132,7 +136,7 @@ class DatabaseCounters final : public RateCounters {
       out.clear();
       refused = false;
       for (const CounterCheck& c : checks) {
-        auto next = store::rate_limits::charge(tx, c.key, now, interval_us(c.rate), period_us(c.rate));
+        auto next = store::rate_limits::charge(tx, c.key, now, interval_us(c.rate), burst_us(c.rate));
         if (!next) return next.error();
         if (*next) {
           out.push_back(gcra(**next - interval_us(c.rate), now, c.rate).state);

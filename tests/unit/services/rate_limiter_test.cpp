@@ -79,6 +79,21 @@ TEST_P(RateLimiterTest, AdmitsTheLimitAtOnceThenOnePerInterval) {
   EXPECT_EQ(admitted(l, "key:a", p, 5), 3);
 }
 
+TEST_P(RateLimiterTest, ACountThatDoesNotDivideThePeriodNeverAdmitsMore) {
+  // 7 a second: 142857.14 µs each. Rounded down, the second would admit 7 and then an eighth.
+  auto& l = limiter({{"p", rate("7/second")}});
+  const std::vector<std::string> p = {"p"};
+  auto first = l.check("key:a", p);
+  ASSERT_TRUE(first.ok());
+  EXPECT_EQ(first->outcomes[0].state.remaining, 6);
+  EXPECT_EQ(admitted(l, "key:a", p, 10), 6);
+  // A huge count: the remaining figure never exceeds the limit.
+  auto& big = limiter({{"p", rate("1000000000/hour")}});
+  auto once = big.check("key:z", p);
+  ASSERT_TRUE(once.ok());
+  EXPECT_LT(once->outcomes[0].state.remaining, 1'000'000'000);
+}
+
 TEST_P(RateLimiterTest, ARefusalChargesNoPolicy) {
   auto& l = limiter({{"route", rate("2/min")}, {"global", rate("5/hour")}});
   const std::vector<std::string> both = {"route", "global"};
