@@ -44,29 +44,32 @@ std::string openai_duration(std::chrono::microseconds us) {
   return fmt::format("{}h{}m{}s", s / 3600, (s % 3600) / 60, s % 60);
 }
 
+// Every response of a limited route carries these, so they are appended (the handler never sets
+// them; Headers::set would scan for each) and formatted without temporary streams.
 void set_headers(http::Response& res, const services::LimitDecision& d, const RouteLimits& limits, int64_t now_us) {
   const services::PolicyOutcome& c = *d.closest();
-  res.headers.set("X-RateLimit-Limit", std::to_string(c.rate.count));
-  res.headers.set("X-RateLimit-Remaining", std::to_string(c.state.remaining));
-  res.headers.set("X-RateLimit-Reset",
+  const std::string limit = std::to_string(c.rate.count), remaining = std::to_string(c.state.remaining);
+  res.headers.add("X-RateLimit-Limit", limit);
+  res.headers.add("X-RateLimit-Remaining", remaining);
+  res.headers.add("X-RateLimit-Reset",
                   std::to_string(ceil_seconds(std::chrono::microseconds(now_us) + c.state.reset_after)));
   // draft-ietf-httpapi-ratelimit-headers: every policy of the route, q = quota, w = window
   // seconds; r = remaining, t = seconds until the quota is whole again (until one request is
   // admitted, when none is).
-  std::string policy, state;
+  fmt::memory_buffer policy, state;
   for (const services::PolicyOutcome& o : d.outcomes) {
-    if (!policy.empty()) policy += ", ";
-    if (!state.empty()) state += ", ";
-    policy += fmt::format("\"{}\";q={};w={}", o.policy, o.rate.count, o.rate.period.count() / 1000);
+    const char* sep = policy.size() ? ", " : "";
+    fmt::format_to(std::back_inserter(policy), "{}\"{}\";q={};w={}", sep, o.policy, o.rate.count,
+                   o.rate.period.count() / 1000);
     const auto t = o.state.admitted ? o.state.reset_after : o.state.retry_after;
-    state += fmt::format("\"{}\";r={};t={}", o.policy, o.state.remaining, ceil_seconds(t));
+    fmt::format_to(std::back_inserter(state), "{}\"{}\";r={};t={}", sep, o.policy, o.state.remaining, ceil_seconds(t));
   }
-  res.headers.set("RateLimit-Policy", policy);
-  res.headers.set("RateLimit", state);
+  res.headers.add("RateLimit-Policy", fmt::to_string(policy));
+  res.headers.add("RateLimit", fmt::to_string(state));
   if (limits.openai_headers) {
-    res.headers.set("x-ratelimit-limit-requests", std::to_string(c.rate.count));
-    res.headers.set("x-ratelimit-remaining-requests", std::to_string(c.state.remaining));
-    res.headers.set("x-ratelimit-reset-requests",
+    res.headers.add("x-ratelimit-limit-requests", limit);
+    res.headers.add("x-ratelimit-remaining-requests", remaining);
+    res.headers.add("x-ratelimit-reset-requests",
                     openai_duration(c.state.admitted ? c.state.reset_after : c.state.retry_after));
   }
 }
