@@ -75,7 +75,7 @@ std::vector<SettingInfo> build_table() {
      .help = "Interval of keep-alive comments on event streams", .min = 1},
     {.key = "server.max_streams", .env = "DOCENT_MAX_STREAMS",
      .ref = field<&Config::server, &ServerConfig::max_streams>,
-     .help = "Event streams open at once, each with its own producer thread; 503 beyond", .min = 1, .max = 100000},
+     .help = "Event streams open at once; 503 beyond", .min = 1, .max = 100000},
     {.key = "server.cors_origins", .env = "DOCENT_CORS_ORIGINS",
      .ref = field<&Config::server, &ServerConfig::cors_origins>,
      .help = "Allowed CORS origins, comma-separated; * = any"},
