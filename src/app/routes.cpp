@@ -25,6 +25,7 @@
 #include "api/sherpa/storage.h"
 #include "api/sherpa/threads.h"
 #include "api/spherechat/errors.h"
+#include "api/spherechat/generate.h"
 #include "api/spherechat/pdf.h"
 #include "http/static_files.h"
 
@@ -59,6 +60,7 @@ struct FacePrefix {
 };
 constexpr FacePrefix kFacePrefixes[] = {
     {"/api/pdf", api::spherechat::error_renderer},
+    {"/api/generate", api::spherechat::error_renderer},
     {"/swagger", api::spherechat::error_renderer},
     {"/auth", api::chatpdf::error_renderer},
     {"/upload", api::chatpdf::error_renderer},
@@ -120,6 +122,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatbot::register_chat_routes(router, ctx);
   api::chatbot::register_webhook_routes(router, ctx);
   api::spherechat::register_pdf_routes(router, ctx);
+  api::spherechat::register_generation_routes(router, ctx);
 
   if (!web_dir.empty()) {
     auto files = http::static_files(web_dir, "path", api::native::render_error);
