@@ -33,6 +33,13 @@ const std::unordered_set<std::string_view>& stop_words() {
   return words;
 }
 
+// Words a period follows without ending the sentence.
+const std::unordered_set<std::string>& abbreviations() {
+  static const std::unordered_set<std::string> words = {"e.g", "eg", "ie", "etc", "vs", "cf", "fig", "approx", "no",
+                                                        "nos", "dr", "mr", "mrs", "ms", "prof", "st", "inc", "ltd"};
+  return words;
+}
+
 struct Sentence {
   std::string text;
   size_t passage = 0;  // index into the passages
@@ -115,8 +122,10 @@ std::vector<std::string> split_sentences(std::string_view text) {
     if (c == '.') {
       size_t w = i;
       while (w > start && std::isalpha(static_cast<unsigned char>(text[w - 1]))) --w;
-      bool short_lower = i - w <= 3 && i > w && std::islower(static_cast<unsigned char>(text[w]));
-      if (short_lower) continue;
+      std::string word(text.substr(w, i - w));
+      for (char& ch : word) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+      bool initial = word.size() == 1 && w > start && text[w - 1] == '.';  // "e.g.", "i.e."
+      if (initial || abbreviations().contains(word)) continue;
     }
     emit(j);
   }
@@ -147,6 +156,7 @@ struct Group {
   std::string title;
   std::vector<size_t> sentences;  // indexes into the sentence list, in document order
   double weight = 0;              // the sum of its best sentences' scores
+  size_t first = 0, last = 0;     // the group's first and last sentence, before choosing
 };
 
 }  // namespace
@@ -222,6 +232,8 @@ core::Result<Deck> outline_from_passages(const std::string& title, const std::st
 
   // Each group's best sentences (in document order), and its weight for choosing among groups.
   for (Group& g : groups) {
+    g.first = g.sentences.front();
+    g.last = g.sentences.back();
     std::vector<size_t> best = g.sentences;
     std::stable_sort(best.begin(), best.end(),
                      [&](size_t a, size_t b) { return sentences[a].score > sentences[b].score; });
@@ -245,8 +257,8 @@ core::Result<Deck> outline_from_passages(const std::string& title, const std::st
   Deck deck{.title = title, .subtitle = subtitle, .author = {}, .slides = {}};
   for (Group& g : groups) {
     DeckSlide slide;
-    const OutlinePassage& first = passages[sentences[g.sentences.front()].passage];
-    const OutlinePassage& last = passages[sentences[g.sentences.back()].passage];
+    const OutlinePassage& first = passages[sentences[g.first].passage];
+    const OutlinePassage& last = passages[sentences[g.last].passage];
     if (!g.title.empty()) {
       slide.title = shorten(g.title, 120);
     } else {
