@@ -24,19 +24,19 @@ namespace {
 // English function words: in nearly every sentence, so they say nothing about what one is about.
 const std::unordered_set<std::string_view>& stop_words() {
   static const std::unordered_set<std::string_view> words = {
-      "the",   "and",   "for",   "are",   "but",   "not",   "you",   "all",   "any",   "can",   "had",  "her",
-      "was",   "one",   "our",   "out",   "has",   "have",  "this",  "that",  "with",  "from",  "they", "will",
-      "would", "there", "their", "what",  "which", "when",  "were",  "been",  "into",  "than",  "then", "them",
-      "these", "those", "such",  "also",  "its",   "may",   "more",  "most",  "other", "some",  "only", "over",
-      "very",  "each",  "about", "after", "before", "where", "while", "shall", "should", "could", "being",
-      "who",   "whom",  "his",   "she",   "him",   "how",   "why",   "does",  "did",   "done",  "per",  "via"};
+      "the",   "and",   "for",   "are",   "but",    "not",   "you",   "all",   "any",    "can",   "had",   "her",
+      "was",   "one",   "our",   "out",   "has",    "have",  "this",  "that",  "with",   "from",  "they",  "will",
+      "would", "there", "their", "what",  "which",  "when",  "were",  "been",  "into",   "than",  "then",  "them",
+      "these", "those", "such",  "also",  "its",    "may",   "more",  "most",  "other",  "some",  "only",  "over",
+      "very",  "each",  "about", "after", "before", "where", "while", "shall", "should", "could", "being", "who",
+      "whom",  "his",   "she",   "him",   "how",    "why",   "does",  "did",   "done",   "per",   "via"};
   return words;
 }
 
 // Words a period follows without ending the sentence.
 const std::unordered_set<std::string>& abbreviations() {
-  static const std::unordered_set<std::string> words = {"e.g", "eg", "ie", "etc", "vs", "cf", "fig", "approx", "no",
-                                                        "nos", "dr", "mr", "mrs", "ms", "prof", "st", "inc", "ltd"};
+  static const std::unordered_set<std::string> words = {"e.g", "eg", "ie", "etc", "vs", "cf",   "fig", "approx", "no",
+                                                        "nos", "dr", "mr", "mrs", "ms", "prof", "st",  "inc",    "ltd"};
   return words;
 }
 
@@ -246,7 +246,8 @@ core::Result<Deck> outline_from_passages(const std::string& title, const std::st
   if (groups.size() > max_slides) {
     std::vector<size_t> order(groups.size());
     for (size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](size_t a, size_t b) { return groups[a].weight > groups[b].weight; });
+    std::stable_sort(order.begin(), order.end(),
+                     [&](size_t a, size_t b) { return groups[a].weight > groups[b].weight; });
     order.resize(max_slides);
     std::sort(order.begin(), order.end());
     std::vector<Group> kept;

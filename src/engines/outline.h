@@ -30,8 +30,8 @@ struct OutlinePassage {
 };
 
 struct OutlineOptions {
-  size_t max_slides = 10;        // content slides, the title slide not counted
-  size_t bullets_per_slide = 4;  // key sentences per slide
+  size_t max_slides = 10;         // content slides, the title slide not counted
+  size_t bullets_per_slide = 4;   // key sentences per slide
   size_t max_bullet_chars = 200;  // longer sentences are cut at a word boundary with "…"
 };
 

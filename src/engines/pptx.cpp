@@ -207,7 +207,8 @@ std::string presentation(size_t slides) {
 std::string presentation_rels(size_t slides) {
   std::string body = office_rel("rId1", "slideMaster", "slideMasters/slideMaster1.xml") +
                      office_rel("rId2", "notesMaster", "notesMasters/notesMaster1.xml") +
-                     office_rel("rId3", "presProps", "presProps.xml") + office_rel("rId4", "theme", "theme/theme1.xml") +
+                     office_rel("rId3", "presProps", "presProps.xml") +
+                     office_rel("rId4", "theme", "theme/theme1.xml") +
                      office_rel("rId5", "tableStyles", "tableStyles.xml");
   for (size_t n = 1; n <= slides; ++n) {
     body += office_rel("rId" + std::to_string(9 + n), "slide", "slides/slide" + std::to_string(n) + ".xml");
@@ -267,8 +268,9 @@ std::string level_style(int level, int size_hundredths, bool bullet) {
   std::string out = "<" + tag;
   if (bullet) out += " marL=\"" + std::to_string(margin) + "\" indent=\"-" + std::to_string(indent) + "\"";
   out += " algn=\"l\">";
-  out += bullet ? "<a:spcBef><a:spcPts val=\"1000\"/></a:spcBef><a:buFont typeface=\"Arial\"/><a:buChar char=\"&#8226;\"/>"
-                : "<a:buNone/>";
+  out += bullet
+             ? "<a:spcBef><a:spcPts val=\"1000\"/></a:spcBef><a:buFont typeface=\"Arial\"/><a:buChar char=\"&#8226;\"/>"
+             : "<a:buNone/>";
   out += "<a:defRPr sz=\"" + std::to_string(size_hundredths) +
          "\" kern=\"1200\"><a:solidFill><a:schemeClr val=\"tx1\"/></a:solidFill>" +
          (bullet ? "<a:latin typeface=\"+mn-lt\"/>" : "<a:latin typeface=\"+mj-lt\"/>") + "</a:defRPr>";
@@ -352,8 +354,8 @@ std::string slide(const DeckSlide& s, bool title_slide) {
 }
 
 std::string slide_rels(size_t n, bool title_slide, bool notes) {
-  std::string body =
-      office_rel("rId1", "slideLayout", title_slide ? "../slideLayouts/slideLayout1.xml" : "../slideLayouts/slideLayout2.xml");
+  std::string body = office_rel("rId1", "slideLayout",
+                                title_slide ? "../slideLayouts/slideLayout1.xml" : "../slideLayouts/slideLayout2.xml");
   if (notes) body += office_rel("rId2", "notesSlide", "../notesSlides/notesSlide" + std::to_string(n) + ".xml");
   return relationships(body);
 }
@@ -460,8 +462,8 @@ core::Status check_deck(const Deck& deck) {
   auto too_long = [](const std::string& text) { return text.size() > kMaxDeckTextBytes; };
   if (deck.title.empty()) return Error(Code::InvalidInput, "the presentation needs a title");
   if (too_long(deck.title) || too_long(deck.subtitle) || too_long(deck.author)) {
-    return Error(Code::InvalidInput, "a title, subtitle or author is longer than " +
-                                         std::to_string(kMaxDeckTextBytes) + " bytes");
+    return Error(Code::InvalidInput,
+                 "a title, subtitle or author is longer than " + std::to_string(kMaxDeckTextBytes) + " bytes");
   }
   if (deck.slides.size() > kMaxDeckSlides) {
     return Error(Code::InvalidInput, "a presentation has at most " + std::to_string(kMaxDeckSlides) + " slides");
@@ -542,18 +544,20 @@ core::Status write_presentation(const std::filesystem::path& out, const Deck& de
   if (z == nullptr) return Error(Code::Internal, "cannot create the presentation file");
   Package pkg(z);
   bool ok = pkg.add("[Content_Types].xml", content_types(slides.size(), has_notes)) &&
-            pkg.add("_rels/.rels", relationships(rel("rId1", std::string(kRelNs) + "officeDocument", "ppt/presentation.xml") +
-                                                 rel("rId2",
-                                                     "http://schemas.openxmlformats.org/package/2006/relationships/"
-                                                     "metadata/core-properties",
-                                                     "docProps/core.xml") +
-                                                 office_rel("rId3", "extended-properties", "docProps/app.xml"))) &&
+            pkg.add("_rels/.rels",
+                    relationships(rel("rId1", std::string(kRelNs) + "officeDocument", "ppt/presentation.xml") +
+                                  rel("rId2",
+                                      "http://schemas.openxmlformats.org/package/2006/relationships/"
+                                      "metadata/core-properties",
+                                      "docProps/core.xml") +
+                                  office_rel("rId3", "extended-properties", "docProps/app.xml"))) &&
             pkg.add("docProps/core.xml", core_properties(deck)) &&
             pkg.add("docProps/app.xml", app_properties(slides.size(), notes)) &&
             pkg.add("ppt/presentation.xml", presentation(slides.size())) &&
             pkg.add("ppt/_rels/presentation.xml.rels", presentation_rels(slides.size())) &&
             pkg.add("ppt/presProps.xml", pres_props()) && pkg.add("ppt/tableStyles.xml", table_styles()) &&
-            pkg.add("ppt/theme/theme1.xml", theme("docent")) && pkg.add("ppt/theme/theme2.xml", theme("docent notes")) &&
+            pkg.add("ppt/theme/theme1.xml", theme("docent")) &&
+            pkg.add("ppt/theme/theme2.xml", theme("docent notes")) &&
             pkg.add("ppt/slideMasters/slideMaster1.xml", slide_master()) &&
             pkg.add("ppt/slideMasters/_rels/slideMaster1.xml.rels", slide_master_rels()) &&
             pkg.add("ppt/slideLayouts/slideLayout1.xml", layout(true)) &&

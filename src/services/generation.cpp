@@ -59,8 +59,8 @@ core::Result<std::string> optional_string(const json::object& o, std::string_vie
 json::value to_json_payload(const Principal& actor, const PresentationInput& in) {
   json::array files;
   for (const auto& f : in.file_ids) files.emplace_back(f);
-  json::object o{{"title", in.title},          {"prompt", in.prompt},          {"file_ids", std::move(files)},
-                 {"max_slides", in.max_slides}, {"model", in.model},            {"admin", actor.is_admin()},
+  json::object o{{"title", in.title},           {"prompt", in.prompt}, {"file_ids", std::move(files)},
+                 {"max_slides", in.max_slides}, {"model", in.model},   {"admin", actor.is_admin()},
                  {"plan", actor.plan}};
   if (in.outline) o["outline"] = *in.outline;
   return o;
@@ -191,8 +191,7 @@ GenerationService::GenerationService(JobQueue& jobs, store::BlobStore& blobs, Kn
                                      ModelService& models, GenerationOptions options)
     : jobs_(jobs), blobs_(blobs), knowledge_(knowledge), models_(models), options_(std::move(options)) {}
 
-core::Result<GenerationJob> GenerationService::start_presentation(const Principal& actor,
-                                                                  const PresentationInput& in) {
+core::Result<GenerationJob> GenerationService::start_presentation(const Principal& actor, const PresentationInput& in) {
   for (const auto& id : in.file_ids) {
     auto file = knowledge_.get_file(actor, id);
     if (!file) {
@@ -237,7 +236,7 @@ core::Result<GeneratedFile> GenerationService::file(const Principal& actor, std:
 }
 
 core::Result<std::vector<engines::OutlinePassage>> GenerationService::gather(const Principal& owner,
-                                                                            const PresentationInput& in) {
+                                                                             const PresentationInput& in) {
   std::vector<engines::OutlinePassage> out;
   if (!in.file_ids.empty()) {
     for (const auto& id : in.file_ids) {
@@ -352,11 +351,14 @@ core::Result<engines::Deck> GenerationService::outline(JobContext& job, const Pr
   if (deck->slides.size() > static_cast<size_t>(in.max_slides)) deck->slides.resize(static_cast<size_t>(in.max_slides));
   // What the notes' [n] stand for, so a reader can check each slide against its sources.
   for (auto& slide : deck->slides) {
-    auto cited = find_citations(slide.notes + " " + [&] {
+    auto cited = find_citations(
+        slide.notes + " " +
+            [&] {
       std::string all;
       for (const auto& b : slide.bullets) all += b + " ";
       return all;
-    }(), numbered.size());
+        }(),
+        numbered.size());
     std::vector<int> seen;
     for (const auto& c : cited) {
       if (std::find(seen.begin(), seen.end(), c.number) == seen.end()) seen.push_back(c.number);

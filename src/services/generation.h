@@ -36,9 +36,9 @@ namespace docent::services {
 inline constexpr std::string_view kPresentationJob = "generate.presentation";
 
 struct PresentationInput {
-  std::string title;                  // empty: the outline's, the model's, or from the prompt or documents
-  std::string prompt;                 // what the presentation is about
-  std::vector<std::string> file_ids;  // documents to build it from
+  std::string title;                          // empty: the outline's, the model's, or from the prompt or documents
+  std::string prompt;                         // what the presentation is about
+  std::vector<std::string> file_ids;          // documents to build it from
   std::optional<boost::json::value> outline;  // a ready outline (engines::deck_from_json's form)
   int64_t max_slides = 10;                    // content slides, 1..kMaxGeneratedSlides
   std::string model;                          // empty: the default model
@@ -51,8 +51,8 @@ inline constexpr size_t kMaxGenerationFiles = 20;
 // A generation job as its owner sees it.
 struct GenerationJob {
   std::string id;
-  std::string type;    // "presentation"
-  std::string status;  // queued, running, completed, failed, cancelled
+  std::string type;             // "presentation"
+  std::string status;           // queued, running, completed, failed, cancelled
   boost::json::value progress;  // {"stage", "percent"} once a worker reported some
   std::string error;            // when failed
   std::string created_at;
@@ -60,8 +60,8 @@ struct GenerationJob {
   // When completed:
   std::string file_name;
   int64_t file_size = 0;
-  int64_t slides = 0;   // content slides, the title slide not counted
-  std::string engine;   // "outline" (as given), "built-in", or "model" (with model set)
+  int64_t slides = 0;  // content slides, the title slide not counted
+  std::string engine;  // "outline" (as given), "built-in", or "model" (with model set)
   std::string model;
   std::vector<std::string> warnings;
 };
@@ -73,7 +73,7 @@ struct GeneratedFile {
 };
 
 struct GenerationOptions {
-  std::filesystem::path work_dir;       // temporary files while writing (the data folder's tmp)
+  std::filesystem::path work_dir;         // temporary files while writing (the data folder's tmp)
   size_t passage_chars_per_file = 60000;  // how much of each document the outline reads
   int64_t search_results = 40;            // passages read for a prompt without file ids
 };

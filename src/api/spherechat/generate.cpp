@@ -92,8 +92,7 @@ void register_generation_routes(http::Router& router, const Context& ctx) {
       Method::Post, "/api/generate/presentation", [ctx](Request& req) { return post_presentation(ctx, req); }, {},
       errors);
   router.add(
-      Method::Get, std::string(kJobsPrefix) + "{jobId}", [ctx](Request& req) { return get_job(ctx, req); }, {},
-      errors);
+      Method::Get, std::string(kJobsPrefix) + "{jobId}", [ctx](Request& req) { return get_job(ctx, req); }, {}, errors);
   router.add(
       Method::Get, std::string(kJobsPrefix) + "{jobId}/download",
       [ctx](Request& req) { return get_download(ctx, req); }, {}, errors);

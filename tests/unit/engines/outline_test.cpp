@@ -23,8 +23,8 @@ TEST(Outline, ASlidePerSectionWithItsWeightiestSentencesInOrder) {
       passage("Budget reserves cover three months of payroll. Budget reserves grew.", "Finance", 2),
       passage("Staff turnover fell to four percent after the mentoring scheme started.", "Finance", 3),
   };
-  auto deck = outline_from_passages("Annual report", "", passages, OutlineOptions{.max_slides = 10, .bullets_per_slide = 2,
-                                                                                  .max_bullet_chars = 200});
+  auto deck = outline_from_passages("Annual report", "", passages,
+                                    OutlineOptions{.max_slides = 10, .bullets_per_slide = 2, .max_bullet_chars = 200});
   ASSERT_TRUE(deck.ok()) << deck.error().message;
   ASSERT_EQ(deck->slides.size(), 2u);
   EXPECT_EQ(deck->slides[0].title, "Operations");
@@ -37,7 +37,10 @@ TEST(Outline, ASlidePerSectionWithItsWeightiestSentencesInOrder) {
   // Document order is kept among the chosen sentences.
   EXPECT_EQ(deck->slides[1].bullets[0], "Budget reserves cover three months of payroll.");
   EXPECT_EQ(deck->slides[1].bullets[1], "Staff turnover fell to four percent after the mentoring scheme started.");
-  EXPECT_EQ(deck->slides[1].notes, "Sources:\n[1] notes.md, page 2, \u201c""Finance\u201d\n[2] notes.md, page 3, \u201c""Finance\u201d");
+  EXPECT_EQ(deck->slides[1].notes,
+            "Sources:\n[1] notes.md, page 2, \u201c"
+            "Finance\u201d\n[2] notes.md, page 3, \u201c"
+            "Finance\u201d");
 }
 
 TEST(Outline, TextWithoutHeadingsIsCutIntoStretchesWithinTheSlideBudget) {
@@ -47,8 +50,8 @@ TEST(Outline, TextWithoutHeadingsIsCutIntoStretchesWithinTheSlideBudget) {
                                    " from station " + std::string(1, static_cast<char>('A' + p)) + ".",
                                "", p, "log.pdf"));
   }
-  auto deck = outline_from_passages("Log", "", passages, OutlineOptions{.max_slides = 3, .bullets_per_slide = 2,
-                                                                        .max_bullet_chars = 200});
+  auto deck = outline_from_passages("Log", "", passages,
+                                    OutlineOptions{.max_slides = 3, .bullets_per_slide = 2, .max_bullet_chars = 200});
   ASSERT_TRUE(deck.ok()) << deck.error().message;
   ASSERT_EQ(deck->slides.size(), 3u);
   EXPECT_EQ(deck->slides[0].title, "log.pdf, pages 1\u20134");

@@ -51,7 +51,8 @@ json::value write_and_read(const Deck& deck) {
 
 Deck sample() {
   Deck deck{.title = "Quarterly review", .subtitle = "Built from 2 documents", .author = "docent", .slides = {}};
-  deck.slides.push_back({.title = "Revenue", .bullets = {"Up 12% on the year", "Exports doubled"},
+  deck.slides.push_back({.title = "Revenue",
+                         .bullets = {"Up 12% on the year", "Exports doubled"},
                          .notes = "[1] report.pdf, page 4\n[2] exports.pdf, page 1"});
   deck.slides.push_back({.title = "Costs", .bullets = {"Flat"}, .notes = ""});
   return deck;
@@ -77,8 +78,8 @@ TEST(Pptx, HostileTextIsEscapedAndStrippedOfWhatXmlCannotHold) {
   std::string controls = "bell\x07 nul";
   controls += '\0';
   controls += " tab\tend";
-  deck.slides.push_back({.title = "]]><p:sld>", .bullets = {controls, "bad \xff\xfe utf8", "\xe2\x82\xac 5"},
-                         .notes = "</p:txBody>"});
+  deck.slides.push_back(
+      {.title = "]]><p:sld>", .bullets = {controls, "bad \xff\xfe utf8", "\xe2\x82\xac 5"}, .notes = "</p:txBody>"});
   json::value got = write_and_read(deck);
   ASSERT_TRUE(got.is_object());
   EXPECT_EQ(got.at("title"), "A <b>&\"bold\"</b> deck");
