@@ -25,6 +25,8 @@ PACKAGES=(
   fonts-dejavu-core
   # workbooks read back in the extraction tests; the seeds' Python examples run as written
   python3-openpyxl python3-requests
+  # generated presentations opened by LibreOffice in the generation tests (converted to PDF)
+  libreoffice-impress-nogui
 )
 
 # Node.js and npm for the openai npm conformance suite (tests/conformance/openai). Only when

@@ -11,6 +11,7 @@
 #include "services/conversations.h"
 #include "services/devices.h"
 #include "services/extraction.h"
+#include "services/generation.h"
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
@@ -42,6 +43,7 @@ struct Context {
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
+  services::GenerationService* generation = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -94,8 +94,15 @@ std::unordered_map<const http::Route*, RouteLimits> route_limits(const http::Rou
       l.subject = LimitSubject::Address;
     } else if (face == &api::spherechat::error_renderer()) {
       // "PDF processing": the four extractions; fetching a workbook made is not processing.
-      if (r->method != Method::Post || !r->pattern.starts_with("/api/pdf/")) continue;
-      l.policies = {"spherechat_pdf"};
+      // "Generation API": starting a generation; polling it and fetching what it made are not.
+      if (r->method != Method::Post) continue;
+      if (r->pattern.starts_with("/api/pdf/")) {
+        l.policies = {"spherechat_pdf"};
+      } else if (r->pattern.starts_with("/api/generate/")) {
+        l.policies = {"spherechat_generation"};
+      } else {
+        continue;
+      }
     } else if (face == &api::nexus::error_renderer()) {
       l.policies = nexus_policies(r->pattern);
     } else if (face == &api::chatbot::error_renderer()) {

@@ -25,6 +25,7 @@
 #include "api/sherpa/storage.h"
 #include "api/sherpa/threads.h"
 #include "api/spherechat/errors.h"
+#include "api/spherechat/generate.h"
 #include "api/spherechat/pdf.h"
 #include "http/static_files.h"
 
@@ -58,27 +59,17 @@ struct FacePrefix {
   const http::ErrorRenderer& (*renderer)();
 };
 constexpr FacePrefix kFacePrefixes[] = {
-    {"/api/pdf", api::spherechat::error_renderer},
-    {"/swagger", api::spherechat::error_renderer},
-    {"/auth", api::chatpdf::error_renderer},
-    {"/upload", api::chatpdf::error_renderer},
-    {"/messages", api::chatpdf::error_renderer},
-    {"/conversations", api::chatpdf::error_renderer},
-    {"/user", api::chatpdf::error_renderer},
-    {"/api/sessions", api::nexus::error_renderer},
-    {"/api/process", api::nexus::error_renderer},
-    {"/api/status", api::nexus::error_renderer},
-    {"/api/clear-history", api::nexus::error_renderer},
-    {"/api/folders", api::sherpa::error_renderer},
-    {"/api/files", api::sherpa::error_renderer},
-    {"/api/log", api::sherpa::error_renderer},
-    {"/api/account", api::sherpa::error_renderer},
-    {"/api/threads", api::sherpa::error_renderer},
-    {"/api/key", api::sherpa::error_renderer},
-    {"/api/chat", api::chatbot::error_renderer},
-    {"/api/documents", api::chatbot::error_renderer},
-    {"/api/knowledge", api::chatbot::error_renderer},
-    {"/api/webhooks", api::chatbot::error_renderer},
+    {"/api/pdf", api::spherechat::error_renderer},    {"/api/generate", api::spherechat::error_renderer},
+    {"/swagger", api::spherechat::error_renderer},    {"/auth", api::chatpdf::error_renderer},
+    {"/upload", api::chatpdf::error_renderer},        {"/messages", api::chatpdf::error_renderer},
+    {"/conversations", api::chatpdf::error_renderer}, {"/user", api::chatpdf::error_renderer},
+    {"/api/sessions", api::nexus::error_renderer},    {"/api/process", api::nexus::error_renderer},
+    {"/api/status", api::nexus::error_renderer},      {"/api/clear-history", api::nexus::error_renderer},
+    {"/api/folders", api::sherpa::error_renderer},    {"/api/files", api::sherpa::error_renderer},
+    {"/api/log", api::sherpa::error_renderer},        {"/api/account", api::sherpa::error_renderer},
+    {"/api/threads", api::sherpa::error_renderer},    {"/api/key", api::sherpa::error_renderer},
+    {"/api/chat", api::chatbot::error_renderer},      {"/api/documents", api::chatbot::error_renderer},
+    {"/api/knowledge", api::chatbot::error_renderer}, {"/api/webhooks", api::chatbot::error_renderer},
 };
 
 void check_public_routes(const http::Router& router) {
@@ -120,6 +111,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatbot::register_chat_routes(router, ctx);
   api::chatbot::register_webhook_routes(router, ctx);
   api::spherechat::register_pdf_routes(router, ctx);
+  api::spherechat::register_generation_routes(router, ctx);
 
   if (!web_dir.empty()) {
     auto files = http::static_files(web_dir, "path", api::native::render_error);

@@ -135,6 +135,10 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->ingestor = std::make_unique<services::Ingestor>(*rt->db, *rt->blobs, *rt->index, *rt->quota, rt->metrics, ingest);
   rt->extraction = std::make_unique<services::ExtractionService>(*rt->db, *rt->blobs, *rt->knowledge, *rt->models,
                                                                  *rt->quota, extraction_options(config));
+  services::GenerationOptions generation;
+  generation.work_dir = std::filesystem::path(config.data.dir) / "tmp";
+  rt->generation = std::make_unique<services::GenerationService>(*rt->jobs, *rt->blobs, *rt->knowledge, *rt->models,
+                                                                 std::move(generation));
   auto webhooks = webhook_options(config);
   if (!webhooks) return webhooks.error();
   rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));
@@ -156,6 +160,8 @@ core::Status start_background_work(Runtime& rt) {
   rt.index->start(index);
   rt.retention->start();
   rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
+  rt.jobs->register_handler(std::string(services::kPresentationJob),
+                            [&rt](services::JobContext& ctx) { return rt.generation->run_presentation(ctx); });
   // Parsing runs in child processes; two workers keep both cores busy without starving requests.
   if (auto st = rt.webhooks->start(); !st) return st;
   return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));

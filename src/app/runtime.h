@@ -11,6 +11,7 @@
 #include "services/auth.h"
 #include "services/devices.h"
 #include "services/extraction.h"
+#include "services/generation.h"
 #include "services/ingest.h"
 #include "services/jobs.h"
 #include "services/keys.h"
@@ -53,6 +54,7 @@ struct Runtime {
   std::unique_ptr<services::ConversationService> conversations;
   std::unique_ptr<services::ChatService> chat;
   std::unique_ptr<services::ExtractionService> extraction;
+  std::unique_ptr<services::GenerationService> generation;
   std::unique_ptr<services::AuditTrail> audit;
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
@@ -66,6 +68,7 @@ struct Runtime {
     c.audit = audit.get();
     c.robot_logs = robot_logs.get();
     c.webhooks = webhooks.get();
+    c.generation = generation.get();
     return c;
   }
 };

@@ -18,33 +18,7 @@ namespace {
 
 namespace json = boost::json;
 
-// The fake upstream, stopped when destroyed.
-class FakeUpstream {
- public:
-  FakeUpstream(const std::filesystem::path& dir, const std::string& answer) : log_(dir / "requests.jsonl") {
-    auto port_file = dir / "port";
-    std::ofstream(dir / "answer.json") << answer;
-    auto [code, out] = run_shell(
-        "/usr/bin/python3 '" + std::string(DOCENT_SOURCE_DIR) + "/tests/integration/fake_json_upstream.py' \"$(cat '" +
-        (dir / "answer.json").string() + "')\" '" + log_.string() + "' > '" + port_file.string() + "' & echo $!");
-    pid_ = code == 0 ? std::stoi(out) : -1;
-    for (int i = 0; i < 200 && port_.empty(); ++i) {
-      std::ifstream in(port_file);
-      std::getline(in, port_);
-      if (port_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
-    }
-  }
-  ~FakeUpstream() {
-    if (pid_ > 0) ::kill(pid_, SIGTERM);
-  }
-  std::string url() const { return "http://127.0.0.1:" + port_ + "/v1"; }
-  std::string requests() const { return read_file(log_); }
-
- private:
-  std::filesystem::path log_;
-  int pid_ = -1;
-  std::string port_;
-};
+using FakeUpstream = FakeJsonUpstream;
 
 const std::string kLetter = make_pdf({{"Dear reader", "Consignee Lotus Agencies will collect the goods"}});
 

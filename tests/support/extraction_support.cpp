@@ -3,11 +3,13 @@
 #include "support/server_process.h"
 #include "support/test_data.h"
 
+#include <signal.h>
 #include <sys/wait.h>
 
 #include <cstdio>
 #include <fstream>
 #include <sstream>
+#include <thread>
 
 namespace docent::testing {
 
@@ -37,6 +39,25 @@ std::pair<int, std::string> run_shell(const std::string& command) {
   for (size_t n; (n = std::fread(buf, 1, sizeof buf, p)) > 0;) out.append(buf, n);
   int status = ::pclose(p);
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, out};
+}
+
+FakeJsonUpstream::FakeJsonUpstream(const std::filesystem::path& dir, const std::string& answer)
+    : log_(dir / "requests.jsonl") {
+  auto port_file = dir / "port";
+  std::ofstream(dir / "answer.json") << answer;
+  auto [code, out] = run_shell("/usr/bin/python3 '" + std::string(DOCENT_SOURCE_DIR) +
+                               "/tests/integration/fake_json_upstream.py' \"$(cat '" + (dir / "answer.json").string() +
+                               "')\" '" + log_.string() + "' > '" + port_file.string() + "' & echo $!");
+  pid_ = code == 0 ? std::stoi(out) : -1;
+  for (int i = 0; i < 200 && port_.empty(); ++i) {
+    std::ifstream in(port_file);
+    std::getline(in, port_);
+    if (port_.empty()) std::this_thread::sleep_for(std::chrono::milliseconds(25));
+  }
+}
+
+FakeJsonUpstream::~FakeJsonUpstream() {
+  if (pid_ > 0) ::kill(pid_, SIGTERM);
 }
 
 boost::json::value read_workbook_file(const std::filesystem::path& xlsx) {

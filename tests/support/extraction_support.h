@@ -32,4 +32,22 @@ std::filesystem::path sample_pdf(const std::string& relative);
 // Runs a shell command; returns its exit status and what it wrote on stdout (stderr follows it).
 std::pair<int, std::string> run_shell(const std::string& command);
 
+// An OpenAI-compatible model server on loopback (tests/integration/fake_json_upstream.py) that
+// answers every chat with `answer` and logs each request body; stopped when destroyed.
+class FakeJsonUpstream {
+ public:
+  FakeJsonUpstream(const std::filesystem::path& dir, const std::string& answer);
+  ~FakeJsonUpstream();
+  FakeJsonUpstream(const FakeJsonUpstream&) = delete;
+  FakeJsonUpstream& operator=(const FakeJsonUpstream&) = delete;
+  std::string url() const { return "http://127.0.0.1:" + port_ + "/v1"; }
+  // The request bodies it received, one JSON document per line.
+  std::string requests() const { return read_file(log_); }
+
+ private:
+  std::filesystem::path log_;
+  int pid_ = -1;
+  std::string port_;
+};
+
 }  // namespace docent::testing
