@@ -299,7 +299,7 @@ async function checkAnswer(method, p, { body, headers = {}, template } = {}) {
   }
   const r = await fetch(baseUrl + p, init);
   const text = await r.text();
-  const match = template ? { path: template, op: doc.paths[template]?.[method] } : findOperation(method, p);
+  const match = template ? { path: template, op: doc.paths[template]?.[method] } : findOperation(method, p.split('?')[0]);
   assert.ok(match?.op, `${method.toUpperCase()} ${p} is documented`);
   const status = String(r.status);
   const response = match.op.responses[status] ?? match.op.responses.default;
@@ -355,4 +355,83 @@ test('live answers of every face fit their documented schemas', async () => {
   await checkAnswer('put', '/user/upgrade-plan', { body: {} });    // a 400 in chatpdf's envelope
   await checkAnswer('delete', `/api/sessions/${session.value.session_id}`);
   await checkAnswer('delete', `/v1/conversations/${conv.value.id}`);
+});
+
+// Reads a whole Server-Sent Events answer and validates each event's data against the schema the
+// operation names for that event (x-sse-events; `message` for unnamed events).
+async function checkStream(method, p, { body, headers = {} } = {}) {
+  const init = { method: method.toUpperCase(), headers: { Authorization: `Bearer ${adminKey}`, ...headers } };
+  if (body !== undefined) {
+    init.body = JSON.stringify(body);
+    init.headers['Content-Type'] = 'application/json';
+  }
+  const r = await fetch(baseUrl + p, init);
+  assert.equal(r.status, 200, `${method.toUpperCase()} ${p}: ${await r.clone().text()}`);
+  assert.match(r.headers.get('content-type') || '', /^text\/event-stream/);
+  const match = findOperation(method, p);
+  const media = match.op.responses['200'].content['text/event-stream'];
+  const events = media['x-sse-events'];
+  const text = await r.text();
+  let count = 0;
+  for (const block of text.split(/\n\n/)) {
+    const lines = block.split('\n').filter((l) => l && !l.startsWith(':'));
+    if (!lines.length) continue;
+    const name = (lines.find((l) => l.startsWith('event:')) || 'event: message').slice(6).trim();
+    const data = lines.filter((l) => l.startsWith('data:')).map((l) => l.slice(5).trimStart()).join('\n');
+    if (data === '[DONE]') continue;
+    const key = events[name] ? name : Object.keys(events).find((k) => k.endsWith('*') && name.startsWith(k.slice(0, -1)));
+    assert.ok(key, `${p}: event ${name} is not documented (x-sse-events: ${Object.keys(events).join(', ')})`);
+    const v = validatorAt('paths', match.path, method, 'responses', '200', 'content', 'text/event-stream', 'x-sse-events', key);
+    assert.ok(v(JSON.parse(data)), `${p}: event ${name} does not fit its schema:\n  ${errorsText(v)}\n${data}`);
+    count++;
+  }
+  assert.ok(count > 0, `${p} sent no events`);
+}
+
+test('streamed answers send the events their operations document', async () => {
+  await checkStream('post', '/api/process/text', { body: { message: 'What is the refund policy?' } });
+  await checkStream('post', '/v1/process/text', { body: { message: 'Hello' } });
+  await checkStream('post', '/v1/chat/completions', { body: { stream: true, stream_options: { include_usage: true },
+    messages: [{ role: 'system', content: 'Refunds are paid within 14 days.' }, { role: 'user', content: 'When are refunds paid?' }] } });
+  await checkStream('post', '/api/chat', { body: { message: 'When are refunds paid?', stream: true } });
+  const conv = await checkAnswer('post', '/v1/conversations', { body: { title: 'streamed' } });
+  await checkStream('post', `/v1/conversations/${conv.value.id}/messages`, { body: { content: 'When are refunds paid?', stream: true } });
+  await checkStream('post', '/v1/responses', { body: { input: 'When are refunds paid?', stream: true } });
+});
+
+test('uploads, devices and their reads fit their schemas', async () => {
+  const upload = async (p, field, extra = {}) => {
+    const form = new FormData();
+    form.append(field, new Blob(['Shipping takes five working days.\n'], { type: 'text/plain' }), 'shipping.txt');
+    for (const [k, v] of Object.entries(extra)) form.append(k, v);
+    const r = await fetch(baseUrl + p, { method: 'POST', headers: { Authorization: `Bearer ${adminKey}` }, body: form });
+    const text = await r.text();
+    const { path: tp, op } = findOperation('post', p);
+    const status = String(r.status);
+    assert.ok(op.responses[status], `POST ${p} answered ${status}: ${text}`);
+    const v = validatorAt('paths', tp, 'post', 'responses', status, 'content', 'application/json', 'schema');
+    const value = JSON.parse(text);
+    assert.ok(v(value), `POST ${p} ${status}: ${errorsText(v)}\n${text}`);
+    return value;
+  };
+  const file = await upload('/v1/files', 'file', { purpose: 'assistants' });
+  await checkAnswer('get', `/v1/files/${file.id}`);
+  const sherpa = await upload('/api/files/uploadfile', 'file');
+  await checkAnswer('get', `/api/files/read/${sherpa.guid}`);
+  const chatbot = await upload('/api/files/upload', 'file', { description: 'shipping' });
+  await checkAnswer('get', `/api/files/${chatbot.id}/status`);
+  await checkAnswer('get', '/api/threads/getUpdates?assistant_id=a&thread_id=1');
+  await checkAnswer('post', '/api/threads/chat', { body: { thread_id: 7, role: 'user', content: 'How long is shipping?' } });
+  await checkAnswer('get', '/api/threads/getUpdates?assistant_id=a&thread_id=7');
+  await checkAnswer('post', '/api/threads/message', { body: { model: 'docent-extractive', messages: [{ role: 'user', content: 'How long is shipping?' }] } });
+  const store = await checkAnswer('post', '/v1/vector_stores', { body: { name: 'contract', file_ids: [file.id] } });
+  await checkAnswer('get', `/v1/vector_stores/${store.value.id}/files`);
+  await checkAnswer('get', `/v1/vector_stores/${store.value.id}/files/${file.id}`);
+  await checkAnswer('post', `/v1/vector_stores/${store.value.id}/search`, { body: { query: 'shipping' } });
+
+  const device = await checkAnswer('post', '/auth/register-device', { body: { deviceId: 'contract-device-1' } });
+  assert.equal(device.status, 200);
+  const asDevice = { Authorization: '', 'Device-Id': 'contract-device-1' };
+  for (const p of ['/user/quota', '/conversations']) await checkAnswer('get', p, { headers: asDevice });
+  await checkAnswer('put', '/user/upgrade-plan', { body: { packageType: 'no-such-plan' }, headers: asDevice });
 });
