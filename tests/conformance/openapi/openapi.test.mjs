@@ -435,3 +435,27 @@ test('uploads, devices and their reads fit their schemas', async () => {
   for (const p of ['/user/quota', '/conversations']) await checkAnswer('get', p, { headers: asDevice });
   await checkAnswer('put', '/user/upgrade-plan', { body: { packageType: 'no-such-plan' }, headers: asDevice });
 });
+
+test('create, read, change and delete answers fit their schemas on every face', async () => {
+  const account = await checkAnswer('post', '/v1/accounts', { body: { login: 'contract-user', password: 'a long password' } });
+  await checkAnswer('patch', `/v1/accounts/${account.value.id}`, { body: { tier: 'premium', rate_limits: { nexus_text: '60/min' } } });
+  await checkAnswer('delete', `/v1/accounts/${account.value.id}`);
+  const sherpa = await checkAnswer('post', '/api/account/create', { body: { Login: 'contract-robot', Password: 'a long password' } });
+  await checkAnswer('get', `/api/account/read/${sherpa.value.guid}`);
+  await checkAnswer('put', '/api/account/update', { body: { Guid: sherpa.value.guid, Phone: '+1 555 0100' } });
+  await checkAnswer('delete', `/api/account/delete/${sherpa.value.guid}`);
+  const folder = await checkAnswer('post', '/api/folders/create', { body: { Name: 'contract-crud' } });
+  await checkAnswer('put', '/api/folders/update', { body: { Guid: folder.value.guid, Name: 'contract-crud-2' } });
+  await checkAnswer('post', '/api/files/create', { body: { name: 'crud.txt', file: 'Crud notes.' } });
+  await checkAnswer('put', '/api/files/update', { body: { Name: 'crud.txt', name_new: 'crud2.txt' } });
+  await checkAnswer('delete', '/api/files/delete', { body: { file_folder_guid: folder.value.guid, type_processing: 2 } });
+  await checkAnswer('delete', '/api/log/purge', { body: { Time: 1 } });
+  await checkAnswer('post', '/api/key/assign');
+  const session = await checkAnswer('post', '/api/sessions');
+  await checkAnswer('post', '/api/clear-history', { body: { session_id: session.value.session_id } });
+  const hook = await checkAnswer('get', '/v1/webhooks/nope');
+  assert.equal(hook.status, 404);
+  await checkAnswer('post', '/v1/responses', { body: { input: 'When are refunds paid?' } });
+  await checkAnswer('get', '/v1/keys?include_revoked=true');
+  await checkAnswer('get', '/v1/audit?action=key.create&limit=5');
+});
