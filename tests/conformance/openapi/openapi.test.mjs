@@ -416,6 +416,7 @@ test('uploads, devices and their reads fit their schemas', async () => {
   };
   const file = await upload('/v1/files', 'file', { purpose: 'assistants' });
   await checkAnswer('get', `/v1/files/${file.id}`);
+  await checkStream('get', `/v1/files/${file.id}/events`);  // ends once the file is read
   const sherpa = await upload('/api/files/uploadfile', 'file');
   await checkAnswer('get', `/api/files/read/${sherpa.guid}`);
   const chatbot = await upload('/api/files/upload', 'file', { description: 'shipping' });
