@@ -1,5 +1,8 @@
 #include "app/admin_commands.h"
 
+#include "api/openapi/postman.h"
+#include "api/openapi/routes.h"
+
 #include "api/native/plans.h"
 #include "app/data_folder_lock.h"
 #include "app/folder_walk.h"
@@ -208,6 +211,22 @@ int routes_print(const core::Config& config, bool as_json) {
   }
   if (as_json) std::cout << json::serialize(out) << "\n";
   return 0;
+}
+
+int openapi_print(const core::Config& config, bool check, bool postman) {
+  http::Router router;
+  register_routes(router, api::Context{&config}, api::native::SystemDeps{}, "web");
+  auto assembly = api::openapi::assemble(api::openapi::route_infos(router));
+  if (postman) {
+    std::cout << json::serialize(api::openapi::postman_collection(assembly.document)) << "\n";
+  } else {
+    std::cout << json::serialize(assembly.document) << "\n";
+  }
+  if (!check) return 0;
+  for (const auto& e : assembly.errors) std::cerr << "openapi: " << e << "\n";
+  for (const auto& r : assembly.undocumented) std::cerr << "openapi: undocumented route " << r << "\n";
+  for (const auto& r : assembly.stale) std::cerr << "openapi: documented but not served: " << r << "\n";
+  return assembly.ok() ? 0 : 1;
 }
 
 namespace {

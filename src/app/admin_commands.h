@@ -33,6 +33,10 @@ int keys_revoke(const core::Config& config, const std::string& key_id);
 int usage_print(const core::Config& config, const std::string& account, bool as_json);
 // Every route of every face: method, pattern, public or not (JSON with as_json).
 int routes_print(const core::Config& config, bool as_json);
+// `docent openapi`: prints the OpenAPI document the server serves at /openapi.json (or, with
+// `postman`, its Postman collection). With `check`, also names on stderr every route the
+// description lacks and every described operation no route serves, and exits 1 if there is any.
+int openapi_print(const core::Config& config, bool check, bool postman);
 
 // Adds files to an account's knowledge base and waits for their ingestion, drawing progress on
 // stderr. A path that is a folder is read recursively (folder_walk.h): its files go to `folder`, its

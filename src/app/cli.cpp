@@ -112,6 +112,13 @@ int run_cli(int argc, char** argv) {
   routes_cmd->add_flag("--json", routes_json, "Print JSON");
   on_run(routes_cmd, routes_flags, [&](const core::Config& c) { return routes_print(c, routes_json); });
 
+  bool openapi_check = false, openapi_postman = false;
+  auto [openapi_cmd, openapi_flags] = command(app, "openapi", "Print the OpenAPI 3.1 document of every route");
+  openapi_cmd->add_flag("--check", openapi_check, "Exit 1 naming any route undocumented or documentation stale");
+  openapi_cmd->add_flag("--postman", openapi_postman, "Print the Postman collection instead");
+  on_run(openapi_cmd, openapi_flags,
+         [&](const core::Config& c) { return openapi_print(c, openapi_check, openapi_postman); });
+
   auto* accounts_cmd = app.add_subcommand("accounts", "Manage accounts in the data folder");
   accounts_cmd->require_subcommand(1);
   NewAccountArgs new_account;

@@ -19,6 +19,7 @@
 #include "api/native/webhooks.h"
 #include "api/nexus/errors.h"
 #include "api/nexus/sessions.h"
+#include "api/openapi/routes.h"
 #include "api/sherpa/accounts.h"
 #include "api/sherpa/errors.h"
 #include "api/sherpa/logs.h"
@@ -47,6 +48,10 @@ constexpr std::string_view kPublicRoutes[] = {
     "POST /auth/register-device",  // chatpdf: makes the anonymous device account
     "GET /",                       // the web UI
     "GET /ui/{path...}",
+    // The published contract (docs/OPENAPI.md): describes the API, holds no data.
+    "GET /openapi.json", "GET /docs",
+    "GET /swagger/v1/swagger.json",      // spherechat's seed names this path
+    "GET /api/postman-collection.json",  // spherechat's seed names this path
 };
 
 // Which face's envelope a 404 (or an error before the route is known) takes, by the longest path
@@ -118,6 +123,8 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
     router.add(http::Method::Get, "/", files, {.is_public = true}, &api::native::error_renderer());
     router.add(http::Method::Get, "/ui/{path...}", files, {.is_public = true}, &api::native::error_renderer());
   }
+  // Last: the document is assembled over every route registered before it.
+  api::openapi::register_openapi_routes(router);
   for (const auto& face : kFacePrefixes) router.add_error_prefix(face.prefix, &face.renderer());
   check_public_routes(router);
 }
