@@ -10,6 +10,7 @@
 #include "services/chat.h"
 #include "services/conversations.h"
 #include "services/devices.h"
+#include "services/documents.h"
 #include "services/extraction.h"
 #include "services/jobs.h"
 #include "services/keys.h"
@@ -42,6 +43,7 @@ struct Context {
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
+  services::DocumentService* documents = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put
