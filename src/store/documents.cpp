@@ -1,5 +1,6 @@
 #include "store/documents.h"
 
+#include "store/counters.h"
 #include "store/knowledge.h"
 
 namespace docent::store {
@@ -36,10 +37,12 @@ core::Status insert_version(Tx& tx, const DocumentRecord& d) {
 namespace documents {
 
 core::Status insert(Tx& tx, const DocumentRecord& d) {
+  auto seq = counters::next(tx, "document_writes");
+  if (!seq) return seq.error();
   auto st = tx.exec(
-      "INSERT INTO documents (id, account_id, title, content, type, version, file_id, created_at, updated_at) "
-      "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-      {d.id, d.account_id, d.title, d.content, d.type, d.version, opt(d.file_id), d.created_at, d.updated_at});
+      "INSERT INTO documents (id, account_id, title, content, type, version, file_id, write_seq, created_at, "
+      "updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+      {d.id, d.account_id, d.title, d.content, d.type, d.version, opt(d.file_id), *seq, d.created_at, d.updated_at});
   if (!st) return st;
   return insert_version(tx, d);
 }
@@ -52,9 +55,12 @@ core::Result<std::optional<DocumentRecord>> by_id(Tx& tx, std::string_view id) {
 }
 
 core::Status update(Tx& tx, const DocumentRecord& d) {
+  auto seq = counters::next(tx, "document_writes");
+  if (!seq) return seq.error();
   auto st = tx.exec(
-      "UPDATE documents SET title = ?, content = ?, type = ?, version = ?, file_id = ?, updated_at = ? WHERE id = ?",
-      {d.title, d.content, d.type, d.version, opt(d.file_id), d.updated_at, d.id});
+      "UPDATE documents SET title = ?, content = ?, type = ?, version = ?, file_id = ?, write_seq = ?, updated_at = ? "
+      "WHERE id = ?",
+      {d.title, d.content, d.type, d.version, opt(d.file_id), *seq, d.updated_at, d.id});
   if (!st) return st;
   if (tx.changes() == 0) return core::Error(core::Code::NotFound, "document not found");
   return insert_version(tx, d);
@@ -85,9 +91,7 @@ core::Result<ListPage> list(Tx& tx, std::string_view account_id, const ListFilte
   page.total = *total ? (*total)->get_int(0) : 0;
   args.emplace_back(filter.limit);
   args.emplace_back(filter.offset);
-  auto rows = tx.query("SELECT " + std::string(kColumns) + where +
-                           " ORDER BY updated_at DESC, seq DESC LIMIT ? OFFSET ?",
-                       args);
+  auto rows = tx.query("SELECT " + std::string(kColumns) + where + " ORDER BY write_seq DESC LIMIT ? OFFSET ?", args);
   if (!rows) return rows.error();
   for (const Row& r : *rows) page.items.push_back(from_row(r));
   return page;

@@ -47,7 +47,7 @@ struct ListPage {
   std::vector<DocumentRecord> items;
   int64_t total = 0;  // documents matching the filter, ignoring limit and offset
 };
-// The account's documents matching `filter`, most recently updated first. Search words are
+// The account's documents matching `filter`, the most recently written (created or updated) first. Search words are
 // quoted for the full-text engine (no user text is query syntax); text with no searchable word
 // matches nothing.
 core::Result<ListPage> list(Tx& tx, std::string_view account_id, const ListFilter& filter);

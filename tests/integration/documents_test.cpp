@@ -326,7 +326,7 @@ TEST_F(DocumentsTest, EveryValidationErrorIsAClearFourHundred) {
                               d.at("missing_fields").as_array()[0] == c.field.c_str());
     EXPECT_TRUE(names_field) << c.body.substr(0, 80) << " " << res.body;
   }
-  for (const std::string& malformed : {"{", "not json", R"({"title":"a",})", "[]", "\"text\"", ""}) {
+  for (const char* malformed : {"{", "not json", R"({"title":"a",})", "[]", "\"text\"", ""}) {
     auto res = client.post_json("/api/documents", malformed, bearer(key));
     EXPECT_EQ(res.status, 400) << malformed << " " << res.body;
     EXPECT_EQ(chatbot_code(res), "INVALID_REQUEST") << res.body;
@@ -433,8 +433,8 @@ TEST_F(DocumentsTest, AnotherAccountsDocumentIsNotFoundOnBothFaces) {
   const std::string owner = new_user("doc-owner");
   const std::string other = new_user("doc-other");
   const std::string id = str(create(owner, "Private", "Owner's secret plans.").at("id"));
-  for (const std::string& base : {"/api/documents/", "/v1/documents/"}) {
-    for (const std::string& suffix : {"", "/versions", "/versions/1"}) {
+  for (const char* base : {"/api/documents/", "/v1/documents/"}) {
+    for (const char* suffix : {"", "/versions", "/versions/1"}) {
       auto res = client.get(base + id + suffix, bearer(other));
       EXPECT_EQ(res.status, 404) << base << suffix << " " << res.body;
       EXPECT_EQ(res.body.find("secret plans"), std::string::npos);
@@ -507,7 +507,8 @@ TEST_F(DocumentsTest, SearchCitesTheCurrentVersionAndForgetsTheOldOne) {
     auto old = client.post_json("/v1/search", std::string(R"({"query":"quokka marmalade","mode":")") + mode + "\"}",
                                 bearer(key));
     ASSERT_EQ(old.status, 200) << old.body;
-    for (const auto& h : old.json().at("data").as_array()) {
+    const auto old_hits = old.json();  // kept: the loop reads into it
+    for (const auto& h : old_hits.at("data").as_array()) {
       EXPECT_EQ(str(h.at("text")).find("quokka"), std::string::npos) << mode << " " << old.body;
       EXPECT_NE(h.at("file_id"), v1_file.c_str());
     }

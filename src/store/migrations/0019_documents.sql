@@ -2,7 +2,7 @@
 -- version (title, content, type, version) plus every version it has had, all kept. The current
 -- version is also a knowledge file (file_id: chunked and indexed by the ingest job, so search and
 -- chat cite it); the previous version's file is removed when a new one is written.
--- Timestamps are RFC 3339 UTC with milliseconds.
+-- Timestamps are RFC 3339 UTC in seconds, as the seed shows them; write_seq orders writes within one second.
 
 CREATE TABLE documents (
   seq         INTEGER PRIMARY KEY,                  -- the full-text index's row id
@@ -13,11 +13,14 @@ CREATE TABLE documents (
   type        TEXT NOT NULL CHECK (type IN ('markdown', 'code', 'text', 'html', 'json')),
   version     INTEGER NOT NULL,
   file_id     TEXT REFERENCES files (id) ON DELETE SET NULL,  -- the current version's knowledge file
+  write_seq   INTEGER NOT NULL,                     -- rises with every write (counter "document_writes"): list order
   created_at  TEXT NOT NULL,
   updated_at  TEXT NOT NULL
 ) STRICT;
-CREATE INDEX documents_account ON documents (account_id, type, updated_at);
+CREATE INDEX documents_account ON documents (account_id, write_seq);
+CREATE INDEX documents_account_type ON documents (account_id, type, write_seq);
 CREATE INDEX documents_file ON documents (file_id);
+INSERT INTO counters (name, value) VALUES ('document_writes', 0);
 
 CREATE TABLE document_versions (
   document_id TEXT NOT NULL REFERENCES documents (id) ON DELETE CASCADE,
