@@ -10,6 +10,7 @@
 #include "services/chat.h"
 #include "services/conversations.h"
 #include "services/devices.h"
+#include "services/documents.h"
 #include "services/extraction.h"
 #include "services/generation.h"
 #include "services/jobs.h"
@@ -44,6 +45,7 @@ struct Context {
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
   services::GenerationService* generation = nullptr;
+  services::DocumentService* documents = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -1,6 +1,7 @@
 #include "app/routes.h"
 
 #include "api/chatbot/chat.h"
+#include "api/chatbot/documents.h"
 #include "api/chatbot/errors.h"
 #include "api/chatbot/knowledge.h"
 #include "api/chatbot/webhooks.h"
@@ -10,6 +11,7 @@
 #include "api/native/accounts.h"
 #include "api/native/audit.h"
 #include "api/native/conversations.h"
+#include "api/native/documents.h"
 #include "api/native/errors.h"
 #include "api/native/extractions.h"
 #include "api/native/knowledge.h"
@@ -98,6 +100,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_plan_routes(router, ctx);
   api::native::register_audit_routes(router, ctx);
   api::native::register_knowledge_routes(router, ctx);
+  api::native::register_document_routes(router, ctx);
   api::native::register_vector_store_routes(router, ctx);
   api::native::register_model_routes(router, ctx);
   api::native::register_chat_completion_routes(router, ctx);
@@ -113,6 +116,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::chatpdf::register_user_routes(router, ctx);
   api::chatpdf::register_conversation_routes(router, ctx);
   api::chatbot::register_knowledge_routes(router, ctx);
+  api::chatbot::register_document_routes(router, ctx);
   api::chatbot::register_chat_routes(router, ctx);
   api::chatbot::register_webhook_routes(router, ctx);
   api::spherechat::register_pdf_routes(router, ctx);

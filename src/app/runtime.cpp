@@ -110,6 +110,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   rt->knowledge = std::make_unique<services::KnowledgeService>(*rt->db, *rt->blobs, *rt->jobs, *rt->index, *rt->quota,
                                                                rt->config);
   rt->vector_stores = std::make_unique<services::VectorStoreService>(*rt->db, *rt->knowledge);
+  rt->documents = std::make_unique<services::DocumentService>(*rt->db, *rt->blobs, *rt->jobs, *rt->knowledge);
   rt->conversations = std::make_unique<services::ConversationService>(*rt->db, *rt->knowledge);
   // Chat upstreams in routing order: llm.url ("default"), then each [llm.upstreams.NAME].
   std::vector<services::Upstream> upstreams;
@@ -146,6 +147,7 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   services::EventSink* events = rt->webhooks.get();
   rt->jobs->set_events(events);
   rt->knowledge->set_events(events);
+  rt->documents->set_events(events);
   rt->ingestor->set_events(events);
   rt->chat->set_events(events);
   rt->extraction->set_events(events);

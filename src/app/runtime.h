@@ -15,6 +15,7 @@
 #include "services/ingest.h"
 #include "services/jobs.h"
 #include "services/keys.h"
+#include "services/documents.h"
 #include "services/knowledge.h"
 #include "services/models.h"
 #include "services/quota.h"
@@ -58,6 +59,7 @@ struct Runtime {
   std::unique_ptr<services::AuditTrail> audit;
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
+  std::unique_ptr<services::DocumentService> documents;
   std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
@@ -69,6 +71,7 @@ struct Runtime {
     c.robot_logs = robot_logs.get();
     c.webhooks = webhooks.get();
     c.generation = generation.get();
+    c.documents = documents.get();
     return c;
   }
 };

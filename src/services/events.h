@@ -25,8 +25,9 @@ namespace docent::services {
 namespace events {
 inline constexpr std::string_view kChatMessage = "chat.message";
 inline constexpr std::string_view kChatCompleted = "chat.completed";
-inline constexpr std::string_view kDocumentCreated = "document.created";  // issue #20 emits these two
+inline constexpr std::string_view kDocumentCreated = "document.created";  // services/documents.h
 inline constexpr std::string_view kDocumentUpdated = "document.updated";
+inline constexpr std::string_view kDocumentDeleted = "document.deleted";
 inline constexpr std::string_view kFileUploaded = "file.uploaded";
 inline constexpr std::string_view kFileProcessed = "file.processed";
 inline constexpr std::string_view kFileFailed = "file.failed";
@@ -36,10 +37,10 @@ inline constexpr std::string_view kJobCompleted = "job.completed";
 inline constexpr std::string_view kJobFailed = "job.failed";
 
 // Every event type an endpoint may subscribe to ("*" subscribes to all of them).
-inline constexpr std::array<std::string_view, 11> kAll{kChatMessage,     kChatCompleted,  kDocumentCreated,
-                                                       kDocumentUpdated, kFileUploaded,   kFileProcessed,
-                                                       kFileFailed,      kKnowledgeAdded, kExtractionCompleted,
-                                                       kJobCompleted,    kJobFailed};
+inline constexpr std::array<std::string_view, 12> kAll{kChatMessage,         kChatCompleted,   kDocumentCreated,
+                                                       kDocumentUpdated,     kDocumentDeleted, kFileUploaded,
+                                                       kFileProcessed,       kFileFailed,      kKnowledgeAdded,
+                                                       kExtractionCompleted, kJobCompleted,    kJobFailed};
 
 inline bool is_known(std::string_view type) {
   for (auto t : kAll) {

@@ -477,6 +477,11 @@ core::Status KnowledgeService::delete_file(const Principal& actor, std::string_v
   return {};
 }
 
+void KnowledgeService::forget_files(const std::vector<std::string>& file_ids, const std::vector<std::string>& shas) {
+  for (const auto& f : file_ids) index_.remove_file(f);
+  collect_garbage(shas);
+}
+
 void KnowledgeService::collect_garbage(const std::vector<std::string>& shas) {
   std::set<std::string> unique(shas.begin(), shas.end());
   for (const auto& sha : unique) {

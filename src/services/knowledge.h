@@ -150,6 +150,10 @@ class KnowledgeService {
   // Adds a chunk of text to a file by hand (sherpa addchunk); indexed at once.
   core::Result<int64_t> add_chunk(const Principal& actor, std::string_view file_id, std::string_view text,
                                   int64_t page);
+  // After another service removed files in its own transaction (store::files::remove, e.g. a
+  // document's previous version): takes their chunks out of the vector index and deletes blobs
+  // (by sha256) no file or extraction uses any more.
+  void forget_files(const std::vector<std::string>& file_ids, const std::vector<std::string>& shas);
 
   // ---- search ----
   // Hybrid or semantic searches are full-text ones while the vector index is not ready.

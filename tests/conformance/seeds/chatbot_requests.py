@@ -1,4 +1,4 @@
-# chatbot-platform.txt, "Chat API": its three HTTP examples sent exactly as written (method, path,
+# chatbot-platform.txt, "Chat API" and "Document API": their HTTP examples sent exactly as written (method, path,
 # headers, JSON body) with Python requests, the host and key changed, and the answers checked
 # against the seed's response examples. (Its SDK examples name packages that do not exist.)
 import json
@@ -62,4 +62,40 @@ assert history["messages"][0]["content"] == "What is machine learning?", history
 # Another chat id: not found.
 r = requests.get(BASE + "/chat/chat_nope/history", headers=headers)
 assert r.status_code == 404, r.text
+
+# Document API: its four HTTP examples as written.
+# Create Document
+r = requests.post(BASE + "/documents", headers=headers, data=json.dumps({
+    "title": "My Document",
+    "content": "# Document Title\n\nThis is the document content.",
+    "type": "markdown",
+}))
+assert r.status_code in (200, 201), r.text
+doc = r.json()
+assert set(doc) == {"id", "title", "content", "type", "version", "created_at", "updated_at"}, doc
+assert doc["title"] == "My Document" and doc["type"] == "markdown" and doc["version"] == 1, doc
+assert doc["content"] == "# Document Title\n\nThis is the document content.", doc
+
+# Update Document
+r = requests.put(BASE + "/documents/" + doc["id"], headers=headers, data=json.dumps({
+    "content": "# Updated Document Title\n\nThis is the updated content.",
+    "title": "Updated Document",
+}))
+assert r.status_code == 200, r.text
+assert r.json()["version"] == 2 and r.json()["title"] == "Updated Document", r.json()
+
+# Get Document
+r = requests.get(BASE + "/documents/" + doc["id"], headers={"Authorization": "Bearer " + os.environ["KEY"]})
+assert r.status_code == 200, r.text
+assert r.json()["content"] == "# Updated Document Title\n\nThis is the updated content.", r.json()
+assert r.json()["created_at"] == doc["created_at"], r.json()
+
+# List Documents
+r = requests.get(BASE + "/documents?type=markdown&limit=10&offset=0",
+                 headers={"Authorization": "Bearer " + os.environ["KEY"]})
+assert r.status_code == 200, r.text
+listed = r.json()
+assert doc["id"] in [d["id"] for d in listed["documents"]], listed
+assert all(d["type"] == "markdown" for d in listed["documents"]), listed
+assert listed["total"] >= 1, listed
 print("chatbot requests: ok")
