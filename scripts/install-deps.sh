@@ -25,6 +25,8 @@ PACKAGES=(
   fonts-dejavu-core
   # workbooks read back in the extraction tests; the seeds' Python examples run as written
   python3-openpyxl python3-requests
+  # the Python reference client of payload encryption (tests/conformance/encryption)
+  python3-cryptography
 )
 
 # Node.js and npm for the openai npm conformance suite (tests/conformance/openai). Only when
