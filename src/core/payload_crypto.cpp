@@ -52,16 +52,39 @@ bool cipher_update(EVP_CIPHER_CTX* ctx, std::string_view in, unsigned char* out,
   return true;
 }
 
-// The bytes the MAC covers: version || ts (big-endian) || IV || ciphertext.
-std::string mac_input(unsigned char version, int64_t ts, std::string_view iv, std::string_view ct) {
-  std::string m;
-  m.reserve(1 + 8 + iv.size() + ct.size());
-  m.push_back(static_cast<char>(version));
+struct MacCtxFree {
+  void operator()(EVP_MAC_CTX* ctx) const { EVP_MAC_CTX_free(ctx); }
+};
+
+// HMAC-SHA256 under `key` of version || ts (big-endian) || IV || ciphertext, fed in parts (the
+// ciphertext may be megabytes: it is not copied to join them).
+std::string payload_mac(std::string_view key, unsigned char version, int64_t ts, std::string_view iv,
+                        std::string_view ct) {
+  static EVP_MAC* const hmac = [] {
+    EVP_MAC* m = EVP_MAC_fetch(nullptr, "HMAC", nullptr);
+    if (m == nullptr) fail("EVP_MAC_fetch(HMAC)");
+    return m;
+  }();
+  std::unique_ptr<EVP_MAC_CTX, MacCtxFree> ctx(EVP_MAC_CTX_new(hmac));
+  if (!ctx) fail("EVP_MAC_CTX_new");
+  char digest[] = "SHA256";
+  const OSSL_PARAM params[] = {OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, digest, 0),
+                               OSSL_PARAM_construct_end()};
+  if (EVP_MAC_init(ctx.get(), bytes_of(key), key.size(), params) != 1) fail("EVP_MAC_init");
+  unsigned char head[9];
+  head[0] = version;
   const auto u = static_cast<uint64_t>(ts);
-  for (int shift = 56; shift >= 0; shift -= 8) m.push_back(static_cast<char>((u >> shift) & 0xff));
-  m.append(iv);
-  m.append(ct);
-  return m;
+  for (int i = 0; i < 8; ++i) head[1 + i] = static_cast<unsigned char>((u >> (56 - 8 * i)) & 0xff);
+  if (EVP_MAC_update(ctx.get(), head, sizeof head) != 1 || EVP_MAC_update(ctx.get(), bytes_of(iv), iv.size()) != 1 ||
+      EVP_MAC_update(ctx.get(), bytes_of(ct), ct.size()) != 1) {
+    fail("EVP_MAC_update");
+  }
+  std::string out(kMacSize, '\0');
+  size_t n = 0;
+  if (EVP_MAC_final(ctx.get(), reinterpret_cast<unsigned char*>(out.data()), &n, out.size()) != 1 || n != kMacSize) {
+    fail("EVP_MAC_final");
+  }
+  return out;
 }
 
 void copy_key(std::string key, std::array<char, kAesKeySize>& into) {
@@ -195,7 +218,7 @@ std::string seal_payload(const PayloadKeys& keys, PayloadDirection d, std::strin
     iv = fresh;
   }
   const std::string ct = aes256_cbc_encrypt(keys.enc(d), iv, plaintext);
-  const std::string mac = hmac_sha256(keys.mac(d), mac_input(kPayloadVersion, ts, iv, ct));
+  const std::string mac = payload_mac(keys.mac(d), kPayloadVersion, ts, iv, ct);
   const std::string ct64 = base64_encode(ct);
   std::string out;
   out.reserve(ct64.size() + 128);
@@ -229,7 +252,7 @@ Result<OpenedPayload> open_payload(const PayloadKeys& keys, PayloadDirection d, 
     return rejected;
   }
   // The MAC first, in constant time; only then are the version, the clock and the padding looked at.
-  const std::string expected = hmac_sha256(keys.mac(d), mac_input(static_cast<unsigned char>(f->v), f->ts, *iv, *ct));
+  const std::string expected = payload_mac(keys.mac(d), static_cast<unsigned char>(f->v), f->ts, *iv, *ct);
   if (CRYPTO_memcmp(expected.data(), mac->data(), kMacSize) != 0) return rejected;
   if (f->v != kPayloadVersion) return rejected;
   // Written so that no subtraction can overflow, whatever ts an attacker authenticated.
