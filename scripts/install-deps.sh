@@ -27,6 +27,8 @@ PACKAGES=(
   python3-openpyxl python3-requests
   # generated presentations opened by LibreOffice in the generation tests (converted to PDF)
   libreoffice-impress-nogui
+  # the Python reference client of payload encryption (tests/conformance/encryption)
+  python3-cryptography
 )
 
 # Node.js and npm for the openai npm conformance suite (tests/conformance/openai). Only when

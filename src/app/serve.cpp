@@ -3,6 +3,7 @@
 #include "api/native/errors.h"
 #include "api/native/system.h"
 #include "app/data_folder_lock.h"
+#include "app/payload_encryption.h"
 #include "app/rate_limits.h"
 #include "app/routes.h"
 #include "app/runtime.h"
@@ -123,6 +124,10 @@ int serve(const core::Config& config) {
   services::RateLimiter limiter(std::move(*rates), config.limits.store == "database"
                                                        ? services::database_rate_counters(*rt.db)
                                                        : services::memory_rate_counters());
+  // Seen payload-encryption envelopes (by MAC), counted where the limits are: in the database,
+  // every process on it refuses a replay; in memory, this one.
+  auto replay_cache = config.limits.store == "database" ? services::database_rate_counters(*rt.db)
+                                                        : services::memory_rate_counters();
 
   http::ServerOptions opts;
   opts.host = config.server.host;
@@ -161,6 +166,9 @@ int serve(const core::Config& config) {
       // After authentication (it needs the principal; the address-limited routes are public, so
       // nothing is checked before them), before every handler: a refusal does no work.
       rate_limits(limiter, router, api::native::render_error),
+      // After the limits (a refused request costs no decryption), before every handler: a
+      // handler sees the plaintext and never knows it was encrypted.
+      payload_encryption(*replay_cache, {.window = config.security.encryption_window}, api::native::render_error),
   };
 
   http::Server server(opts, router, std::move(middleware), metrics);

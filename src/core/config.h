@@ -58,6 +58,8 @@ struct LogConfig {
 // [security]
 struct SecurityConfig {
   std::string master_key;  // secret; empty: <data.dir>/master.key, made on first start
+  // Payload encryption (docs/ENCRYPTION.md): an envelope's timestamp may be this far from now.
+  std::chrono::seconds encryption_window{300};
 };
 
 // One named extra upstream, a [llm.upstreams.NAME] table of docent.toml (the tables exist in the

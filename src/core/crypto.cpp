@@ -126,14 +126,16 @@ int base62_value(char c) {
   return -1;
 }
 
-int base64_value(char c) {
-  if (c >= 'A' && c <= 'Z') return c - 'A';
-  if (c >= 'a' && c <= 'z') return c - 'a' + 26;
-  if (c >= '0' && c <= '9') return c - '0' + 52;
-  if (c == '+') return 62;
-  if (c == '/') return 63;
-  return -1;
-}
+// The value of each base64 digit, -1 for every other byte: one load a character (bulk payloads,
+// docs/ENCRYPTION.md, decode megabytes).
+constexpr std::array<int8_t, 256> kBase64Values = [] {
+  std::array<int8_t, 256> t{};
+  t.fill(-1);
+  for (int i = 0; i < 64; ++i) t[static_cast<unsigned char>(kBase64Digits[i])] = static_cast<int8_t>(i);
+  return t;
+}();
+
+int base64_value(char c) { return kBase64Values[static_cast<unsigned char>(c)]; }
 
 std::string_view trim(std::string_view s) {
   constexpr std::string_view kSpace = " \t\r\n\f\v";
@@ -518,60 +520,67 @@ std::optional<std::string> hex_decode(std::string_view text) {
 }
 
 std::string base64_encode(std::string_view bytes) {
-  std::string out;
-  out.reserve((bytes.size() + 2) / 3 * 4);
+  std::string out((bytes.size() + 2) / 3 * 4, '\0');
+  char* o = out.data();
+  const auto* in = reinterpret_cast<const unsigned char*>(bytes.data());
   size_t i = 0;
   for (; i + 3 <= bytes.size(); i += 3) {
-    const uint32_t v = (static_cast<unsigned char>(bytes[i]) << 16) | (static_cast<unsigned char>(bytes[i + 1]) << 8) |
-                       static_cast<unsigned char>(bytes[i + 2]);
-    out.push_back(kBase64Digits[(v >> 18) & 63]);
-    out.push_back(kBase64Digits[(v >> 12) & 63]);
-    out.push_back(kBase64Digits[(v >> 6) & 63]);
-    out.push_back(kBase64Digits[v & 63]);
+    const uint32_t v = (in[i] << 16) | (in[i + 1] << 8) | in[i + 2];
+    *o++ = kBase64Digits[(v >> 18) & 63];
+    *o++ = kBase64Digits[(v >> 12) & 63];
+    *o++ = kBase64Digits[(v >> 6) & 63];
+    *o++ = kBase64Digits[v & 63];
   }
   const size_t rest = bytes.size() - i;
   if (rest > 0) {
-    uint32_t v = static_cast<unsigned char>(bytes[i]) << 16;
-    if (rest == 2) v |= static_cast<unsigned char>(bytes[i + 1]) << 8;
-    out.push_back(kBase64Digits[(v >> 18) & 63]);
-    out.push_back(kBase64Digits[(v >> 12) & 63]);
-    out.push_back(rest == 2 ? kBase64Digits[(v >> 6) & 63] : '=');
-    out.push_back('=');
+    uint32_t v = in[i] << 16;
+    if (rest == 2) v |= in[i + 1] << 8;
+    *o++ = kBase64Digits[(v >> 18) & 63];
+    *o++ = kBase64Digits[(v >> 12) & 63];
+    *o++ = rest == 2 ? kBase64Digits[(v >> 6) & 63] : '=';
+    *o++ = '=';
   }
   return out;
 }
 
 std::optional<std::string> base64_decode(std::string_view text) {
   if (text.size() % 4 != 0) return std::nullopt;
-  std::string out;
-  out.reserve(text.size() / 4 * 3);
-  for (size_t i = 0; i < text.size(); i += 4) {
-    const bool last = i + 4 == text.size();
-    const int a = base64_value(text[i]);
-    const int b = base64_value(text[i + 1]);
-    if (a < 0 || b < 0) return std::nullopt;
-    const char c3 = text[i + 2];
-    const char c4 = text[i + 3];
-    if (c3 == '=' || c4 == '=') {
-      if (!last) return std::nullopt;
-      if (c3 == '=') {
-        if (c4 != '=' || (b & 0x0f) != 0) return std::nullopt;  // "xx==": one byte, 4 unused bits
-        out.push_back(static_cast<char>((a << 2) | (b >> 4)));
-      } else {
-        const int c = base64_value(c3);
-        if (c < 0 || (c & 0x03) != 0) return std::nullopt;  // "xxx=": two bytes, 2 unused bits
-        out.push_back(static_cast<char>((a << 2) | (b >> 4)));
-        out.push_back(static_cast<char>(((b & 0x0f) << 4) | (c >> 2)));
-      }
-      continue;
-    }
+  if (text.empty()) return std::string();
+  // Every group but the last has four digits; the last may end in "=" or "==".
+  const size_t full = text.size() - 4;
+  std::string out(text.size() / 4 * 3, '\0');
+  char* o = out.data();
+  for (size_t i = 0; i < full; i += 4) {
+    const int a = base64_value(text[i]), b = base64_value(text[i + 1]);
+    const int c = base64_value(text[i + 2]), d = base64_value(text[i + 3]);
+    if ((a | b | c | d) < 0) return std::nullopt;
+    const uint32_t v = (static_cast<uint32_t>(a) << 18) | (b << 12) | (c << 6) | d;
+    *o++ = static_cast<char>(v >> 16);
+    *o++ = static_cast<char>((v >> 8) & 0xff);
+    *o++ = static_cast<char>(v & 0xff);
+  }
+  const int a = base64_value(text[full]);
+  const int b = base64_value(text[full + 1]);
+  if (a < 0 || b < 0) return std::nullopt;
+  const char c3 = text[full + 2];
+  const char c4 = text[full + 3];
+  if (c3 == '=') {
+    if (c4 != '=' || (b & 0x0f) != 0) return std::nullopt;  // "xx==": one byte, 4 unused bits
+    *o++ = static_cast<char>((a << 2) | (b >> 4));
+  } else if (c4 == '=') {
+    const int c = base64_value(c3);
+    if (c < 0 || (c & 0x03) != 0) return std::nullopt;  // "xxx=": two bytes, 2 unused bits
+    *o++ = static_cast<char>((a << 2) | (b >> 4));
+    *o++ = static_cast<char>(((b & 0x0f) << 4) | (c >> 2));
+  } else {
     const int c = base64_value(c3);
     const int d = base64_value(c4);
     if (c < 0 || d < 0) return std::nullopt;
-    out.push_back(static_cast<char>((a << 2) | (b >> 4)));
-    out.push_back(static_cast<char>(((b & 0x0f) << 4) | (c >> 2)));
-    out.push_back(static_cast<char>(((c & 0x03) << 6) | d));
+    *o++ = static_cast<char>((a << 2) | (b >> 4));
+    *o++ = static_cast<char>(((b & 0x0f) << 4) | (c >> 2));
+    *o++ = static_cast<char>(((c & 0x03) << 6) | d);
   }
+  out.resize(static_cast<size_t>(o - out.data()));
   return out;
 }
 

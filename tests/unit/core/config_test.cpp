@@ -206,6 +206,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_LOG_LEVEL", "DEBUG"},
       {"DOCENT_LOG_FORMAT", "json"},
       {"DOCENT_MASTER_KEY", "mk"},
+      {"DOCENT_ENCRYPTION_WINDOW", "2m"},
       {"DOCENT_LLM_URL", "http://127.0.0.1:9999/v1"},
       {"DOCENT_LLM_KEY", "lk"},
       {"DOCENT_LLM_MODEL", "m"},
@@ -257,6 +258,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   ASSERT_TRUE(config.ok()) << config.error().message;
   EXPECT_EQ(config->server.host, "0.0.0.0");
   EXPECT_EQ(config->server.max_streams, 100);
+  EXPECT_EQ(config->security.encryption_window, std::chrono::seconds(120));
   EXPECT_EQ(config->accounts.default_plan, "base");
   EXPECT_EQ(config->accounts.device_plan, "plus");
   EXPECT_FALSE(config->accounts.self_upgrade);
@@ -635,7 +637,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 65u);
+  EXPECT_EQ(setting_table().size(), 66u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
