@@ -14,6 +14,7 @@
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/media.h"
 #include "services/models.h"
 #include "services/principal.h"
 #include "services/quota.h"
@@ -42,6 +43,7 @@ struct Context {
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
+  services::MediaJobs* media = nullptr;  // media jobs (docs/MEDIA.md); null: none
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

@@ -15,6 +15,7 @@
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/media.h"
 #include "services/models.h"
 #include "services/quota.h"
 #include "services/retention.h"
@@ -56,6 +57,8 @@ struct Runtime {
   std::unique_ptr<services::AuditTrail> audit;
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
+  std::unique_ptr<engines::LlmProvider> vision;  // vision.url's client; null without one
+  std::unique_ptr<services::MediaJobs> media;
   std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
@@ -66,6 +69,7 @@ struct Runtime {
     c.audit = audit.get();
     c.robot_logs = robot_logs.get();
     c.webhooks = webhooks.get();
+    c.media = media.get();
     return c;
   }
 };
