@@ -43,7 +43,8 @@ struct Context {
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
-  services::MediaJobs* media = nullptr;  // media jobs (docs/MEDIA.md); null: none
+  services::MediaJobs* media = nullptr;    // media jobs (docs/MEDIA.md); null: none
+  engines::LlmProvider* vision = nullptr;  // vision.url's client (image_url parts); null: none
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

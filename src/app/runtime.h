@@ -70,6 +70,7 @@ struct Runtime {
     c.robot_logs = robot_logs.get();
     c.webhooks = webhooks.get();
     c.media = media.get();
+    c.vision = vision.get();
     return c;
   }
 };

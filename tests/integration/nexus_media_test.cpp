@@ -238,6 +238,31 @@ TEST_F(NexusMediaTest, AQuestionWithoutAVisionModelIsAnsweredFromWhatWasMeasured
   EXPECT_EQ(done.at("result").at("question"), "What objects are in this image?");
 }
 
+std::string chat_with_image(const std::string& url) {
+  return json::serialize(
+      json::object{{"model", "docent-extractive"},
+                   {"messages",
+                    json::array{json::object{
+                        {"role", "user"},
+                        {"content", json::array{json::object{{"type", "text"}, {"text", "What is in this picture?"}},
+                                                json::object{{"type", "image_url"},
+                                                             {"image_url", json::object{{"url", url}}}}}}}}}});
+}
+
+TEST_F(NexusMediaTest, ChatImagePartsWithoutAVisionModelAreRefusedNamingTheSetting) {
+  auto res = client.post_json("/v1/chat/completions", chat_with_image("data:image/png;base64,iVBORw0KGgo="),
+                              bearer(server_->admin_key()));
+  ASSERT_EQ(res.status, 400) << res.body;
+  EXPECT_THAT(std::string(res.json().at("error").at("message").as_string()), HasSubstr("vision.url"));
+  auto remote = client.post_json("/v1/chat/completions", chat_with_image("http://169.254.169.254/latest/cat.png"),
+                                 bearer(server_->admin_key()));
+  ASSERT_EQ(remote.status, 400) << remote.body;
+  EXPECT_THAT(std::string(remote.json().at("error").at("message").as_string()), HasSubstr("vision.image_hosts"));
+  auto junk = client.post_json("/v1/chat/completions", chat_with_image("javascript:alert(1)"),
+                               bearer(server_->admin_key()));
+  EXPECT_EQ(junk.status, 400) << junk.body;
+}
+
 // A vision model fills objects, scene and the answer; the built-in fields stay measured.
 TEST(NexusMediaVision, AVisionModelsAnswerIsMerged) {
   TempDir dir;
@@ -274,6 +299,12 @@ TEST(NexusMediaVision, AVisionModelsAnswerIsMerged) {
     const std::string asked = read_file(log);
     EXPECT_THAT(asked, HasSubstr("image data:image/jpeg;base64"));
     EXPECT_THAT(asked, HasSubstr("What does the sign say?"));
+
+    // An image_url part in /v1/chat/completions goes to the vision model, not the built-in engine.
+    auto chat = c.post_json("/v1/chat/completions", chat_with_image("data:image/png;base64,iVBORw0KGgo="),
+                            bearer(server.admin_key()));
+    ASSERT_EQ(chat.status, 200) << chat.body;
+    EXPECT_EQ(chat.json().at("choices").at(0).at("message").at("content"), "I see a red sign that says STOP.");
   }
   ::kill(pid, SIGTERM);
 }

@@ -53,7 +53,9 @@ http::Response render_error(const http::Request&, const core::Error& error) {
   // The seed's FILE_TOO_LARGE: {"error": "File size exceeds 20MB limit", "details": {"max_size",
   // "received_size"}}; the received size is known when the client declared it.
   if (error.code == core::Code::PayloadTooLarge && details.contains("limit")) {
-    const double limit = number(details.at("limit"));
+    // An upload's body limit includes room for the form's other parts; the file's limit is the one to name.
+    const double limit = number(details.contains("max_file_bytes") ? details.at("max_file_bytes")
+                                                                   : details.at("limit"));
     boost::json::object seed{{"max_size", megabytes(limit)}};
     if (const auto* got = details.if_contains("received")) {
       seed["received_size"] = megabytes(number(*got));
