@@ -61,7 +61,11 @@ json::object wait_for_job(HttpClient& c, const Headers& auth, const std::string&
 
 class NexusMediaTest : public ::testing::Test {
  protected:
-  static void SetUpTestSuite() { server_ = new ServerProcess(); }
+  // The seed's image limit (5/min) and global limit (100/hour, which every status poll counts
+  // against) are tested in rate_limits_test; here they would only slow the suite down.
+  static void SetUpTestSuite() {
+    server_ = new ServerProcess({.env = {{"DOCENT_LIMITS_NEXUS_IMAGE", "off"}, {"DOCENT_LIMITS_NEXUS_GLOBAL", "off"}}});
+  }
   static void TearDownTestSuite() {
     delete server_;
     server_ = nullptr;

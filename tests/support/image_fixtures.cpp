@@ -50,8 +50,9 @@ std::string gif_bytes(const RgbImage& image) {
       pixSetRGBPixel(pix, x, y, p[0], p[1], p[2]);
     }
   }
-  // GIF holds a palette: leptonica quantizes to 8 bits first.
-  PIX* quantized = pixConvertRGBToColormap(pix, 1);
+  // GIF holds a palette: quantized to 8 bits (octree; leptonica's 2-bit GIFs do not read back right).
+  setMsgSeverity(L_SEVERITY_ERROR);
+  PIX* quantized = pixOctreeColorQuant(pix, 240, 0);
   pixDestroy(&pix);
   l_uint8* data = nullptr;
   size_t size = 0;
