@@ -15,6 +15,9 @@ PACKAGES=(
   libgumbo-dev libmagic-dev libhnswlib-dev
   # spreadsheets written by extraction (engines/xlsx)
   libxlsxwriter-dev
+  # image analysis (engines/image_analysis): OpenCV decode/k-means/Laplacian, its Haar cascades;
+  # GIF is decoded by leptonica (above, built with giflib): OpenCV 4.6 has no GIF reader
+  libopencv-dev opencv-data
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
   # the pinned formatter and linter (make format-check, make tidy; clang 14 also runs make tsa)

@@ -16,6 +16,7 @@
 #include "services/jobs.h"
 #include "services/keys.h"
 #include "services/knowledge.h"
+#include "services/media.h"
 #include "services/models.h"
 #include "services/principal.h"
 #include "services/quota.h"
@@ -46,6 +47,8 @@ struct Context {
   services::WebhookService* webhooks = nullptr;
   services::GenerationService* generation = nullptr;
   services::DocumentService* documents = nullptr;
+  services::MediaJobs* media = nullptr;    // media jobs (docs/MEDIA.md); null: none
+  engines::LlmProvider* vision = nullptr;  // vision.url's client (image_url parts); null: none
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

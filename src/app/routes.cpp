@@ -14,12 +14,14 @@
 #include "api/native/documents.h"
 #include "api/native/errors.h"
 #include "api/native/extractions.h"
+#include "api/native/jobs.h"
 #include "api/native/knowledge.h"
 #include "api/native/models.h"
 #include "api/native/plans.h"
 #include "api/native/vector_stores.h"
 #include "api/native/webhooks.h"
 #include "api/nexus/errors.h"
+#include "api/nexus/media.h"
 #include "api/nexus/sessions.h"
 #include "api/openapi/routes.h"
 #include "api/sherpa/accounts.h"
@@ -108,7 +110,9 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_conversation_routes(router, ctx);
   api::native::register_extraction_routes(router, ctx);
   api::native::register_webhook_routes(router, ctx);
+  api::native::register_job_routes(router, ctx);
   api::nexus::register_session_routes(router, ctx);
+  api::nexus::register_media_routes(router, ctx);
   api::sherpa::register_account_routes(router, ctx);
   api::sherpa::register_storage_routes(router, ctx);
   api::sherpa::register_thread_routes(router, ctx);

@@ -7,6 +7,7 @@
 #include "engines/isolate.h"
 #include "engines/openai_client.h"
 #include "engines/outbound_url.h"
+#include "services/image_jobs.h"
 
 #include <sys/stat.h>
 
@@ -144,6 +145,20 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   if (!webhooks) return webhooks.error();
   rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));
   rt->webhooks->set_audit(rt->audit.get());
+  auto vision = upstream_client(config, config.vision.url, config.vision.key, "vision.url");
+  if (!vision) return vision.error();
+  rt->vision = std::move(*vision);
+  rt->media = std::make_unique<services::MediaJobs>(*rt->db, *rt->blobs, *rt->jobs, *rt->quota,
+                                                    services::MediaOptions{config.media.retention});
+  services::ImageJobOptions image;
+  image.docent_exe = engines::self_executable();
+  image.timeout = config.media.image_timeout;
+  image.max_pixels = config.media.image_max_pixels;
+  image.vision = rt->vision.get();
+  image.vision_model = config.vision.model;
+  services::register_image_kind(*rt->media, std::move(image));
+  rt->retention->add_task("media jobs",
+                          [media = rt->media.get()] { return media->sweep_expired(std::chrono::system_clock::now()); });
   services::EventSink* events = rt->webhooks.get();
   rt->jobs->set_events(events);
   rt->knowledge->set_events(events);

@@ -17,6 +17,7 @@
 #include "services/keys.h"
 #include "services/documents.h"
 #include "services/knowledge.h"
+#include "services/media.h"
 #include "services/models.h"
 #include "services/quota.h"
 #include "services/retention.h"
@@ -60,6 +61,8 @@ struct Runtime {
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
   std::unique_ptr<services::DocumentService> documents;
+  std::unique_ptr<engines::LlmProvider> vision;  // vision.url's client; null without one
+  std::unique_ptr<services::MediaJobs> media;
   std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
@@ -72,6 +75,8 @@ struct Runtime {
     c.webhooks = webhooks.get();
     c.generation = generation.get();
     c.documents = documents.get();
+    c.media = media.get();
+    c.vision = vision.get();
     return c;
   }
 };

@@ -133,6 +133,23 @@ struct AuditConfig {
   int retention_days = 365;  // records older than this are deleted; 0: kept forever
 };
 
+// [media]: the asynchronous media jobs (docs/MEDIA.md): image analysis, speech, voice.
+struct MediaConfig {
+  std::chrono::seconds retention{86400};    // finished jobs (results, uploads) are kept this long; 0 = forever
+  std::chrono::seconds image_timeout{120};  // one image analysis (its child process is killed after)
+  int image_max_pixels = 40'000'000;        // declared width * height above which an image is refused
+};
+
+// [vision]: an OpenAI-compatible chat endpoint that takes image_url parts (docs/MEDIA.md).
+struct VisionConfig {
+  std::string url;  // empty: no vision model (objects, scene, emotions stay empty)
+  std::string key;
+  std::string model;  // empty: the upstream's default
+  // Hosts whose http(s) image URLs /v1/chat/completions and /v1/responses may pass upstream,
+  // comma-separated; empty: data URLs only.
+  std::string image_hosts;
+};
+
 // [webhooks]: outbound event notifications (docs/WEBHOOKS.md).
 struct WebhooksConfig {
   bool allow_private = false;        // receivers at private, loopback or link-local addresses
@@ -203,6 +220,8 @@ struct Config {
   IndexConfig index;
   LogsConfig logs;
   AuditConfig audit;
+  MediaConfig media;
+  VisionConfig vision;
   WebhooksConfig webhooks;
   LimitsConfig limits;
   std::map<std::string, PlanConfig> plans = default_plans();

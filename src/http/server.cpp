@@ -797,6 +797,7 @@ struct Server::Impl {
                                                          " bytes exceeds the limit of " + std::to_string(limit));
           e.details["limit"] = limit;
           e.details["received"] = *declared;
+          if (boundary) e.details["max_file_bytes"] = options.max_upload_bytes;  // the upload's own limit
           early = e;
           keep_alive = false;  // the unread body makes the connection unusable
         } else {

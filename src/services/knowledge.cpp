@@ -9,6 +9,7 @@
 #include "services/search_index.h"
 #include "store/accounts.h"
 #include "store/extractions.h"
+#include "store/media_jobs.h"
 #include "store/knowledge.h"
 
 #include <boost/json.hpp>
@@ -491,7 +492,9 @@ void KnowledgeService::collect_garbage(const std::vector<std::string>& shas) {
       if (!n) return n.error();
       auto extracted = store::extractions::count_sha(tx, sha);  // a source or workbook of an extraction
       if (!extracted) return extracted.error();
-      users = *n + *extracted;
+      auto media = store::media_jobs::count_sha(tx, sha);  // a media job's upload or result
+      if (!media) return media.error();
+      users = *n + *extracted + *media;
       return {};
     });
     if (st && users == 0) {

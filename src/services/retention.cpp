@@ -28,7 +28,19 @@ void RetentionSweeper::stop() {
   if (thread_.joinable()) thread_.join();
 }
 
+void RetentionSweeper::add_task(std::string name, std::function<core::Result<int64_t>()> task) {
+  tasks_.emplace_back(std::move(name), std::move(task));
+}
+
 void RetentionSweeper::sweep_once() {
+  for (const auto& [name, task] : tasks_) {
+    auto n = task();
+    if (!n) {
+      core::log::warn("retention sweep failed", {{"what", name}, {"error", n.error().message}});
+    } else if (*n > 0) {
+      core::log::info("retention sweep", {{"what", name}, {"deleted", *n}});
+    }
+  }
   auto logs = logs_.purge_expired();
   if (!logs) core::log::warn("log retention sweep failed", {{"error", logs.error().message}});
   auto audit = audit_.purge_expired(audit_retention_days_);

@@ -9,6 +9,10 @@
 #include "services/robot_logs.h"
 
 #include <chrono>
+#include <functional>
+#include <string>
+#include <utility>
+#include <vector>
 #include <thread>
 
 namespace docent::services {
@@ -19,6 +23,10 @@ class RetentionSweeper {
   ~RetentionSweeper();  // stops
   RetentionSweeper(const RetentionSweeper&) = delete;
   RetentionSweeper& operator=(const RetentionSweeper&) = delete;
+
+  // Another sweep run with the built-in ones (e.g. expired media jobs): returns how many items it
+  // deleted, or its error (logged). Call before start().
+  void add_task(std::string name, std::function<core::Result<int64_t>()> task);
 
   // Sweeps once at once, then every interval. Calling it twice is a no-op.
   void start();
@@ -37,6 +45,7 @@ class RetentionSweeper {
   core::Mutex mu_;
   core::CondVar wake_;
   bool stopping_ GUARDED_BY(mu_) = false;
+  std::vector<std::pair<std::string, std::function<core::Result<int64_t>()>>> tasks_;  // set before start
   std::thread thread_;
 };
 

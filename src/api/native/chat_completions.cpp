@@ -4,6 +4,7 @@
 // upstream wrote them; the built-in engine's are shaped here.
 
 #include "api/native/errors.h"
+#include "api/native/image_parts.h"
 #include "api/native/models.h"
 #include "api/stream_relay.h"
 #include "core/id.h"
@@ -211,8 +212,25 @@ void register_chat_completion_routes(http::Router& router, const Context& ctx) {
     if (!body) return render_error(req, body.error());
     auto in = parse_chat_request(*body);
     if (!in) return render_error(req, in.error());
-    auto route = ctx.models->route_chat(in->model, {});
-    if (!route) return render_error(req, route.error());
+    // Images go to the vision model, or to the upstream the model routes to; never dropped.
+    auto images = check_image_parts(in->body, *ctx.config);
+    if (!images) return render_error(req, images.error());
+    core::Result<services::ModelRoute> route = services::ModelRoute{};
+    if (*images && ctx.vision != nullptr) {
+      route->provider = ctx.vision;
+      route->model = ctx.config->vision.model.empty() ? in->model : ctx.config->vision.model;
+      route->upstream = "vision";
+    } else {
+      route = ctx.models->route_chat(in->model, {});
+      if (!route) return render_error(req, route.error());
+      if (*images && route->builtin) {
+        return render_error(req, core::Error(core::Code::InvalidInput,
+                                             "the request has image_url parts and the built-in engine cannot see "
+                                             "images: set vision.url (or route the model to an upstream that takes "
+                                             "images)",
+                                             "messages"));
+      }
+    }
     // A question of the caller's plan, as on every face, decided before any stream starts.
     const services::Principal& p = principal(req);
     if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return render_error(req, st.error());

@@ -48,7 +48,11 @@ std::string content_text(const json::value& content, const std::string& at, core
     core::ObjectReader pr(part, at + "[" + std::to_string(j++) + "]");
     std::string type, t;
     pr.required("type", type);
-    if (pr.ok() && type != "input_text" && type != "output_text") {
+    if (pr.ok() && type == "input_image") {
+      pr.invalid("type",
+                 "input_image is not supported on /v1/responses yet: send images through "
+                 "/v1/chat/completions (image_url parts, answered by vision.url)");
+    } else if (pr.ok() && type != "input_text" && type != "output_text") {
       pr.invalid("type", "is not supported (input_text only): " + type);
     }
     pr.required("text", t);

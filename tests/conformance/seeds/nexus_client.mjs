@@ -1,5 +1,5 @@
 // quantum-nexus.txt, "Code Examples", JavaScript: the seed's QuantumAIClient as written (its text
-// methods), then its "// Usage" lines; and the session snippet from "Authentication" with its
+// and image methods), then its "// Usage" lines, then analyzeImage on make_image.py's PNG; and the session snippet from "Authentication" with its
 // localStorage. Changed: the base URL (from $BASE) and the key, sent as X-API-Key by a wrapper
 // around fetch so the example's code stays as it is.
 import assert from 'node:assert/strict';
@@ -57,6 +57,31 @@ return fullResponse;
 }
 }
 }
+async analyzeImage(file, question = null) {
+const formData = new FormData();
+formData.append('image', file);
+if (question) formData.append('question', question);
+if (this.sessionId) formData.append('session_id', this.sessionId);
+const response = await fetch(`${this.baseUrl}/api/process/image${question ? '-with-text' : ''}`, {
+method: 'POST',
+body: formData
+});
+const data = await response.json();
+return await this.pollJobStatus(data.job_id);
+}
+async pollJobStatus(jobId, maxAttempts = 60) {
+for (let i = 0; i < maxAttempts; i++) {
+const response = await fetch(`${this.baseUrl}/api/status/${jobId}`);
+const data = await response.json();
+if (data.status === 'completed') {
+return data.result;
+} else if (data.status === 'error') {
+throw new Error(data.error);
+}
+await new Promise(resolve => setTimeout(resolve, 1000));
+}
+throw new Error('Job timeout');
+}
 }
 // Usage
 const client = new QuantumAIClient(process.env.BASE);
@@ -92,3 +117,16 @@ assert.match(res.headers.get('content-type'), /text\/event-stream/);
 const text = await res.text();
 assert.match(text, /^data: \{"word":"[^" ]+ ?","complete":false\}/);
 assert.match(text, /data: \{"word":"","complete":true,/);
+
+// analyzeImage with a browser-style File (a Blob here), without and with a question.
+import { readFileSync } from 'node:fs';
+const png = new Blob([readFileSync(`${process.env.WORK}/stop.png`)], { type: 'image/png' });
+const result = await client.analyzeImage(png);
+assert.equal(result.type, 'image_analysis');
+assert.equal(result.analysis.width, 640);
+assert.equal(result.analysis.height, 320);
+assert.equal(result.analysis.dominant_colors[0], 'red');
+assert.ok(result.enhanced_image_base64.startsWith('data:image/jpeg;base64,'));
+const answered = await client.analyzeImage(png, 'What is in this image?');
+assert.equal(answered.question, 'What is in this image?');
+assert.match(answered.answer, /vision\.url/);

@@ -39,6 +39,8 @@ export WORK="$work"
 
 # A document the chat examples can answer from: "What is machine learning?" and friends.
 "$python" "$here/planted.py" "$work/planted.pdf"
+# An image the analyzeImage examples send ("STOP" in white on red).
+"$python" "$here/make_image.py" "$work/stop.png"
 curl -sf -H "Authorization: Bearer $KEY" -F purpose=assistants -F "file=@$work/planted.pdf" "$BASE/v1/files" >/dev/null
 
 failed=0

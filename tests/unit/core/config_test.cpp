@@ -232,6 +232,13 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_LOGS_MAX_PER_ACCOUNT", "1000"},
       {"DOCENT_LOGS_SWEEP_INTERVAL", "10m"},
       {"DOCENT_AUDIT_RETENTION_DAYS", "90"},
+      {"DOCENT_MEDIA_RETENTION", "2h"},
+      {"DOCENT_MEDIA_IMAGE_TIMEOUT", "30s"},
+      {"DOCENT_MEDIA_IMAGE_MAX_PIXELS", "1000000"},
+      {"DOCENT_VISION_URL", "http://v.example/v1"},
+      {"DOCENT_VISION_KEY", "vk"},
+      {"DOCENT_VISION_MODEL", "llava"},
+      {"DOCENT_VISION_IMAGE_HOSTS", "img.example"},
       {"DOCENT_WEBHOOKS_ALLOW_PRIVATE", "yes"},
       {"DOCENT_WEBHOOKS_ALLOW_HTTP", "yes"},
       {"DOCENT_WEBHOOKS_TIMEOUT", "3s"},
@@ -637,7 +644,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 66u);
+  EXPECT_EQ(setting_table().size(), 73u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
