@@ -15,6 +15,10 @@ PACKAGES=(
   libgumbo-dev libmagic-dev libhnswlib-dev
   # spreadsheets written by extraction (engines/xlsx)
   libxlsxwriter-dev
+  # speech (docs/MEDIA-AUDIO.md): FFmpeg decodes and encodes, pocketsphinx + its en-us model
+  # recognise, espeak-ng speaks; the two command lines are bench/media/audio.sh's yardsticks
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
+  libpocketsphinx-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng-data espeak-ng pocketsphinx
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
   # the pinned formatter and linter (make format-check, make tidy; clang 14 also runs make tsa)

@@ -18,6 +18,7 @@
 #include "services/principal.h"
 #include "services/quota.h"
 #include "services/robot_logs.h"
+#include "services/speech.h"
 #include "services/vector_stores.h"
 #include "services/webhooks.h"
 
@@ -42,6 +43,7 @@ struct Context {
   services::AuditTrail* audit = nullptr;
   services::RobotLogService* robot_logs = nullptr;
   services::WebhookService* webhooks = nullptr;
+  services::SpeechService* speech = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

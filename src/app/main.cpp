@@ -1,4 +1,5 @@
 #include "app/cli.h"
+#include "engines/audio_decode.h"
 #include "engines/isolate.h"
 #include "engines/layout.h"
 
@@ -12,6 +13,9 @@ int main(int argc, char** argv) {
   }
   if (argc > 1 && std::string_view(argv[1]) == docent::engines::kWordsCommand) {
     return docent::engines::words_worker_main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == docent::engines::kAudioDecodeCommand) {
+    return docent::engines::audio_decode_worker_main(argc - 1, argv + 1);
   }
   return docent::app::run_cli(argc, argv);
 }

@@ -21,6 +21,7 @@
 #include "services/robot_logs.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
+#include "services/speech.h"
 #include "services/webhooks.h"
 #include "store/blob_store.h"
 #include "store/database.h"
@@ -56,6 +57,7 @@ struct Runtime {
   std::unique_ptr<services::AuditTrail> audit;
   std::unique_ptr<services::RobotLogService> robot_logs;
   std::unique_ptr<services::RetentionSweeper> retention;
+  std::unique_ptr<services::SpeechService> speech;
   std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
@@ -66,6 +68,7 @@ struct Runtime {
     c.audit = audit.get();
     c.robot_logs = robot_logs.get();
     c.webhooks = webhooks.get();
+    c.speech = speech.get();
     return c;
   }
 };
@@ -79,6 +82,9 @@ void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point dea
 
 // The extraction service's options from the configuration (shared with `docent extract`).
 services::ExtractionOptions extraction_options(const core::Config& config);
+
+// The speech service's options from the configuration (stt.*, tts.*; docs/MEDIA-AUDIO.md).
+core::Result<services::SpeechOptions> speech_options(const core::Config& config);
 
 // Opens (creating on first use) the data folder, its database (migrated) and master key.
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config);
