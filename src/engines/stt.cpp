@@ -1,6 +1,8 @@
 #include "engines/stt.h"
 
 #include <pocketsphinx.h>
+#include <sphinxbase/cmn.h>
+#include <sphinxbase/feat.h>
 
 #include <algorithm>
 #include <cctype>
@@ -14,9 +16,8 @@ namespace {
 using core::Code;
 using core::Error;
 
-constexpr size_t kBlockSamples = 2048;     // what pocketsphinx_continuous feeds per call
-constexpr double kFrameRate = 100.0;       // pocketsphinx's default -frate
-constexpr double kPrespeechSeconds = 0.2;  // the VAD's default -vad_prespeech (20 frames)
+constexpr size_t kBlockSamples = 2048;  // what pocketsphinx_continuous feeds per call
+constexpr double kFrameRate = 100.0;    // pocketsphinx's default -frate
 
 bool is_filler(std::string_view w) {
   return w.empty() || w.front() == '<' || w.front() == '[' || w == "++NOISE++" || w == "++GARBAGE++";
@@ -61,6 +62,9 @@ bool is_speech_language(std::string_view code) {
 struct Recognizer::Decoder {
   cmd_ln_t* config = nullptr;
   ps_decoder_t* ps = nullptr;
+  // The live cepstral mean as the model starts it: restored before every call, so that what a
+  // decoder heard for one request never colours the next (live CMN adapts as it listens).
+  std::vector<mfcc_t> initial_cmn;
   ~Decoder() {
     if (ps != nullptr) ps_free(ps);
     if (config != nullptr) cmd_ln_free_r(config);
@@ -101,6 +105,10 @@ core::Result<std::unique_ptr<Recognizer::Decoder>> Recognizer::borrow() {
   if (d->config == nullptr) return Error(Code::Internal, "the built-in recogniser's configuration was refused");
   d->ps = ps_init(d->config);
   if (d->ps == nullptr) return Error(Code::Internal, "the built-in recogniser's model could not be loaded");
+  if (cmn_t* cmn = ps_get_feat(d->ps)->cmn_struct; cmn != nullptr) {
+    d->initial_cmn.resize(static_cast<size_t>(cmn->veclen));
+    cmn_live_get(cmn, d->initial_cmn.data());
+  }
   return d;
 }
 
@@ -154,6 +162,9 @@ core::Result<Transcript> Recognizer::recognize(const Pcm& pcm, const ProgressFn&
   auto decoder = borrow();
   if (!decoder) return std::move(decoder).error();
   ps_decoder_t* ps = (*decoder)->ps;
+  if (cmn_t* cmn = ps_get_feat(ps)->cmn_struct; cmn != nullptr && !(*decoder)->initial_cmn.empty()) {
+    cmn_live_set(cmn, (*decoder)->initial_cmn.data());
+  }
 
   Transcript t;
   t.language = "en";
@@ -200,7 +211,6 @@ core::Result<Transcript> Recognizer::recognize(const Pcm& pcm, const ProgressFn&
     ps_end_utt(ps);
   }
   give_back(std::move(*decoder));
-  (void)kPrespeechSeconds;
   if (progress) progress(1.0);
   for (const auto& s : t.segments) t.text += (t.text.empty() ? "" : " ") + s.text;
   return t;

@@ -257,3 +257,32 @@ TEST(Speech, AMissingModelIsServiceUnavailable) {
 
 }  // namespace
 }  // namespace docent::engines
+
+namespace docent::engines {
+namespace {
+
+// A pooled decoder used to keep the cepstral mean it learnt on one request for the next, so the
+// same audio could be heard differently depending on what came before it.
+TEST(Speech, ADecoderReusedAfterOtherAudioHearsTheSameWords) {
+  auto tts = Synthesizer::create();
+  ASSERT_TRUE(tts);
+  const std::string text = "this is a test of the speech system. please turn left and stop the car.";
+  auto wav = encode_audio(AudioFormat::Wav, (*tts)->sample_rate(), speak(text, "en", 0.75));
+  ASSERT_TRUE(wav);
+  auto pcm = decode_audio_memory(*wav, {});
+  ASSERT_TRUE(pcm);
+  auto rec = Recognizer::create({.model_dir = "/usr/share/pocketsphinx/model/en-us", .max_idle_decoders = 1});
+  ASSERT_TRUE(rec);
+  auto first = (*rec)->recognize(*pcm, {}, {});
+  ASSERT_TRUE(first);
+  Pcm loud;  // something very unlike speech in between
+  for (int i = 0; i < kSpeechSampleRate * 3; ++i)
+    loud.samples.push_back(static_cast<int16_t>((i % 40) < 20 ? 12000 : -12000));
+  ASSERT_TRUE((*rec)->recognize(loud, {}, {}));
+  auto again = (*rec)->recognize(*pcm, {}, {});
+  ASSERT_TRUE(again);
+  EXPECT_EQ(first->text, again->text);
+}
+
+}  // namespace
+}  // namespace docent::engines
