@@ -18,6 +18,10 @@ PACKAGES=(
   # image analysis (engines/image_analysis): OpenCV decode/k-means/Laplacian, its Haar cascades;
   # GIF is decoded by leptonica (above, built with giflib): OpenCV 4.6 has no GIF reader
   libopencv-dev opencv-data
+  # speech (docs/MEDIA-AUDIO.md): FFmpeg decodes and encodes, pocketsphinx + its en-us model
+  # recognise, espeak-ng speaks; the two command lines are bench/media/audio.sh's yardsticks
+  libavformat-dev libavcodec-dev libswresample-dev libavutil-dev
+  libpocketsphinx-dev pocketsphinx-en-us libespeak-ng-dev espeak-ng-data espeak-ng pocketsphinx
   # tests, fuzzing and benchmarks
   libgtest-dev libgmock-dev libbenchmark-dev clang libclang-rt-14-dev wrk python3
   # the pinned formatter and linter (make format-check, make tidy; clang 14 also runs make tsa)

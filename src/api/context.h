@@ -21,6 +21,7 @@
 #include "services/principal.h"
 #include "services/quota.h"
 #include "services/robot_logs.h"
+#include "services/speech.h"
 #include "services/vector_stores.h"
 #include "services/webhooks.h"
 
@@ -49,6 +50,7 @@ struct Context {
   services::DocumentService* documents = nullptr;
   services::MediaJobs* media = nullptr;    // media jobs (docs/MEDIA.md); null: none
   engines::LlmProvider* vision = nullptr;  // vision.url's client (image_url parts); null: none
+  services::SpeechService* speech = nullptr;
 };
 
 // The authenticated caller. Only valid on non-public routes (the authentication middleware put

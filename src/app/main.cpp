@@ -1,5 +1,6 @@
 #include "app/cli.h"
 #include "engines/image_analysis.h"
+#include "engines/audio_decode.h"
 #include "engines/isolate.h"
 #include "engines/layout.h"
 
@@ -16,6 +17,9 @@ int main(int argc, char** argv) {
   }
   if (argc > 1 && std::string_view(argv[1]) == docent::engines::kImageCommand) {
     return docent::engines::image_worker_main(argc - 1, argv + 1);
+  }
+  if (argc > 1 && std::string_view(argv[1]) == docent::engines::kAudioDecodeCommand) {
+    return docent::engines::audio_decode_worker_main(argc - 1, argv + 1);
   }
   return docent::app::run_cli(argc, argv);
 }

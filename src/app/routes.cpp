@@ -13,6 +13,7 @@
 #include "api/native/conversations.h"
 #include "api/native/documents.h"
 #include "api/native/errors.h"
+#include "api/native/audio.h"
 #include "api/native/extractions.h"
 #include "api/native/jobs.h"
 #include "api/native/knowledge.h"
@@ -109,6 +110,7 @@ void register_routes(http::Router& router, const api::Context& ctx, api::native:
   api::native::register_response_routes(router, ctx);
   api::native::register_conversation_routes(router, ctx);
   api::native::register_extraction_routes(router, ctx);
+  api::native::register_audio_routes(router, ctx);
   api::native::register_webhook_routes(router, ctx);
   api::native::register_job_routes(router, ctx);
   api::nexus::register_session_routes(router, ctx);

@@ -52,6 +52,34 @@ core::Result<services::WebhookOptions> webhook_options(const core::Config& confi
 
 }  // namespace
 
+core::Result<services::SpeechOptions> speech_options(const core::Config& config) {
+  services::SpeechOptions o;
+  o.limits.max_bytes = config.server.max_upload_bytes;
+  o.limits.max_seconds = config.stt.max_seconds;
+  o.limits.timeout = config.stt.timeout;
+  auto upstream = [&](const std::string& url, const std::string& key, const std::string& model,
+                      std::string setting) -> core::Result<std::optional<engines::SpeechUpstreamOptions>> {
+    if (url.empty()) return std::optional<engines::SpeechUpstreamOptions>();
+    if (auto st = engines::check_outbound_url(url, config.llm.allow_private, setting); !st) return st.error();
+    engines::SpeechUpstreamOptions u;
+    u.base_url = url;
+    u.api_key = key;
+    u.model = model;
+    u.connect_timeout = config.llm.connect_timeout;
+    u.read_timeout = config.stt.timeout;
+    u.allow_private = config.llm.allow_private;
+    u.setting = std::move(setting);
+    return std::optional<engines::SpeechUpstreamOptions>(std::move(u));
+  };
+  auto stt = upstream(config.stt.url, config.stt.key, config.stt.model, "stt.url");
+  if (!stt) return stt.error();
+  o.stt = std::move(*stt);
+  auto tts = upstream(config.tts.url, config.tts.key, config.tts.model, "tts.url");
+  if (!tts) return tts.error();
+  o.tts = std::move(*tts);
+  return o;
+}
+
 services::ExtractionOptions extraction_options(const core::Config& config) {
   services::ExtractionOptions o;
   o.docent_exe = engines::self_executable();
@@ -141,6 +169,10 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   generation.work_dir = std::filesystem::path(config.data.dir) / "tmp";
   rt->generation = std::make_unique<services::GenerationService>(*rt->jobs, *rt->blobs, *rt->knowledge, *rt->models,
                                                                  std::move(generation));
+  auto speech = speech_options(config);
+  if (!speech) return speech.error();
+  speech->docent_exe = ingest.docent_exe;
+  rt->speech = std::make_unique<services::SpeechService>(std::move(*speech));
   auto webhooks = webhook_options(config);
   if (!webhooks) return webhooks.error();
   rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));

@@ -24,6 +24,7 @@
 #include "services/robot_logs.h"
 #include "services/search_index.h"
 #include "services/secrets.h"
+#include "services/speech.h"
 #include "services/webhooks.h"
 #include "store/blob_store.h"
 #include "store/database.h"
@@ -63,6 +64,7 @@ struct Runtime {
   std::unique_ptr<services::DocumentService> documents;
   std::unique_ptr<engines::LlmProvider> vision;  // vision.url's client; null without one
   std::unique_ptr<services::MediaJobs> media;
+  std::unique_ptr<services::SpeechService> speech;
   std::unique_ptr<services::WebhookService> webhooks;  // last: destroyed (its workers stopped) first
 
   api::Context context() const {
@@ -77,6 +79,7 @@ struct Runtime {
     c.documents = documents.get();
     c.media = media.get();
     c.vision = vision.get();
+    c.speech = speech.get();
     return c;
   }
 };
@@ -90,6 +93,9 @@ void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point dea
 
 // The extraction service's options from the configuration (shared with `docent extract`).
 services::ExtractionOptions extraction_options(const core::Config& config);
+
+// The speech service's options from the configuration (stt.*, tts.*; docs/MEDIA-AUDIO.md).
+core::Result<services::SpeechOptions> speech_options(const core::Config& config);
 
 // Opens (creating on first use) the data folder, its database (migrated) and master key.
 core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config);

@@ -99,6 +99,26 @@ struct EmbeddingsConfig {
   std::string model;  // default model for requests naming none
 };
 
+// [stt]: speech to text (docs/MEDIA-AUDIO.md). The built-in recogniser (pocketsphinx en-us)
+// serves English; stt.url, an OpenAI-compatible /v1/audio/transcriptions server, serves every
+// language (and translations, when it offers them). allow_private and connect_timeout of [llm]
+// apply to it too.
+struct SttConfig {
+  std::string url;                    // base URL ending in /v1; empty = the built-in recogniser only
+  std::string key;                    // secret
+  std::string model;                  // sent to the upstream when a request names none
+  int max_seconds = 600;              // longest audio accepted (decoded duration)
+  std::chrono::seconds timeout{120};  // decoding one file (its child process is killed after) and each upstream read
+};
+
+// [tts]: text to speech. The built-in synthesiser is espeak-ng; tts.url, an OpenAI-compatible
+// /v1/audio/speech server, is used instead when set.
+struct TtsConfig {
+  std::string url;    // base URL ending in /v1; empty = espeak-ng
+  std::string key;    // secret
+  std::string model;  // sent to the upstream when a request names none
+};
+
 // [accounts]: who may do what by default.
 struct AccountsConfig {
   std::string default_plan = "unlimited";  // plan of accounts made by an admin or the CLI
@@ -215,6 +235,8 @@ struct Config {
   SecurityConfig security;
   LlmConfig llm;
   EmbeddingsConfig embeddings;
+  SttConfig stt;
+  TtsConfig tts;
   AccountsConfig accounts;
   ExtractionConfig extraction;
   IndexConfig index;

@@ -494,6 +494,10 @@ core::Result<WorkerArgs> parse_worker_args(int argc, char** argv, std::string_vi
       a.ocr_language = value;
     } else if (key == "tessdata") {
       a.tessdata_dir = value;
+    } else if (key == "out") {
+      a.out = value;
+    } else if (key == "max-seconds") {
+      ok = ok && parse_number(value, a.max_seconds);
     } else {
       return Error(Code::InvalidInput, "unknown option --" + std::string(key));
     }

@@ -100,6 +100,8 @@ struct WorkerArgs {
   bool ocr = true;
   std::string ocr_language = "eng";
   std::string tessdata_dir;
+  std::string out;      // --out: a file the worker writes besides its JSON (audio_decode.h's samples)
+  int max_seconds = 0;  // --max-seconds: the longest decoded audio (audio_decode.h)
 };
 
 // A worker's main around `body`: parses the options (`usage` on a malformed command line), lowers

@@ -109,6 +109,18 @@ Response Response::stream_on_first_event(std::function<void(SseSink&)> producer)
   return r;
 }
 
+Response Response::byte_stream(std::string content_type, std::function<void(SseSink&)> producer) {
+  Response r;
+  r.status = 200;
+  r.headers.set("Content-Type", std::move(content_type));
+  r.headers.set("Cache-Control", "no-cache");
+  r.headers.set("X-Accel-Buffering", "no");
+  r.sse = std::move(producer);
+  r.sse_head_on_first_event = true;
+  r.raw_stream = true;
+  return r;
+}
+
 Response Response::send_file(std::filesystem::path path, std::string content_type) {
   Response r;
   r.status = 200;

@@ -62,6 +62,9 @@ class SseSink {
   virtual bool send(std::string_view data, std::string_view event = {}, std::string_view id = {}) = 0;
   // Sends a comment line (": text"), ignored by clients.
   virtual bool comment(std::string_view text) = 0;
+  // Sends bytes as they are, with no event framing: the body of a Response::byte_stream (audio
+  // as it is encoded). Returns and blocks as send() does.
+  virtual bool send_bytes(std::string_view bytes) = 0;
   // True once the client disconnected or the server is shutting down.
   virtual bool cancelled() const = 0;
   // For a stream made with Response::stream_on_first_event, before its first event: answers the
@@ -106,6 +109,8 @@ struct Response {
   // rejection, or a heartbeat interval of silence), so that the producer can still answer
   // with an error response. The producer runs on its own thread from the start.
   bool sse_head_on_first_event = false;
+  // With `sse`: a plain chunked body of the producer's send_bytes() (no heartbeat comments).
+  bool raw_stream = false;
 
   static Response json(int status, const boost::json::value& body);
   static Response json(int status, std::string serialized);
@@ -114,6 +119,10 @@ struct Response {
   // A stream whose producer may still reject it (SseSink::reject) before its first event.
   static Response stream_on_first_event(std::function<void(SseSink&)> producer);
   static Response send_file(std::filesystem::path path, std::string content_type);
+  // A chunked body of `content_type` written by `producer` with SseSink::send_bytes as it is
+  // made; like stream_on_first_event, the head waits for the first bytes, so the producer may
+  // still reject() the request with an error response.
+  static Response byte_stream(std::string content_type, std::function<void(SseSink&)> producer);
 };
 
 using Handler = std::function<Response(Request&)>;

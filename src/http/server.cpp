@@ -49,6 +49,11 @@ class SseSinkImpl final : public SseSink, public std::enable_shared_from_this<Ss
     return push(format_sse_event(data, event, id));
   }
 
+  bool send_bytes(std::string_view bytes) override {
+    if (bytes.empty()) return !cancelled();
+    return push(std::string(bytes));
+  }
+
   bool comment(std::string_view text) override {
     std::string line = ": ";
     for (char c : text) line.push_back(c == '\n' || c == '\r' ? ' ' : c);
@@ -486,7 +491,7 @@ struct Server::Impl {
     co_return !wec;
   }
 
-  awaitable<void> sse_writer(std::shared_ptr<Connection> c, std::shared_ptr<SseSinkImpl> sink) {
+  awaitable<void> sse_writer(std::shared_ptr<Connection> c, std::shared_ptr<SseSinkImpl> sink, bool raw) {
     std::string joined;
     for (;;) {
       auto batch = sink->drain();
@@ -511,7 +516,7 @@ struct Server::Impl {
       if (batch.items.empty()) {
         sink->wake.expires_after(options.sse_heartbeat);
         auto [ec] = co_await sink->wake.async_wait(kTuple);
-        if (!ec) {  // quiet for a whole heartbeat interval
+        if (!ec && !raw) {  // quiet for a whole heartbeat interval (a byte stream has no comments)
           static const std::string kPing = ": keep-alive\n\n";
           auto [wec, n] = co_await asio::async_write(c->stream, bhttp::make_chunk(asio::buffer(kPing)), kTuple);
           if (wec) {
@@ -604,7 +609,7 @@ struct Server::Impl {
     c->stream.expires_never();
     sse_open.inc();
     if (!res.sse_head_on_first_event) start_producer();
-    co_await (sse_writer(c, sink) || disconnect_watch(c, sink));
+    co_await (sse_writer(c, sink, res.raw_stream) || disconnect_watch(c, sink));
     sink->cancel();
     sse_open.dec();
     forget_sink();

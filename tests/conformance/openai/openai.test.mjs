@@ -13,7 +13,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
-import OpenAI from 'openai';
+import OpenAI, { toFile } from 'openai';
 
 const here = path.dirname(fileURLToPath(import.meta.url));
 const binary = process.env.DOCENT_BINARY || path.resolve(here, '../../../build/docent');
@@ -308,5 +308,71 @@ test('an unknown model is the SDK\'s NotFoundError, status 404, naming the param
       assert.match(err.message, /no-such-model/);
       return true;
     },
+  );
+});
+
+// Speech made by docent's own espeak-ng through audio.speech.create, then heard back by its
+// built-in recogniser through audio.transcriptions.create.
+const kSpoken = 'this is a test of the speech system. please turn left and stop the car.';
+let spokenWav;
+
+test('audio.speech.create streams speech the SDK reads as a WAV file', async () => {
+  const response = await client.audio.speech.create({
+    model: 'tts-1', voice: 'alloy', input: kSpoken, response_format: 'wav', speed: 0.75,
+  });
+  assert.equal(response.headers.get('content-type'), 'audio/wav');
+  spokenWav = Buffer.from(await response.arrayBuffer());
+  assert.equal(spokenWav.subarray(0, 4).toString('latin1'), 'RIFF');
+  assert.equal(spokenWav.subarray(8, 12).toString('latin1'), 'WAVE');
+  assert.ok(spokenWav.length > 24000 * 2, `only ${spokenWav.length} bytes`);
+  const mp3 = await client.audio.speech.create({ model: 'tts-1', voice: 'echo', input: 'Hello.' });
+  const bytes = Buffer.from(await mp3.arrayBuffer());
+  assert.ok(bytes.length > 500);
+  assert.ok(bytes[0] === 0xff || bytes.subarray(0, 3).toString('latin1') === 'ID3', 'an MP3 frame or ID3 tag');
+});
+
+test('audio.transcriptions.create hears the words, in json, verbose_json and srt', async () => {
+  assert.ok(spokenWav, 'the speech test ran first');
+  const plain = await client.audio.transcriptions.create({
+    file: await toFile(spokenWav, 'speech.wav'), model: 'whisper-1',
+  });
+  assert.match(plain.text, /turn left/);
+  const verbose = await client.audio.transcriptions.create({
+    file: await toFile(spokenWav, 'speech.wav'), model: 'whisper-1', language: 'en',
+    response_format: 'verbose_json', timestamp_granularities: ['word', 'segment'],
+  });
+  assert.equal(verbose.language, 'english');
+  assert.ok(verbose.duration > 2);
+  assert.ok(verbose.segments.length >= 1);
+  for (const s of verbose.segments) assert.ok(s.start <= s.end);
+  assert.ok(verbose.words.some((w) => w.word === 'left'));
+  const srt = await client.audio.transcriptions.create({
+    file: await toFile(spokenWav, 'speech.wav'), model: 'whisper-1', response_format: 'srt',
+  });
+  assert.match(srt, /^1\n00:00:\d\d,\d{3} --> /);
+});
+
+test('a bad audio request is the SDK\'s BadRequestError naming the parameter', async () => {
+  await assert.rejects(
+    client.audio.transcriptions.create({
+      file: await toFile(Buffer.from('not audio at all'), 'x.mp3'), model: 'whisper-1', language: 'xx',
+    }),
+    (err) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, `${err?.constructor?.name}: ${err?.message}`);
+      assert.equal(err.param, 'language');
+      return true;
+    },
+  );
+  await assert.rejects(
+    client.audio.transcriptions.create({ file: await toFile(Buffer.from('not audio at all'), 'x.mp3'), model: 'whisper-1' }),
+    (err) => {
+      assert.ok(err instanceof OpenAI.BadRequestError, `${err?.constructor?.name}: ${err?.message}`);
+      assert.equal(err.code, 'INVALID_FORMAT');
+      return true;
+    },
+  );
+  await assert.rejects(
+    client.audio.speech.create({ model: 'tts-1', voice: 'alloy', input: 'x'.repeat(4097) }),
+    (err) => err instanceof OpenAI.BadRequestError && err.param === 'input',
   );
 });

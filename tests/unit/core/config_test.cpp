@@ -221,6 +221,14 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_EMBEDDINGS_URL", "http://e.example/v1"},
       {"DOCENT_EMBEDDINGS_KEY", "ek"},
       {"DOCENT_EMBEDDINGS_MODEL", "bge"},
+      {"DOCENT_STT_URL", "http://127.0.0.1:9998/v1"},
+      {"DOCENT_STT_KEY", "sk"},
+      {"DOCENT_STT_MODEL", "whisper-1"},
+      {"DOCENT_STT_MAX_SECONDS", "60"},
+      {"DOCENT_STT_TIMEOUT", "30s"},
+      {"DOCENT_TTS_URL", "http://127.0.0.1:9997/v1"},
+      {"DOCENT_TTS_KEY", "tk"},
+      {"DOCENT_TTS_MODEL", "kokoro"},
       {"DOCENT_EXTRACTION_MAX_FILES", "5"},
       {"DOCENT_EXTRACTION_MAX_PAGES", "50"},
       {"DOCENT_EXTRACTION_CONCURRENCY", "4"},
@@ -644,7 +652,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 73u);
+  EXPECT_EQ(setting_table().size(), 81u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
