@@ -137,6 +137,8 @@ class EncryptingSink final : public http::SseSink {
     return inner_.send(crypter_->seal(*keys_, data), event, id);
   }
   bool comment(std::string_view text) override { return inner_.comment(text); }
+  // A byte stream (audio as it is encoded): each chunk is one envelope on a line of its own.
+  bool send_bytes(std::string_view bytes) override { return inner_.send_bytes(crypter_->seal(*keys_, bytes) + "\n"); }
   bool cancelled() const override { return inner_.cancelled(); }
   bool reject(http::Response response) override;
   std::shared_ptr<http::SseSink> hold() override {
@@ -167,6 +169,11 @@ core::Status encrypt_response(http::Response& res, const std::shared_ptr<const P
       EncryptingSink encrypting(sink, nullptr, keys, crypter);
       producer(encrypting);
     };
+    if (res.raw_stream) {
+      const std::string plain_type(res.headers.get("Content-Type").value_or("application/octet-stream"));
+      res.headers.set("Content-Type", std::string(core::crypto::kEncryptedJsonType));
+      res.headers.set(kPlainTypeHeader, plain_type);
+    }
     res.headers.set(kVersionHeader, std::string(kVersion));
     return {};
   }

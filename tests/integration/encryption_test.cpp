@@ -122,6 +122,35 @@ TEST_F(EncryptionTest, AnEncryptedResponseToAClearRequest) {
   EXPECT_TRUE(json::parse(open(res)).at("data").is_array());
 }
 
+TEST_F(EncryptionTest, ASpeechByteStreamIsOneEnvelopePerChunk) {
+  const std::string body =
+      R"({"model": "tts-1", "input": "One sentence. And a second one.", "voice": "alloy", "response_format": "wav"})";
+  auto clear = client.post_json("/v1/audio/speech", body, bearer(key()));
+  ASSERT_EQ(clear.status, 200) << clear.body;
+  auto res = send("POST", "/v1/audio/speech", seal(body));
+  ASSERT_EQ(res.status, 200) << res.body;
+  EXPECT_EQ(res.header("content-type"), kEncryptedJsonType);
+  EXPECT_EQ(res.header("x-encryption"), "v1");
+  EXPECT_EQ(res.header("x-encryption-content-type"), clear.header("content-type"));
+  std::string audio;
+  size_t lines = 0;
+  for (size_t start = 0; start < res.body.size();) {
+    size_t end = res.body.find('\n', start);
+    ASSERT_NE(end, std::string::npos) << "every envelope ends its line";
+    auto opened = core::crypto::open_payload(keys(), PayloadDirection::Response, res.body.substr(start, end - start),
+                                             core::unix_seconds_now(), 60);
+    ASSERT_TRUE(opened.ok());
+    audio += opened->plaintext;
+    ++lines;
+    start = end + 1;
+  }
+  EXPECT_GE(lines, 1u);
+  // The same synthesis: the same WAV header and length as the clear answer.
+  ASSERT_GE(audio.size(), 44u);
+  EXPECT_EQ(audio.substr(0, 4), "RIFF");
+  EXPECT_EQ(audio.size(), clear.body.size());
+}
+
 TEST_F(EncryptionTest, ChatbotStreamEveryEventEncrypted) {
   auto res = send("POST", "/api/chat", seal(R"({"message":"What is in my documents?","stream":true})"));
   ASSERT_EQ(res.status, 200) << res.body;
