@@ -459,4 +459,19 @@ test('create, read, change and delete answers fit their schemas on every face', 
   await checkAnswer('post', '/v1/responses', { body: { input: 'When are refunds paid?' } });
   await checkAnswer('get', '/v1/keys?include_revoked=true');
   await checkAnswer('get', '/v1/audit?action=key.create&limit=5');
+  // Documents on both faces, and job reads (a missing job answers each face's error envelope).
+  const nd = await checkAnswer('post', '/v1/documents', { body: { title: 'Contract doc', content: '# Terms\n\nPaid in 14 days.', type: 'markdown' } });
+  assert.equal(nd.status, 201);
+  await checkAnswer('patch', `/v1/documents/${nd.value.id}`, { body: { content: '# Terms\n\nPaid in 30 days.' } });
+  for (const p of ['/v1/documents', '/v1/documents?type=markdown&limit=5', `/v1/documents/${nd.value.id}`,
+    `/v1/documents/${nd.value.id}/versions`, `/v1/documents/${nd.value.id}/versions/2`, '/v1/documents/nope']) await checkAnswer('get', p);
+  await checkAnswer('delete', `/v1/documents/${nd.value.id}`);
+  const cd = await checkAnswer('post', '/api/documents', { body: { title: 'Chatbot doc', content: 'Plain notes.' } });
+  assert.equal(cd.status, 201);
+  await checkAnswer('put', `/api/documents/${cd.value.id}`, { body: { title: 'Chatbot doc 2' } });
+  for (const p of ['/api/documents', `/api/documents/${cd.value.id}`, `/api/documents/${cd.value.id}/versions`,
+    `/api/documents/${cd.value.id}/versions/1`, '/api/documents/nope']) await checkAnswer('get', p);
+  await checkAnswer('delete', `/api/documents/${cd.value.id}`);
+  await checkAnswer('get', '/v1/jobs/nope');
+  await checkAnswer('get', '/api/status/nope');
 });
