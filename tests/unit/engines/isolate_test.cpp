@@ -149,7 +149,7 @@ TEST_F(IsolateTest, AHangIsKilledAtTheDeadline) {
 
 TEST_F(IsolateTest, AMemoryBalloonHitsTheLimit) {
   ScopedFault fault("balloon");
-  limits_.max_memory_bytes = 256ull << 20;
+  limits_.max_memory_bytes = 768ull << 20;  // the binary maps OpenCV and FFmpeg too
   auto doc = extract_isolated(kDocent, write("upload", "hello\n"), "a.txt", limits_);
   ASSERT_FALSE(doc.ok());
   EXPECT_EQ(doc.error().code, Code::ProcessingError);
@@ -157,7 +157,7 @@ TEST_F(IsolateTest, AMemoryBalloonHitsTheLimit) {
 }
 
 TEST_F(IsolateTest, TheMemoryLimitLeavesRoomForRealWork) {
-  limits_.max_memory_bytes = 256ull << 20;
+  limits_.max_memory_bytes = 768ull << 20;  // the binary maps OpenCV and FFmpeg too
   auto doc = extract_isolated(kDocent, write("upload", "# Small\n\nfile\n"), "a.md", limits_);
   ASSERT_TRUE(doc.ok()) << doc.error().message;
 }
