@@ -39,8 +39,12 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
 }
 
 void record_question(const Context& ctx, const services::Principal& p) {
-  if (auto st = ctx.quota->record(p.account_id, services::Metric::Question); !st) {
-    core::log::warn("question usage not recorded", {{"error", st.error().message}});
+  record_usage(ctx, p, services::Metric::Question);
+}
+
+void record_usage(const Context& ctx, const services::Principal& p, services::Metric metric) {
+  if (auto st = ctx.quota->record(p.account_id, metric); !st) {
+    core::log::warn("usage not recorded", {{"metric", services::metric_name(metric)}, {"error", st.error().message}});
   }
 }
 

@@ -73,6 +73,8 @@ core::Result<services::Answer> ask_preferring_model(const Context& ctx, const se
 // Counts one question against the caller's plan, for routes that answer without ChatService
 // (which counts its own). Not counted is logged, never the caller's error.
 void record_question(const Context& ctx, const services::Principal& p);
+// The same for any metric (e.g. Metric::Media for the synchronous /v1/audio routes).
+void record_usage(const Context& ctx, const services::Principal& p, services::Metric metric);
 
 // Reads an integer query parameter within [min, max]; `fallback` when absent.
 core::Result<int64_t> int_query(const http::Request& req, std::string_view name, int64_t fallback, int64_t min,

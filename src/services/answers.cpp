@@ -42,9 +42,13 @@ AnswerService::AnswerService(ModelService& models, VectorStoreService& vector_st
 core::Result<PreparedAnswer> AnswerService::prepare(const Principal& actor, const GroundedRequest& in,
                                                     const engines::CancelCheck& cancel) {
   PreparedAnswer out;
-  auto route = models_.route_chat(in.model, cancel);
-  if (!route) return route.error();
-  out.route = *route;
+  if (in.route) {
+    out.route = *in.route;
+  } else {
+    auto route = models_.route_chat(in.model, cancel);
+    if (!route) return route.error();
+    out.route = *route;
+  }
   out.query = last_user_text(in.messages);
 
   const bool files = in.search_all_files || !in.file_ids.empty() || !in.folder_ids.empty();

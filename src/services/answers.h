@@ -20,6 +20,7 @@ namespace docent::services {
 
 struct GroundedRequest {
   std::string model;                          // empty: the default model
+  std::optional<ModelRoute> route;            // used instead of routing `model` when set (e.g. vision.url)
   boost::json::array messages;                // OpenAI chat messages, the question last
   std::vector<std::string> vector_store_ids;  // searched when set
   std::vector<std::string> file_ids;          // searched (with folder_ids) when either is set

@@ -66,7 +66,9 @@ void expect_openai_error(const HttpResponse& res, int status, const std::string&
     EXPECT_EQ(str(e.at("param")), param) << res.body;
   }
   EXPECT_FALSE(str(e.at("message")).empty());
-  EXPECT_EQ(str(e.at("type")), status >= 500 ? "server_error" : "invalid_request_error");
+  EXPECT_EQ(str(e.at("type")), status >= 500   ? "server_error"
+                               : status == 429 ? "rate_limit_error"
+                                               : "invalid_request_error");
 }
 
 class AudioTest : public ::testing::Test {
@@ -277,6 +279,46 @@ TEST_F(AudioTest, SpeechInputIsValidatedInCharacters) {
     EXPECT_EQ(ok.status, 200) << lang << ": " << ok.body;
     EXPECT_GT(ok.body.size(), 1000u) << lang;
   }
+}
+
+// Each transcription and each speech is one media action of the caller's plan: over the plan's
+// daily media limit, both routes answer 429 QUOTA_EXCEEDED before any work.
+TEST_F(AudioTest, AudioCountsAgainstThePlansMediaLimit) {
+  HttpClient c(server_->port());
+  const Headers admin = bearer(server_->admin_key());
+  auto plan = c.post_json("/v1/plans", R"({"name":"one-media","rank":3,"mediaPerDay":2})", admin);
+  ASSERT_TRUE(plan.status == 200 || plan.status == 201) << plan.body;
+  auto acc = c.post_json("/v1/accounts", R"({"login":"listener","password":"correct horse battery"})", admin);
+  ASSERT_TRUE(acc.status == 200 || acc.status == 201) << acc.body;
+  const std::string id = str(acc.json().at("id"));
+  Headers h = admin;
+  h.emplace_back("Content-Type", "application/json");
+  auto assigned = c.request("PATCH", "/v1/accounts/" + id, R"({"plan":"one-media"})", h);
+  ASSERT_EQ(assigned.status, 200) << assigned.body;
+  auto key = c.post_json("/v1/keys", R"({"account_id":")" + id + R"(","name":"k"})", admin);
+  ASSERT_TRUE(key.status == 200 || key.status == 201) << key.body;
+  const std::string mine = str(key.json().at("key"));
+
+  // A refused request is not counted: only the two that did their work are.
+  expect_openai_error(post_audio(c, mine, "speech.wav", "not audio at all", {{"model", "whisper-1"}}), 400,
+                      "INVALID_FORMAT", "");
+  auto heard = post_audio(c, mine, "speech.wav", *clip_, {{"model", "whisper-1"}});
+  ASSERT_EQ(heard.status, 200) << heard.body;
+  auto spoken = c.post_json("/v1/audio/speech", R"({"model":"tts-1","input":"hello","voice":"alloy"})", bearer(mine));
+  ASSERT_EQ(spoken.status, 200) << spoken.body;
+  // The speech is counted when its stream ends, which may be just after the client has the body.
+  int64_t used = 0;
+  for (int i = 0; i < 200 && used < 2; ++i) {
+    auto usage = c.get("/v1/usage?account_id=" + id, admin);
+    ASSERT_EQ(usage.status, 200) << usage.body;
+    used = usage.json().at("today").at("media").at("used").to_number<int64_t>();
+    if (used < 2) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  EXPECT_EQ(used, 2);
+  expect_openai_error(post_audio(c, mine, "speech.wav", *clip_, {{"model", "whisper-1"}}), 429, "QUOTA_EXCEEDED", "");
+  expect_openai_error(c.post_json("/v1/audio/speech", R"({"model":"tts-1","input":"hello","voice":"alloy"})",
+                                  bearer(mine)),
+                      429, "QUOTA_EXCEEDED", "");
 }
 
 // The fake speech server, stopped when destroyed.

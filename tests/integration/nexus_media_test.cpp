@@ -309,6 +309,16 @@ TEST(NexusMediaVision, AVisionModelsAnswerIsMerged) {
                             bearer(server.admin_key()));
     ASSERT_EQ(chat.status, 200) << chat.body;
     EXPECT_EQ(chat.json().at("choices").at(0).at("message").at("content"), "I see a red sign that says STOP.");
+
+    // So does an input_image part in /v1/responses, with its text beside it.
+    auto resp = c.post_json(
+        "/v1/responses",
+        R"({"model":"docent-extractive","input":[{"role":"user","content":[{"type":"input_text","text":"Read )"
+        R"(the sign"},{"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo=","detail":"low"}]}]})",
+        bearer(server.admin_key()));
+    ASSERT_EQ(resp.status, 200) << resp.body;
+    EXPECT_EQ(resp.json().at("output_text"), "I see a red sign that says STOP.") << resp.body;
+    EXPECT_THAT(read_file(log), HasSubstr("question Read the sign"));
   }
   ::kill(pid, SIGTERM);
 }

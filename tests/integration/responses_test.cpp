@@ -152,7 +152,21 @@ TEST_F(ResponsesTest, BadInputIsA400NamingTheField) {
       {R"({"model":"docent-extractive","input":"x","tools":[{"type":"file_search"}]})", "tools[0].vector_store_ids"},
       {R"({"model":"docent-extractive","input":"x","temperature":"warm"})", "temperature"},
       {R"({"model":"docent-extractive","input":[{"role":"user","content":[{"type":"input_image"}]}]})",
-       "input[0].content[0].type"},
+       "input[0].content[0].image_url"},
+      {R"({"model":"docent-extractive","input":[{"role":"user","content":[{"type":"input_image","file_id":"f"}]}]})",
+       "input[0].content[0].image_url"},
+      {R"({"input":[{"role":"user","content":[{"type":"input_image","image_url":"http://169.254.169.254/x.png"}]}]})",
+       "input[0].content[0].image_url"},
+      {R"j({"input":[{"role":"user","content":[{"type":"input_image","image_url":"javascript:alert(1)"}]}]})j",
+       "input[0].content[0].image_url"},
+      {R"({"input":[{"role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,iVBO",)"
+       R"("detail":"max"}]}]})",
+       "input[0].content[0].detail"},
+      {R"({"input":[{"role":"user","content":[{"type":"input_audio","text":"x"}]}]})", "input[0].content[0].type"},
+      // The built-in engine cannot see: an image is refused naming the setting, never dropped.
+      {R"({"model":"docent-extractive","input":[{"role":"user","content":[{"type":"input_text","text":"What is )"
+       R"(this?"},{"type":"input_image","image_url":"data:image/png;base64,iVBORw0KGgo="}]}]})",
+       "input"},
   };
   for (const auto& c : cases) {
     auto res = client.post_json("/v1/responses", c.body, bearer(server_->admin_key()));

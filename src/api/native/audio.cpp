@@ -176,8 +176,12 @@ Response render_transcript(const engines::Transcript& t, const TranscriptionRequ
 Response post_audio_text(const Context& ctx, Request& req, bool translate) {
   auto r = parse_transcription(req, translate);
   if (!r) return render_error(req, r.error());
+  // One media action of the caller's plan, as a nexus voice job is; counted when it is done.
+  const services::Principal& p = principal(req);
+  if (auto st = ctx.quota->check(p, services::Metric::Media); !st) return render_error(req, st.error());
   auto t = ctx.speech->transcribe(r->input, {}, {});
   if (!t) return render_error(req, t.error());
+  record_usage(ctx, p, services::Metric::Media);
   return render_transcript(*t, *r);
 }
 
@@ -238,17 +242,22 @@ Response post_audio_speech(const Context& ctx, Request& req) {
   if (!body) return render_error(req, body.error());
   auto in = parse_speech(*body, ctx.speech->has_tts_upstream());
   if (!in) return render_error(req, in.error());
+  const services::Principal& p = principal(req);
+  if (auto st = ctx.quota->check(p, services::Metric::Media); !st) return render_error(req, st.error());
   const std::string mime(engines::audio_mime_type(in->format));
   services::SpeechService* speech = ctx.speech;
   std::string request_id = req.request_id;
-  return Response::byte_stream(mime, [speech, input = std::move(*in), request_id](http::SseSink& sink) {
+  return Response::byte_stream(mime, [ctx, p, speech, input = std::move(*in), request_id](http::SseSink& sink) {
     bool sent = false;
     auto on_bytes = [&](std::string_view bytes) {
       sent = true;
       return sink.send_bytes(bytes);
     };
     auto st = speech->speak(input, on_bytes, {}, [&sink] { return sink.cancelled(); });
-    if (st) return;
+    if (st) {
+      record_usage(ctx, p, services::Metric::Media);
+      return;
+    }
     if (!sent && sink.reject(render_error(Request(), st.error()))) return;
     if (st.error().message != "cancelled") {
       // Too late for an error response: the audio is cut short, and the log says why.

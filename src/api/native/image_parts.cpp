@@ -52,6 +52,25 @@ std::string url_host(std::string_view url) {
   return lower(authority.substr(0, authority.find(':')));
 }
 
+std::optional<std::string> image_url_problem(std::string_view u, const core::Config& config) {
+  if (lower(u.substr(0, 5)) == "data:") {
+    const size_t comma = u.find(',');
+    const std::string head = lower(u.substr(0, comma == std::string_view::npos ? u.size() : comma));
+    if (comma == std::string_view::npos || !head.starts_with("data:image/") || !head.ends_with(";base64")) {
+      return "must be a data:image/...;base64, URL";
+    }
+    return std::nullopt;
+  }
+  const std::string host = url_host(u);
+  if (host.empty()) return "must be a data: URL or an http(s) URL";
+  if (!host_allowed(host, config.vision.image_hosts)) {
+    return "names host " + host +
+           ", which is not in vision.image_hosts (send the image as a data: URL, or ask the operator to list the "
+           "host)";
+  }
+  return std::nullopt;
+}
+
 core::Result<bool> check_image_parts(const json::object& body, const core::Config& config) {
   const auto* messages = body.if_contains("messages");
   if (messages == nullptr || !messages->is_array()) return false;
@@ -70,23 +89,8 @@ core::Result<bool> check_image_parts(const json::object& body, const core::Confi
       const json::value* url = nullptr;
       if (image && image->is_object()) url = image->as_object().if_contains("url");
       if (url == nullptr || !url->is_string()) return bad(at + ".url", "must be a string");
-      const std::string_view u = url->as_string();
       any = true;
-      if (lower(u.substr(0, 5)) == "data:") {
-        const size_t comma = u.find(',');
-        const std::string head = lower(u.substr(0, comma == std::string_view::npos ? u.size() : comma));
-        if (comma == std::string_view::npos || !head.starts_with("data:image/") || !head.ends_with(";base64")) {
-          return bad(at + ".url", "must be a data:image/...;base64, URL");
-        }
-        continue;
-      }
-      const std::string host = url_host(u);
-      if (host.empty()) return bad(at + ".url", "must be a data: URL or an http(s) URL");
-      if (!host_allowed(host, config.vision.image_hosts)) {
-        return bad(at + ".url", "names host " + host +
-                                    ", which is not in vision.image_hosts (send the image as a data: URL, or ask "
-                                    "the operator to list the host)");
-      }
+      if (auto why = image_url_problem(url->as_string(), config)) return bad(at + ".url", std::move(*why));
     }
   }
   return any;

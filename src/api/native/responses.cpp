@@ -5,6 +5,7 @@
 // (GET /v1/responses/{id} is not offered).
 
 #include "api/native/errors.h"
+#include "api/native/image_parts.h"
 #include "api/native/models.h"
 #include "core/id.h"
 #include "core/json.h"
@@ -30,41 +31,66 @@ struct ResponsesInput {
   json::array tools;
   bool stream = false;
   bool include_results = false;
+  bool images = false;  // input_image parts: answered by vision.url (or an upstream that sees)
   json::value temperature = 1.0, top_p = 1.0, max_output_tokens = nullptr;
   json::object metadata;
 };
 
-// An input item's content: a string, or parts of type input_text/output_text. Errors go to `r`
-// under the name `at`.
-std::string content_text(const json::value& content, const std::string& at, core::ObjectReader& r) {
-  if (content.is_string()) return std::string(content.get_string());
+// An input item's content: a string, or parts of type input_text/output_text and input_image.
+// Text alone becomes one string; with images, chat-completion parts (text and image_url), each
+// image's URL checked as /v1/chat/completions checks it. Errors go to `r` under the name `at`.
+json::value read_content(const json::value& content, const std::string& at, core::ObjectReader& r,
+                         const core::Config& config, bool& images) {
+  if (content.is_string()) return content.get_string();
   if (!content.is_array()) {
     r.invalid(at, "must be a string or an array of content parts");
     return {};
   }
   std::string text;
+  json::array parts;
+  bool with_images = false;
   size_t j = 0;
   for (const auto& part : content.get_array()) {
-    core::ObjectReader pr(part, at + "[" + std::to_string(j++) + "]");
+    const std::string part_at = at + "[" + std::to_string(j++) + "]";
+    core::ObjectReader pr(part, part_at);
     std::string type, t;
     pr.required("type", type);
     if (pr.ok() && type == "input_image") {
-      pr.invalid("type",
-                 "input_image is not supported on /v1/responses yet: send images through "
-                 "/v1/chat/completions (image_url parts, answered by vision.url)");
-    } else if (pr.ok() && type != "input_text" && type != "output_text") {
-      pr.invalid("type", "is not supported (input_text only): " + type);
+      std::optional<std::string> url, file_id, detail;
+      pr.optional("image_url", url).optional("file_id", file_id).optional("detail", detail);
+      if (pr.ok() && !url) {
+        pr.invalid("image_url",
+                   file_id ? "is required (images by file_id are not supported: send a data: URL)" : "is required");
+      }
+      if (pr.ok() && detail && *detail != "auto" && *detail != "low" && *detail != "high") {
+        pr.invalid("detail", "must be one of auto, low, high");
+      }
+      if (pr.ok()) {
+        if (auto why = image_url_problem(*url, config)) pr.invalid("image_url", *why);
+      }
+      if (!r.merge(pr).ok()) return {};
+      json::object image{{"url", *url}};
+      if (detail) image["detail"] = *detail;
+      parts.push_back(json::object{{"type", "image_url"}, {"image_url", std::move(image)}});
+      with_images = images = true;
+      continue;
+    }
+    if (pr.ok() && type != "input_text" && type != "output_text") {
+      pr.invalid("type", "is not supported (input_text, output_text, input_image): " + type);
     }
     pr.required("text", t);
     if (!r.merge(pr).ok()) return {};
     if (!text.empty()) text.push_back('\n');
     text.append(t);
+    parts.push_back(json::object{{"type", "text"}, {"text", std::move(t)}});
   }
-  return text;
+  if (with_images) return parts;
+  return json::value(std::move(text));
 }
 
 // One message of an "input" array: {"type": "message", "role", "content"}.
-void read_input_item(const json::value& item, const std::string& at, core::ObjectReader& outer, json::array& messages) {
+void read_input_item(const json::value& item, const std::string& at, core::ObjectReader& outer,
+                     const core::Config& config, ResponsesInput& in) {
   core::ObjectReader r(item, at);
   std::optional<std::string> type;
   std::string role;
@@ -78,8 +104,8 @@ void read_input_item(const json::value& item, const std::string& at, core::Objec
   }
   r.required("content", content);
   if (!outer.merge(r).ok()) return;
-  std::string text = content_text(content, at + ".content", outer);
-  if (outer.ok()) messages.push_back(json::object{{"role", role}, {"content", std::move(text)}});
+  json::value parts = read_content(content, at + ".content", outer, config, in.images);
+  if (outer.ok()) in.grounded.messages.push_back(json::object{{"role", role}, {"content", std::move(parts)}});
 }
 
 // One entry of "tools": only file_search, over the caller's vector stores.
@@ -110,7 +136,7 @@ void read_tool(const json::value& tool, const std::string& at, core::ObjectReade
 }
 
 // Type-checks the request body through one reader: a wrong type is a 400 naming the field.
-core::Result<ResponsesInput> parse_request(const json::value& value) {
+core::Result<ResponsesInput> parse_request(const json::value& value, const core::Config& config) {
   core::ObjectReader r(value);
   ResponsesInput in;
   std::optional<std::string> instructions;
@@ -135,7 +161,7 @@ core::Result<ResponsesInput> parse_request(const json::value& value) {
   } else if (input.is_array()) {
     if (input.get_array().empty()) r.invalid("input", "must not be empty");
     for (size_t i = 0; r.ok() && i < input.get_array().size(); ++i) {
-      read_input_item(input.get_array()[i], "input[" + std::to_string(i) + "]", r, messages);
+      read_input_item(input.get_array()[i], "input[" + std::to_string(i) + "]", r, config, in);
     }
   } else {
     r.invalid("input", "must be a string or an array of input items");
@@ -272,14 +298,28 @@ void register_response_routes(http::Router& router, const Context& ctx) {
       [ctx](Request& req) {
     auto body = json_body(req, *ctx.config);
     if (!body) return render_error(req, body.error());
-    auto parsed = parse_request(*body);
+    auto parsed = parse_request(*body, *ctx.config);
     if (!parsed) return render_error(req, parsed.error());
     auto in = std::make_shared<ResponsesInput>(std::move(*parsed));
     // A question of the caller's plan, as on every face, decided before any stream starts.
     const services::Principal& p = principal(req);
     if (auto st = ctx.quota->check(p, services::Metric::Question); !st) return render_error(req, st.error());
+    // Images go to the vision model, or to the upstream the model routes to; never dropped.
+    if (in->images && ctx.vision != nullptr) {
+      in->grounded.route = services::ModelRoute{.provider = ctx.vision,
+                                                .model = ctx.config->vision.model.empty() ? in->grounded.model
+                                                                                          : ctx.config->vision.model,
+                                                .upstream = "vision"};
+    }
     auto prepared_r = ctx.answers->prepare(p, in->grounded, {});
     if (!prepared_r) return render_error(req, prepared_r.error());
+    if (in->images && prepared_r->route.builtin) {
+      return render_error(req, core::Error(core::Code::InvalidInput,
+                                           "the input has input_image parts and the built-in engine cannot see "
+                                           "images: set vision.url (or route the model to an upstream that takes "
+                                           "images)",
+                                           "input"));
+    }
     auto prepared = std::make_shared<services::PreparedAnswer>(std::move(*prepared_r));
     auto shape = std::make_shared<Shape>(Shape{"resp_" + core::random_hex(16), "msg_" + core::random_hex(16),
                                                "fs_" + core::random_hex(16), core::unix_seconds_now(),
