@@ -22,12 +22,15 @@ bool under(std::string_view pattern, std::string_view prefix) {
 }
 
 // The nexus seed's table: /api/process/text, /image, /voice and /api/sessions, then a global limit
-// over every nexus route. image-with-text and voice-conversation count as image and voice.
+// over every nexus route. image-with-text counts as image; voice-conversation and text-to-speech
+// as voice.
 std::vector<std::string> nexus_policies(std::string_view pattern) {
   std::vector<std::string> p;
   if (pattern == "/api/process/text" || pattern == "/v1/process/text") p.emplace_back("nexus_text");
   if (pattern.starts_with("/api/process/image")) p.emplace_back("nexus_image");
-  if (pattern.starts_with("/api/process/voice")) p.emplace_back("nexus_voice");
+  if (pattern.starts_with("/api/process/voice") || pattern == "/api/process/text-to-speech") {
+    p.emplace_back("nexus_voice");
+  }
   if (under(pattern, "/api/sessions")) p.emplace_back("nexus_sessions");
   p.emplace_back("nexus_global");
   return p;

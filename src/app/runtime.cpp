@@ -8,6 +8,7 @@
 #include "engines/openai_client.h"
 #include "engines/outbound_url.h"
 #include "services/image_jobs.h"
+#include "services/voice_jobs.h"
 
 #include <sys/stat.h>
 
@@ -189,6 +190,8 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   image.vision = rt->vision.get();
   image.vision_model = config.vision.model;
   services::register_image_kind(*rt->media, std::move(image));
+  services::register_voice_kinds(*rt->media, *rt->speech, *rt->chat,
+                                 services::VoiceJobOptions{config.media.voice_timeout});
   rt->retention->add_task("media jobs",
                           [media = rt->media.get()] { return media->sweep_expired(std::chrono::system_clock::now()); });
   services::EventSink* events = rt->webhooks.get();

@@ -158,6 +158,7 @@ struct MediaConfig {
   std::chrono::seconds retention{86400};    // finished jobs (results, uploads) are kept this long; 0 = forever
   std::chrono::seconds image_timeout{120};  // one image analysis (its child process is killed after)
   int image_max_pixels = 40'000'000;        // declared width * height above which an image is refused
+  std::chrono::seconds voice_timeout{600};  // one voice, text-to-speech or voice-conversation job
 };
 
 // [vision]: an OpenAI-compatible chat endpoint that takes image_url parts (docs/MEDIA.md).

@@ -1,5 +1,5 @@
 #pragma once
-// Small UTF-8 helpers shared by the layers that limit or cut text by characters.
+// Small text helpers shared by the layers: limiting or cutting UTF-8 by characters, escaping HTML.
 
 #include <string>
 #include <string_view>
@@ -11,5 +11,8 @@ size_t utf8_length(std::string_view text);
 
 // The first `n` code points of `text`, never cutting one in half.
 std::string utf8_prefix(std::string_view text, size_t n);
+
+// `text` safe inside HTML element content and quoted attributes: & < > " ' as entities.
+std::string html_escape(std::string_view text);
 
 }  // namespace docent::core

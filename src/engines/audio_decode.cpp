@@ -303,7 +303,34 @@ core::Status check_size(uint64_t size, const AudioLimits& limits) {
   return {};
 }
 
+bool known_signature(std::string_view b) {
+  auto at = [&](size_t i) { return static_cast<unsigned char>(b[i]); };
+  if (b.size() >= 12 && b.starts_with("RIFF") && b.substr(8, 4) == "WAVE") return true;
+  if (b.starts_with("ID3") || b.starts_with("OggS") || b.starts_with("fLaC")) return true;
+  if (b.size() >= 4 && at(0) == 0x1A && at(1) == 0x45 && at(2) == 0xDF && at(3) == 0xA3) return true;  // EBML
+  if (b.size() >= 8 && b.substr(4, 4) == "ftyp") return true;
+  // An MPEG audio frame or an ADTS (AAC) header: eleven set sync bits, then a layer that is not
+  // the reserved 00 (for ADTS, layer is always 00 with the MPEG-4/2 id bit: FFF1 or FFF9).
+  if (b.size() >= 2 && at(0) == 0xFF && (at(1) & 0xE0) == 0xE0) {
+    const int layer = (at(1) >> 1) & 3;
+    return layer != 0 || (at(1) & 0xF6) == 0xF0;
+  }
+  return false;
+}
+
 }  // namespace
+
+core::Status check_audio_signature(const std::filesystem::path& file) {
+  std::ifstream in(file, std::ios::binary);
+  char head[12] = {};
+  in.read(head, sizeof head);
+  const auto got = static_cast<size_t>(in.gcount());
+  if (got == 0) return invalid("the audio file is empty");
+  if (!known_signature(std::string_view(head, got))) {
+    return invalid("the file is not audio docent reads: send WebM, WAV, MP3, OGG, M4A or FLAC");
+  }
+  return {};
+}
 
 core::Result<Pcm> decode_audio(const std::filesystem::path& file, const AudioLimits& limits) {
   quiet_ffmpeg();

@@ -53,6 +53,12 @@ struct Pcm {
   double seconds() const { return static_cast<double>(samples.size()) / sample_rate; }
 };
 
+// A cheap look at the file's first bytes, for a request handler: Code::InvalidFormat unless they
+// begin one of the containers above (RIFF/WAVE, an ID3 tag or an MPEG/ADTS frame, OggS, EBML for
+// WebM/Matroska, an ISO-BMFF `ftyp` box for M4A, fLaC). It proves nothing about the rest: the
+// decode still checks everything. Reads at most 12 bytes; never decodes.
+core::Status check_audio_signature(const std::filesystem::path& file);
+
 // Decodes the file at `file` in this process. Errors as described at the top.
 core::Result<Pcm> decode_audio(const std::filesystem::path& file, const AudioLimits& limits);
 

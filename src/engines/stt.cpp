@@ -53,6 +53,18 @@ const std::vector<std::string_view>& speech_languages() {
   return kLanguages;
 }
 
+std::string_view speech_language_name(std::string_view code) {
+  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
+      {"en", "english"},    {"es", "spanish"}, {"fr", "french"},   {"de", "german"}, {"it", "italian"},
+      {"pt", "portuguese"}, {"ru", "russian"}, {"ja", "japanese"}, {"ko", "korean"}, {"zh", "chinese"},
+      {"ar", "arabic"},     {"hi", "hindi"},   {"ur", "urdu"},     {"th", "thai"},
+  };
+  for (auto [c, n] : kNames) {
+    if (c == code) return n;
+  }
+  return code;
+}
+
 bool is_speech_language(std::string_view code) {
   const auto& l = speech_languages();
   return std::find(l.begin(), l.end(), code) != l.end();

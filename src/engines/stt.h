@@ -32,6 +32,9 @@ namespace docent::engines {
 // The seed's languages (quantum-nexus "Supported Languages"), ISO 639-1.
 const std::vector<std::string_view>& speech_languages();
 bool is_speech_language(std::string_view code);
+// The language's English name in lower case, as OpenAI's verbose_json gives it ("es" ->
+// "spanish"); the code itself for one outside the list.
+std::string_view speech_language_name(std::string_view code);
 
 struct SpokenWord {
   std::string word;

@@ -1,6 +1,7 @@
 #include "services/image_jobs.h"
 
 #include "core/log.h"
+#include "core/text.h"
 #include "engines/image_analysis.h"
 
 #include <boost/json.hpp>
@@ -18,22 +19,6 @@ using core::Error;
 namespace {
 
 constexpr std::string_view kVisionSetting = "vision.url";
-
-std::string html_escape(std::string_view s) {
-  std::string out;
-  out.reserve(s.size());
-  for (char c : s) {
-    switch (c) {
-      case '&': out += "&amp;"; break;
-      case '<': out += "&lt;"; break;
-      case '>': out += "&gt;"; break;
-      case '"': out += "&quot;"; break;
-      case '\'': out += "&#39;"; break;
-      default: out += c;
-    }
-  }
-  return out;
-}
 
 std::string str(const json::object& o, std::string_view key) {
   const auto* v = o.if_contains(key);
@@ -137,14 +122,15 @@ std::string builtin_answer(const json::object& report, std::string_view question
 std::string analysis_html(const json::object& a, std::string_view question, std::string_view answer) {
   std::string h = "<div class='image-analysis-result'>";
   h += "<h3>Image analysis</h3>";
-  h += "<p><strong>Image:</strong> " + html_escape(std::to_string(a.at("width").to_number<int64_t>())) + " x " +
-       html_escape(std::to_string(a.at("height").to_number<int64_t>())) + " " + html_escape(str(a, "format")) + "</p>";
+  h += "<p><strong>Image:</strong> " + core::html_escape(std::to_string(a.at("width").to_number<int64_t>())) + " x " +
+       core::html_escape(std::to_string(a.at("height").to_number<int64_t>())) + " " +
+       core::html_escape(str(a, "format")) + "</p>";
   if (!question.empty()) {
-    h += "<p><strong>Question:</strong> " + html_escape(question) + "</p>";
-    h += "<p><strong>Answer:</strong> " + html_escape(answer) + "</p>";
+    h += "<p><strong>Question:</strong> " + core::html_escape(question) + "</p>";
+    h += "<p><strong>Answer:</strong> " + core::html_escape(answer) + "</p>";
   }
   auto row = [&](std::string_view label, const std::string& value) {
-    if (!value.empty()) h += "<p><strong>" + std::string(label) + ":</strong> " + html_escape(value) + "</p>";
+    if (!value.empty()) h += "<p><strong>" + std::string(label) + ":</strong> " + core::html_escape(value) + "</p>";
   };
   row("Objects", join(a.if_contains("objects"), ", "));
   row("Scene", str(a, "scene_type"));
@@ -154,7 +140,7 @@ std::string analysis_html(const json::object& a, std::string_view question, std:
   const auto suggestions = strings(a.if_contains("suggestions"));
   if (!suggestions.empty()) {
     h += "<ul class='suggestions'>";
-    for (const auto& s : suggestions) h += "<li>" + html_escape(s) + "</li>";
+    for (const auto& s : suggestions) h += "<li>" + core::html_escape(s) + "</li>";
     h += "</ul>";
   }
   h += "</div>";

@@ -1,5 +1,6 @@
 #include "services/media.h"
 
+#include "core/crypto.h"
 #include "core/id.h"
 #include "core/log.h"
 #include "core/time.h"
@@ -126,7 +127,17 @@ core::Result<MediaJobView> MediaJobs::get(const Principal& actor, std::string_vi
   if (!m || !actor.may_access(m->account_id)) return job_not_found();
   auto job = jobs_.get(m->job_id);
   if (!job) return job.error().code == Code::NotFound ? job_not_found() : job.error();
-  return view_of(*m, *job);
+  MediaJobView view = view_of(*m, *job);
+  // Audio results are kept in the blob store, not in the job's row: the result names the place
+  // with "audio_base64": null, filled here.
+  if (auto* result = view.result.if_object(); result != nullptr && m->result_sha256 && view.status == "completed") {
+    if (auto* audio = result->if_contains("audio_base64"); audio != nullptr && audio->is_null()) {
+      auto bytes = blobs_.read(*m->result_sha256);
+      if (!bytes) return bytes.error();
+      *audio = core::crypto::base64_encode(*bytes);
+    }
+  }
+  return view;
 }
 
 core::Status MediaJobs::run(const MediaKind& kind, JobContext& job) {

@@ -94,6 +94,7 @@ class MediaJobs {
   core::Result<MediaJobView> submit(const Principal& actor, std::string_view kind, MediaSubmission submission);
 
   // The job with this public id; Code::NotFound (field job_id) for none, or one `actor` may not see.
+  // A completed result's "audio_base64": null is filled with the job's result bytes (base64).
   core::Result<MediaJobView> get(const Principal& actor, std::string_view id);
 
   // Deletes media jobs that finished more than `retention` before `now`, with the blobs nothing
@@ -127,7 +128,8 @@ class MediaJobContext {
   // The job's result (stored when the handler returns success).
   void set_result(boost::json::value result);
   // Keeps bytes of the result (e.g. audio) in the blob store, referenced by the job so they last
-  // as long as it does; returns their sha256.
+  // as long as it does; returns their sha256. A result that holds "audio_base64": null is shown
+  // with these bytes there (MediaJobs::get), so the job's row stays small.
   core::Result<std::string> store_result_bytes(std::string_view bytes);
   // True when the handler should stop (cancelled, shutting down, lease lost).
   bool cancelled() const { return job_.cancelled(); }

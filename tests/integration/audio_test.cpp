@@ -10,6 +10,7 @@
 #include "support/extraction_support.h"
 #include "support/http_client.h"
 #include "support/server_process.h"
+#include "support/speech_fixtures.h"
 
 #include <gtest/gtest.h>
 
@@ -24,25 +25,6 @@ namespace {
 
 namespace json = boost::json;
 const std::string kBoundary = "docent-audio-boundary";
-
-// Speech of `text` in `format`, made by espeak-ng and FFmpeg in this process.
-std::string speech_file(const std::string& text, engines::AudioFormat format = engines::AudioFormat::Wav,
-                        double speed = 0.75) {
-  auto tts = engines::Synthesizer::create();
-  EXPECT_TRUE(tts);
-  std::vector<int16_t> samples;
-  auto st = (*tts)->synthesize(
-      text, {"en", "klatt", speed},
-      [&](std::span<const int16_t> s) {
-    samples.insert(samples.end(), s.begin(), s.end());
-    return true;
-      },
-      {}, {});
-  EXPECT_TRUE(st);
-  auto bytes = engines::encode_audio(format, (*tts)->sample_rate(), samples);
-  EXPECT_TRUE(bytes);
-  return bytes ? *bytes : std::string();
-}
 
 HttpResponse post_audio(HttpClient& c, const std::string& key, const std::string& filename, const std::string& bytes,
                         const std::vector<std::pair<std::string, std::string>>& fields,

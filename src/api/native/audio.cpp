@@ -31,18 +31,6 @@ core::Error invalid(std::string message, std::string field) {
   return core::Error(core::Code::InvalidInput, std::move(message), std::move(field));
 }
 
-std::string_view language_name(std::string_view code) {
-  static constexpr std::pair<std::string_view, std::string_view> kNames[] = {
-      {"en", "english"},    {"es", "spanish"}, {"fr", "french"},   {"de", "german"}, {"it", "italian"},
-      {"pt", "portuguese"}, {"ru", "russian"}, {"ja", "japanese"}, {"ko", "korean"}, {"zh", "chinese"},
-      {"ar", "arabic"},     {"hi", "hindi"},   {"ur", "urdu"},     {"th", "thai"},
-  };
-  for (auto [c, n] : kNames) {
-    if (c == code) return n;
-  }
-  return code;
-}
-
 enum class TextFormat { Json, Text, Srt, Vtt, VerboseJson };
 
 struct TranscriptionRequest {
@@ -157,7 +145,7 @@ Response render_transcript(const engines::Transcript& t, const TranscriptionRequ
         segments.push_back(std::move(seg));
       }
       json::object o{{"task", r.input.translate ? "translate" : "transcribe"},
-                     {"language", language_name(t.language)},
+                     {"language", engines::speech_language_name(t.language)},
                      {"duration", t.duration},
                      {"text", t.text},
                      {"segments", std::move(segments)}};

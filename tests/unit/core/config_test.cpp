@@ -243,6 +243,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_MEDIA_RETENTION", "2h"},
       {"DOCENT_MEDIA_IMAGE_TIMEOUT", "30s"},
       {"DOCENT_MEDIA_IMAGE_MAX_PIXELS", "1000000"},
+      {"DOCENT_MEDIA_VOICE_TIMEOUT", "5m"},
       {"DOCENT_VISION_URL", "http://v.example/v1"},
       {"DOCENT_VISION_KEY", "vk"},
       {"DOCENT_VISION_MODEL", "llava"},
@@ -316,6 +317,7 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->logs.max_per_account, 1000);
   EXPECT_EQ(config->logs.sweep_interval, seconds(600));
   EXPECT_EQ(config->audit.retention_days, 90);
+  EXPECT_EQ(config->media.voice_timeout, seconds(300));
   EXPECT_TRUE(config->webhooks.allow_private);
   EXPECT_TRUE(config->webhooks.allow_http);
   EXPECT_EQ(config->webhooks.timeout, seconds(3));
@@ -652,7 +654,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 81u);
+  EXPECT_EQ(setting_table().size(), 82u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");

@@ -164,6 +164,32 @@ TEST(Speech, BrokenAudioIsInvalidFormat) {
   (void)garbage_wav;
 }
 
+TEST(Speech, TheFirstBytesTellAudioFromEverythingElse) {
+  auto tts = Synthesizer::create();
+  ASSERT_TRUE(tts);
+  const auto samples = speak("signature");
+  TempDir dir;
+  for (auto f :
+       {AudioFormat::Mp3, AudioFormat::Opus, AudioFormat::Aac, AudioFormat::Flac, AudioFormat::Wav, AudioFormat::Ogg}) {
+    SCOPED_TRACE(std::string(audio_format_name(f)));
+    const auto file = dir.file("clip", encoded(f, samples, (*tts)->sample_rate()));
+    EXPECT_TRUE(check_audio_signature(file));
+  }
+  const std::string webm_head = "\x1a\x45\xdf\xa3\x9f\x42\x86\x81\x01\x42\xf7\x81";
+  EXPECT_TRUE(check_audio_signature(dir.file("a.webm", webm_head)));
+  EXPECT_TRUE(check_audio_signature(dir.file("a.m4a", std::string("\0\0\0\x20"
+                                                                  "ftypM4A ",
+                                                                  12))));
+  for (const std::string& bad : {std::string(""), std::string("plain text, not audio"), std::string("%PDF-1.7\n"),
+                                 std::string("\x89PNG\r\n\x1a\n\0\0\0\r"), std::string("RIFF\0\0\0\0AVI LIST"),
+                                 std::string("\xff\xe0\0\0", 4)}) {
+    SCOPED_TRACE(bad);
+    auto st = check_audio_signature(dir.file("bad", bad));
+    ASSERT_FALSE(st);
+    EXPECT_EQ(st.error().code, core::Code::InvalidFormat);
+  }
+}
+
 TEST(Speech, AudioBeyondTheDurationLimitIsRefused) {
   auto tts = Synthesizer::create();
   ASSERT_TRUE(tts);
