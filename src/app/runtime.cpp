@@ -53,6 +53,39 @@ core::Result<services::WebhookOptions> webhook_options(const core::Config& confi
 
 }  // namespace
 
+core::Result<services::MediaGenerationOptions> media_generation_options(const core::Config& config) {
+  services::MediaGenerationOptions o;
+  o.timeout = config.generation.timeout;
+  o.max_image_pixels = config.media.image_max_pixels;
+  auto upstream = [&](const std::string& url, const std::string& key, const std::string& model, std::string setting,
+                      std::string what) -> core::Result<std::optional<services::MediaUpstream>> {
+    if (url.empty()) return std::optional<services::MediaUpstream>();
+    if (auto st = engines::check_outbound_url(url, config.llm.allow_private, setting); !st) return st.error();
+    services::MediaUpstream u;
+    u.http.base_url = url;
+    u.http.api_key = key;
+    u.http.connect_timeout = config.llm.connect_timeout;
+    u.http.read_timeout = config.generation.timeout;
+    u.http.allow_private = config.llm.allow_private;
+    u.http.setting = std::move(setting);
+    u.http.what = std::move(what);
+    u.http.max_body = size_t{512} << 20;  // a video; images and music are far smaller
+    u.model = model;
+    return std::optional<services::MediaUpstream>(std::move(u));
+  };
+  const auto& g = config.generation;
+  auto image = upstream(g.image_url, g.image_key, g.image_model, "generation.image_url", "image upstream");
+  if (!image) return image.error();
+  o.image = std::move(*image);
+  auto video = upstream(g.video_url, g.video_key, g.video_model, "generation.video_url", "video upstream");
+  if (!video) return video.error();
+  o.video = std::move(*video);
+  auto music = upstream(g.music_url, g.music_key, g.music_model, "generation.music_url", "music upstream");
+  if (!music) return music.error();
+  o.music = std::move(*music);
+  return o;
+}
+
 core::Result<services::SpeechOptions> speech_options(const core::Config& config) {
   services::SpeechOptions o;
   o.limits.max_bytes = config.server.max_upload_bytes;
@@ -174,6 +207,9 @@ core::Result<std::unique_ptr<Runtime>> open_runtime(const core::Config& config) 
   if (!speech) return speech.error();
   speech->docent_exe = ingest.docent_exe;
   rt->speech = std::make_unique<services::SpeechService>(std::move(*speech));
+  auto media_generation = media_generation_options(config);
+  if (!media_generation) return media_generation.error();
+  rt->generation->set_media(std::move(*media_generation), rt->speech.get());
   auto webhooks = webhook_options(config);
   if (!webhooks) return webhooks.error();
   rt->webhooks = std::make_unique<services::WebhookService>(*rt->db, *rt->secrets, std::move(*webhooks));
@@ -214,6 +250,11 @@ core::Status start_background_work(Runtime& rt) {
   rt.jobs->register_handler("ingest", [&rt](services::JobContext& ctx) { return rt.ingestor->run(ctx); });
   rt.jobs->register_handler(std::string(services::kPresentationJob),
                             [&rt](services::JobContext& ctx) { return rt.generation->run_presentation(ctx); });
+  for (std::string_view kind : {services::kImageGenerationJob, services::kVideoGenerationJob,
+                                services::kMusicGenerationJob, services::kVoiceGenerationJob}) {
+    rt.jobs->register_handler(std::string(kind),
+                              [&rt](services::JobContext& ctx) { return rt.generation->run_media(ctx); });
+  }
   // Parsing runs in child processes; two workers keep both cores busy without starving requests.
   if (auto st = rt.webhooks->start(); !st) return st;
   return rt.jobs->start(std::max(2u, std::thread::hardware_concurrency()));

@@ -94,6 +94,9 @@ void stop_background_work(Runtime& rt, std::chrono::steady_clock::time_point dea
 // The extraction service's options from the configuration (shared with `docent extract`).
 services::ExtractionOptions extraction_options(const core::Config& config);
 
+// Where images, video and music are generated, from the configuration (generation.*).
+core::Result<services::MediaGenerationOptions> media_generation_options(const core::Config& config);
+
 // The speech service's options from the configuration (stt.*, tts.*; docs/MEDIA-AUDIO.md).
 core::Result<services::SpeechOptions> speech_options(const core::Config& config);
 

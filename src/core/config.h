@@ -161,6 +161,15 @@ struct MediaConfig {
   std::chrono::seconds voice_timeout{600};  // one voice, text-to-speech or voice-conversation job
 };
 
+// [generation]: where SphereChat's images, video and music are made (docs/GENERATION.md). Each URL
+// is an OpenAI-compatible base ending in /v1; empty: that kind is SERVICE_UNAVAILABLE.
+struct GenerationConfig {
+  std::string image_url, image_key, image_model;  // POST {image_url}/images/generations
+  std::string video_url, video_key, video_model;  // POST {video_url}/videos, polled, then /content
+  std::string music_url, music_key, music_model;  // POST {music_url}/audio/music (docent's contract)
+  std::chrono::seconds timeout{600};              // one generation job, polling included
+};
+
 // [vision]: an OpenAI-compatible chat endpoint that takes image_url parts (docs/MEDIA.md).
 struct VisionConfig {
   std::string url;  // empty: no vision model (objects, scene, emotions stay empty)
@@ -245,6 +254,7 @@ struct Config {
   AuditConfig audit;
   MediaConfig media;
   VisionConfig vision;
+  GenerationConfig generation;
   WebhooksConfig webhooks;
   LimitsConfig limits;
   std::map<std::string, PlanConfig> plans = default_plans();

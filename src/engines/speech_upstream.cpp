@@ -1,12 +1,10 @@
 #include "engines/speech_upstream.h"
 
 #include "core/json.h"
-#include "engines/outbound_url.h"
+#include "engines/upstream_http.h"
 
 #include <boost/json.hpp>
 #include <curl/curl.h>
-
-#include <sys/socket.h>
 
 #include <algorithm>
 #include <chrono>
@@ -20,133 +18,19 @@ namespace json = boost::json;
 using core::Code;
 using core::Error;
 
-constexpr size_t kMaxErrorBody = 64 * 1024;
 constexpr size_t kMaxTranscriptBody = 16u << 20;
 
-void global_init() {
-  static const bool once = [] {
-    curl_global_init(CURL_GLOBAL_DEFAULT);
-    return true;
-  }();
-  (void)once;
-}
-
-struct Transfer {
-  bool allow_private = true;
-  bool refused = false;
-  const StopCheck* stop = nullptr;
-  const std::function<bool(std::string_view)>* on_bytes = nullptr;  // streamed bodies
-  CURL* easy = nullptr;
-  long status = 0;
-  std::string body;  // a non-streamed body, or an error body
-  size_t limit = kMaxTranscriptBody;
-  bool consumer_stopped = false;
-  bool too_large = false;
-};
-
-curl_socket_t on_open_socket(void* data, curlsocktype, curl_sockaddr* address) {
-  auto* t = static_cast<Transfer*>(data);
-  if (!t->allow_private && is_private_address(&address->addr)) {
-    t->refused = true;
-    return CURL_SOCKET_BAD;
-  }
-  return ::socket(address->family, address->socktype, address->protocol);
-}
-
-size_t on_write(char* ptr, size_t size, size_t nmemb, void* data) {
-  auto* t = static_cast<Transfer*>(data);
-  const size_t n = size * nmemb;
-  if (t->status == 0) curl_easy_getinfo(t->easy, CURLINFO_RESPONSE_CODE, &t->status);
-  const bool ok = t->status >= 200 && t->status < 300;
-  if (ok && t->on_bytes != nullptr) {
-    if (!(*t->on_bytes)(std::string_view(ptr, n))) {
-      t->consumer_stopped = true;
-      return 0;
-    }
-    return n;
-  }
-  const size_t limit = ok ? t->limit : kMaxErrorBody;
-  if (t->body.size() + n > limit) {
-    if (ok) {
-      t->too_large = true;
-      return 0;
-    }
-    t->body.append(ptr, limit - t->body.size());
-    return n;
-  }
-  t->body.append(ptr, n);
-  return n;
-}
-
-int on_progress(void* data, curl_off_t, curl_off_t, curl_off_t, curl_off_t) {
-  auto* t = static_cast<Transfer*>(data);
-  return (t->stop != nullptr && *t->stop && (*t->stop)()) ? 1 : 0;
-}
-
-std::string join_url(const std::string& base, std::string_view path) {
-  std::string url = base;
-  while (!url.empty() && url.back() == '/') url.pop_back();
-  return url + std::string(path);
-}
-
-// The message of an OpenAI-shaped error body, or the start of whatever came.
-std::string upstream_message(const std::string& body) {
-  if (auto v = core::parse_json(body, 16); v && v->is_object()) {
-    const auto& o = v->get_object();
-    if (const auto* e = o.if_contains("error")) {
-      if (e->is_object()) {
-        if (const auto* m = e->get_object().if_contains("message"); m && m->is_string())
-          return std::string(m->get_string());
-      } else if (e->is_string()) {
-        return std::string(e->get_string());
-      }
-    }
-    if (const auto* d = o.if_contains("detail"); d && d->is_string()) return std::string(d->get_string());
-  }
-  return body.substr(0, 300);
-}
-
-// Sets what every call shares and runs it; the Transfer holds the outcome.
-core::Status perform(const SpeechUpstreamOptions& o, CURL* easy, Transfer& t, curl_slist* headers) {
-  char errbuf[CURL_ERROR_SIZE] = {};
-  t.easy = easy;
-  curl_easy_setopt(easy, CURLOPT_HTTPHEADER, headers);
-  curl_easy_setopt(easy, CURLOPT_CONNECTTIMEOUT, static_cast<long>(o.connect_timeout.count()));
-  // No total timeout (a long synthesis streams for a while): a transfer slower than 1 byte/s for
-  // read_timeout is abandoned instead.
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_LIMIT, 1L);
-  curl_easy_setopt(easy, CURLOPT_LOW_SPEED_TIME, static_cast<long>(o.read_timeout.count()));
-  curl_easy_setopt(easy, CURLOPT_FOLLOWLOCATION, 0L);
-  curl_easy_setopt(easy, CURLOPT_NOSIGNAL, 1L);
-  curl_easy_setopt(easy, CURLOPT_PROTOCOLS_STR, "http,https");
-  curl_easy_setopt(easy, CURLOPT_ERRORBUFFER, errbuf);
-  curl_easy_setopt(easy, CURLOPT_WRITEFUNCTION, on_write);
-  curl_easy_setopt(easy, CURLOPT_WRITEDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_OPENSOCKETFUNCTION, on_open_socket);
-  curl_easy_setopt(easy, CURLOPT_OPENSOCKETDATA, &t);
-  curl_easy_setopt(easy, CURLOPT_XFERINFOFUNCTION, on_progress);
-  curl_easy_setopt(easy, CURLOPT_XFERINFODATA, &t);
-  curl_easy_setopt(easy, CURLOPT_NOPROGRESS, 0L);
-  const CURLcode code = curl_easy_perform(easy);
-  if (t.status == 0) curl_easy_getinfo(easy, CURLINFO_RESPONSE_CODE, &t.status);
-  if (code == CURLE_ABORTED_BY_CALLBACK || t.consumer_stopped) return Error(Code::ProcessingError, "cancelled");
-  if (t.too_large) return Error(Code::UpstreamError, "the speech upstream (" + o.setting + ") answered too much");
-  if (code != CURLE_OK) {
-    if (t.refused) {
-      return Error(Code::UpstreamError, "the speech upstream (" + o.setting +
-                                            ") resolves to a private address and private upstreams are refused");
-    }
-    const std::string why = errbuf[0] != 0 ? errbuf : curl_easy_strerror(code);
-    return Error(Code::UpstreamError, "the speech upstream (" + o.setting + ") could not be reached: " + why);
-  }
-  if (t.status == 404) {
-    return Error(Code::ServiceUnavailable, "the speech upstream (" + o.setting + ") does not offer this route");
-  }
-  if (t.status < 200 || t.status >= 300) {
-    return Error(Code::UpstreamError, "the speech upstream (" + o.setting + ") answered " + std::to_string(t.status) +
-                                          ": " + upstream_message(t.body));
-  }
-  return {};
+UpstreamHttpOptions http_options(const SpeechUpstreamOptions& o) {
+  UpstreamHttpOptions h;
+  h.base_url = o.base_url;
+  h.api_key = o.api_key;
+  h.connect_timeout = o.connect_timeout;
+  h.read_timeout = o.read_timeout;
+  h.allow_private = o.allow_private;
+  h.setting = o.setting;
+  h.what = "speech upstream";
+  h.max_body = kMaxTranscriptBody;
+  return h;
 }
 
 double number(const json::value* v) {
@@ -236,16 +120,16 @@ core::Result<Transcript> parse_transcript(const std::string& body, const std::st
 core::Result<Transcript> upstream_transcribe(const SpeechUpstreamOptions& options, const std::filesystem::path& file,
                                              std::string_view filename, const UpstreamTranscription& request,
                                              const StopCheck& stop) {
-  global_init();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
-  if (!easy) return Error(Code::Internal, "cannot start an HTTP transfer");
-  std::unique_ptr<curl_mime, decltype(&curl_mime_free)> mime(curl_mime_init(easy.get()), &curl_mime_free);
+  const UpstreamHttpOptions http = http_options(options);
+  UpstreamCall call(http, "POST", request.translate ? "/audio/translations" : "/audio/transcriptions");
+  curl_mime* mime = call.mime();
+  if (mime == nullptr) return Error(Code::Internal, "cannot start an HTTP transfer");
   auto add_field = [&](const char* name, const std::string& value) {
-    curl_mimepart* part = curl_mime_addpart(mime.get());
+    curl_mimepart* part = curl_mime_addpart(mime);
     curl_mime_name(part, name);
     curl_mime_data(part, value.c_str(), CURL_ZERO_TERMINATED);
   };
-  curl_mimepart* part = curl_mime_addpart(mime.get());
+  curl_mimepart* part = curl_mime_addpart(mime);
   curl_mime_name(part, "file");
   curl_mime_filedata(part, file.c_str());
   const std::string name = filename.empty() ? std::string("audio") : std::string(filename);
@@ -258,57 +142,31 @@ core::Result<Transcript> upstream_transcribe(const SpeechUpstreamOptions& option
   add_field("response_format", "verbose_json");
   add_field("timestamp_granularities[]", "segment");
   add_field("timestamp_granularities[]", "word");
-
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Expect:");
-  if (!options.api_key.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + options.api_key).c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
-  const std::string url = join_url(options.base_url,
-                                   request.translate ? "/audio/translations" : "/audio/transcriptions");
-  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_MIMEPOST, mime.get());
-  Transfer t;
-  t.allow_private = options.allow_private;
-  t.stop = &stop;
-  if (auto st = perform(options, easy.get(), t, headers); !st) {
-    core::Error e = st.error();
+  auto reply = call.run(stop);
+  if (!reply) {
+    core::Error e = reply.error();
     if (e.code == Code::ServiceUnavailable && request.translate) {
       e.message = "the speech upstream (" + options.setting + ") does not offer translations";
     }
     return e;
   }
-  return parse_transcript(t.body, model, request.translate ? std::string("en") : request.language);
+  return parse_transcript(reply->body, model, request.translate ? std::string("en") : request.language);
 }
 
 core::Status upstream_speech(const SpeechUpstreamOptions& options, const UpstreamSpeech& request,
                              const std::function<bool(std::string_view)>& on_bytes, const StopCheck& stop) {
-  global_init();
-  std::unique_ptr<CURL, decltype(&curl_easy_cleanup)> easy(curl_easy_init(), &curl_easy_cleanup);
-  if (!easy) return Error(Code::Internal, "cannot start an HTTP transfer");
   json::object body{{"input", request.input}};
   const std::string model = request.model.empty() ? options.model : request.model;
   if (!model.empty()) body["model"] = model;
   if (!request.voice.empty()) body["voice"] = request.voice;
   if (!request.response_format.empty()) body["response_format"] = request.response_format;
   if (request.speed) body["speed"] = *request.speed;
-  const std::string payload = json::serialize(body);
-  curl_slist* headers = nullptr;
-  headers = curl_slist_append(headers, "Content-Type: application/json");
-  headers = curl_slist_append(headers, "Expect:");
-  if (!options.api_key.empty())
-    headers = curl_slist_append(headers, ("Authorization: Bearer " + options.api_key).c_str());
-  std::unique_ptr<curl_slist, decltype(&curl_slist_free_all)> header_list(headers, &curl_slist_free_all);
-  const std::string url = join_url(options.base_url, "/audio/speech");
-  curl_easy_setopt(easy.get(), CURLOPT_URL, url.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_POST, 1L);
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDS, payload.c_str());
-  curl_easy_setopt(easy.get(), CURLOPT_POSTFIELDSIZE_LARGE, static_cast<curl_off_t>(payload.size()));
-  Transfer t;
-  t.allow_private = options.allow_private;
-  t.stop = &stop;
-  t.on_bytes = &on_bytes;
-  return perform(options, easy.get(), t, headers);
+  const UpstreamHttpOptions http = http_options(options);
+  UpstreamCall call(http, "POST", "/audio/speech");
+  call.json_body(json::serialize(body));
+  auto reply = call.run(stop, &on_bytes);
+  if (!reply) return reply.error();
+  return {};
 }
 
 }  // namespace docent::engines

@@ -90,10 +90,15 @@ PresentationInput from_json_payload(const json::value& payload, Principal& owner
   return in;
 }
 
+bool is_generation_kind(std::string_view kind) {
+  return kind == kPresentationJob || kind == kImageGenerationJob || kind == kVideoGenerationJob ||
+         kind == kMusicGenerationJob || kind == kVoiceGenerationJob;
+}
+
 GenerationJob to_generation_job(const Job& job) {
   GenerationJob g;
   g.id = job.id;
-  g.type = "presentation";
+  g.type = job.kind.starts_with("generate.") ? job.kind.substr(9) : job.kind;
   g.status = status_name(job.status);
   g.progress = job.progress;
   g.error = job.status == JobStatus::Failed ? job.error : std::string();
@@ -118,6 +123,24 @@ GenerationJob to_generation_job(const Job& job) {
       for (const auto& x : w->as_array()) {
         if (x.is_string()) g.warnings.emplace_back(x.as_string());
       }
+    }
+    g.revised_prompt = str("revised_prompt");
+    if (const json::value* f = r.if_contains("files"); f != nullptr && f->is_array()) {
+      for (const auto& x : f->as_array()) {
+        if (!x.is_object()) continue;
+        const json::object& fo = x.as_object();
+        GeneratedItem item;
+        if (const auto* n = fo.if_contains("file_name"); n && n->is_string()) item.file_name = n->as_string();
+        if (const auto* m = fo.if_contains("mime"); m && m->is_string()) item.mime = m->as_string();
+        if (const auto* z = fo.if_contains("size"); z && z->is_int64()) item.size = z->as_int64();
+        g.files.push_back(std::move(item));
+      }
+      if (!g.files.empty()) {
+        g.file_name = g.files.front().file_name;
+        g.file_size = g.files.front().size;
+      }
+    } else if (!g.file_name.empty()) {
+      g.files.push_back({g.file_name, std::string(engines::kPptxMime), g.file_size});
     }
   }
   return g;
@@ -211,28 +234,47 @@ core::Result<GenerationJob> GenerationService::get(const Principal& actor, std::
     if (job.error().code == Code::NotFound) return Error(Code::NotFound, "no such generation job", "jobId");
     return job.error();
   }
-  if (job->kind != kPresentationJob || !job->account_id || !actor.may_access(*job->account_id)) {
+  if (!is_generation_kind(job->kind) || !job->account_id || !actor.may_access(*job->account_id)) {
     return Error(Code::NotFound, "no such generation job", "jobId");
   }
   return to_generation_job(*job);
 }
 
-core::Result<GeneratedFile> GenerationService::file(const Principal& actor, std::string_view id) {
+core::Result<GeneratedFile> GenerationService::file(const Principal& actor, std::string_view id, size_t index) {
   auto job = jobs_.get(id);
-  if (!job || job->kind != kPresentationJob || !job->account_id || !actor.may_access(*job->account_id)) {
+  if (!job || !is_generation_kind(job->kind) || !job->account_id || !actor.may_access(*job->account_id)) {
     if (job || job.error().code == Code::NotFound) return Error(Code::NotFound, "no such generation job", "jobId");
     return job.error();
   }
   if (job->status == JobStatus::Failed || job->status == JobStatus::Cancelled) {
     return Error(Code::Conflict, "the job " + status_name(job->status) + " and made no file");
   }
-  if (job->status != JobStatus::Succeeded) return Error(Code::NotReady, "the presentation is still being made");
-  const json::value* blob = job->result.is_object() ? job->result.as_object().if_contains("blob") : nullptr;
+  if (job->status != JobStatus::Succeeded) return Error(Code::NotReady, "the file is still being made");
+  const json::object* r = job->result.if_object();
+  const json::value* blob = nullptr;
+  std::string name, mime;
+  if (const json::value* files = r ? r->if_contains("files") : nullptr; files != nullptr && files->is_array()) {
+    if (index >= files->as_array().size()) {
+      return Error(Code::InvalidInput,
+                   "index must be below " + std::to_string(files->as_array().size()) + ", the number of files made",
+                   "index");
+    }
+    const json::value& f = files->as_array()[index];
+    if (f.is_object()) {
+      blob = f.as_object().if_contains("blob");
+      if (const auto* n = f.as_object().if_contains("file_name"); n && n->is_string()) name = n->as_string();
+      if (const auto* m = f.as_object().if_contains("mime"); m && m->is_string()) mime = m->as_string();
+    }
+  } else {
+    if (index > 0) return Error(Code::InvalidInput, "index must be below 1, the number of files made", "index");
+    blob = r ? r->if_contains("blob") : nullptr;
+    name = to_generation_job(*job).file_name;
+    mime = std::string(engines::kPptxMime);
+  }
   if (blob == nullptr || !blob->is_string()) return Error(Code::Internal, "the job's result names no file");
   auto path = blobs_.path_of(blob->as_string());
-  if (!path) return Error(Code::NotFound, "the presentation is no longer kept");
-  GenerationJob g = to_generation_job(*job);
-  return GeneratedFile{*path, g.file_name, std::string(engines::kPptxMime)};
+  if (!path) return Error(Code::NotFound, "the file is no longer kept");
+  return GeneratedFile{*path, name, mime};
 }
 
 core::Result<std::vector<engines::OutlinePassage>> GenerationService::gather(const Principal& owner,

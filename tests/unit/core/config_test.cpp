@@ -244,6 +244,16 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
       {"DOCENT_MEDIA_IMAGE_TIMEOUT", "30s"},
       {"DOCENT_MEDIA_IMAGE_MAX_PIXELS", "1000000"},
       {"DOCENT_MEDIA_VOICE_TIMEOUT", "5m"},
+      {"DOCENT_GENERATION_IMAGE_URL", "http://image.example/v1"},
+      {"DOCENT_GENERATION_IMAGE_KEY", "ik"},
+      {"DOCENT_GENERATION_IMAGE_MODEL", "image-model"},
+      {"DOCENT_GENERATION_VIDEO_URL", "http://video.example/v1"},
+      {"DOCENT_GENERATION_VIDEO_KEY", "vk"},
+      {"DOCENT_GENERATION_VIDEO_MODEL", "video-model"},
+      {"DOCENT_GENERATION_MUSIC_URL", "http://music.example/v1"},
+      {"DOCENT_GENERATION_MUSIC_KEY", "mk"},
+      {"DOCENT_GENERATION_MUSIC_MODEL", "music-model"},
+      {"DOCENT_GENERATION_TIMEOUT", "20m"},
       {"DOCENT_VISION_URL", "http://v.example/v1"},
       {"DOCENT_VISION_KEY", "vk"},
       {"DOCENT_VISION_MODEL", "llava"},
@@ -318,6 +328,10 @@ TEST_F(ConfigTest, EverySettingHasAnEnvironmentVariable) {
   EXPECT_EQ(config->logs.sweep_interval, seconds(600));
   EXPECT_EQ(config->audit.retention_days, 90);
   EXPECT_EQ(config->media.voice_timeout, seconds(300));
+  EXPECT_EQ(config->generation.image_url, "http://image.example/v1");
+  EXPECT_EQ(config->generation.video_model, "video-model");
+  EXPECT_EQ(config->generation.music_key, "mk");
+  EXPECT_EQ(config->generation.timeout, seconds(1200));
   EXPECT_TRUE(config->webhooks.allow_private);
   EXPECT_TRUE(config->webhooks.allow_http);
   EXPECT_EQ(config->webhooks.timeout, seconds(3));
@@ -654,7 +668,7 @@ TEST_F(ConfigTest, SettingTableRowsAreConsistent) {
     auto config = load_config(in);
     EXPECT_TRUE(config.ok()) << row.key << ": " << config.error().message;
   }
-  EXPECT_EQ(setting_table().size(), 82u);
+  EXPECT_EQ(setting_table().size(), 92u);
   EXPECT_EQ(find_setting("server.nope"), nullptr);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->type, SettingType::Bytes);
   EXPECT_EQ(find_setting("server.max_upload_bytes")->default_value, "20MiB");
