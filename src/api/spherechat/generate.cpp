@@ -138,12 +138,16 @@ void register_generation_routes(http::Router& router, const Context& ctx) {
       Method::Post, "/api/generate/presentation", [ctx](Request& req) { return post_presentation(ctx, req); }, {},
       errors);
   using services::GeneratedMedia;
-  for (auto [path, kind, noun] : {std::tuple{"/api/generate/image", GeneratedMedia::Image, "Image"},
-                                  std::tuple{"/api/generate/video", GeneratedMedia::Video, "Video"},
-                                  std::tuple{"/api/generate/music", GeneratedMedia::Music, "Music"},
-                                  std::tuple{"/api/generate/voice", GeneratedMedia::Voice, "Voice"}}) {
+  for (const auto& route : {std::tuple{"/api/generate/image", GeneratedMedia::Image, "Image"},
+                            std::tuple{"/api/generate/video", GeneratedMedia::Video, "Video"},
+                            std::tuple{"/api/generate/music", GeneratedMedia::Music, "Music"},
+                            std::tuple{"/api/generate/voice", GeneratedMedia::Voice, "Voice"}}) {
+    // Copied out of the tuple: clang 14 (the tsa build) cannot capture a structured binding in a lambda.
+    const GeneratedMedia kind = std::get<1>(route);
+    const char* noun = std::get<2>(route);
     router.add(
-        Method::Post, path, [ctx, kind, noun](Request& req) { return post_media(ctx, req, kind, noun); }, {}, errors);
+        Method::Post, std::get<0>(route), [ctx, kind, noun](Request& req) { return post_media(ctx, req, kind, noun); },
+        {}, errors);
   }
   router.add(
       Method::Get, std::string(kJobsPrefix) + "{jobId}", [ctx](Request& req) { return get_job(ctx, req); }, {}, errors);
