@@ -275,4 +275,8 @@ http::Middleware payload_encryption(services::RateCounters& replay, PayloadEncry
   };
 }
 
+bool asks_for_encryption(const http::Request& req) {
+  return req.headers.has(kVersionHeader) || req.headers.has(kAcceptHeader);
+}
+
 }  // namespace docent::app

@@ -39,4 +39,8 @@ struct PayloadEncryptionOptions {
 http::Middleware payload_encryption(services::RateCounters& replay, PayloadEncryptionOptions options,
                                     http::ErrorRenderer fallback);
 
+// True when the request carries an envelope or asks for an encrypted response: the middleware
+// above has work to do for it.
+bool asks_for_encryption(const http::Request& req);
+
 }  // namespace docent::app

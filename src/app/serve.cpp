@@ -51,6 +51,16 @@ std::vector<std::string> split_list(const std::string& s) {
   return out;
 }
 
+services::Credentials credentials_of(const http::Request& req) {
+  services::Credentials c;
+  if (auto v = req.headers.get("Authorization")) c.authorization = std::string(*v);
+  if (auto v = req.headers.get("X-API-Key")) c.api_key = std::string(*v);
+  for (auto name : services::kDeviceIdHeaders) {
+    if (auto v = req.headers.get(name); v && !c.device_id) c.device_id = std::string(*v);
+  }
+  return c;
+}
+
 core::Status prepare_data_dir(const std::filesystem::path& dir) {
   std::error_code ec;
   std::filesystem::create_directories(dir / "tmp", ec);
@@ -144,6 +154,18 @@ int serve(const core::Config& config) {
   opts.max_streams = static_cast<size_t>(config.server.max_streams);
   opts.spool_dir = data_dir / "tmp";
   opts.default_error_renderer = api::native::render_error;
+  // A warm route (RouteOptions::inline_when) stays on the network thread when nothing in the chain
+  // would wait there: its caller is in the authentication cache (and the cache is fresh), the rate
+  // counters are in memory, and no payload encryption is asked for (its keys and replay record
+  // are work the pool should do).
+  opts.prepare_inline = [&rt, memory_counters = config.limits.store != "database"](http::Request& req) {
+    if (!memory_counters) return false;
+    if (asks_for_encryption(req)) return false;
+    auto p = rt.auth->cached(credentials_of(req));
+    if (!p) return false;
+    req.principal = std::move(*p);
+    return true;
+  };
 
   std::vector<http::Middleware> middleware{
       http::request_id(),
@@ -152,13 +174,7 @@ int serve(const core::Config& config) {
       http::cors(split_list(config.server.cors_origins)),
       http::authentication(
           [&rt](const http::Request& req) -> core::Result<std::any> {
-            services::Credentials c;
-            if (auto v = req.headers.get("Authorization")) c.authorization = std::string(*v);
-            if (auto v = req.headers.get("X-API-Key")) c.api_key = std::string(*v);
-            for (auto name : services::kDeviceIdHeaders) {
-              if (auto v = req.headers.get(name); v && !c.device_id) c.device_id = std::string(*v);
-            }
-            auto p = rt.auth->authenticate(c);
+            auto p = rt.auth->authenticate(credentials_of(req));
             if (!p) return p.error();
             return std::any(std::move(*p));
           },

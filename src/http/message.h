@@ -141,6 +141,11 @@ struct RouteOptions {
   size_t max_body_bytes = 0;  // 0 = the server's default limit
   bool multipart = false;     // accepts multipart/form-data uploads (spooled to disk)
   bool file_in_json = false;  // the JSON body carries a file's bytes as text (plain, Base16, Base32)
+  // Cheap when things are warm: when set and it answers true, and ServerOptions::prepare_inline
+  // says the middleware chain will not wait either, the request is handled on the network thread
+  // (as run_inline routes are) instead of hopping to the worker pool and back. It is asked on the
+  // network thread, so it must not block: say whether the handler would (a cold cache), not warm it.
+  std::function<bool()> inline_when;
 };
 
 struct Route {

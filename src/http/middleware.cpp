@@ -109,6 +109,8 @@ Middleware cors(std::vector<std::string> origins) {
 Middleware authentication(Authenticator authenticate, ErrorRenderer fallback) {
   return [authenticate = std::move(authenticate), fallback = std::move(fallback)](Request& req, const Next& next) {
     if (!req.route || req.route->options.is_public) return next(req);
+    // Found already, from a cache, by ServerOptions::prepare_inline on the network thread.
+    if (req.principal.has_value()) return next(req);
     auto principal = authenticate(req);
     if (!principal) return render_error(req, principal.error(), fallback);
     req.principal = std::move(principal).value();

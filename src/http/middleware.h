@@ -37,6 +37,8 @@ Middleware cors(std::vector<std::string> origins);
 
 // Authentication hook: for every route that is not public, asks `authenticate` for the caller's
 // principal and stores it in req.principal, or answers with the route face's error (401/403).
+// A request that arrives with req.principal set (ServerOptions::prepare_inline found it in a
+// cache) is not asked again.
 using Authenticator = std::function<core::Result<std::any>(const Request&)>;
 Middleware authentication(Authenticator authenticate, ErrorRenderer fallback);
 

@@ -438,6 +438,20 @@ struct Server::Impl {
     }
   }
 
+  // A route that is cheap when warm (RouteOptions::inline_when) runs here when it and the chain
+  // (ServerOptions::prepare_inline) say nothing would wait.
+  bool can_run_inline(Request& req) {
+    const RouteOptions& o = req.route->options;
+    if (!o.inline_when || !options.prepare_inline) return false;
+    try {
+      return o.inline_when() && options.prepare_inline(req);
+    } catch (const std::exception& e) {
+      core::log::warn("inline check threw; the request goes to the pool",
+                      {{"route", req.route->pattern}, {"what", e.what()}});
+      return false;
+    }
+  }
+
   template <typename F>
   awaitable<std::invoke_result_t<F>> on_pool(F f) {
     co_return co_await asio::co_spawn(
@@ -859,7 +873,7 @@ struct Server::Impl {
       Response res;
       if (early) {
         res = error_response(req, *early);
-      } else if (req.route && !req.route->options.run_inline) {
+      } else if (req.route && !req.route->options.run_inline && !can_run_inline(req)) {
         res = co_await on_pool([&] { return handle(req); });
       } else {
         res = handle(req);

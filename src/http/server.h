@@ -39,6 +39,11 @@ struct ServerOptions {
   std::filesystem::path spool_dir;             // multipart file parts; default: temp dir
   MultipartLimits multipart;                   // max_file_bytes and max_total_bytes follow the above
   ErrorRenderer default_error_renderer;        // for errors outside any face's routes
+  // For routes with RouteOptions::inline_when: asked on the network thread, after the route's own
+  // predicate agreed, whether the middleware chain can run there without waiting. It may resolve
+  // what it cheaply can into the request (req.principal from a cache: the authentication hook
+  // then takes it as found). False, or unset: the request goes to the worker pool as usual.
+  std::function<bool(Request&)> prepare_inline;
 };
 
 class Server {

@@ -29,7 +29,7 @@ core::Result<Principal> Authenticator::by_device(std::string_view device_id) {
   return resolved(cache_->resolve(*digest, [&] { return devices_.resolve_digest(*digest); }), DeviceService::denied());
 }
 
-core::Result<Principal> Authenticator::authenticate(const Credentials& c) {
+core::Result<Authenticator::Presented> Authenticator::presented(const Credentials& c) {
   if (c.authorization && !c.authorization->empty()) {
     std::string_view v = *c.authorization;
     constexpr std::string_view kBearer = "bearer ";
@@ -40,13 +40,28 @@ core::Result<Principal> Authenticator::authenticate(const Credentials& c) {
     v.remove_prefix(kBearer.size());
     while (!v.empty() && v.front() == ' ') v.remove_prefix(1);
     while (!v.empty() && v.back() == ' ') v.remove_suffix(1);
-    return by_key(v);
+    return Presented{false, v};
   }
-  if (c.api_key && !c.api_key->empty()) return by_key(*c.api_key);
-  if (c.device_id && !c.device_id->empty()) return by_device(*c.device_id);
+  if (c.api_key && !c.api_key->empty()) return Presented{false, *c.api_key};
+  if (c.device_id && !c.device_id->empty()) return Presented{true, *c.device_id};
   return core::Error(core::Code::Unauthenticated,
                      "missing credentials: send 'Authorization: Bearer <API key>', 'X-API-Key: <API key>' or "
                      "'Device-Id: <registered device id>'");
+}
+
+core::Result<Principal> Authenticator::authenticate(const Credentials& c) {
+  auto p = presented(c);
+  if (!p) return p.error();
+  return p->device ? by_device(p->value) : by_key(p->value);
+}
+
+std::optional<Principal> Authenticator::cached(const Credentials& c) {
+  if (!cache_) return std::nullopt;
+  auto p = presented(c);
+  if (!p) return std::nullopt;
+  auto digest = p->device ? devices_.digest_of(p->value) : keys_.digest_of(p->value);
+  if (!digest) return std::nullopt;
+  return cache_->find_if_fresh(*digest);
 }
 
 }  // namespace docent::services

@@ -34,7 +34,19 @@ class Authenticator {
   // message saying what to send when nothing usable was presented.
   core::Result<Principal> authenticate(const Credentials& credentials);
 
+  // What authenticate() would answer, when the cache can tell without waiting on anything (see
+  // AuthCache::find_if_fresh); nullopt when only authenticate() can (a miss, a stale cache,
+  // malformed or missing credentials). For a network thread deciding whether a request can be
+  // handled where it is.
+  std::optional<Principal> cached(const Credentials& credentials);
+
  private:
+  struct Presented {
+    bool device = false;     // a device id, else an API key
+    std::string_view value;  // points into the Credentials
+  };
+  static core::Result<Presented> presented(const Credentials& credentials);
+
   core::Result<Principal> by_key(std::string_view presented);
   core::Result<Principal> by_device(std::string_view device_id);
 

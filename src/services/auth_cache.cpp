@@ -65,12 +65,25 @@ core::Result<std::optional<Principal>> AuthCache::resolve(
   return loaded;
 }
 
-std::optional<Principal> AuthCache::find(std::string_view digest) const {
+std::optional<Principal> AuthCache::find_if_fresh(std::string_view digest) {
+  if (db_ != nullptr) {
+    if (!fresh_mu_.try_lock()) return std::nullopt;
+    auto counter = db_->change_counter();  // never waits (a busy probe is an error)
+    const bool fresh = counter && last_counter_ && *counter == *last_counter_ && generation_;
+    fresh_mu_.unlock();
+    if (!fresh) return std::nullopt;
+  }
+  return lookup(digest, /*count_miss=*/false);  // the caller resolves a miss next, which counts it
+}
+
+std::optional<Principal> AuthCache::find(std::string_view digest) const { return lookup(digest, true); }
+
+std::optional<Principal> AuthCache::lookup(std::string_view digest, bool count_miss) const {
   const Shard& s = shard_for(digest);
   core::ReaderLock lock(s.mu);
   auto it = s.map.find(digest);
   if (it == s.map.end()) {
-    misses_.fetch_add(1, std::memory_order_relaxed);
+    if (count_miss) misses_.fetch_add(1, std::memory_order_relaxed);
     return std::nullopt;
   }
   if (!it->second.referenced.load(std::memory_order_relaxed)) {

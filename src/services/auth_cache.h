@@ -78,6 +78,12 @@ class AuthCache {
   // The principal cached for `digest`, if any (no refresh()).
   std::optional<Principal> find(std::string_view digest) const;
 
+  // For a caller that must not wait (a network thread): the principal cached for `digest` when
+  // the cache is known to be up to date — nothing committed since the last refresh(), asked
+  // without waiting for another thread's probe — and nullopt otherwise (a miss, a stale cache,
+  // or a busy probe). nullopt means "ask resolve() where waiting is allowed", never "refused".
+  std::optional<Principal> find_if_fresh(std::string_view digest);
+
   // The value to hand back to insert(): read it before the database read that resolves a miss.
   uint64_t epoch() const { return epoch_.load(std::memory_order_acquire); }
   // Caches `principal` for `digest` unless an invalidation ran since `epoch_before_read` (the
@@ -115,6 +121,7 @@ class AuthCache {
   };
 
   Shard& shard_for(std::string_view digest) const;
+  std::optional<Principal> lookup(std::string_view digest, bool count_miss) const;
   template <typename Pred>
   void erase_if(const Pred& drop);
   void evict_one(Shard& s) REQUIRES(s.mu);

@@ -57,6 +57,18 @@ core::Result<std::vector<engines::ModelInfo>> ModelService::upstream_models(Upst
   return models;
 }
 
+bool ModelService::lists_without_waiting() {
+  const auto now = std::chrono::steady_clock::now();
+  for (auto& state : upstreams_) {
+    if (state->upstream.models) continue;
+    if (!state->mu.try_lock()) return false;
+    const bool fresh = state->cached && now - state->cached_at < options_.models_cache;
+    state->mu.unlock();
+    if (!fresh) return false;
+  }
+  return true;
+}
+
 std::vector<engines::ModelInfo> ModelService::list_models(const engines::CancelCheck& cancel) {
   std::vector<engines::ModelInfo> out;
   auto add = [&](engines::ModelInfo m) {

@@ -72,6 +72,10 @@ class ModelService {
 
   bool has_upstream() const { return !upstreams_.empty(); }
 
+  // True when list_models() would answer from memory: every upstream's models are configured or
+  // its list is cached and fresh. Never waits (a cache another thread holds counts as not ready).
+  bool lists_without_waiting();
+
  private:
   struct UpstreamState {
     Upstream upstream;

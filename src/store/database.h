@@ -142,7 +142,9 @@ class Database {
   // and re-read what they cached only when it moved (services/auth_cache.h). Never waits: when
   // it cannot tell at once (another thread is asking, the database is locked) it fails with
   // Code::ServiceUnavailable, and the caller must treat that as "may have changed".
-  // SQLite: `PRAGMA data_version` on a connection of its own, which never commits. PostgreSQL
+  // SQLite: the wal-index header every commit rewrites, read from a connection of its own's
+  // mapping of the -shm file (no system call), or `PRAGMA data_version` on that connection when
+  // there is no such mapping. PostgreSQL
   // (planned): the count of notifications received on a LISTEN channel that writers NOTIFY in
   // the transaction that changes what a cache holds.
   virtual core::Result<int64_t> change_counter() = 0;

@@ -85,6 +85,9 @@ core::Result<EmbeddingRequest> parse_embedding_request(const json::value& body) 
 
 void register_model_routes(http::Router& router, const Context& ctx) {
   const http::ErrorRenderer* errors = &error_renderer();
+  // The model list is the cheapest authenticated answer there is: from memory, it is handled on
+  // the network thread (when the chain agrees; see ServerOptions::prepare_inline).
+  const http::RouteOptions warm{.inline_when = [models = ctx.models] { return models->lists_without_waiting(); }};
 
   router.add(
       Method::Get, "/v1/models",
@@ -93,7 +96,7 @@ void register_model_routes(http::Router& router, const Context& ctx) {
     for (const auto& m : ctx.models->list_models({})) data.push_back(model_json(m));
     return Response::json(200, json::object{{"object", "list"}, {"data", std::move(data)}});
       },
-      {}, errors);
+      warm, errors);
 
   router.add(
       Method::Get, "/v1/models/{model...}",
@@ -102,7 +105,7 @@ void register_model_routes(http::Router& router, const Context& ctx) {
     if (!m) return render_error(req, m.error());
     return Response::json(200, model_json(*m));
       },
-      {}, errors);
+      warm, errors);
 
   router.add(
       Method::Post, "/v1/embeddings",

@@ -8,6 +8,7 @@
 
 #include <gtest/gtest.h>
 
+#include <any>
 #include <atomic>
 #include <fstream>
 #include <future>
@@ -22,13 +23,14 @@ using namespace std::chrono_literals;
 
 class InProcessServer {
  public:
-  explicit InProcessServer(Router& router, ServerOptions opts = {}) {
+  explicit InProcessServer(Router& router, ServerOptions opts = {},
+                           std::vector<Middleware> middleware = {request_id()}) {
     opts.host = "127.0.0.1";
     opts.port = 0;
     opts.threads = 2;
     opts.workers = 4;
     opts.spool_dir = spool_.path();
-    server_ = std::make_unique<Server>(opts, router, std::vector<Middleware>{request_id()}, metrics_);
+    server_ = std::make_unique<Server>(opts, router, std::move(middleware), metrics_);
     auto st = server_->listen();
     if (!st) throw std::runtime_error(st.error().message);
     thread_ = std::thread([this] { server_->run(false); });
@@ -330,6 +332,78 @@ TEST(HttpServer, HandlersDoNotBlockNetworkThreads) {
   EXPECT_EQ(HttpClient(s.port()).get("/fast").body, "fast");
   EXPECT_EQ(running.load(), 3) << "the fast answer should come while all slow handlers still run";
   for (auto& f : slow) EXPECT_EQ(f.get().body, "slow");
+}
+
+// A warm route (RouteOptions::inline_when) is handled on the network thread when it and the chain
+// (ServerOptions::prepare_inline) agree, so it answers while every pool worker is busy, and with
+// the principal prepare_inline found (the authentication hook is not asked). When either says no,
+// it waits for the pool like any route.
+TEST(HttpServer, AWarmRouteSkipsThePoolOnlyWhenItAndTheChainAgree) {
+  Router r;
+  std::atomic<int> running{0};
+  std::atomic<bool> release{false};
+  r.add(
+      Method::Get, "/slow",
+      [&](Request&) {
+    ++running;
+    while (!release) std::this_thread::sleep_for(5ms);
+    --running;
+    return Response::text(200, "slow");
+      },
+      {.is_public = true});  // not looked up: only /warm counts
+  std::atomic<bool> route_warm{true};
+  std::atomic<bool> chain_ok{true};
+  r.add(Method::Get, "/warm",
+        [](Request& req) { return Response::text(200, std::any_cast<std::string>(req.principal)); },
+        {.inline_when = [&] { return route_warm.load(); }});
+  ServerOptions opts;
+  opts.prepare_inline = [&](Request& req) {
+    if (!chain_ok) return false;
+    req.principal = std::string("from the cache");
+    return true;
+  };
+  std::atomic<int> lookups{0};
+  std::vector<Middleware> chain{request_id(), authentication(
+                                                  [&](const Request&) -> core::Result<std::any> {
+                                                    ++lookups;
+                                                    return std::any(std::string("looked up"));
+                                                  },
+                                                  nullptr)};
+  InProcessServer s(r, opts, chain);
+
+  auto fill_the_pool = [&] {
+    std::vector<std::future<docent::testing::HttpResponse>> slow;
+    for (int i = 0; i < 4; ++i) {  // InProcessServer's four workers
+      slow.push_back(std::async(std::launch::async, [&] { return HttpClient(s.port()).get("/slow"); }));
+    }
+    EXPECT_TRUE(wait_for([&] { return running.load() == 4; }));
+    return slow;
+  };
+
+  {
+    auto slow = fill_the_pool();
+    auto res = HttpClient(s.port()).get("/warm");
+    EXPECT_EQ(res.body, "from the cache");
+    EXPECT_EQ(running.load(), 4) << "the warm answer should come while every worker is still busy";
+    EXPECT_EQ(lookups.load(), 0);
+    release = true;
+    for (auto& f : slow) EXPECT_EQ(f.get().body, "slow");
+    release = false;
+  }
+  for (auto [warm, ok] : {std::pair{false, true}, std::pair{true, false}}) {
+    route_warm = warm;
+    chain_ok = ok;
+    const int before = lookups.load();
+    auto slow = fill_the_pool();
+    auto pooled = std::async(std::launch::async, [&] { return HttpClient(s.port()).get("/warm"); });
+    // It cannot be answered while the pool is full: the wait ends only because it is still queued.
+    EXPECT_EQ(pooled.wait_for(300ms), std::future_status::timeout) << "warm " << warm << ", chain " << ok;
+    release = true;
+    EXPECT_EQ(pooled.get().body, "looked up");
+    EXPECT_EQ(lookups.load(), before + 1);
+    for (auto& f : slow) EXPECT_EQ(f.get().body, "slow");
+    release = false;
+  }
 }
 
 // ---- producers that go on after their function returns (SseSink::hold) ----

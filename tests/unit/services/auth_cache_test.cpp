@@ -252,6 +252,40 @@ TEST_F(AuthCacheDbTest, ARevokeFromAnotherConnectionShowsOnTheNextCall) {
   EXPECT_TRUE(by_key(other.plain));
 }
 
+// Authenticator::cached (what a network thread asks): the cached principal only while the cache is
+// known to be current; anything it cannot tell without waiting is nullopt, left to authenticate().
+TEST_F(AuthCacheDbTest, CachedAnswersOnlyFromAFreshCache) {
+  auto admin = make("root", "admin");
+  auto key = keys_->create_unchecked(admin.id, "k").value();
+  Credentials c;
+  c.api_key = key.plain;
+  EXPECT_FALSE(auth_->cached(c)) << "never resolved: not in the cache";
+  ASSERT_TRUE(by_key(key.plain));
+  auto hit = auth_->cached(c);
+  ASSERT_TRUE(hit);
+  EXPECT_EQ(hit->key_id, key.key.id);
+  Credentials bearer;
+  bearer.authorization = "Bearer " + key.plain;
+  EXPECT_TRUE(auth_->cached(bearer));
+
+  // Another process commits (here the key's revocation): the entry is still there, but the cache
+  // cannot know it is current without reading the generation, so it does not answer.
+  {
+    auto cli_db = std::move(store::open_sqlite(dir_ / "t.db").value());
+    KeyService cli_keys(*cli_db, *secrets_);
+    ASSERT_TRUE(cli_keys.revoke_unchecked(key.key.id));
+  }
+  EXPECT_FALSE(auth_->cached(c));
+  EXPECT_FALSE(by_key(key.plain));  // authenticate() refreshes and refuses
+  EXPECT_FALSE(auth_->cached(c));
+
+  Credentials none;
+  EXPECT_FALSE(auth_->cached(none));
+  Credentials malformed;
+  malformed.authorization = "Basic abc";
+  EXPECT_FALSE(auth_->cached(malformed));
+}
+
 TEST_F(AuthCacheDbTest, UnrelatedWritesDoNotClearTheCache) {
   auto admin = make("root", "admin");
   auto key = keys_->create_unchecked(admin.id, "k").value();

@@ -6,9 +6,11 @@
 #include <gtest/gtest.h>
 
 #include <signal.h>
+#include <sqlite3.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <future>
 #include <stdexcept>
@@ -80,6 +82,46 @@ TEST_F(SqliteDatabaseTest, WalForeignKeysAndSynchronousAreOn) {
   EXPECT_EQ(db_->backend(), "sqlite");
   EXPECT_EQ(db_->schema_version(), 1);
   EXPECT_TRUE(db_->check().ok());
+}
+
+// The change counter (read from the wal-index header after the first look): it stays put while
+// nothing commits, however often it is asked, and moves on every commit: this process's own
+// writer, another handle's (what another process does), and across a WAL reset after a checkpoint.
+TEST_F(SqliteDatabaseTest, TheChangeCounterMovesOnEveryCommitAndOnlyThen) {
+  auto first = db_->change_counter();
+  ASSERT_TRUE(first.ok()) << first.error().message;
+  auto again = db_->change_counter();
+  ASSERT_TRUE(again.ok());
+  EXPECT_EQ(*again, *first);
+  ASSERT_EQ(scalar("SELECT count(*) FROM items"), 0);  // a read is not a change
+  EXPECT_EQ(*db_->change_counter(), *first);
+
+  std::vector<int64_t> seen{*first};
+  auto moved = [&](const char* what) {
+    auto now = db_->change_counter();
+    ASSERT_TRUE(now.ok()) << what << ": " << now.error().message;
+    EXPECT_EQ(std::count(seen.begin(), seen.end(), *now), 0) << what << " did not move the counter";
+    EXPECT_EQ(*db_->change_counter(), *now) << "asked twice after " << what;
+    seen.push_back(*now);
+  };
+  ASSERT_TRUE(insert_item(*db_, "own"));
+  moved("this handle's commit");
+  {
+    auto other = open();
+    ASSERT_NE(other, nullptr);
+    ASSERT_TRUE(insert_item(*other, "other"));
+  }
+  moved("another handle's commit");
+  for (int i = 0; i < 50; ++i) ASSERT_TRUE(insert_item(*db_, "bulk" + std::to_string(i)));
+  moved("fifty commits");
+  {
+    sqlite3* raw = nullptr;  // a checkpoint cannot run inside a transaction, which is all a Database gives
+    ASSERT_EQ(sqlite3_open(file_.c_str(), &raw), SQLITE_OK);
+    EXPECT_EQ(sqlite3_exec(raw, "PRAGMA wal_checkpoint(TRUNCATE)", nullptr, nullptr, nullptr), SQLITE_OK);
+    sqlite3_close(raw);
+  }
+  ASSERT_TRUE(insert_item(*db_, "after the checkpoint"));  // starts the WAL afresh
+  moved("a commit after a truncating checkpoint");
 }
 
 TEST_F(SqliteDatabaseTest, RowsGiveValuesByIndexAndName) {
