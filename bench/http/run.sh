@@ -24,7 +24,10 @@
 #   AUTH_CONNECTIONS=50  connections of the authenticated phase: docent's GET /v1/models
 #                        with an API key against docent's own GET /health, same
 #                        server, same run (skipped with BENCH_TARGET_CMD)
-#   DOCENT_ARGS          extra arguments for `docent serve` (e.g. "--set limits.x=y")
+#   DOCENT_ARGS          extra arguments for `docent serve`; the default turns the native
+#                        rate limit on (limits.native_default, far above what wrk reaches) so
+#                        the authenticated phase pays the limit check and its headers, as the
+#                        target asks; the public /health and /v1/echo are not limited
 #   BENCH_TARGET_CMD     run this instead of docent in the "docent" slot; it must
 #                        listen on 127.0.0.1 and print a line containing
 #                        http://127.0.0.1:PORT (e.g. a second baseline, which
@@ -64,7 +67,7 @@ if [[ -z ${BENCH_NICE:-} ]]; then
 fi
 BENCH_TARGET_CMD=${BENCH_TARGET_CMD:-}
 AUTH_CONNECTIONS=${AUTH_CONNECTIONS:-50}
-DOCENT_ARGS=${DOCENT_ARGS:-}
+DOCENT_ARGS=${DOCENT_ARGS-"--set limits.native_default=1000000000/hour"}
 
 for var in SERVER_THREADS WRK_THREADS WRK_CONNECTIONS WRK_DURATION WARMUP_DURATION REPEATS AUTH_CONNECTIONS; do
   [[ "${!var}" =~ ^[1-9][0-9]*$ ]] || { echo "run.sh: $var must be a positive integer" >&2; exit 2; }
