@@ -1,5 +1,7 @@
 #include "engines/pptx.h"
 
+#include "core/text.h"
+
 #include "core/time.h"
 
 #include <zip.h>
@@ -70,24 +72,6 @@ char32_t next_code_point(std::string_view text, size_t& i) {
   return cp;
 }
 
-void append_utf8(std::string& out, char32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // `text` as XML character data: markup characters escaped, malformed UTF-8 replaced, characters
 // XML 1.0 forbids (most C0 controls, U+FFFE, U+FFFF) dropped, and line breaks turned into spaces
 // (a paragraph's run holds one line).
@@ -107,7 +91,7 @@ std::string xml_text(std::string_view text) {
       case '\r': out += ' '; break;
       default:
         if (cp < 0x20 || cp == 0xFFFE || cp == 0xFFFF) break;
-        append_utf8(out, cp);
+        core::append_utf8(out, cp);
     }
   }
   return out;

@@ -1,5 +1,7 @@
 #include "engines/text.h"
 
+#include "core/text.h"
+
 #include <algorithm>
 #include <array>
 #include <cstdint>
@@ -56,24 +58,6 @@ size_t sequence_length(std::string_view s, size_t i, size_t& consumed) {
   return j == len ? len : 0;
 }
 
-void append_utf8(std::string& out, uint32_t cp) {
-  if (cp < 0x80) {
-    out += static_cast<char>(cp);
-  } else if (cp < 0x800) {
-    out += static_cast<char>(0xC0 | (cp >> 6));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else if (cp < 0x10000) {
-    out += static_cast<char>(0xE0 | (cp >> 12));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  } else {
-    out += static_cast<char>(0xF0 | (cp >> 18));
-    out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
-    out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
-    out += static_cast<char>(0x80 | (cp & 0x3F));
-  }
-}
-
 // UTF-16 (after its byte order mark) to UTF-8; unpaired surrogates and an odd last byte
 // become U+FFFD.
 std::string utf16_to_utf8(std::string_view bytes, bool little_endian) {
@@ -93,7 +77,7 @@ std::string utf16_to_utf8(std::string_view bytes, bool little_endian) {
         uint32_t low = unit(i);
         if (low >= 0xDC00 && low <= 0xDFFF) {
           i += 2;
-          append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
+          core::append_utf8(out, 0x10000 + ((u - 0xD800) << 10) + (low - 0xDC00));
           continue;
         }
       }
@@ -101,7 +85,7 @@ std::string utf16_to_utf8(std::string_view bytes, bool little_endian) {
     } else if (u >= 0xDC00 && u <= 0xDFFF) {
       out += kReplacement;
     } else {
-      append_utf8(out, u);
+      core::append_utf8(out, u);
     }
   }
   if (i < bytes.size()) out += kReplacement;

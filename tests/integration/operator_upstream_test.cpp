@@ -58,10 +58,17 @@ TEST(OperatorUpstream, ALoopbackLlmUrlStartsWithoutAnyAllowPrivateSettingAndAnsw
       R"({"model":"docent-extractive","messages":[{"role":"user","content":"Quokkas live on Rottnest. Where do quokkas live?"}]})",
       bearer(front.admin_key()));
   ASSERT_EQ(res.status, 200) << res.body;
-  auto metrics = HttpClient(upstream.port()).get("/metrics").body;
-  EXPECT_NE(metrics.find(R"(docent_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} 1)"),
-            std::string::npos)
-      << "the upstream on loopback answered the chat";
+  // The upstream counts a request once its answer is written, which may be just after the front
+  // has read it: look for up to five seconds.
+  const std::string counted =
+      R"(docent_http_requests_total{route="/v1/chat/completions",method="POST",status="200"} 1)";
+  std::string metrics;
+  for (int i = 0; i < 100; ++i) {
+    metrics = HttpClient(upstream.port()).get("/metrics").body;
+    if (metrics.find(counted) != std::string::npos) break;
+    std::this_thread::sleep_for(std::chrono::milliseconds(50));
+  }
+  EXPECT_NE(metrics.find(counted), std::string::npos) << "the upstream on loopback answered the chat";
   // The same holds for the embeddings URL, from the environment.
   ServerProcess with_embeddings(
       {.env = {{"DOCENT_EMBEDDINGS_URL", "http://127.0.0.1:" + std::to_string(upstream.port()) + "/v1"},
