@@ -159,6 +159,9 @@ class SqliteDatabase final : public Database {
   // them), so reading that header from the probe's own mapping tells the same thing with no
   // system call. The mapping comes from SQLite's VFS (xShmMap, the call SQLite itself makes),
   // once the first PRAGMA has opened it; without one (no WAL, an unusual VFS) every call is the PRAGMA.
+  // It relies on the database staying in WAL mode, which docent sets at open and never changes: a
+  // tool that switched the file to another journal mode under a running server would leave this
+  // header unchanging (the server's own connections keep the -shm file from being removed).
   core::Result<int64_t> first_look() REQUIRES(probe_mutex_) {
     auto version = read_data_version();
     if (!version) return version;
